@@ -1,0 +1,35 @@
+/**
+ * Id rules of Agora RTM 1.x, as its Web runtime applies them (spec rtm-1x-api.md §4.2):
+ * 1–64 chars from the allowed set (any whitespace included), never the string "null".
+ */
+const ID_RE = /^[\s\w!#$%&()+,.:;<=>?@[\]^{|}~-]{1,64}$/;
+const APP_ID_RE = /^[\dA-Za-z]{32}$/;
+
+export function isValidUserId(id: unknown): id is string {
+  return typeof id === 'string' && ID_RE.test(id) && id !== 'null';
+}
+
+/** Channel ids follow the same rule as user ids. */
+export const isValidChannelId = isValidUserId;
+
+export function isValidAppId(id: unknown): id is string {
+  return typeof id === 'string' && APP_ID_RE.test(id);
+}
+
+/** UTF-8 length without allocating (browser-safe). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}

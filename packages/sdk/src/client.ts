@@ -1,0 +1,282 @@
+import {
+  ConnectionState as CS,
+  LoginError,
+  Op,
+  PeerMessageError,
+  RenewTokenError,
+  isValidUserId,
+  type ConnectionChangeReason,
+  type ConnectionState,
+  type PeerMessageEvent,
+  type PeerSendResponse,
+  type PeerSubscriptionOption,
+} from '@parley/protocol';
+import { Core } from './core.js';
+import { errorFrom, RtmInvalidArgumentError, RtmInvalidStatusError, RtmInvokeTooOftenError } from './errors.js';
+import { LOGIN_ERRORS, LOGOUT_ERRORS, PEER_MESSAGE_ERRORS, PEER_MESSAGE_TOO_LARGE, RENEW_TOKEN_ERRORS } from './error-tables.js';
+import type { RtmClientEvents } from './events.js';
+import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
+import { checkMessage, fromWire, receivedProps } from './messages.js';
+import { TypedEventEmitter } from './typed-emitter.js';
+import { PresenceApi } from './presence.js';
+import { UserAttrsApi } from './user-attrs.js';
+import { ChannelsApi, type RtmChannel } from './channel.js';
+import { InvitationsApi, type LocalInvitation } from './invitation.js';
+import type {
+  AttributesMap,
+  ChannelAttributeOptions,
+  ChannelAttributes,
+  PeerMessageSendResult,
+  RtmConfig,
+  RtmMessage,
+  SendMessageOptions,
+} from './types.js';
+import { SendBudget } from './send-budget.js';
+import { RecentIds } from './recent-ids.js';
+import type { WebSocketCtor } from './platform.js';
+
+export const SDK_VERSION = '1.5.1';
+/** Agora: 10 s message timeout; while reconnecting a send waits ≤ 9 s of that for the link. */
+const MESSAGE_TIMEOUT_MS = 10_000;
+const LOGIN_GAP_MS = 500;
+
+/**
+ * The RTM client (agora-rtm-sdk 1.5.x RtmClient). Methods, events and error codes are Agora's.
+ *
+ * @example
+ * const client = AgoraRTM.createInstance(appId, { serverUrl: 'ws://127.0.0.1:8080/rtm' });
+ * client.on('MessageFromPeer', (msg, peerId) => console.log(peerId, msg.text));
+ * await client.login({ uid: 'alice' });
+ * await client.sendMessageToPeer({ text: 'hi' }, 'bob');
+ */
+export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
+  /** @internal */ readonly core: Core;
+  private readonly presence: PresenceApi;
+  private readonly userAttrs: UserAttrsApi;
+  private readonly channels: ChannelsApi;
+  private readonly invitations: InvitationsApi;
+  private readonly modules: ClientModule[];
+  private readonly budget = new SendBudget();
+  private readonly seenPeerIds = new RecentIds(4096);
+  private lastLoginAt = 0;
+  private config: RtmConfig;
+
+  constructor(
+    readonly appId: string,
+    config: RtmConfig = {},
+  ) {
+    super();
+    this.config = config;
+    const serverUrl = config.serverUrl ?? defaultServerUrl();
+    this.core = new Core(
+      {
+        serverUrl,
+        appId,
+        kind: 'rtm',
+        WebSocket: config.WebSocket as WebSocketCtor | undefined,
+        loginTimeoutMs: config.loginTimeoutMs ?? 12_000,
+        backoff: config.reconnect,
+        sdk: `parley-rtm/${SDK_VERSION}`,
+      },
+      {
+        state: (s, r) => this.onState(s, r),
+        event: (op, body) => this.onEvent(op, body),
+        relogged: () => this.modules.forEach((m) => m.onRelogged?.()),
+        resumed: () => this.modules.forEach((m) => m.onResumed?.()),
+        tokenExpired: () => this.emit('TokenExpired'),
+        tokenWillExpire: () => this.emit('TokenPrivilegeWillExpire'),
+      },
+    );
+    const internals: ClientInternals = {
+      core: this.core,
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      appId,
+    };
+    this.presence = new PresenceApi(internals);
+    this.userAttrs = new UserAttrsApi(internals);
+    this.channels = new ChannelsApi(internals);
+    this.invitations = new InvitationsApi(internals);
+    this.modules = [this.presence, this.userAttrs, this.channels, this.invitations];
+  }
+
+  /** Current connection state (Parley extra; Agora exposes it through ConnectionStateChanged). */
+  get connectionState(): ConnectionState {
+    return this.core.state;
+  }
+
+  // ---- login / logout / token ----
+
+  async login(options: { uid: string; token?: string }): Promise<void> {
+    const uid = options?.uid;
+    const token = options?.token;
+    if (!isValidUserId(uid)) throw new RtmInvalidArgumentError(LoginError.INVALID_ARGUMENT, 'The uid is invalid.');
+    if (token !== undefined && token !== null && typeof token !== 'string') throw new RtmInvalidArgumentError(LoginError.INVALID_ARGUMENT, 'The token is invalid.');
+    if (this.core.state !== CS.DISCONNECTED) throw new RtmInvalidStatusError(LoginError.ALREADY_LOGIN, 'The client is already logged in or logging in.');
+    const now = Date.now();
+    if (now - this.lastLoginAt < LOGIN_GAP_MS) throw new RtmInvokeTooOftenError(LoginError.TOO_OFTEN, 'Login too often.');
+    this.lastLoginAt = now;
+    // Passing the App ID as the token means "no token", as in Agora's SDK.
+    const tok = token === this.appId || token === '' || token === null ? undefined : token;
+    try {
+      await this.core.login(uid, tok);
+    } catch (e) {
+      const { code, detail } = e as { code: number; detail?: string };
+      throw errorFrom(LOGIN_ERRORS, code, detail);
+    }
+  }
+
+  async logout(): Promise<void> {
+    if (this.core.state === CS.DISCONNECTED) throw errorFrom(LOGOUT_ERRORS, 102);
+    await this.core.logout();
+  }
+
+  async renewToken(token: string): Promise<void> {
+    if (typeof token !== 'string' || token === '') throw new RtmInvalidArgumentError(RenewTokenError.INVALID_ARGUMENT, 'The token is invalid.');
+    if (!this.core.loggedIn) throw errorFrom(RENEW_TOKEN_ERRORS, 102);
+    this.core.token = token;
+    await invoke(this.core, Op.RenewToken, { token }, RENEW_TOKEN_ERRORS, 20_000, RenewTokenError.FAILURE);
+  }
+
+  // ---- peer messages ----
+
+  createMessage<T extends RtmMessage>(message: Partial<T>): T {
+    return message as T;
+  }
+
+  async sendMessageToPeer(message: RtmMessage, peerId: string, options?: SendMessageOptions): Promise<PeerMessageSendResult> {
+    if (!this.core.loggedIn) throw errorFrom(PEER_MESSAGE_ERRORS, 102);
+    if (!isValidUserId(peerId)) throw errorFrom(PEER_MESSAGE_ERRORS, PeerMessageError.INVALID_USERID);
+    const limits = this.core.limits!;
+    const c = checkMessage(message, limits.messageBytes);
+    if ('problem' in c) {
+      if (c.problem === 'too_large') throw new PEER_MESSAGE_TOO_LARGE[0](PeerMessageError.INVALID_MESSAGE, PEER_MESSAGE_TOO_LARGE[1]);
+      throw errorFrom(PEER_MESSAGE_ERRORS, PeerMessageError.INVALID_MESSAGE);
+    }
+    if (!this.budget.take(limits)) throw errorFrom(PEER_MESSAGE_ERRORS, PeerMessageError.TOO_OFTEN);
+    const r = await invoke<PeerSendResponse>(
+      this.core,
+      Op.PeerSend,
+      { to: peerId, msg: c.wire, offline: options?.enableOfflineMessaging === true ? true : undefined },
+      PEER_MESSAGE_ERRORS,
+      MESSAGE_TIMEOUT_MS,
+      PeerMessageError.TIMEOUT,
+    );
+    return { hasPeerReceived: r.received };
+  }
+
+  /** @internal shared by channel.sendMessage */
+  takeSendBudget(): boolean {
+    return this.core.limits ? this.budget.take(this.core.limits) : true;
+  }
+
+  // ---- presence ----
+
+  queryPeersOnlineStatus(peerIds: string[]): Promise<{ [peerId: string]: boolean }> {
+    return this.presence.queryPeersOnlineStatus(peerIds);
+  }
+  subscribePeersOnlineStatus(peerIds: string[]): Promise<void> {
+    return this.presence.subscribePeersOnlineStatus(peerIds);
+  }
+  unsubscribePeersOnlineStatus(peerIds: string[]): Promise<void> {
+    return this.presence.unsubscribePeersOnlineStatus(peerIds);
+  }
+  queryPeersBySubscriptionOption(option: PeerSubscriptionOption): Promise<string[]> {
+    return this.presence.queryPeersBySubscriptionOption(option);
+  }
+
+  // ---- user attributes ----
+
+  setLocalUserAttributes(attributes: AttributesMap): Promise<void> {
+    return this.userAttrs.setLocalUserAttributes(attributes);
+  }
+  addOrUpdateLocalUserAttributes(attributes: AttributesMap): Promise<void> {
+    return this.userAttrs.addOrUpdateLocalUserAttributes(attributes);
+  }
+  deleteLocalUserAttributesByKeys(attributeKeys: string[]): Promise<void> {
+    return this.userAttrs.deleteLocalUserAttributesByKeys(attributeKeys);
+  }
+  clearLocalUserAttributes(): Promise<void> {
+    return this.userAttrs.clearLocalUserAttributes();
+  }
+  getUserAttributes(userId: string): Promise<AttributesMap> {
+    return this.userAttrs.getUserAttributes(userId);
+  }
+  getUserAttributesByKeys(userId: string, attributeKeys: string[]): Promise<AttributesMap> {
+    return this.userAttrs.getUserAttributesByKeys(userId, attributeKeys);
+  }
+
+  // ---- channels ----
+
+  createChannel(channelId: string): RtmChannel {
+    return this.channels.createChannel(channelId);
+  }
+  getChannelMemberCount(channelIds: string[]): Promise<{ [channelId: string]: number }> {
+    return this.channels.getChannelMemberCount(channelIds);
+  }
+  setChannelAttributes(channelId: string, attributes: AttributesMap, options?: ChannelAttributeOptions): Promise<void> {
+    return this.channels.setChannelAttributes(channelId, attributes, options);
+  }
+  addOrUpdateChannelAttributes(channelId: string, attributes: AttributesMap, options?: ChannelAttributeOptions): Promise<void> {
+    return this.channels.addOrUpdateChannelAttributes(channelId, attributes, options);
+  }
+  deleteChannelAttributesByKeys(channelId: string, attributeKeys: string[], options?: ChannelAttributeOptions): Promise<void> {
+    return this.channels.deleteChannelAttributesByKeys(channelId, attributeKeys, options);
+  }
+  clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void> {
+    return this.channels.clearChannelAttributes(channelId, options);
+  }
+  getChannelAttributes(channelId: string): Promise<ChannelAttributes> {
+    return this.channels.getChannelAttributes(channelId);
+  }
+  getChannelAttributesByKeys(channelId: string, attributeKeys: string[]): Promise<ChannelAttributes> {
+    return this.channels.getChannelAttributesByKeys(channelId, attributeKeys);
+  }
+
+  // ---- invitations ----
+
+  createLocalInvitation(calleeId: string): LocalInvitation {
+    return this.invitations.createLocalInvitation(calleeId);
+  }
+
+  // ---- config / lifecycle ----
+
+  updateConfig(config: RtmConfig): void {
+    this.config = { ...this.config, ...config };
+  }
+  /** @deprecated since 1.4.2: use updateConfig */
+  setParameters(config: RtmConfig): void {
+    this.updateConfig(config);
+  }
+
+  /** Parley extra (Java's release()): closes the connection and drops all listeners. */
+  release(): void {
+    this.core.destroy();
+    this.modules.forEach((m) => m.onReset?.());
+    this.removeAllListeners();
+  }
+
+  // ---- internals ----
+
+  private onState(state: ConnectionState, reason: ConnectionChangeReason): void {
+    if (state === CS.ABORTED || state === CS.DISCONNECTED) this.modules.forEach((m) => m.onReset?.());
+    this.emit('ConnectionStateChanged', state, reason);
+  }
+
+  private onEvent(op: number, body: unknown): void {
+    if (op === Op.PeerMessage) {
+      const ev = body as PeerMessageEvent;
+      // Ack first (the sender waits for it), then emit once even if the server re-delivers.
+      this.core.notify(Op.PeerAck, { id: ev.id });
+      if (!this.seenPeerIds.add(ev.id)) return;
+      this.emit('MessageFromPeer', fromWire(ev.msg), ev.from, receivedProps(ev.ts, ev.offline));
+      return;
+    }
+    for (const m of this.modules) if (m.onEvent(op, body)) return;
+  }
+}
+
+function defaultServerUrl(): string {
+  const loc = (globalThis as { location?: { protocol: string; host: string } }).location;
+  if (loc?.host) return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/rtm`;
+  return 'ws://127.0.0.1:8080/rtm';
+}

@@ -1,0 +1,440 @@
+import {
+  CLOSE_POLICY,
+  ConnectionChangeReason,
+  ConnectionState,
+  LoginError,
+  NOT_LOGGED_IN,
+  Op,
+  PROTOCOL_VERSION,
+  classify,
+  decodeFrame,
+  encodeEvent,
+  encodeRequest,
+  type Limits,
+  type LoginResponse,
+  type ResumeResponse,
+  type SessionEndReason,
+} from '@parley/protocol';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffConfig } from './backoff.js';
+import { defaultWebSocket, type WebSocketCtor, type WebSocketLike } from './platform.js';
+
+/** Why a call failed before the server answered. */
+export class CallFailure extends Error {
+  constructor(readonly kind: 'timeout' | 'not_logged_in' | 'aborted') {
+    super(kind);
+  }
+}
+export interface CallResult {
+  code: number;
+  body: unknown;
+}
+
+export interface CoreOptions {
+  serverUrl: string | string[];
+  appId: string;
+  kind: 'rtm' | 'signaling';
+  WebSocket?: WebSocketCtor;
+  /** login timeout, ms (Agora: 12000) */
+  loginTimeoutMs: number;
+  backoff?: Partial<BackoffConfig>;
+  sdk: string;
+}
+
+/** What the core tells the API skin. */
+export interface CoreListener {
+  state(state: ConnectionState, reason: ConnectionChangeReason): void;
+  /** a server event (not a response) */
+  event(op: number, body: unknown): void;
+  /** the session was lost and a new one logged in: restore channels, attributes, subscriptions */
+  relogged(): void;
+  /** the session resumed after a drop, nothing lost */
+  resumed(): void;
+  tokenExpired(): void;
+  tokenWillExpire(): void;
+}
+
+interface Pending {
+  op: number;
+  bytes: Uint8Array;
+  resolve: (r: CallResult) => void;
+  reject: (e: CallFailure) => void;
+  timer: ReturnType<typeof setTimeout>;
+  /** written on the current socket */
+  sent: boolean;
+}
+
+/** Ops that may be answered only by a live session; they wait while RECONNECTING. */
+const SESSION_OPS_EXEMPT = new Set<number>([Op.Login, Op.Resume]);
+
+/**
+ * The connection core shared by the RTM and Signaling SDKs: one WebSocket, login and resume,
+ * requests and responses, heartbeats, reconnect with backoff, and the connection state machine.
+ * Every teardown goes through `teardown`; `setState` emits only real changes.
+ */
+export class Core {
+  state: ConnectionState = 'DISCONNECTED';
+  uid = '';
+  token: string | undefined;
+  limits: Limits | null = null;
+  private ws: WebSocketLike | null = null;
+  private session: { id: string; resumeToken: string; heartbeatMs: number } | null = null;
+  private received = 0;
+  private nextReqId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private lastFrameAt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private attempt = 0;
+  private urlIndex = 0;
+  private loginWaiter: { resolve: () => void; reject: (e: { code: number; detail?: string }) => void; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** the socket generation; callbacks of an old socket are ignored */
+  private gen = 0;
+  private resumeReqId = -1;
+  private readonly WS: WebSocketCtor;
+  private readonly backoff: BackoffConfig;
+  private readonly urls: string[];
+
+  constructor(
+    private readonly opts: CoreOptions,
+    private readonly listener: CoreListener,
+  ) {
+    this.WS = opts.WebSocket ?? defaultWebSocket();
+    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
+    this.urls = Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl];
+  }
+
+  get loggedIn(): boolean {
+    return this.state === 'CONNECTED' || this.state === 'RECONNECTING';
+  }
+
+  // ---- login / logout ----
+
+  /** Logs in; rejects with `{ code }` (LoginError) on failure. */
+  login(uid: string, token: string | undefined): Promise<void> {
+    this.uid = uid;
+    this.token = token;
+    this.session = null;
+    this.setState('CONNECTING', 'LOGIN');
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.loginWaiter = null;
+        this.teardown(false);
+        this.setState('DISCONNECTED', 'LOGIN_TIMEOUT');
+        reject({ code: LoginError.TIMEOUT });
+      }, this.opts.loginTimeoutMs);
+      this.loginWaiter = { resolve, reject, timer };
+      this.open();
+    });
+  }
+
+  /** Logs out (the server ends the session); safe in any state but DISCONNECTED. */
+  async logout(): Promise<void> {
+    if (this.state === 'CONNECTED' && this.ws) {
+      await Promise.race([this.call(Op.Logout, null, 3000).catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+    }
+    if (this.loginWaiter) {
+      clearTimeout(this.loginWaiter.timer);
+      this.loginWaiter.reject({ code: LoginError.ABORTED_BY_LOGOUT });
+      this.loginWaiter = null;
+    }
+    this.teardown(false);
+    this.session = null;
+    this.token = undefined;
+    this.setState('DISCONNECTED', 'LOGOUT');
+  }
+
+  // ---- requests ----
+
+  /**
+   * Sends a request; resolves with the server's `{ code, body }`. While RECONNECTING it waits
+   * (bounded by `timeoutMs`) and goes out when the session is back.
+   */
+  call(op: number, body: unknown, timeoutMs: number): Promise<CallResult> {
+    if (!this.loggedIn && !SESSION_OPS_EXEMPT.has(op)) return Promise.reject(new CallFailure('not_logged_in'));
+    const reqId = this.nextReqId++;
+    const bytes = encodeRequest(op, reqId, body);
+    return new Promise<CallResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(reqId);
+        reject(new CallFailure('timeout'));
+      }, timeoutMs);
+      const p: Pending = { op, bytes, resolve, reject, timer, sent: false };
+      this.pending.set(reqId, p);
+      if (this.state === 'CONNECTED') this.write(p);
+    });
+  }
+
+  /** Sends a client event (no response), e.g. a PeerAck. Dropped when not connected. */
+  notify(op: number, body: unknown): void {
+    if (this.ws && this.state === 'CONNECTED') this.ws.send(encodeEvent(op, body));
+  }
+
+  private write(p: Pending): void {
+    if (!this.ws) return;
+    p.sent = true;
+    this.ws.send(p.bytes);
+  }
+
+  // ---- socket ----
+
+  private open(): void {
+    const gen = ++this.gen;
+    const url = this.urls[this.urlIndex % this.urls.length]!;
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WS(url);
+    } catch {
+      this.onSocketLost(gen, 1006);
+      return;
+    }
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => {
+      if (gen !== this.gen) return;
+      this.lastFrameAt = Date.now();
+      if (this.session) this.sendResume();
+      else this.sendLogin();
+    };
+    ws.onmessage = (ev) => {
+      if (gen !== this.gen) return;
+      this.onFrame(ev.data);
+    };
+    ws.onclose = (ev) => this.onSocketLost(gen, ev.code);
+    ws.onerror = () => {
+      /* onclose follows */
+    };
+  }
+
+  private sendLogin(): void {
+    const reqId = this.nextReqId++;
+    this.received = 0;
+    this.ws?.send(encodeRequest(Op.Login, reqId, { v: PROTOCOL_VERSION, appId: this.opts.appId, uid: this.uid, token: this.token, kind: this.opts.kind, sdk: this.opts.sdk }));
+    this.loginReqId = reqId;
+  }
+  private loginReqId = -1;
+
+  private sendResume(): void {
+    const s = this.session!;
+    const reqId = this.nextReqId++;
+    this.resumeReqId = reqId;
+    this.ws?.send(encodeRequest(Op.Resume, reqId, { v: PROTOCOL_VERSION, appId: this.opts.appId, uid: this.uid, sessionId: s.id, resumeToken: s.resumeToken, received: this.received }));
+  }
+
+  private onFrame(data: unknown): void {
+    this.lastFrameAt = Date.now();
+    let values: unknown[];
+    try {
+      values = decodeFrame(new Uint8Array(data as ArrayBuffer));
+    } catch {
+      return;
+    }
+    for (const v of values) {
+      const m = classify(v);
+      if (m.kind === 'response') {
+        if (m.reqId === this.loginReqId) this.onLoginResponse(m.code, m.body);
+        else if (m.reqId === this.resumeReqId) {
+          this.onResumeResponse(m.code, m.body);
+          continue; // resume responses are not part of the session's numbered stream
+        } else {
+          this.received++;
+          const p = this.pending.get(m.reqId);
+          if (p) {
+            this.pending.delete(m.reqId);
+            clearTimeout(p.timer);
+            p.resolve({ code: m.code, body: m.body });
+          }
+        }
+      } else if (m.kind === 'event') {
+        if (m.op === Op.Ping || m.op === Op.ProtocolError) continue;
+        this.received++;
+        this.onEvent(m.op, m.body);
+      }
+    }
+  }
+
+  private onLoginResponse(code: number, body: unknown): void {
+    this.loginReqId = -1;
+    if (code !== 0) {
+      // During an automatic re-login an expired token only raises TokenExpired (Agora).
+      if (!this.loginWaiter && code === LoginError.TOKEN_EXPIRED) {
+        this.listener.tokenExpired();
+        this.dropSocket();
+        this.scheduleReconnect();
+        return;
+      }
+      this.teardown(false);
+      if (this.loginWaiter) {
+        const w = this.loginWaiter;
+        this.loginWaiter = null;
+        clearTimeout(w.timer);
+        this.setState('DISCONNECTED', 'LOGIN_FAILURE');
+        w.reject({ code, detail: (body as { message?: string } | null)?.message });
+      } else this.setState('ABORTED', 'LOGIN_FAILURE');
+      return;
+    }
+    const r = body as LoginResponse;
+    this.received = 1;
+    this.session = { id: r.sessionId, resumeToken: r.resumeToken, heartbeatMs: r.heartbeatMs };
+    this.limits = r.limits;
+    this.attempt = 0;
+    this.startHeartbeat();
+    const relogin = !this.loginWaiter;
+    if (this.loginWaiter) {
+      const w = this.loginWaiter;
+      this.loginWaiter = null;
+      clearTimeout(w.timer);
+      this.setState('CONNECTED', 'LOGIN_SUCCESS');
+      w.resolve();
+    } else {
+      this.setState('CONNECTED', 'LOGIN_SUCCESS');
+    }
+    // Requests made while reconnecting go out on the new session.
+    for (const p of this.pending.values()) if (!p.sent) this.write(p);
+    if (relogin) this.listener.relogged();
+  }
+
+  private onResumeResponse(code: number, body: unknown): void {
+    this.resumeReqId = -1;
+    if (code !== 0) {
+      // Not resumable (grace over, server restarted, other node): log in again as a new session.
+      this.session = null;
+      if (code === LoginError.TOKEN_EXPIRED) this.listener.tokenExpired();
+      this.sendLogin();
+      return;
+    }
+    const r = body as ResumeResponse;
+    this.attempt = 0;
+    this.startHeartbeat();
+    this.setState('CONNECTED', 'LOGIN_SUCCESS');
+    // Re-send what the server has not processed; skip what it has (its answer is in the replay).
+    for (const [reqId, p] of this.pending) if (reqId > r.lastReqId || !p.sent) this.write(p);
+    this.listener.resumed();
+  }
+
+  private onEvent(op: number, body: unknown): void {
+    if (op === Op.SessionEnded) {
+      const reason = (body as { reason?: SessionEndReason } | null)?.reason;
+      this.endedByServer(reason);
+      return;
+    }
+    if (op === Op.TokenWillExpire) {
+      this.listener.tokenWillExpire();
+      return;
+    }
+    this.listener.event(op, body);
+  }
+
+  private endedByServer(reason: SessionEndReason | undefined): void {
+    this.teardown(false);
+    this.session = null;
+    if (reason === 'REMOTE_LOGIN') this.setState('ABORTED', 'REMOTE_LOGIN');
+    else if (reason === 'TOKEN_EXPIRED') {
+      this.setState('ABORTED', 'TOKEN_EXPIRED');
+      this.listener.tokenExpired();
+    } else if (reason === 'BANNED_BY_SERVER') this.setState('ABORTED', 'BANNED_BY_SERVER');
+    else {
+      // Server shutdown: reconnect and log in again when it is back.
+      this.setState('RECONNECTING', 'INTERRUPTED');
+      this.scheduleReconnect();
+    }
+  }
+
+  private onSocketLost(gen: number, code: number): void {
+    if (gen !== this.gen) return;
+    this.ws = null;
+    this.stopHeartbeat();
+    for (const p of this.pending.values()) p.sent = false;
+    if (this.state === 'DISCONNECTED' || this.state === 'ABORTED') return;
+    if (CLOSE_POLICY[code] === 'terminal') {
+      // The SessionEnded event normally arrives first; this covers a close without it.
+      const reason = code === 4002 ? 'REMOTE_LOGIN' : code === 4003 ? 'TOKEN_EXPIRED' : code === 4008 ? 'BANNED_BY_SERVER' : undefined;
+      if (reason) return this.endedByServer(reason);
+    }
+    if (this.state === 'CONNECTING') {
+      // Still logging in: retry within the login timeout.
+      this.urlIndex++;
+      this.scheduleReconnect();
+      return;
+    }
+    this.setState('RECONNECTING', 'INTERRUPTED');
+    this.urlIndex++;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer) return;
+    const delay = backoffDelay(this.attempt++, this.backoff);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.state === 'RECONNECTING' || this.state === 'CONNECTING') this.open();
+    }, delay);
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    const every = this.session?.heartbeatMs ?? 5000;
+    this.heartbeat = setInterval(() => {
+      if (!this.ws) return;
+      // Three silent intervals: the link is dead even if the OS has not noticed.
+      if (Date.now() - this.lastFrameAt > every * 3) {
+        this.dropSocket();
+        this.onSocketLost(this.gen, 1006);
+        return;
+      }
+      this.ws.send(encodeEvent(Op.Ping, null));
+    }, every);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** Closes the socket without reacting to its close event. */
+  private dropSocket(): void {
+    const ws = this.ws;
+    this.ws = null;
+    this.gen++;
+    this.stopHeartbeat();
+    if (ws) {
+      ws.onclose = ws.onmessage = ws.onopen = null;
+      try {
+        ws.close(1000);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+
+  /** The single teardown path: socket, timers, and (unless `keepPending`) pending calls. */
+  private teardown(keepPending: boolean): void {
+    this.dropSocket();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    if (!keepPending) {
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new CallFailure(this.state === 'ABORTED' ? 'aborted' : 'not_logged_in'));
+      }
+      this.pending.clear();
+    }
+  }
+
+  private setState(next: ConnectionState, reason: ConnectionChangeReason): void {
+    if (this.state === next) return;
+    this.state = next;
+    this.listener.state(next, reason);
+  }
+
+  /** Releases everything (client.release()). */
+  destroy(): void {
+    if (this.loginWaiter) {
+      clearTimeout(this.loginWaiter.timer);
+      this.loginWaiter = null;
+    }
+    this.teardown(false);
+    this.state = 'DISCONNECTED';
+  }
+}
+
+export { NOT_LOGGED_IN, ConnectionState, ConnectionChangeReason };

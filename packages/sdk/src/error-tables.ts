@@ -1,0 +1,49 @@
+import { LoginError, PeerMessageError, RenewTokenError } from '@parley/protocol';
+import {
+  RtmInvalidArgumentError as Arg,
+  RtmInvalidStatusError as Status,
+  RtmInvokeTooOftenError as Often,
+  RtmLimitExceededError as Limit,
+  RtmTimeoutError as Timeout,
+  RtmUnauthenticatedError as Unauth,
+  RtmUnavailableError as Unavail,
+  RtmUnknownError as Unknown,
+  type ErrorTable,
+} from './errors.js';
+
+/** Error class and text per code, for the operations of the core client (Agora's mapping). */
+export const LOGIN_ERRORS: ErrorTable = {
+  [LoginError.UNKNOWN]: [Unknown, 'Login failure.'],
+  [LoginError.REJECTED]: [Unavail, 'Login rejected by the server.'],
+  [LoginError.INVALID_ARGUMENT]: [Arg, 'Invalid login argument.'],
+  [LoginError.INVALID_APP_ID]: [Unauth, 'Invalid App ID.'],
+  [LoginError.INVALID_TOKEN]: [Unauth, 'Invalid token.'],
+  [LoginError.TOKEN_EXPIRED]: [Unauth, 'The token has expired.'],
+  [LoginError.NOT_AUTHORIZED]: [Unauth, 'Not authorized.'],
+  [LoginError.ALREADY_LOGIN]: [Status, 'The client is already logged in or logging in.'],
+  [LoginError.TIMEOUT]: [Timeout, 'Login timeout.'],
+  [LoginError.TOO_OFTEN]: [Often, 'Login too often.'],
+  [LoginError.ABORTED_BY_LOGOUT]: [Status, 'Login aborted by logout.'],
+};
+export const LOGOUT_ERRORS: ErrorTable = {
+  102: [Status, 'Logout failure. The client has already been logged out.'],
+};
+export const PEER_MESSAGE_ERRORS: ErrorTable = {
+  [PeerMessageError.FAILURE]: [Unknown, 'Send peer message failure.'],
+  [PeerMessageError.TIMEOUT]: [Timeout, 'Send peer message timeout.'],
+  [PeerMessageError.TOO_OFTEN]: [Limit, 'Send peer message too often: exceeded the 180 messages in 3 seconds limit.'],
+  [PeerMessageError.INVALID_USERID]: [Arg, 'Invalid peer ID.'],
+  [PeerMessageError.INVALID_MESSAGE]: [Arg, 'Invalid message.'],
+  [PeerMessageError.INCOMPATIBLE_MESSAGE]: [Arg, 'Incompatible message.'],
+};
+/** a message over the size limit is RtmLimitExceededError with the INVALID_MESSAGE code (Agora) */
+export const PEER_MESSAGE_TOO_LARGE: [typeof Limit, string] = [Limit, 'The message is too long.'];
+export const RENEW_TOKEN_ERRORS: ErrorTable = {
+  [RenewTokenError.FAILURE]: [Unknown, 'Renew token failure.'],
+  [RenewTokenError.INVALID_ARGUMENT]: [Arg, 'Invalid token.'],
+  [RenewTokenError.REJECTED]: [Unavail, 'Renew token rejected.'],
+  [RenewTokenError.TOO_OFTEN]: [Often, 'Renew token too often.'],
+  [RenewTokenError.TOKEN_EXPIRED]: [Unauth, 'The token has expired.'],
+  [RenewTokenError.INVALID_TOKEN]: [Unauth, 'Invalid token.'],
+  [RenewTokenError.ABORTED_BY_LOGOUT]: [Status, 'Renew token aborted by logout.'],
+};

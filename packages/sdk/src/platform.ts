@@ -1,0 +1,18 @@
+/** Node: the `ws` package (Node 20 has no global WebSocket). The browser bundle swaps this file. */
+import WebSocket from 'ws';
+
+export type WebSocketCtor = new (url: string) => WebSocketLike;
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+export function defaultWebSocket(): WebSocketCtor {
+  return (globalThis as { WebSocket?: WebSocketCtor }).WebSocket ?? (WebSocket as unknown as WebSocketCtor);
+}

@@ -1,0 +1,13 @@
+/** Remembers the last N ids, to drop re-deliveries of the same message. */
+export class RecentIds {
+  private readonly set = new Set<string>();
+  constructor(private readonly max: number) {}
+
+  /** Adds `id`; returns false if it was already there. */
+  add(id: string): boolean {
+    if (this.set.has(id)) return false;
+    this.set.add(id);
+    if (this.set.size > this.max) this.set.delete(this.set.values().next().value as string);
+    return true;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Waits for acknowledgements by id with one shared sweep timer instead of a timer per message.
+ * All waits have the same timeout, so insertion order is deadline order and the sweep stops at
+ * the first entry still in time.
+ */
+export class AckTracker {
+  private readonly waiting = new Map<string, { resolve: (acked: boolean) => void; deadline: number }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  wait(id: string): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.waiting.set(id, { resolve, deadline: Date.now() + this.timeoutMs });
+      if (!this.timer) {
+        this.timer = setInterval(this.sweep, Math.min(250, this.timeoutMs));
+        this.timer.unref();
+      }
+    });
+  }
+
+  ack(id: string): void {
+    const w = this.waiting.get(id);
+    if (!w) return;
+    this.waiting.delete(id);
+    w.resolve(true);
+  }
+
+  private readonly sweep = (): void => {
+    const now = Date.now();
+    for (const [id, w] of this.waiting) {
+      if (w.deadline > now) break;
+      this.waiting.delete(id);
+      w.resolve(false);
+    }
+    if (this.waiting.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  };
+
+  close(): void {
+    for (const w of this.waiting.values()) w.resolve(false);
+    this.waiting.clear();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,90 @@
+import type { Session } from '../session/session.js';
+import type { SessionEndCause } from '../session/session-manager.js';
+
+/** What a request handler answers: the op's Agora code (0 = ok) and an optional body. */
+export interface Reply {
+  code: number;
+  body?: unknown;
+}
+export const ok = (body?: unknown): Reply => ({ code: 0, body });
+export const fail = (code: number, body?: unknown): Reply => ({ code, body });
+
+export type RequestHandler = (session: Session, body: unknown) => Reply | Promise<Reply>;
+export type EventHandler = (session: Session, body: unknown) => void;
+
+/** Session lifecycle hooks, in the order they happen. */
+export interface SessionHooks {
+  /** a new session logged in (before the login response is sent) */
+  sessionStart: (s: Session) => void | Promise<void>;
+  /** the login response has been sent: deliver backlog (offline messages) here */
+  sessionReady: (s: Session) => void | Promise<void>;
+  /** the socket dropped; the session waits for a resume (UNREACHABLE) */
+  sessionDetached: (s: Session) => void | Promise<void>;
+  /** the client resumed the session */
+  sessionResumed: (s: Session) => void | Promise<void>;
+  /** the session ended (logout, remote login, grace expired, token expired, shutdown) */
+  sessionEnd: (s: Session, cause: SessionEndCause) => void | Promise<void>;
+}
+export type HookName = keyof SessionHooks;
+const HOOK_NAMES: readonly HookName[] = ['sessionStart', 'sessionReady', 'sessionDetached', 'sessionResumed', 'sessionEnd'];
+
+/** Application hooks: start-up and shutdown, separate from per-session hooks. */
+export interface AppHooks {
+  onReady: () => void | Promise<void>;
+  /** before sockets close: stop accepting work */
+  preClose: () => void | Promise<void>;
+  /** after sockets closed: flush and release */
+  onClose: () => void | Promise<void>;
+}
+export type AppHookName = keyof AppHooks;
+const APP_HOOK_NAMES: readonly AppHookName[] = ['onReady', 'preClose', 'onClose'];
+
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+  constructor(
+    readonly code: 'DUPLICATE_OP' | 'UNKNOWN_HOOK' | 'BAD_HANDLER',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Features register request handlers, client-event handlers and hooks here. Duplicate ops,
+ * unknown hook names and non-function handlers are rejected with coded errors at start-up.
+ */
+export class FeatureRegistry {
+  readonly requests = new Map<number, { feature: string; fn: RequestHandler }>();
+  readonly events = new Map<number, { feature: string; fn: EventHandler }>();
+  private readonly hooks = new Map<string, Array<(...a: never[]) => unknown>>();
+
+  handle(feature: string, op: number, fn: RequestHandler): void {
+    if (typeof fn !== 'function') throw new RegistryError('BAD_HANDLER', `handler for op ${op} is not a function`);
+    if (this.requests.has(op) || this.events.has(op))
+      throw new RegistryError('DUPLICATE_OP', `op ${op} already registered by ${this.requests.get(op)?.feature ?? this.events.get(op)?.feature}`);
+    this.requests.set(op, { feature, fn });
+  }
+
+  onClientEvent(feature: string, op: number, fn: EventHandler): void {
+    if (typeof fn !== 'function') throw new RegistryError('BAD_HANDLER', `handler for event ${op} is not a function`);
+    if (this.requests.has(op) || this.events.has(op)) throw new RegistryError('DUPLICATE_OP', `op ${op} already registered`);
+    this.events.set(op, { feature, fn });
+  }
+
+  hook<K extends HookName | AppHookName>(name: K, fn: K extends HookName ? SessionHooks[K] : K extends AppHookName ? AppHooks[K] : never): void {
+    if (!HOOK_NAMES.includes(name as HookName) && !APP_HOOK_NAMES.includes(name as AppHookName))
+      throw new RegistryError('UNKNOWN_HOOK', `unknown hook ${String(name)}`);
+    if (typeof fn !== 'function') throw new RegistryError('BAD_HANDLER', `hook ${String(name)} is not a function`);
+    let list = this.hooks.get(name);
+    if (!list) this.hooks.set(name, (list = []));
+    list.push(fn as (...a: never[]) => unknown);
+  }
+
+  /** Runs a hook's handlers in registration order (sessionEnd: reverse order, like a teardown). */
+  async run(name: HookName | AppHookName, ...args: unknown[]): Promise<void> {
+    const list = this.hooks.get(name);
+    if (!list) return;
+    const ordered = name === 'sessionEnd' || name === 'onClose' ? [...list].reverse() : list;
+    for (const fn of ordered) await (fn as (...a: unknown[]) => unknown)(...args);
+  }
+}

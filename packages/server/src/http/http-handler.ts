@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Metrics } from '../metrics.js';
+
+export interface HttpDeps {
+  metrics: Metrics;
+  /** false while the server cannot serve (shutting down, Redis unreachable in cluster mode) */
+  ready: () => { ok: boolean; detail: Record<string, unknown> };
+}
+
+/** Plain HTTP routes on the WebSocket port: /healthz and /metrics. */
+export function createHttpHandler(deps: HttpDeps) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    if (url === '/healthz') {
+      const r = deps.ready();
+      return send(res, r.ok ? 200 : 503, 'application/json', JSON.stringify({ status: r.ok ? 'ok' : 'unavailable', ...r.detail }) + '\n');
+    }
+    if (url === '/metrics') {
+      const body = await deps.metrics.registry.metrics();
+      return send(res, 200, deps.metrics.registry.contentType, body);
+    }
+    if (url === '/rtm') return send(res, 426, 'text/plain', 'upgrade to WebSocket required\n');
+    return send(res, 404, 'text/plain', 'not found\n');
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,22 @@
+import type { PeerOnlineState } from '@parley/protocol';
+
+/** Where a user's live session is: the registry entry that routes deliveries to its node. */
+export interface SessionRecord {
+  nodeId: string;
+  sessionId: string;
+  /** ONLINE while the socket is up, UNREACHABLE during the grace period */
+  state: Exclude<PeerOnlineState, 'OFFLINE'>;
+}
+
+/** The session registry: one live session per (app, uid), cluster-wide. */
+export interface SessionStore {
+  /** Makes `rec` the user's session; resolves with the session it replaced, if any. */
+  claim(appId: string, uid: string, rec: SessionRecord): Promise<SessionRecord | null>;
+  lookup(appId: string, uid: string): Promise<SessionRecord | null>;
+  /** Looks up many users at once (one round trip). */
+  lookupMany(appId: string, uids: string[]): Promise<(SessionRecord | null)[]>;
+  /** Updates the state, only if `sessionId` is still the user's session. Resolves true if it was. */
+  setState(appId: string, uid: string, sessionId: string, state: SessionRecord['state']): Promise<boolean>;
+  /** Removes the entry only if `sessionId` is still the user's session. Resolves true if removed. */
+  release(appId: string, uid: string, sessionId: string): Promise<boolean>;
+}

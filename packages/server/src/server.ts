@@ -1,0 +1,127 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloseCode } from '@parley/protocol';
+import { resolveConfig, type ServerConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import type { Bus } from './ports/bus.js';
+import type { Store } from './ports/store.js';
+import { Authenticator } from './session/auth.js';
+import { NodeMesh } from './session/node-mesh.js';
+import { Router } from './session/router.js';
+import { SessionManager } from './session/session-manager.js';
+import { Gateway } from './transport/gateway.js';
+import { createHttpHandler } from './http/http-handler.js';
+import { FeatureRegistry } from './features/registry.js';
+import type { FeatureContext } from './features/context.js';
+import { FEATURES } from './features/index.js';
+import { createAdapters } from './adapters/index.js';
+
+export interface ServerDeps {
+  /** override the adapters (tests share one MemoryBus/Store between in-process nodes) */
+  store?: Store;
+  bus?: Bus;
+  logger?: Logger;
+}
+
+/** A running Parley node. */
+export interface ParleyServer {
+  readonly config: ServerConfig;
+  /** http://host:port once listening */
+  readonly url: string;
+  /** ws://host:port/rtm */
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly metrics: Metrics;
+  readonly sessions: SessionManager;
+  readonly log: Logger;
+  listen(): Promise<void>;
+  /** Graceful shutdown: stop accepting, end sessions (going-away close), flush storage. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a server from config. Nothing listens until `listen()`; nothing is global, so several
+ * servers can run in one process.
+ */
+export async function createServer(partial: Partial<ServerConfig> = {}, deps: ServerDeps = {}): Promise<ParleyServer> {
+  const config = resolveConfig(partial);
+  const log = deps.logger ?? createLogger(config.logLevel);
+  const metrics = new Metrics();
+  const adapters = deps.store && deps.bus ? { store: deps.store, bus: deps.bus, owned: false } : { ...(await createAdapters(config, log)), owned: true };
+  const { store, bus } = adapters;
+  const auth = new Authenticator(config.apps);
+  const registry = new FeatureRegistry();
+  const mesh = new NodeMesh(bus, config.nodeId, log.child({ layer: 'mesh' }));
+  const sessions = new SessionManager(config, auth, store, mesh, registry, metrics, log.child({ layer: 'session' }));
+  const router = new Router(sessions, store, mesh);
+  const ctx: FeatureContext = { config, log: log.child({ layer: 'features' }), metrics, store, bus, mesh, router, sessions, registry };
+  for (const f of FEATURES) f.register(ctx);
+
+  let closing = false;
+  const http: HttpServer = createHttpServer(
+    createHttpHandler({
+      metrics,
+      ready: () => ({ ok: !closing && bus.ready, detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' } }),
+    }),
+  );
+  const gateway = new Gateway(http, sessions, metrics, {
+    path: '/rtm',
+    heartbeatMs: config.heartbeatMs,
+    maxBufferBytes: config.maxSocketBufferBytes,
+    loginTimeoutMs: 15_000,
+  });
+  let port = 0;
+
+  const server: ParleyServer = {
+    config,
+    metrics,
+    sessions,
+    log,
+    get port() {
+      return port;
+    },
+    get url() {
+      return `http://${hostForUrl(config.host)}:${port}`;
+    },
+    get wsUrl() {
+      return `ws://${hostForUrl(config.host)}:${port}/rtm`;
+    },
+    async listen() {
+      await mesh.start();
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      port = (http.address() as AddressInfo).port;
+      metrics.busReady.set(bus.ready ? 1 : 0);
+      await registry.run('onReady');
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      await registry.run('preClose');
+      await sessions.shutdown();
+      await gateway.close(CloseCode.GOING_AWAY, 'server shutting down');
+      await new Promise<void>((r) => http.close(() => r()));
+      http.closeAllConnections?.();
+      await registry.run('onClose');
+      await mesh.close();
+      if (adapters.owned) {
+        await store.close();
+        await bus.close();
+      }
+      metrics.close();
+    },
+  };
+  return server;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,104 @@
+import { Packr } from 'msgpackr';
+import type { Bus, Unsubscribe } from '../ports/bus.js';
+import type { Logger } from '../logger.js';
+
+type Handler = (payload: unknown, fromNode: string) => unknown | Promise<unknown>;
+
+const packr = new Packr({ useRecords: false });
+const REPLY = '$r';
+
+/**
+ * Node-to-node messaging over the Bus: each node listens on `node:<id>`; `send` is one-way,
+ * `request` waits for the handler's return value. Cluster semantics are built once here, so a
+ * Bus adapter only has to publish and subscribe.
+ */
+export class NodeMesh {
+  private readonly handlers = new Map<string, Handler>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private nextRid = 1;
+  private unsub: Unsubscribe | null = null;
+
+  constructor(
+    private readonly bus: Bus,
+    readonly nodeId: string,
+    private readonly log: Logger,
+  ) {}
+
+  static topic(nodeId: string): string {
+    return `node:${nodeId}`;
+  }
+
+  async start(): Promise<void> {
+    this.unsub = await this.bus.subscribe(NodeMesh.topic(this.nodeId), (bytes) => this.onMessage(bytes));
+  }
+
+  on(type: string, handler: Handler): void {
+    if (this.handlers.has(type)) throw new Error(`mesh handler ${type} registered twice`);
+    this.handlers.set(type, handler);
+  }
+
+  send(nodeId: string, type: string, payload: unknown): Promise<void> {
+    return this.bus.publish(NodeMesh.topic(nodeId), packr.pack([type, 0, this.nodeId, payload]));
+  }
+
+  request<T>(nodeId: string, type: string, payload: unknown, timeoutMs: number): Promise<T> {
+    const rid = this.nextRid++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(rid);
+        reject(new Error(`mesh request ${type} to ${nodeId} timed out`));
+      }, timeoutMs);
+      this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.bus.publish(NodeMesh.topic(nodeId), packr.pack([type, rid, this.nodeId, payload])).catch((e: Error) => {
+        clearTimeout(timer);
+        this.pending.delete(rid);
+        reject(e);
+      });
+    });
+  }
+
+  private onMessage(bytes: Uint8Array): void {
+    let msg: [string, number, string, unknown];
+    try {
+      msg = packr.unpack(bytes as Buffer) as [string, number, string, unknown];
+    } catch (e) {
+      this.log.error({ err: e }, 'undecodable mesh message');
+      return;
+    }
+    const [type, rid, from, payload] = msg;
+    if (type === REPLY) {
+      const p = this.pending.get(rid);
+      if (!p) return;
+      this.pending.delete(rid);
+      clearTimeout(p.timer);
+      const [ok, value] = payload as [boolean, unknown];
+      if (ok) p.resolve(value);
+      else p.reject(new Error(String(value)));
+      return;
+    }
+    const h = this.handlers.get(type);
+    if (!h) {
+      this.log.warn({ type, from }, 'mesh message of unknown type');
+      return;
+    }
+    Promise.resolve()
+      .then(() => h(payload, from))
+      .then(
+        (v) => (rid ? this.bus.publish(NodeMesh.topic(from), packr.pack([REPLY, rid, this.nodeId, [true, v ?? null]])) : undefined),
+        (e: Error) => {
+          this.log.error({ err: e, type }, 'mesh handler failed');
+          return rid ? this.bus.publish(NodeMesh.topic(from), packr.pack([REPLY, rid, this.nodeId, [false, e.message]])) : undefined;
+        },
+      )
+      .catch((e) => this.log.error({ err: e }, 'mesh reply failed'));
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error('mesh closed'));
+    }
+    this.pending.clear();
+    await this.unsub?.();
+  }
+}

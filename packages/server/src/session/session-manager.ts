@@ -1,0 +1,335 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CloseCode,
+  LoginError,
+  NOT_LOGGED_IN,
+  Op,
+  PROTOCOL_VERSION,
+  ProtocolErrorCode,
+  RenewTokenError,
+  encodeEvent,
+  encodeResponse,
+  isObj,
+  isStr,
+  isValidUserId,
+  optStr,
+  type Classified,
+  type LoginResponse,
+  type ResumeResponse,
+  type SessionEndReason,
+} from '@parley/protocol';
+import { limitsFor, type ServerConfig } from '../config.js';
+import type { FeatureRegistry } from '../features/registry.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Store } from '../ports/store.js';
+import type { Connection, ConnectionSink } from '../transport/connection.js';
+import type { Authenticator } from './auth.js';
+import type { NodeMesh } from './node-mesh.js';
+import { Session } from './session.js';
+import { TOKEN_WARNING_MS, scheduleTokenTimers } from './token-timers.js';
+
+/** Why a session ended; hooks receive it. */
+export type SessionEndCause = 'LOGOUT' | 'REMOTE_LOGIN' | 'GRACE_EXPIRED' | 'TOKEN_EXPIRED' | 'SHUTDOWN';
+
+type Msg = Exclude<Classified, { kind: 'invalid' | 'response' }>;
+
+const key = (appId: string, uid: string) => `${appId}\u0000${uid}`;
+/** Concurrent requests one session may have in flight. */
+const MAX_INFLIGHT = 4096;
+
+/** Close code and SessionEnded reason told to the client for each cause. */
+const END_WIRE: Record<SessionEndCause, { close: number; reason: SessionEndReason | null }> = {
+  LOGOUT: { close: CloseCode.LOGGED_OUT, reason: 'LOGOUT' },
+  REMOTE_LOGIN: { close: CloseCode.REMOTE_LOGIN, reason: 'REMOTE_LOGIN' },
+  GRACE_EXPIRED: { close: CloseCode.NORMAL, reason: null },
+  TOKEN_EXPIRED: { close: CloseCode.TOKEN_EXPIRED, reason: 'TOKEN_EXPIRED' },
+  SHUTDOWN: { close: CloseCode.GOING_AWAY, reason: 'SERVER_SHUTDOWN' },
+};
+
+/**
+ * Logins, resumes, logouts and the lifecycle of sessions on this node; dispatches requests of
+ * logged-in clients to the features. The cluster-wide session registry lives in the Store.
+ */
+export class SessionManager implements ConnectionSink {
+  private readonly byUser = new Map<string, Session>();
+  private readonly byId = new Map<string, Session>();
+  private readonly inflight = new WeakMap<Session, number>();
+  private closing = false;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly auth: Authenticator,
+    private readonly store: Store,
+    private readonly mesh: NodeMesh,
+    private readonly registry: FeatureRegistry,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    mesh.on('kick', async (p) => {
+      const { appId, uid, sessionId } = p as { appId: string; uid: string; sessionId: string };
+      const s = this.byId.get(sessionId);
+      if (s && s.appId === appId && s.uid === uid) await this.end(s, 'REMOTE_LOGIN');
+    });
+  }
+
+  /** The live session of a user on this node, if any. */
+  local(appId: string, uid: string): Session | undefined {
+    return this.byUser.get(key(appId, uid));
+  }
+
+  get count(): number {
+    return this.byId.size;
+  }
+
+  all(): IterableIterator<Session> {
+    return this.byId.values();
+  }
+
+  // ---- ConnectionSink ----
+
+  onMessage(conn: Connection, m: Msg): void {
+    if (m.kind === 'event') return this.onEvent(conn, m.op, m.body);
+    const { op, reqId, body } = m;
+    switch (op) {
+      case Op.Login:
+        return void this.login(conn, reqId, body).catch((e) => this.internal(conn, reqId, op, e));
+      case Op.Resume:
+        return void this.resume(conn, reqId, body).catch((e) => this.internal(conn, reqId, op, e));
+    }
+    const s = conn.session;
+    if (!s || s.phase === 'ended') {
+      conn.write(encodeResponse(reqId, NOT_LOGGED_IN, null));
+      return;
+    }
+    // After a resume the client re-sends requests it has no answer for; skip those already done.
+    if (reqId <= s.lastReqId) return;
+    s.lastReqId = reqId;
+    if (op === Op.Logout) return void this.logout(s, reqId).catch((e) => this.internal(conn, reqId, op, e));
+    if (op === Op.RenewToken) return this.renew(s, reqId, body);
+    const h = this.registry.requests.get(op);
+    if (!h) {
+      this.metrics.protocolErrors.inc({ code: ProtocolErrorCode.UNKNOWN_OP });
+      s.send(encodeResponse(reqId, ProtocolErrorCode.UNKNOWN_OP, { message: `unknown op ${op}` }));
+      return;
+    }
+    const n = this.inflight.get(s) ?? 0;
+    if (n >= MAX_INFLIGHT) {
+      s.send(encodeResponse(reqId, ProtocolErrorCode.TOO_MANY_PENDING, { message: 'too many requests in flight' }));
+      return;
+    }
+    this.inflight.set(s, n + 1);
+    const done = (code: number, rbody: unknown) => {
+      this.inflight.set(s, (this.inflight.get(s) ?? 1) - 1);
+      if (code !== 0) this.metrics.errors.inc({ op, code });
+      s.send(encodeResponse(reqId, code, rbody ?? null));
+    };
+    try {
+      const r = h.fn(s, body);
+      if (r instanceof Promise)
+        r.then(
+          (x) => done(x.code, x.body),
+          (e) => {
+            this.log.error({ err: e, op }, 'request handler failed');
+            done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
+          },
+        );
+      else done(r.code, r.body);
+    } catch (e) {
+      this.log.error({ err: e, op }, 'request handler failed');
+      done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
+    }
+  }
+
+  onClose(conn: Connection): void {
+    this.metrics.connections.dec();
+    const s = conn.session;
+    if (!s || s.conn !== conn || s.phase !== 'active') return;
+    void this.detach(s).catch((e) => this.log.error({ err: e }, 'detach failed'));
+  }
+
+  private onEvent(conn: Connection, op: number, body: unknown): void {
+    if (op === Op.Ping) {
+      conn.write(encodeEvent(Op.Ping, Date.now()));
+      return;
+    }
+    const s = conn.session;
+    const h = this.registry.events.get(op);
+    if (!h) return conn.protocolError(ProtocolErrorCode.UNKNOWN_OP, `unknown event op ${op}`);
+    if (!s || s.phase === 'ended') return conn.protocolError(ProtocolErrorCode.NOT_LOGGED_IN, 'log in first');
+    try {
+      h.fn(s, body);
+    } catch (e) {
+      this.log.error({ err: e, op }, 'event handler failed');
+    }
+  }
+
+  private internal(conn: Connection, reqId: number, op: number, e: unknown): void {
+    this.log.error({ err: e, op }, 'session request failed');
+    conn.write(encodeResponse(reqId, ProtocolErrorCode.INTERNAL, { message: 'internal error' }));
+  }
+
+  // ---- login / resume / logout ----
+
+  private async login(conn: Connection, reqId: number, body: unknown): Promise<void> {
+    const reply = (code: number, b: unknown = null) => {
+      this.metrics.logins.inc({ code });
+      conn.write(encodeResponse(reqId, code, b));
+    };
+    if (this.closing) return reply(LoginError.REJECTED, { message: 'server shutting down' });
+    if (!isObj(body) || !isStr(body.appId) || !optStr(body.token) || !(body.kind === undefined || body.kind === 'rtm' || body.kind === 'signaling'))
+      return reply(LoginError.INVALID_ARGUMENT, { message: 'bad login body' });
+    if (body.v !== PROTOCOL_VERSION) return reply(ProtocolErrorCode.BAD_VERSION, { message: `protocol version ${PROTOCOL_VERSION} required` });
+    if (!isValidUserId(body.uid)) return reply(LoginError.INVALID_ARGUMENT, { message: 'invalid uid' });
+    if (conn.session && conn.session.phase !== 'ended') return reply(LoginError.ALREADY_LOGIN);
+    const kind = (body.kind as 'rtm' | 'signaling' | undefined) ?? 'rtm';
+    const uid = body.uid;
+    const appId = body.appId;
+    const a = this.auth.login(appId, uid, (body.token as string | undefined) ?? undefined, kind);
+    if (a.code !== 0 || !('app' in a)) return reply(a.code);
+    if (a.expiresAt !== null && a.expiresAt <= Date.now()) return reply(LoginError.TOKEN_EXPIRED);
+
+    const sessionId = randomBytes(12).toString('base64url');
+    const limits = limitsFor(this.config, a.app);
+    const s = new Session(sessionId, appId, uid, randomBytes(18).toString('base64url'), limits, conn, kind, a.expiresAt, this.config.resumeBufferMessages);
+    const prev = await this.store.sessions.claim(appId, uid, { nodeId: this.config.nodeId, sessionId, state: 'ONLINE' });
+    if (conn.closed) {
+      await this.store.sessions.release(appId, uid, sessionId);
+      return;
+    }
+    const localPrev = this.byUser.get(key(appId, uid));
+    if (localPrev) await this.end(localPrev, 'REMOTE_LOGIN');
+    if (prev && prev.nodeId !== this.config.nodeId) {
+      await this.mesh
+        .request(prev.nodeId, 'kick', { appId, uid, sessionId: prev.sessionId }, 2000)
+        .catch((e) => this.log.warn({ err: e, node: prev.nodeId }, 'remote kick failed; that node will find its session replaced'));
+    }
+    this.byUser.set(key(appId, uid), s);
+    this.byId.set(sessionId, s);
+    conn.session = s;
+    this.metrics.sessions.set(this.byId.size);
+    await this.registry.run('sessionStart', s);
+    const resp: LoginResponse = {
+      sessionId,
+      resumeToken: s.resumeToken,
+      limits,
+      heartbeatMs: this.config.heartbeatMs,
+      sessionGraceMs: this.config.sessionGraceMs,
+      serverTs: Date.now(),
+      tokenExpiresAt: a.expiresAt,
+      nodeId: this.config.nodeId,
+    };
+    this.metrics.logins.inc({ code: 0 });
+    s.send(encodeResponse(reqId, 0, resp));
+    this.armTokenTimers(s);
+    this.log.debug({ appId, uid, sessionId }, 'login');
+    await this.registry.run('sessionReady', s);
+  }
+
+  private async resume(conn: Connection, reqId: number, body: unknown): Promise<void> {
+    const reply = (code: number, b: unknown = null) => conn.write(encodeResponse(reqId, code, b));
+    if (!isObj(body) || !isStr(body.sessionId) || !isStr(body.resumeToken) || typeof body.received !== 'number')
+      return reply(LoginError.INVALID_ARGUMENT, { message: 'bad resume body' });
+    const s = this.byId.get(body.sessionId);
+    // Resume is per node: a session on another node (or from before a restart) cannot be resumed;
+    // the client then logs in again.
+    if (!s || s.phase === 'ended' || s.resumeToken !== body.resumeToken || s.appId !== body.appId || s.uid !== body.uid)
+      return reply(LoginError.REJECTED, { message: 'session not resumable' });
+    const replay = s.outbox.since(body.received);
+    if (!replay) {
+      reply(LoginError.REJECTED, { message: 'session gap too large' });
+      await this.end(s, 'GRACE_EXPIRED');
+      return;
+    }
+    if (s.tokenExpiresAt !== null && s.tokenExpiresAt <= Date.now()) {
+      reply(LoginError.TOKEN_EXPIRED);
+      await this.end(s, 'TOKEN_EXPIRED');
+      return;
+    }
+    const old = s.conn;
+    if (old && old !== conn) {
+      old.session = null;
+      old.close(CloseCode.NORMAL, 'session resumed on another socket');
+    }
+    if (s.graceTimer) clearTimeout(s.graceTimer);
+    s.graceTimer = null;
+    s.conn = conn;
+    conn.session = s;
+    const wasDetached = s.phase === 'detached';
+    s.phase = 'active';
+    const resp: ResumeResponse = { lastReqId: s.lastReqId, tokenExpiresAt: s.tokenExpiresAt };
+    reply(0, resp);
+    for (const m of replay) conn.write(m);
+    if (wasDetached) {
+      await this.store.sessions.setState(s.appId, s.uid, s.id, 'ONLINE');
+      await this.registry.run('sessionResumed', s);
+    }
+  }
+
+  private async logout(s: Session, reqId: number): Promise<void> {
+    s.send(encodeResponse(reqId, 0, null));
+    await this.end(s, 'LOGOUT');
+  }
+
+  private renew(s: Session, reqId: number, body: unknown): void {
+    const token = isObj(body) ? body.token : undefined;
+    if (!isStr(token) || token === '') return s.send(encodeResponse(reqId, RenewTokenError.INVALID_ARGUMENT, null));
+    if (!s.rates.take('renew', 2, 1000)) return s.send(encodeResponse(reqId, RenewTokenError.TOO_OFTEN, null));
+    const r = this.auth.renew(s.appId, s.uid, token, s.kind);
+    if (r.code !== 0) return s.send(encodeResponse(reqId, r.code, null));
+    if (r.expiresAt !== null && r.expiresAt <= Date.now()) return s.send(encodeResponse(reqId, RenewTokenError.TOKEN_EXPIRED, null));
+    s.tokenExpiresAt = r.expiresAt;
+    this.armTokenTimers(s);
+    s.send(encodeResponse(reqId, 0, { tokenExpiresAt: r.expiresAt }));
+  }
+
+  private armTokenTimers(s: Session): void {
+    scheduleTokenTimers(s, {
+      warn: () => s.send(encodeEvent(Op.TokenWillExpire, { expiresAt: s.tokenExpiresAt })),
+      expire: () => void this.end(s, 'TOKEN_EXPIRED').catch((e) => this.log.error({ err: e }, 'token expiry failed')),
+    });
+  }
+
+  // ---- detach / end ----
+
+  private async detach(s: Session): Promise<void> {
+    s.conn = null;
+    s.phase = 'detached';
+    s.graceTimer = setTimeout(() => {
+      void this.end(s, 'GRACE_EXPIRED').catch((e) => this.log.error({ err: e }, 'grace end failed'));
+    }, this.config.sessionGraceMs);
+    await this.store.sessions.setState(s.appId, s.uid, s.id, 'UNREACHABLE');
+    await this.registry.run('sessionDetached', s);
+  }
+
+  /** Ends a session: tells its client why, closes its socket, runs the sessionEnd hooks. */
+  async end(s: Session, cause: SessionEndCause): Promise<void> {
+    if (s.phase === 'ended') return;
+    s.phase = 'ended';
+    if (s.graceTimer) clearTimeout(s.graceTimer);
+    for (const t of s.tokenTimers) clearTimeout(t);
+    s.tokenTimers = [];
+    const k = key(s.appId, s.uid);
+    if (this.byUser.get(k) === s) this.byUser.delete(k);
+    this.byId.delete(s.id);
+    this.metrics.sessions.set(this.byId.size);
+    const conn = s.conn;
+    s.conn = null;
+    if (conn) {
+      const wire = END_WIRE[cause];
+      if (wire.reason && cause !== 'LOGOUT') conn.write(encodeEvent(Op.SessionEnded, { reason: wire.reason }));
+      conn.session = null;
+      conn.close(wire.close, cause);
+    }
+    await this.store.sessions.release(s.appId, s.uid, s.id);
+    await this.registry.run('sessionEnd', s, cause);
+  }
+
+  /** Ends every local session (server shutdown). */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.byId.values()].map((s) => this.end(s, 'SHUTDOWN').catch(() => undefined)));
+  }
+}
+
+export { TOKEN_WARNING_MS };

@@ -1,0 +1,56 @@
+import type { Limits } from '@parley/protocol';
+import type { Connection } from '../transport/connection.js';
+import { Outbox } from './outbox.js';
+import { RateLimits } from './sliding-window.js';
+
+export type SessionPhase = 'active' | 'detached' | 'ended';
+
+/**
+ * A logged-in user on this node. It outlives its socket for the grace period: while detached,
+ * what is sent to it waits in the outbox and is replayed when the client resumes.
+ */
+export class Session {
+  phase: SessionPhase = 'active';
+  conn: Connection | null;
+  /** highest request id processed; re-sent requests at or below it are ignored */
+  lastReqId = 0;
+  readonly outbox: Outbox;
+  readonly rates: RateLimits;
+  tokenExpiresAt: number | null;
+  /** 'rtm' or 'signaling' client */
+  readonly kind: 'rtm' | 'signaling';
+  /** timers owned by the session layer (grace, token) */
+  graceTimer: NodeJS.Timeout | null = null;
+  tokenTimers: NodeJS.Timeout[] = [];
+  /** per-feature state, keyed by feature name; features cast to their own type */
+  readonly ext = new Map<string, unknown>();
+
+  constructor(
+    readonly id: string,
+    readonly appId: string,
+    readonly uid: string,
+    readonly resumeToken: string,
+    readonly limits: Limits,
+    conn: Connection,
+    kind: 'rtm' | 'signaling',
+    tokenExpiresAt: number | null,
+    outboxItems: number,
+  ) {
+    this.conn = conn;
+    this.kind = kind;
+    this.tokenExpiresAt = tokenExpiresAt;
+    this.outbox = new Outbox(outboxItems, 4 * 1024 * 1024);
+    this.rates = new RateLimits(limits.rateLimits);
+  }
+
+  /** Sends an encoded message to the client (now, or on resume). */
+  send(msg: Uint8Array): void {
+    if (this.phase === 'ended') return;
+    this.outbox.push(msg);
+    this.conn?.write(msg);
+  }
+
+  get online(): boolean {
+    return this.phase === 'active';
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Sliding-window rate limiter: at most `count` events in any `windowMs`. Keeps a ring of the last
+ * `count` timestamps, so a check is O(1) and allocation-free.
+ */
+export class SlidingWindow {
+  private readonly stamps: Float64Array;
+  private head = 0;
+
+  constructor(
+    readonly count: number,
+    readonly windowMs: number,
+  ) {
+    this.stamps = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Records an event at `now` if allowed; returns false (and records nothing) if over the limit. */
+  take(now = Date.now()): boolean {
+    if (this.count <= 0) return false;
+    // The oldest of the last `count` events must be outside the window.
+    if (now - this.stamps[this.head]! < this.windowMs) return false;
+    this.stamps[this.head] = now;
+    this.head = (this.head + 1) % this.count;
+    return true;
+  }
+}
+
+/** A set of named limits for one client; `null` windows mean "not limited". */
+export class RateLimits {
+  private readonly windows = new Map<string, SlidingWindow>();
+  constructor(private readonly enabled: boolean) {}
+
+  take(name: string, count: number, windowMs: number, now = Date.now()): boolean {
+    if (!this.enabled) return true;
+    let w = this.windows.get(name);
+    if (!w) this.windows.set(name, (w = new SlidingWindow(count, windowMs)));
+    return w.take(now);
+  }
+}

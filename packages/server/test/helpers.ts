@@ -1,0 +1,56 @@
+import AgoraRTM, { type RtmClient, type RtmConfig } from '@parley/sdk';
+import { startTestServer, type ParleyServer } from '@parley/server/testing';
+import type { ServerConfig } from '../src/config.js';
+
+export const APP_ID = '0123456789abcdef0123456789abcdef';
+
+/** A real server on port 0 plus a factory for real SDK clients; `cleanup()` closes everything. */
+export async function setup(cfg: Partial<ServerConfig> = {}) {
+  const server = await startTestServer(cfg);
+  const clients: RtmClient[] = [];
+  const client = (opts: RtmConfig = {}, appId = APP_ID): RtmClient => {
+    const c = AgoraRTM.createInstance(appId, { serverUrl: server.wsUrl, ...opts });
+    clients.push(c);
+    return c;
+  };
+  /** creates a client and logs it in */
+  const login = async (uid: string, opts: RtmConfig = {}, token?: string): Promise<RtmClient> => {
+    const c = client(opts);
+    await c.login({ uid, token });
+    return c;
+  };
+  const cleanup = async () => {
+    for (const c of clients) c.release();
+    await server.close();
+  };
+  return { server, client, login, cleanup };
+}
+
+/** Resolves with the arguments of the next `event` on `emitter` (rejects after `ms`). */
+export function next<A extends unknown[]>(emitter: { once(e: string, fn: (...a: never[]) => void): unknown }, event: string, ms = 5000): Promise<A> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), ms);
+    emitter.once(event, ((...a: A) => {
+      clearTimeout(t);
+      resolve(a);
+    }) as never);
+  });
+}
+
+/** Collects every emission of `event` into an array. */
+export function collect<A extends unknown[]>(emitter: { on(e: string, fn: (...a: never[]) => void): unknown }, event: string): A[] {
+  const out: A[] = [];
+  emitter.on(event, ((...a: A) => out.push(a)) as never);
+  return out;
+}
+
+/** Polls `cond` until true (rejects after `ms`). For waiting on state, never for timing. */
+export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export type { ParleyServer };
