@@ -7,3 +7,7 @@ export * from './codec.js';
 export * from './validate.js';
 export * from './messages.js';
 export * from './message-check.js';
+export * from './presence.js';
+export * from './user-attrs.js';
+export * from './channels.js';
+export * from './invitations.js';

@@ -1,5 +1,10 @@
 import type { Feature } from './context.js';
 import { peerFeature } from './peer/index.js';
+import { presenceFeature } from './presence/index.js';
+import { userAttrsFeature } from './user-attrs/index.js';
+import { channelsFeature } from './channels/index.js';
+import { channelAttrsFeature } from './channel-attrs/index.js';
+import { invitationsFeature } from './invitations/index.js';
 
 /** Every capability, registered in this order at start-up. */
-export const FEATURES: Feature[] = [peerFeature];
+export const FEATURES: Feature[] = [peerFeature, presenceFeature, userAttrsFeature, channelsFeature, channelAttrsFeature, invitationsFeature];

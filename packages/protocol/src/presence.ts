@@ -1,0 +1,2 @@
+/** Wire bodies of the presence ops. (Filled in by its feature.) */
+export {};

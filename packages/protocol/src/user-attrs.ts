@@ -1,0 +1,2 @@
+/** Wire bodies of the user-attrs ops. (Filled in by its feature.) */
+export {};

@@ -1,0 +1,3 @@
+/** Store part: channel membership and counts. (Filled in by its feature.) */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by the feature that owns it
+export interface ChannelStore {}
