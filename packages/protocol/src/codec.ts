@@ -15,7 +15,8 @@ export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
-export const encodeRequest = (op: number, reqId: number, body: unknown): Uint8Array => encode([op, reqId, body]);
+export const encodeRequest = (op: number, reqId: number, body: unknown): Uint8Array =>
+  encode([op, reqId, body]);
 export const encodeResponse = (reqId: number, code: number, body: unknown): Uint8Array =>
   encode([0, reqId, code, body ?? null]);
 export const encodeEvent = (op: number, body: unknown): Uint8Array => encode([op, body]);
@@ -41,7 +42,8 @@ export type Classified =
   | { kind: 'event'; op: number; body: unknown }
   | { kind: 'invalid'; reason: string };
 
-const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+const isUint = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 
 /** Tells the three message shapes apart without trusting anything in the value. */
 export function classify(msg: unknown): Classified {
@@ -49,7 +51,8 @@ export function classify(msg: unknown): Classified {
   const op = msg[0];
   if (!isUint(op)) return { kind: 'invalid', reason: 'op is not an unsigned integer' };
   if (op === 0) {
-    if (msg.length !== 4 || !isUint(msg[1]) || !isUint(msg[2])) return { kind: 'invalid', reason: 'bad response tuple' };
+    if (msg.length !== 4 || !isUint(msg[1]) || !isUint(msg[2]))
+      return { kind: 'invalid', reason: 'bad response tuple' };
     return { kind: 'response', reqId: msg[1], code: msg[2], body: msg[3] };
   }
   if (msg.length === 3) {

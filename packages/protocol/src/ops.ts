@@ -32,7 +32,7 @@ export const Op = {
   QueryPeersOnline: 20,
   SubscribePeers: 21,
   UnsubscribePeers: 22,
-  /** server → client event: { [peerId]: PeerOnlineState } */
+  /** server → client event: { ids: string[], states: PeerOnlineState[] } (PeersStatusEvent) */
   PeersStatus: 23,
 
   // user attributes 30–39

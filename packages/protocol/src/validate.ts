@@ -9,6 +9,7 @@ export const isStr = (v: unknown): v is string => typeof v === 'string';
 export const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 export const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 export const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
-export const isStrMap = (v: unknown): v is Record<string, string> => isObj(v) && Object.values(v).every(isStr);
+export const isStrMap = (v: unknown): v is Record<string, string> =>
+  isObj(v) && Object.values(v).every(isStr);
 export const optStr = (v: unknown): v is string | undefined => v === undefined || v === null || isStr(v);
 export const optBool = (v: unknown): v is boolean | undefined => v === undefined || v === null || isBool(v);

@@ -1,26 +1,63 @@
-// Builds the browser ESM bundle: no Node built-ins, native WebSocket (platform-browser.ts).
+// Builds the browser ESM bundle: no Node built-ins, no `ws`, native WebSocket (platform-browser.ts).
+// Bundles from source (the @parley/source condition), so it needs no prior `tsc` build.
 import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-await build({
+const outfile = join(root, 'dist/parley-sdk.browser.js');
+const builtins = new Set(builtinModules);
+const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p.split('/')[0]);
+
+const result = await build({
   entryPoints: [join(root, 'src/index.ts')],
   bundle: true,
   format: 'esm',
   platform: 'browser',
   target: 'es2020',
   conditions: ['@parley/source'],
-  outfile: join(root, 'dist/parley-sdk.browser.js'),
+  outfile,
   sourcemap: true,
+  metafile: true,
   logLevel: 'warning',
   plugins: [
     {
       name: 'browser-platform',
       setup(b) {
-        b.onResolve({ filter: /\/platform\.js$/ }, (a) => ({ path: join(a.resolveDir, 'platform-browser.ts') }));
-        b.onResolve({ filter: /^ws$/ }, () => ({ errors: [{ text: 'ws must not be in the browser bundle' }] }));
+        b.onResolve({ filter: /\/platform\.js$/ }, (a) => ({
+          path: join(a.resolveDir, 'platform-browser.ts'),
+        }));
+        b.onResolve({ filter: /^ws$/ }, (a) => ({
+          errors: [{ text: `ws must not be in the browser bundle (imported by ${a.importer})` }],
+        }));
+        // esbuild already refuses most built-ins for platform 'browser'; this names the importer.
+        b.onResolve({ filter: /.*/ }, (a) =>
+          a.kind !== 'entry-point' && isBuiltin(a.path)
+            ? {
+                errors: [
+                  {
+                    text: `Node built-in "${a.path}" must not be in the browser bundle (imported by ${a.importer})`,
+                  },
+                ],
+              }
+            : undefined,
+        );
       },
     },
   ],
 });
+
+// Belt and braces: check what actually went in and what came out.
+const bad = Object.keys(result.metafile.inputs).filter(
+  (p) => /(^|\/)node_modules\/ws\//.test(p) || isBuiltin(p),
+);
+const out = readFileSync(outfile, 'utf8');
+const requires = out.match(
+  /\brequire\(\s*["'][^"']+["']\s*\)|\bfrom\s*["']node:[^"']+["']|\bimport\(\s*["'][^."'][^"']*["']\s*\)/g,
+);
+if (bad.length || requires) {
+  console.error('browser bundle check failed:', { inputs: bad, imports: requires });
+  process.exit(1);
+}

@@ -13,7 +13,11 @@ export interface BackoffConfig {
 }
 export const DEFAULT_BACKOFF: BackoffConfig = { baseMs: 250, capMs: 5000, floorMs: 100 };
 
-export function backoffDelay(attempt: number, cfg: BackoffConfig = DEFAULT_BACKOFF, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  cfg: BackoffConfig = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
   const ceil = Math.min(cfg.capMs, cfg.baseMs * 2 ** Math.min(attempt, 20));
   return Math.max(cfg.floorMs, Math.floor(random() * ceil));
 }

@@ -1,64 +1,572 @@
-import { TypedEventEmitter } from './typed-emitter.js';
+import {
+  AttributeOperationError,
+  ChannelMessageError,
+  GetChannelMemberCountError,
+  GetMembersError,
+  JoinChannelError,
+  LeaveChannelError,
+  Op,
+  checkAttrEntries,
+  checkAttrKeys,
+  checkAttrTotals,
+  checkChannelAttrDeleteKeys,
+  isValidChannelId,
+  type AttributesUpdatedEvent,
+  type ChannelAttrEntry,
+  type ChannelCursor,
+  type ChannelMessageEvent,
+  type GetChannelAttrsResponse,
+  type GetMemberCountResponse,
+  type GetMembersResponse,
+  type JoinResponse,
+  type Limits,
+  type MemberCountEvent,
+  type MemberEvent,
+} from '@parley/protocol';
+import {
+  RtmInvalidArgumentError as Arg,
+  RtmInvalidStatusError as Status,
+  RtmInvokeTooOftenError as Often,
+  RtmLimitExceededError as Limit,
+  RtmTimeoutError as Timeout,
+  RtmUnavailableError as Unavail,
+  RtmUnknownError as Unknown,
+  errorFrom,
+  type ErrorTable,
+} from './errors.js';
 import type { RtmChannelEvents } from './events.js';
-import type { ClientInternals, ClientModule } from './invoke.js';
-import { RtmInvalidArgumentError, RtmNotImplementedError } from './errors.js';
-import { isValidChannelId } from '@parley/protocol';
-import type { ChannelAttributeOptions, ChannelAttributes, AttributesMap, RtmMessage } from './types.js';
+import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
+import { checkMessage, fromWire, receivedProps } from './messages.js';
+import { RecentIds } from './recent-ids.js';
+import { TypedEventEmitter } from './typed-emitter.js';
+import type { AttributesMap, ChannelAttributeOptions, ChannelAttributes, RtmMessage } from './types.js';
 
-/** A channel instance (agora-rtm-sdk RtmChannel). */
+// ---- error tables (Agora's class and text per code) ----
+
+export const JOIN_CHANNEL_ERRORS: ErrorTable = {
+  [JoinChannelError.FAILURE]: [Unknown, 'Join channel failure.'],
+  [JoinChannelError.REJECTED]: [Unavail, 'Join channel rejected by the server.'],
+  [JoinChannelError.INVALID_ARGUMENT]: [Arg, 'Invalid channel ID.'],
+  [JoinChannelError.TIMEOUT]: [Timeout, 'Join channel timeout.'],
+  [JoinChannelError.EXCEED_LIMIT]: [Limit, 'Exceeded the limit of 20 joined channels.'],
+  [JoinChannelError.ALREADY_JOINED]: [Status, 'The channel is already joined or being joined.'],
+  [JoinChannelError.TOO_OFTEN]: [Often, 'Join channel too often: exceeded 50 joins in 3 seconds.'],
+  [JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN]: [
+    Often,
+    'Join the same channel too often: exceeded 2 joins in 5 seconds.',
+  ],
+  [JoinChannelError.ABORTED_BY_LEAVE]: [Status, 'Join channel aborted by leave.'],
+  [JoinChannelError.ALREADY_JOINED_CHANNEL_OF_SAME_ID]: [
+    Status,
+    'Another channel instance with the same ID is joined.',
+  ],
+};
+export const LEAVE_CHANNEL_ERRORS: ErrorTable = {
+  [LeaveChannelError.FAILURE]: [Unknown, 'Leave channel failure.'],
+  [LeaveChannelError.REJECTED]: [Unavail, 'Leave channel rejected by the server.'],
+  [LeaveChannelError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
+  [LeaveChannelError.KICKED]: [Status, 'Kicked from the channel.'],
+};
+export const CHANNEL_MESSAGE_ERRORS: ErrorTable = {
+  [ChannelMessageError.FAILURE]: [Unknown, 'Send channel message failure.'],
+  [ChannelMessageError.TIMEOUT]: [Timeout, 'Send channel message timeout.'],
+  [ChannelMessageError.TOO_OFTEN]: [
+    Limit,
+    'Send channel message too often: exceeded the 180 messages in 3 seconds limit.',
+  ],
+  [ChannelMessageError.INVALID_MESSAGE]: [Arg, 'Invalid message.'],
+  [ChannelMessageError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
+};
+/** a message over the size limit is RtmLimitExceededError with the INVALID_MESSAGE code (Agora) */
+const CHANNEL_MESSAGE_TOO_LARGE: [typeof Limit, string] = [Limit, 'The message is too long.'];
+export const GET_MEMBERS_ERRORS: ErrorTable = {
+  [GetMembersError.FAILURE]: [Unknown, 'Get members failure.'],
+  [GetMembersError.REJECTED]: [Unavail, 'Get members rejected by the server.'],
+  [GetMembersError.TIMEOUT]: [Timeout, 'Get members timeout.'],
+  [GetMembersError.TOO_OFTEN]: [Often, 'Get members too often: exceeded 5 calls in 2 seconds.'],
+  [GetMembersError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
+};
+export const GET_CHANNEL_MEMBER_COUNT_ERRORS: ErrorTable = {
+  [GetChannelMemberCountError.FAILURE]: [Unknown, 'Get channel member count failure.'],
+  [GetChannelMemberCountError.INVALID_ARGUMENT]: [Arg, 'Invalid channel ID list.'],
+  [GetChannelMemberCountError.TOO_OFTEN]: [
+    Often,
+    'Get channel member count too often: exceeded 1 call per second.',
+  ],
+  [GetChannelMemberCountError.TIMEOUT]: [Timeout, 'Get channel member count timeout.'],
+  // Agora's runtime throws RtmInvalidArgumentError for a list of 0 or more than 32 ids.
+  [GetChannelMemberCountError.EXCEED_LIMIT]: [Arg, 'Give 1 to 32 channel IDs.'],
+  [GetChannelMemberCountError.NOT_INITIALIZED]: [Status, 'Not initialized.'],
+};
+export const CHANNEL_ATTRIBUTE_ERRORS: ErrorTable = {
+  [AttributeOperationError.FAILURE]: [Unknown, 'Channel attribute operation failure.'],
+  [AttributeOperationError.INVALID_ARGUMENT]: [Arg, 'Invalid channel ID, attribute key or value.'],
+  [AttributeOperationError.SIZE_OVERFLOW]: [Limit, 'Channel attributes exceed the size limits.'],
+  [AttributeOperationError.TOO_OFTEN]: [
+    Often,
+    'Channel attribute operation too often: exceeded 10 calls in 5 seconds.',
+  ],
+  [AttributeOperationError.USER_NOT_FOUND]: [Arg, 'User not found.'],
+  [AttributeOperationError.TIMEOUT]: [Timeout, 'Channel attribute operation timeout.'],
+};
+
+/** Agora: 10 s to send a channel message. */
+const MESSAGE_TIMEOUT_MS = 10_000;
+/** Java/C++ docs: 5 s to join; Parley uses it for the other channel calls too, 10 s for attributes. */
+const JOIN_TIMEOUT_MS = 5_000;
+const CALL_TIMEOUT_MS = 5_000;
+const ATTRS_TIMEOUT_MS = 10_000;
+/** Agora: while RECONNECTING a message send waits up to 9 s for the link */
+const RECONNECT_WAIT_MS = 9_000;
+/** member notices remembered per channel to drop duplicates (channels above 512 members send none) */
+const NOTICES_KEPT = 1024;
+
+type JoinState = 'idle' | 'joining' | 'joined';
+
+/** @internal What the SDK tracks per channel instance. */
+class ChannelState {
+  state: JoinState = 'idle';
+  /** the last message seen, sent on a rejoin so the server replays what was missed */
+  cursor: ChannelCursor = { id: null, ts: 0 };
+  count: number | null = null;
+  seen = new RecentIds(1024);
+  /** last member notice per uid: true = joined (drops repeated notices) */
+  notices = new Map<string, boolean>();
+  /** the join request in flight */
+  pendingJoin: Promise<unknown> | null = null;
+  /** leave() was called while joining: the join rejects with ABORTED_BY_LEAVE */
+  abort = false;
+
+  reset(): void {
+    this.cursor = { id: null, ts: 0 };
+    this.count = null;
+    this.seen = new RecentIds(1024);
+    this.notices.clear();
+    this.abort = false;
+  }
+}
+
+/**
+ * A channel instance (agora-rtm-sdk RtmChannel): `join()`, `leave()`, `sendMessage()`,
+ * `getMembers()` and the events ChannelMessage, MemberJoined, MemberLeft, MemberCountUpdated and
+ * AttributesUpdated. Create it with `client.createChannel(id)`.
+ *
+ * @example
+ * const channel = client.createChannel('lobby');
+ * channel.on('ChannelMessage', (msg, memberId) => console.log(memberId, msg.text));
+ * await channel.join();
+ * await channel.sendMessage({ text: 'hello' });
+ */
 export class RtmChannel extends TypedEventEmitter<RtmChannelEvents> {
+  /** @internal */ readonly st = new ChannelState();
+
   constructor(
     readonly channelId: string,
     /** @internal */ private readonly api: ChannelsApi,
   ) {
     super();
   }
-  async join(): Promise<void> {
-    throw new RtmNotImplementedError(1, 'join is not available yet.');
+  join(): Promise<void> {
+    return this.api.join(this);
   }
-  async leave(): Promise<void> {
-    throw new RtmNotImplementedError(1, 'leave is not available yet.');
+  leave(): Promise<void> {
+    return this.api.leave(this);
   }
-  async sendMessage(_message: RtmMessage): Promise<void> {
-    throw new RtmNotImplementedError(1, 'sendMessage is not available yet.');
+  sendMessage(message: RtmMessage): Promise<void> {
+    return this.api.sendMessage(this, message);
   }
-  async getMembers(): Promise<string[]> {
-    throw new RtmNotImplementedError(1, 'getMembers is not available yet.');
+  getMembers(): Promise<string[]> {
+    return this.api.getMembers(this);
   }
 }
 
-/** Channels, member counts and channel attributes. */
+/**
+ * Channels, member counts and channel attributes: the client module behind RtmChannel and the
+ * channel methods of RtmClient. After a re-login (the session was lost) it joins its channels
+ * again, passing the last message seen, so the server replays what the channel said meanwhile.
+ */
 export class ChannelsApi implements ClientModule {
-  constructor(private readonly c: ClientInternals) {}
-  onEvent(_op: number, _body: unknown): boolean {
-    return false;
-  }
+  /** the instance that joined (or is joining) each channel id */
+  private readonly channels = new Map<string, RtmChannel>();
+  /** calls waiting for the link to come back (resumed, or re-logged in and channels rejoined) */
+  private linkWaiters: Array<(up: boolean) => void> = [];
+
+  constructor(
+    private readonly c: ClientInternals,
+    /** takes one send from the client's shared 180 / 3 s budget; false when over */
+    private readonly takeSendBudget: () => boolean = () => true,
+  ) {}
+
   createChannel(channelId: string): RtmChannel {
-    if (!isValidChannelId(channelId)) throw new RtmInvalidArgumentError(1, 'The channel ID is invalid.');
+    if (!isValidChannelId(channelId)) throw new Arg(1, 'The channel ID is invalid.');
     return new RtmChannel(channelId, this);
   }
-  private na(name: string): never {
-    throw new RtmNotImplementedError(1, `${name} is not available yet.`);
+
+  private get limits(): Limits {
+    return this.c.core.limits!;
   }
-  async getChannelMemberCount(_channelIds: string[]): Promise<{ [channelId: string]: number }> {
-    return this.na('getChannelMemberCount');
+
+  // ---- membership ----
+
+  async join(ch: RtmChannel): Promise<void> {
+    const st = ch.st;
+    if (!this.c.core.loggedIn) throw errorFrom(JOIN_CHANNEL_ERRORS, 102);
+    if (st.state !== 'idle') throw errorFrom(JOIN_CHANNEL_ERRORS, JoinChannelError.ALREADY_JOINED);
+    const holder = this.channels.get(ch.channelId);
+    if (holder && holder !== ch)
+      throw errorFrom(JOIN_CHANNEL_ERRORS, JoinChannelError.ALREADY_JOINED_CHANNEL_OF_SAME_ID);
+    if (this.channels.size >= this.limits.maxJoinedChannels)
+      throw errorFrom(JOIN_CHANNEL_ERRORS, JoinChannelError.EXCEED_LIMIT);
+    st.reset();
+    st.state = 'joining';
+    this.channels.set(ch.channelId, ch);
+    const p = invoke<JoinResponse>(
+      this.c.core,
+      Op.Join,
+      { channelId: ch.channelId },
+      JOIN_CHANNEL_ERRORS,
+      JOIN_TIMEOUT_MS,
+      JoinChannelError.TIMEOUT,
+    );
+    st.pendingJoin = p;
+    let r: JoinResponse;
+    try {
+      r = await p;
+    } catch (e) {
+      this.drop(ch);
+      throw st.abort ? errorFrom(JOIN_CHANNEL_ERRORS, JoinChannelError.ABORTED_BY_LEAVE) : e;
+    } finally {
+      st.pendingJoin = null;
+    }
+    if (st.abort) {
+      // leave() sends the Leave once it sees this join succeeded.
+      this.drop(ch);
+      throw errorFrom(JOIN_CHANNEL_ERRORS, JoinChannelError.ABORTED_BY_LEAVE);
+    }
+    st.state = 'joined';
+    if (st.cursor.id === null) st.cursor = { id: null, ts: r.ts };
   }
-  async setChannelAttributes(_channelId: string, _attributes: AttributesMap, _options?: ChannelAttributeOptions): Promise<void> {
-    this.na('setChannelAttributes');
+
+  async leave(ch: RtmChannel): Promise<void> {
+    const st = ch.st;
+    if (!this.c.core.loggedIn) throw errorFrom(LEAVE_CHANNEL_ERRORS, 102);
+    if (st.state === 'joining' && st.pendingJoin) {
+      st.abort = true;
+      const joined = await st.pendingJoin.then(
+        () => true,
+        () => false,
+      );
+      if (joined) await this.sendLeave(ch.channelId);
+      return;
+    }
+    if (st.state !== 'joined') throw errorFrom(LEAVE_CHANNEL_ERRORS, LeaveChannelError.NOT_IN_CHANNEL);
+    try {
+      await this.sendLeave(ch.channelId);
+    } catch (e) {
+      // The server does not have us in the channel: neither do we.
+      if ((e as { code?: number }).code === LeaveChannelError.NOT_IN_CHANNEL) this.drop(ch);
+      throw e;
+    }
+    this.drop(ch);
   }
-  async addOrUpdateChannelAttributes(_channelId: string, _attributes: AttributesMap, _options?: ChannelAttributeOptions): Promise<void> {
-    this.na('addOrUpdateChannelAttributes');
+
+  private sendLeave(channelId: string): Promise<unknown> {
+    return invoke(
+      this.c.core,
+      Op.Leave,
+      { channelId },
+      LEAVE_CHANNEL_ERRORS,
+      CALL_TIMEOUT_MS,
+      LeaveChannelError.FAILURE,
+    );
   }
-  async deleteChannelAttributesByKeys(_channelId: string, _attributeKeys: string[], _options?: ChannelAttributeOptions): Promise<void> {
-    this.na('deleteChannelAttributesByKeys');
+
+  /** Forgets a channel instance's membership. */
+  private drop(ch: RtmChannel): void {
+    ch.st.state = 'idle';
+    if (this.channels.get(ch.channelId) === ch) this.channels.delete(ch.channelId);
   }
-  async clearChannelAttributes(_channelId: string, _options?: ChannelAttributeOptions): Promise<void> {
-    this.na('clearChannelAttributes');
+
+  // ---- messages and members ----
+
+  async sendMessage(ch: RtmChannel, message: RtmMessage): Promise<void> {
+    if (!this.c.core.loggedIn) throw errorFrom(CHANNEL_MESSAGE_ERRORS, 102);
+    const c = checkMessage(message, this.limits.messageBytes);
+    if ('problem' in c) {
+      if (c.problem === 'too_large')
+        throw new CHANNEL_MESSAGE_TOO_LARGE[0](
+          ChannelMessageError.INVALID_MESSAGE,
+          CHANNEL_MESSAGE_TOO_LARGE[1],
+        );
+      throw errorFrom(CHANNEL_MESSAGE_ERRORS, ChannelMessageError.INVALID_MESSAGE);
+    }
+    if (ch.st.state !== 'joined') throw errorFrom(CHANNEL_MESSAGE_ERRORS, ChannelMessageError.NOT_IN_CHANNEL);
+    if (!this.takeSendBudget()) throw errorFrom(CHANNEL_MESSAGE_ERRORS, ChannelMessageError.TOO_OFTEN);
+    // Agora: while reconnecting a send waits up to 9 s of its 10 s for the link.
+    if (!(await this.linked(RECONNECT_WAIT_MS)))
+      throw errorFrom(CHANNEL_MESSAGE_ERRORS, this.c.core.loggedIn ? ChannelMessageError.TIMEOUT : 102);
+    if (ch.st.state !== 'joined') throw errorFrom(CHANNEL_MESSAGE_ERRORS, ChannelMessageError.NOT_IN_CHANNEL);
+    await invoke(
+      this.c.core,
+      Op.ChannelSend,
+      { channelId: ch.channelId, msg: c.wire },
+      CHANNEL_MESSAGE_ERRORS,
+      MESSAGE_TIMEOUT_MS,
+      ChannelMessageError.TIMEOUT,
+    );
   }
-  async getChannelAttributes(_channelId: string): Promise<ChannelAttributes> {
-    return this.na('getChannelAttributes');
+
+  async getMembers(ch: RtmChannel): Promise<string[]> {
+    if (!this.c.core.loggedIn) throw errorFrom(GET_MEMBERS_ERRORS, 102);
+    if (ch.st.state !== 'joined') throw errorFrom(GET_MEMBERS_ERRORS, GetMembersError.NOT_IN_CHANNEL);
+    if (!(await this.linked(CALL_TIMEOUT_MS)))
+      throw errorFrom(GET_MEMBERS_ERRORS, this.c.core.loggedIn ? GetMembersError.TIMEOUT : 102);
+    if (ch.st.state !== 'joined') throw errorFrom(GET_MEMBERS_ERRORS, GetMembersError.NOT_IN_CHANNEL);
+    const r = await invoke<GetMembersResponse>(
+      this.c.core,
+      Op.GetMembers,
+      { channelId: ch.channelId },
+      GET_MEMBERS_ERRORS,
+      CALL_TIMEOUT_MS,
+      GetMembersError.TIMEOUT,
+    );
+    return r.members;
   }
-  async getChannelAttributesByKeys(_channelId: string, _attributeKeys: string[]): Promise<ChannelAttributes> {
-    return this.na('getChannelAttributesByKeys');
+
+  async getChannelMemberCount(channelIds: string[]): Promise<{ [channelId: string]: number }> {
+    const E = GetChannelMemberCountError;
+    if (!this.c.core.loggedIn) throw errorFrom(GET_CHANNEL_MEMBER_COUNT_ERRORS, 102);
+    if (!Array.isArray(channelIds)) throw errorFrom(GET_CHANNEL_MEMBER_COUNT_ERRORS, E.INVALID_ARGUMENT);
+    if (channelIds.length === 0 || channelIds.length > this.limits.maxChannelsPerCountCall)
+      throw errorFrom(GET_CHANNEL_MEMBER_COUNT_ERRORS, E.EXCEED_LIMIT);
+    if (!channelIds.every(isValidChannelId))
+      throw errorFrom(GET_CHANNEL_MEMBER_COUNT_ERRORS, E.INVALID_ARGUMENT);
+    const ids = [...channelIds];
+    const r = await invoke<GetMemberCountResponse>(
+      this.c.core,
+      Op.GetMemberCount,
+      { channelIds: ids },
+      GET_CHANNEL_MEMBER_COUNT_ERRORS,
+      CALL_TIMEOUT_MS,
+      E.TIMEOUT,
+    );
+    const out: { [channelId: string]: number } = {};
+    ids.forEach((id, i) => {
+      const n = r.counts[i] ?? 0;
+      define(out, id, n);
+      // As in Agora's SDK, a count of a joined channel also feeds its MemberCountUpdated.
+      const ch = this.channels.get(id);
+      if (ch?.st.state === 'joined') this.countUpdated(ch, n);
+    });
+    return out;
   }
+
+  // ---- channel attributes ----
+
+  setChannelAttributes(
+    channelId: string,
+    attributes: AttributesMap,
+    options?: ChannelAttributeOptions,
+  ): Promise<void> {
+    return this.writeAttrs(Op.SetChannelAttrs, channelId, attributes, options);
+  }
+
+  addOrUpdateChannelAttributes(
+    channelId: string,
+    attributes: AttributesMap,
+    options?: ChannelAttributeOptions,
+  ): Promise<void> {
+    return this.writeAttrs(Op.AddOrUpdateChannelAttrs, channelId, attributes, options);
+  }
+
+  async deleteChannelAttributesByKeys(
+    channelId: string,
+    attributeKeys: string[],
+    options?: ChannelAttributeOptions,
+  ): Promise<void> {
+    this.checkAttrCall(channelId);
+    if (!checkChannelAttrDeleteKeys(attributeKeys))
+      throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, AttributeOperationError.INVALID_ARGUMENT);
+    await this.attrsCall(Op.DeleteChannelAttrs, {
+      channelId,
+      keys: [...attributeKeys],
+      notify: notifyOf(options),
+    });
+  }
+
+  async clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void> {
+    this.checkAttrCall(channelId);
+    await this.attrsCall(Op.ClearChannelAttrs, { channelId, notify: notifyOf(options) });
+  }
+
+  async getChannelAttributes(channelId: string): Promise<ChannelAttributes> {
+    this.checkAttrCall(channelId);
+    const r = await this.attrsCall<GetChannelAttrsResponse>(Op.GetChannelAttrs, { channelId });
+    return attrsFromWire(r.attrs);
+  }
+
+  async getChannelAttributesByKeys(channelId: string, attributeKeys: string[]): Promise<ChannelAttributes> {
+    this.checkAttrCall(channelId);
+    const code = checkAttrKeys(attributeKeys, this.limits.channelAttrs, this.limits.maxKeysPerGet);
+    if (code) throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, code);
+    const r = await this.attrsCall<GetChannelAttrsResponse>(Op.GetChannelAttrsByKeys, {
+      channelId,
+      keys: [...attributeKeys],
+    });
+    return attrsFromWire(r.attrs);
+  }
+
+  private async writeAttrs(
+    op: number,
+    channelId: string,
+    attributes: AttributesMap,
+    options?: ChannelAttributeOptions,
+  ): Promise<void> {
+    this.checkAttrCall(channelId);
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+      throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, AttributeOperationError.INVALID_ARGUMENT);
+    const pairs = Object.entries(attributes) as [string, string][];
+    const lim = this.limits.channelAttrs;
+    const code = checkAttrEntries(pairs, lim) || checkAttrTotals(new Map(pairs), lim);
+    if (code) throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, code);
+    await this.attrsCall(op, { channelId, attrs: pairs, notify: notifyOf(options) });
+  }
+
+  /** Login and channel id checks common to every attribute call (102, then 3). */
+  private checkAttrCall(channelId: string): void {
+    if (!this.c.core.loggedIn) throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, 102);
+    if (!isValidChannelId(channelId))
+      throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, AttributeOperationError.INVALID_ARGUMENT);
+  }
+
+  private attrsCall<T>(op: number, body: unknown): Promise<T> {
+    return invoke<T>(
+      this.c.core,
+      op,
+      body,
+      CHANNEL_ATTRIBUTE_ERRORS,
+      ATTRS_TIMEOUT_MS,
+      AttributeOperationError.TIMEOUT,
+    );
+  }
+
+  /**
+   * Resolves true at once while CONNECTED; while RECONNECTING, when the session is back (after
+   * the channels were rejoined, if it had to log in again), or false after `ms`. Calls that need a
+   * joined channel wait here instead of in the core's queue: queued requests go out before the
+   * rejoin requests on a new session, and would find the channel not joined yet.
+   */
+  private linked(ms: number): Promise<boolean> {
+    if (this.c.core.state === 'CONNECTED') return Promise.resolve(true);
+    if (this.c.core.state !== 'RECONNECTING') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (up: boolean) => {
+        clearTimeout(timer);
+        this.linkWaiters = this.linkWaiters.filter((w) => w !== done);
+        resolve(up);
+      };
+      const timer = setTimeout(() => done(false), ms);
+      this.linkWaiters.push(done);
+    });
+  }
+
+  private wakeLinkWaiters(up: boolean): void {
+    for (const w of [...this.linkWaiters]) w(up);
+  }
+
+  // ---- events and lifecycle ----
+
+  onEvent(op: number, body: unknown): boolean {
+    switch (op) {
+      case Op.ChannelMessage: {
+        const ev = body as ChannelMessageEvent;
+        const ch = this.channels.get(ev.channelId);
+        // Drop re-deliveries (a rejoin's replay may overlap what arrived live).
+        if (!ch?.st.seen.add(ev.id)) return true;
+        ch.st.cursor = { id: ev.id, ts: ev.ts };
+        ch.emit('ChannelMessage', fromWire(ev.msg), ev.from, receivedProps(ev.ts, false));
+        return true;
+      }
+      case Op.MemberJoined:
+      case Op.MemberLeft: {
+        const ev = body as MemberEvent;
+        const ch = this.channels.get(ev.channelId);
+        const joined = op === Op.MemberJoined;
+        if (!ch || ev.memberId === this.c.core.uid || ch.st.notices.get(ev.memberId) === joined) return true;
+        const notices = ch.st.notices;
+        notices.delete(ev.memberId);
+        notices.set(ev.memberId, joined);
+        if (notices.size > NOTICES_KEPT) notices.delete(notices.keys().next().value as string);
+        if (joined) ch.emit('MemberJoined', ev.memberId);
+        else ch.emit('MemberLeft', ev.memberId);
+        return true;
+      }
+      case Op.MemberCountUpdated: {
+        const ev = body as MemberCountEvent;
+        const ch = this.channels.get(ev.channelId);
+        if (ch) this.countUpdated(ch, ev.count);
+        return true;
+      }
+      case Op.AttributesUpdated: {
+        const ev = body as AttributesUpdatedEvent;
+        this.channels.get(ev.channelId)?.emit('AttributesUpdated', attrsFromWire(ev.attrs));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Emits MemberCountUpdated only when the count changed (as Agora's SDK does). */
+  private countUpdated(ch: RtmChannel, count: number): void {
+    if (ch.st.count === count) return;
+    ch.st.count = count;
+    ch.emit('MemberCountUpdated', count);
+  }
+
+  /** The session was lost and the client logged in again: join every joined channel again. */
+  onRelogged(): void {
+    for (const ch of this.channels.values()) {
+      if (ch.st.state !== 'joined') continue;
+      const since = ch.st.cursor;
+      invoke(
+        this.c.core,
+        Op.Join,
+        { channelId: ch.channelId, since },
+        JOIN_CHANNEL_ERRORS,
+        JOIN_TIMEOUT_MS,
+        JoinChannelError.TIMEOUT,
+      ).catch(() => {
+        // Could not rejoin (e.g. the server's limits changed): the channel is no longer joined.
+        this.drop(ch);
+      });
+    }
+    // The rejoin requests are written; waiting sends may go out behind them now.
+    this.wakeLinkWaiters(true);
+  }
+
+  onResumed(): void {
+    this.wakeLinkWaiters(true);
+  }
+
+  /** Logout or ABORTED: no channel is joined any more. */
+  onReset(): void {
+    for (const ch of this.channels.values()) ch.st.state = 'idle';
+    this.channels.clear();
+    this.wakeLinkWaiters(false);
+  }
+}
+
+const notifyOf = (o: ChannelAttributeOptions | undefined): boolean | undefined =>
+  o?.enableNotificationToChannelMembers === true ? true : undefined;
+
+/** Sets a key without ever touching the prototype (a key may be "__proto__"). */
+function define<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function attrsFromWire(entries: ChannelAttrEntry[]): ChannelAttributes {
+  const out: ChannelAttributes = {};
+  for (const [key, value, lastUpdateUserId, lastUpdateTs] of entries)
+    define(out, key, { value, lastUpdateUserId, lastUpdateTs });
+  return out;
 }

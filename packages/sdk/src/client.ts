@@ -22,6 +22,7 @@ import { PresenceApi } from './presence.js';
 import { UserAttrsApi } from './user-attrs.js';
 import { ChannelsApi, type RtmChannel } from './channel.js';
 import { InvitationsApi, type LocalInvitation } from './invitation.js';
+import { RtmCallManager } from './call-manager.js';
 import type {
   AttributesMap,
   ChannelAttributeOptions,
@@ -94,7 +95,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     };
     this.presence = new PresenceApi(internals);
     this.userAttrs = new UserAttrsApi(internals);
-    this.channels = new ChannelsApi(internals);
+    this.channels = new ChannelsApi(internals, () => this.takeSendBudget());
     this.invitations = new InvitationsApi(internals);
     this.modules = [this.presence, this.userAttrs, this.channels, this.invitations];
   }
@@ -133,8 +134,16 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   async renewToken(token: string): Promise<void> {
     if (typeof token !== 'string' || token === '') throw new RtmInvalidArgumentError(RenewTokenError.INVALID_ARGUMENT, 'The token is invalid.');
     if (!this.core.loggedIn) throw errorFrom(RENEW_TOKEN_ERRORS, 102);
+    // The next automatic re-login uses the new token at once: after an expiry while RECONNECTING
+    // that login is the only way the renewal can reach the server. A refused token is dropped.
+    const previous = this.core.token;
     this.core.token = token;
-    await invoke(this.core, Op.RenewToken, { token }, RENEW_TOKEN_ERRORS, 20_000, RenewTokenError.FAILURE);
+    try {
+      await invoke(this.core, Op.RenewToken, { token }, RENEW_TOKEN_ERRORS, 20_000, RenewTokenError.FAILURE);
+    } catch (e) {
+      if (this.core.token === token) this.core.token = previous;
+      throw e;
+    }
   }
 
   // ---- peer messages ----
@@ -236,6 +245,13 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
 
   createLocalInvitation(calleeId: string): LocalInvitation {
     return this.invitations.createLocalInvitation(calleeId);
+  }
+
+  private callManager: RtmCallManager | null = null;
+  /** Java-style call manager (`RtmCallManager`), layered on the same invitation objects. */
+  getRtmCallManager(): RtmCallManager {
+    this.callManager ??= new RtmCallManager(this.invitations);
+    return this.callManager;
   }
 
   // ---- config / lifecycle ----

@@ -1,11 +1,13 @@
 import {
   CLOSE_POLICY,
+  CloseCode,
   ConnectionChangeReason,
   ConnectionState,
   LoginError,
   NOT_LOGGED_IN,
   Op,
   PROTOCOL_VERSION,
+  ProtocolErrorCode,
   classify,
   decodeFrame,
   encodeEvent,
@@ -67,9 +69,36 @@ interface Pending {
 const SESSION_OPS_EXEMPT = new Set<number>([Op.Login, Op.Resume]);
 
 /**
+ * Login answers that no retry can fix: an automatic re-login that gets one of these stops
+ * (ABORTED / LOGIN_FAILURE). Anything else (server busy or restarting, internal error) is retried
+ * with backoff, as a dropped link is.
+ */
+const TERMINAL_RELOGIN_CODES = new Set<number>([
+  LoginError.INVALID_ARGUMENT,
+  LoginError.INVALID_APP_ID,
+  LoginError.INVALID_TOKEN,
+  LoginError.NOT_AUTHORIZED,
+  ProtocolErrorCode.BAD_VERSION,
+]);
+
+/** Close codes the server uses to end a session for good, and the state reason each one means. */
+const TERMINAL_CLOSE_REASON: Record<number, SessionEndReason> = {
+  [CloseCode.REMOTE_LOGIN]: 'REMOTE_LOGIN',
+  [CloseCode.TOKEN_EXPIRED]: 'TOKEN_EXPIRED',
+  [CloseCode.BANNED]: 'BANNED_BY_SERVER',
+};
+
+/** Time a connection attempt may take (socket open + login/resume answer) before it is abandoned. */
+const ATTEMPT_TIMEOUT_MS = 6000;
+
+/**
  * The connection core shared by the RTM and Signaling SDKs: one WebSocket, login and resume,
  * requests and responses, heartbeats, reconnect with backoff, and the connection state machine.
- * Every teardown goes through `teardown`; `setState` emits only real changes.
+ *
+ * Invariants: every socket gets a generation number and callbacks of an older socket are ignored
+ * (`dropSocket` bumps it); every teardown goes through `teardown`; `setState` emits only real
+ * changes. Requests made while RECONNECTING stay pending (bounded by their own timeout) and go
+ * out once the session is back, resumed or logged in again.
  */
 export class Core {
   state: ConnectionState = 'DISCONNECTED';
@@ -78,17 +107,28 @@ export class Core {
   limits: Limits | null = null;
   private ws: WebSocketLike | null = null;
   private session: { id: string; resumeToken: string; heartbeatMs: number } | null = null;
+  /** heartbeat interval of the last session, to size attempt timeouts while reconnecting */
+  private lastHeartbeatMs = 0;
+  /** server → client messages of the session processed so far (what a resume asks to skip) */
   private received = 0;
   private nextReqId = 1;
   private readonly pending = new Map<number, Pending>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastFrameAt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** abandons a connection attempt that neither opens nor gets its login/resume answer */
+  private attemptTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
   private urlIndex = 0;
-  private loginWaiter: { resolve: () => void; reject: (e: { code: number; detail?: string }) => void; timer: ReturnType<typeof setTimeout> } | null = null;
+  private loginWaiter: {
+    resolve: () => void;
+    reject: (e: { code: number; detail?: string }) => void;
+    timer: ReturnType<typeof setTimeout>;
+  } | null = null;
+  private loggingOut = false;
   /** the socket generation; callbacks of an old socket are ignored */
   private gen = 0;
+  private loginReqId = -1;
   private resumeReqId = -1;
   private readonly WS: WebSocketCtor;
   private readonly backoff: BackoffConfig;
@@ -114,6 +154,7 @@ export class Core {
     this.uid = uid;
     this.token = token;
     this.session = null;
+    this.attempt = 0;
     this.setState('CONNECTING', 'LOGIN');
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -130,7 +171,12 @@ export class Core {
   /** Logs out (the server ends the session); safe in any state but DISCONNECTED. */
   async logout(): Promise<void> {
     if (this.state === 'CONNECTED' && this.ws) {
-      await Promise.race([this.call(Op.Logout, null, 3000).catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]);
+      this.loggingOut = true;
+      try {
+        await this.call(Op.Logout, null, 3000).catch(() => undefined);
+      } finally {
+        this.loggingOut = false;
+      }
     }
     if (this.loginWaiter) {
       clearTimeout(this.loginWaiter.timer);
@@ -150,7 +196,8 @@ export class Core {
    * (bounded by `timeoutMs`) and goes out when the session is back.
    */
   call(op: number, body: unknown, timeoutMs: number): Promise<CallResult> {
-    if (!this.loggedIn && !SESSION_OPS_EXEMPT.has(op)) return Promise.reject(new CallFailure('not_logged_in'));
+    if (!this.loggedIn && !SESSION_OPS_EXEMPT.has(op))
+      return Promise.reject(new CallFailure('not_logged_in'));
     const reqId = this.nextReqId++;
     const bytes = encodeRequest(op, reqId, body);
     return new Promise<CallResult>((resolve, reject) => {
@@ -180,6 +227,7 @@ export class Core {
   private open(): void {
     const gen = ++this.gen;
     const url = this.urls[this.urlIndex % this.urls.length]!;
+    this.armAttemptTimer(gen);
     let ws: WebSocketLike;
     try {
       ws = new this.WS(url);
@@ -197,7 +245,7 @@ export class Core {
     };
     ws.onmessage = (ev) => {
       if (gen !== this.gen) return;
-      this.onFrame(ev.data);
+      this.onFrame(gen, ev.data);
     };
     ws.onclose = (ev) => this.onSocketLost(gen, ev.code);
     ws.onerror = () => {
@@ -205,36 +253,86 @@ export class Core {
     };
   }
 
+  /**
+   * A half-open TCP connection (or a server that accepts and never answers) would otherwise
+   * hold an attempt forever: no heartbeat runs before the login/resume answer.
+   */
+  private armAttemptTimer(gen: number): void {
+    this.clearAttemptTimer();
+    const ms =
+      this.lastHeartbeatMs > 0
+        ? Math.min(15_000, Math.max(1000, 3 * this.lastHeartbeatMs))
+        : ATTEMPT_TIMEOUT_MS;
+    this.attemptTimer = setTimeout(() => {
+      this.attemptTimer = null;
+      if (gen !== this.gen) return;
+      this.dropSocket();
+      this.linkLost(1006);
+    }, ms);
+  }
+
+  private clearAttemptTimer(): void {
+    if (this.attemptTimer) clearTimeout(this.attemptTimer);
+    this.attemptTimer = null;
+  }
+
   private sendLogin(): void {
     const reqId = this.nextReqId++;
     this.received = 0;
-    this.ws?.send(encodeRequest(Op.Login, reqId, { v: PROTOCOL_VERSION, appId: this.opts.appId, uid: this.uid, token: this.token, kind: this.opts.kind, sdk: this.opts.sdk }));
     this.loginReqId = reqId;
+    this.ws?.send(
+      encodeRequest(Op.Login, reqId, {
+        v: PROTOCOL_VERSION,
+        appId: this.opts.appId,
+        uid: this.uid,
+        token: this.token,
+        kind: this.opts.kind,
+        sdk: this.opts.sdk,
+      }),
+    );
   }
-  private loginReqId = -1;
 
   private sendResume(): void {
     const s = this.session!;
     const reqId = this.nextReqId++;
     this.resumeReqId = reqId;
-    this.ws?.send(encodeRequest(Op.Resume, reqId, { v: PROTOCOL_VERSION, appId: this.opts.appId, uid: this.uid, sessionId: s.id, resumeToken: s.resumeToken, received: this.received }));
+    this.ws?.send(
+      encodeRequest(Op.Resume, reqId, {
+        v: PROTOCOL_VERSION,
+        appId: this.opts.appId,
+        uid: this.uid,
+        sessionId: s.id,
+        resumeToken: s.resumeToken,
+        received: this.received,
+      }),
+    );
   }
 
-  private onFrame(data: unknown): void {
+  private onFrame(gen: number, data: unknown): void {
     this.lastFrameAt = Date.now();
+    // The server sends binary frames only; anything else is ignored.
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : null;
+    if (!bytes) return;
     let values: unknown[];
     try {
-      values = decodeFrame(new Uint8Array(data as ArrayBuffer));
+      values = decodeFrame(bytes);
     } catch {
       return;
     }
     for (const v of values) {
+      // A message may end the socket (SessionEnded, a failed login); the rest of its frame is void.
+      if (gen !== this.gen) return;
       const m = classify(v);
       if (m.kind === 'response') {
         if (m.reqId === this.loginReqId) this.onLoginResponse(m.code, m.body);
         else if (m.reqId === this.resumeReqId) {
+          // Resume answers are not part of the session's numbered stream.
           this.onResumeResponse(m.code, m.body);
-          continue; // resume responses are not part of the session's numbered stream
         } else {
           this.received++;
           const p = this.pending.get(m.reqId);
@@ -245,6 +343,7 @@ export class Core {
           }
         }
       } else if (m.kind === 'event') {
+        // Pings and protocol errors are written outside the session's numbered stream.
         if (m.op === Op.Ping || m.op === Op.ProtocolError) continue;
         this.received++;
         this.onEvent(m.op, m.body);
@@ -254,60 +353,65 @@ export class Core {
 
   private onLoginResponse(code: number, body: unknown): void {
     this.loginReqId = -1;
+    this.clearAttemptTimer();
     if (code !== 0) {
-      // During an automatic re-login an expired token only raises TokenExpired (Agora).
-      if (!this.loginWaiter && code === LoginError.TOKEN_EXPIRED) {
-        this.listener.tokenExpired();
-        this.dropSocket();
-        this.scheduleReconnect();
-        return;
-      }
-      this.teardown(false);
       if (this.loginWaiter) {
+        this.teardown(false);
         const w = this.loginWaiter;
         this.loginWaiter = null;
         clearTimeout(w.timer);
         this.setState('DISCONNECTED', 'LOGIN_FAILURE');
         w.reject({ code, detail: (body as { message?: string } | null)?.message });
-      } else this.setState('ABORTED', 'LOGIN_FAILURE');
+        return;
+      }
+      // An automatic re-login. An expired token only raises TokenExpired (Agora); the app may
+      // renew it and the next attempt uses the new one.
+      if (code === LoginError.TOKEN_EXPIRED) this.listener.tokenExpired();
+      if (TERMINAL_RELOGIN_CODES.has(code)) {
+        this.teardown(false);
+        this.setState('ABORTED', 'LOGIN_FAILURE');
+        return;
+      }
+      this.dropSocket();
+      this.scheduleReconnect();
       return;
     }
     const r = body as LoginResponse;
     this.received = 1;
     this.session = { id: r.sessionId, resumeToken: r.resumeToken, heartbeatMs: r.heartbeatMs };
+    this.lastHeartbeatMs = r.heartbeatMs;
     this.limits = r.limits;
     this.attempt = 0;
     this.startHeartbeat();
-    const relogin = !this.loginWaiter;
-    if (this.loginWaiter) {
-      const w = this.loginWaiter;
-      this.loginWaiter = null;
-      clearTimeout(w.timer);
-      this.setState('CONNECTED', 'LOGIN_SUCCESS');
-      w.resolve();
-    } else {
-      this.setState('CONNECTED', 'LOGIN_SUCCESS');
-    }
+    const w = this.loginWaiter;
+    this.loginWaiter = null;
+    if (w) clearTimeout(w.timer);
+    this.setState('CONNECTED', 'LOGIN_SUCCESS');
     // Requests made while reconnecting go out on the new session.
     for (const p of this.pending.values()) if (!p.sent) this.write(p);
-    if (relogin) this.listener.relogged();
+    if (w) w.resolve();
+    else this.listener.relogged();
   }
 
   private onResumeResponse(code: number, body: unknown): void {
     this.resumeReqId = -1;
     if (code !== 0) {
       // Not resumable (grace over, server restarted, other node): log in again as a new session.
+      // An expired token is reported by that login (TokenExpired once, unless renewed meanwhile).
       this.session = null;
-      if (code === LoginError.TOKEN_EXPIRED) this.listener.tokenExpired();
       this.sendLogin();
       return;
     }
+    this.clearAttemptTimer();
     const r = body as ResumeResponse;
     this.attempt = 0;
     this.startHeartbeat();
     this.setState('CONNECTED', 'LOGIN_SUCCESS');
-    // Re-send what the server has not processed; skip what it has (its answer is in the replay).
-    for (const [reqId, p] of this.pending) if (reqId > r.lastReqId || !p.sent) this.write(p);
+    // Re-send what the server has not processed; what it has is answered in the replay.
+    for (const [reqId, p] of this.pending) {
+      if (reqId > r.lastReqId) this.write(p);
+      else p.sent = true;
+    }
     this.listener.resumed();
   }
 
@@ -325,39 +429,52 @@ export class Core {
   }
 
   private endedByServer(reason: SessionEndReason | undefined): void {
-    this.teardown(false);
     this.session = null;
-    if (reason === 'REMOTE_LOGIN') this.setState('ABORTED', 'REMOTE_LOGIN');
-    else if (reason === 'TOKEN_EXPIRED') {
-      this.setState('ABORTED', 'TOKEN_EXPIRED');
-      this.listener.tokenExpired();
-    } else if (reason === 'BANNED_BY_SERVER') this.setState('ABORTED', 'BANNED_BY_SERVER');
-    else {
-      // Server shutdown: reconnect and log in again when it is back.
-      this.setState('RECONNECTING', 'INTERRUPTED');
-      this.scheduleReconnect();
+    if (reason === 'REMOTE_LOGIN' || reason === 'TOKEN_EXPIRED' || reason === 'BANNED_BY_SERVER') {
+      this.teardown(false);
+      if (reason === 'TOKEN_EXPIRED') {
+        this.setState('ABORTED', 'TOKEN_EXPIRED');
+        this.listener.tokenExpired();
+      } else this.setState('ABORTED', reason);
+      return;
     }
+    // Server shutdown (or an unknown reason): the session is gone but the user did not leave.
+    // Reconnect and log in again when a server is back; pending calls wait for that.
+    this.dropSocket();
+    this.setState('RECONNECTING', 'INTERRUPTED');
+    this.scheduleReconnect();
   }
 
   private onSocketLost(gen: number, code: number): void {
     if (gen !== this.gen) return;
     this.ws = null;
+    this.gen++;
+    this.linkLost(code);
+  }
+
+  /** The current socket is gone (closed, failed, or judged dead); decide what comes next. */
+  private linkLost(code: number): void {
     this.stopHeartbeat();
+    this.clearAttemptTimer();
+    this.loginReqId = this.resumeReqId = -1;
     for (const p of this.pending.values()) p.sent = false;
     if (this.state === 'DISCONNECTED' || this.state === 'ABORTED') return;
-    if (CLOSE_POLICY[code] === 'terminal') {
-      // The SessionEnded event normally arrives first; this covers a close without it.
-      const reason = code === 4002 ? 'REMOTE_LOGIN' : code === 4003 ? 'TOKEN_EXPIRED' : code === 4008 ? 'BANNED_BY_SERVER' : undefined;
-      if (reason) return this.endedByServer(reason);
-    }
-    if (this.state === 'CONNECTING') {
-      // Still logging in: retry within the login timeout.
-      this.urlIndex++;
-      this.scheduleReconnect();
+    if (this.loggingOut) {
+      // The server ends the session on Logout by closing; logout() finishes the job.
+      this.teardown(false);
       return;
     }
-    this.setState('RECONNECTING', 'INTERRUPTED');
+    if (CLOSE_POLICY[code] === 'terminal') {
+      // The SessionEnded event normally arrives first; this covers a close without it.
+      const reason = TERMINAL_CLOSE_REASON[code];
+      if (reason) {
+        this.endedByServer(reason);
+        return;
+      }
+    }
     this.urlIndex++;
+    // Still logging in: retry within the login timeout, no state change.
+    if (this.state !== 'CONNECTING') this.setState('RECONNECTING', 'INTERRUPTED');
     this.scheduleReconnect();
   }
 
@@ -378,7 +495,7 @@ export class Core {
       // Three silent intervals: the link is dead even if the OS has not noticed.
       if (Date.now() - this.lastFrameAt > every * 3) {
         this.dropSocket();
-        this.onSocketLost(this.gen, 1006);
+        this.linkLost(1006);
         return;
       }
       this.ws.send(encodeEvent(Op.Ping, null));
@@ -396,6 +513,9 @@ export class Core {
     this.ws = null;
     this.gen++;
     this.stopHeartbeat();
+    this.clearAttemptTimer();
+    this.loginReqId = this.resumeReqId = -1;
+    for (const p of this.pending.values()) p.sent = false;
     if (ws) {
       ws.onclose = ws.onmessage = ws.onopen = null;
       try {
@@ -412,11 +532,13 @@ export class Core {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     if (!keepPending) {
-      for (const p of this.pending.values()) {
-        clearTimeout(p.timer);
-        p.reject(new CallFailure(this.state === 'ABORTED' ? 'aborted' : 'not_logged_in'));
-      }
+      const failure = new CallFailure(this.state === 'ABORTED' ? 'aborted' : 'not_logged_in');
+      const all = [...this.pending.values()];
       this.pending.clear();
+      for (const p of all) {
+        clearTimeout(p.timer);
+        p.reject(failure);
+      }
     }
   }
 
@@ -433,6 +555,7 @@ export class Core {
       this.loginWaiter = null;
     }
     this.teardown(false);
+    this.session = null;
     this.state = 'DISCONNECTED';
   }
 }

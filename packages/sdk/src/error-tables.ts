@@ -31,7 +31,10 @@ export const LOGOUT_ERRORS: ErrorTable = {
 export const PEER_MESSAGE_ERRORS: ErrorTable = {
   [PeerMessageError.FAILURE]: [Unknown, 'Send peer message failure.'],
   [PeerMessageError.TIMEOUT]: [Timeout, 'Send peer message timeout.'],
-  [PeerMessageError.TOO_OFTEN]: [Limit, 'Send peer message too often: exceeded the 180 messages in 3 seconds limit.'],
+  [PeerMessageError.TOO_OFTEN]: [
+    Limit,
+    'Send peer message too often: exceeded the 180 messages in 3 seconds limit.',
+  ],
   [PeerMessageError.INVALID_USERID]: [Arg, 'Invalid peer ID.'],
   [PeerMessageError.INVALID_MESSAGE]: [Arg, 'Invalid message.'],
   [PeerMessageError.INCOMPATIBLE_MESSAGE]: [Arg, 'Incompatible message.'],

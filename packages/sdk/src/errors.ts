@@ -7,7 +7,9 @@ export class RtmError extends Error {
   readonly serverCode?: number;
   readonly originalError?: unknown;
   constructor(code: number, text: string, opts: { serverCode?: number; originalError?: unknown } = {}) {
-    super(` Error Code ${code}${opts.serverCode !== undefined ? `, server Code ${opts.serverCode}` : ''} - ${text}`);
+    super(
+      ` Error Code ${code}${opts.serverCode !== undefined ? `, server Code ${opts.serverCode}` : ''} - ${text}`,
+    );
     this.code = code;
     if (opts.serverCode !== undefined) this.serverCode = opts.serverCode;
     if (opts.originalError !== undefined) this.originalError = opts.originalError;
@@ -34,7 +36,10 @@ export type RtmErrorClass = new (code: number, text: string, opts?: { serverCode
 /** One row per code of an operation's error group: the class Agora's SDK throws and the text. */
 export type ErrorTable = Record<number, [RtmErrorClass, string]>;
 
-export const NOT_LOGGED_IN_ROW: [RtmErrorClass, string] = [RtmInvalidStatusError, 'The client is not logged in.'];
+export const NOT_LOGGED_IN_ROW: [RtmErrorClass, string] = [
+  RtmInvalidStatusError,
+  'The client is not logged in.',
+];
 
 /** Builds the error for `code` from a table; unknown codes become RtmUnknownError. */
 export function errorFrom(table: ErrorTable, code: number, detail?: string): RtmError {

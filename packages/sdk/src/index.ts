@@ -63,9 +63,12 @@ export type AgoraRTM = typeof AgoraRTM;
 export { RtmClient } from './client.js';
 export { RtmChannel } from './channel.js';
 export { LocalInvitation, RemoteInvitation } from './invitation.js';
+export { RtmCallManager, ErrorInfo, LOCAL_INVITATION_ERROR, REMOTE_INVITATION_ERROR } from './call-manager.js';
+export type { RtmCallEventListener, ResultCallback } from './call-manager.js';
 export * from './errors.js';
 export type * from './types.js';
 export type * from './events.js';
+export type { RtmEvents, RtmStatusCode } from './agora-namespaces.js';
 export {
   ConnectionChangeReason,
   ConnectionState,

@@ -1,49 +1,483 @@
+import {
+  DEFAULT_LIMITS,
+  InvitationApiCallError as Code,
+  InvitationOp,
+  isValidChannelId,
+  isValidUserId,
+  utf8Length,
+  type InvitationAnsweredEvent,
+  type InvitationCanceledEvent,
+  type InvitationIdBody,
+  type InvitationLocalFailureEvent,
+  type InvitationReceivedEvent,
+  type InvitationRemoteFailureEvent,
+  type InvitationSendResponse,
+  type LocalInvitationFailureReason,
+  type LocalInvitationState,
+  type RemoteInvitationFailureReason,
+  type RemoteInvitationState,
+} from '@parley/protocol';
 import { TypedEventEmitter } from './typed-emitter.js';
 import type { LocalInvitationEvents, RemoteInvitationEvents } from './events.js';
 import type { ClientInternals, ClientModule } from './invoke.js';
-import { RtmInvalidArgumentError, RtmNotImplementedError } from './errors.js';
-import { isValidUserId, type LocalInvitationState, type RemoteInvitationState } from '@parley/protocol';
+import { errorFrom, RtmInvalidArgumentError as Arg, RtmInvalidStatusError as Status, type ErrorTable, type RtmError } from './errors.js';
+import { RecentIds } from './recent-ids.js';
 
-/** The caller's side of a call invitation. */
+/**
+ * `InvitationApiCallError` codes and the classes agora-rtm-sdk throws for them: a bad argument is
+ * RtmInvalidArgumentError, misuse in the wrong state is RtmInvalidStatusError.
+ */
+export const INVITATION_API_ERRORS: ErrorTable = {
+  [Code.INVALID_ARGUMENT]: [Arg, 'Invalid invitation argument.'],
+  [Code.NOT_STARTED]: [Status, 'The invitation has not been sent yet.'],
+  [Code.ALREADY_END]: [Status, 'The invitation has already ended.'],
+  [Code.ALREADY_ACCEPT]: [Status, 'The invitation is being accepted.'],
+  [Code.ALREADY_SENT]: [Status, 'The invitation has already been sent.'],
+};
+const apiError = (code: number, detail?: string): RtmError => errorFrom(INVITATION_API_ERRORS, code, detail);
+
+/** How long a request of an invitation may wait (also while RECONNECTING) before it fails. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Invitations whose RemoteInvitationReceived was emitted, to drop re-deliveries. */
+const SEEN_IDS = 4096;
+
+const LOCAL_ENDED: ReadonlySet<LocalInvitationState> = new Set(['ACCEPTED_BY_REMOTE', 'REFUSED_BY_REMOTE', 'CANCELED', 'FAILURE']);
+const REMOTE_ENDED: ReadonlySet<RemoteInvitationState> = new Set(['ACCEPTED', 'REFUSED', 'CANCELED', 'FAILURE']);
+
+/** Any invitation event of any invitation, for the Java-style call manager. */
+export type InvitationObserver = (invitation: LocalInvitation | RemoteInvitation, event: string, args: unknown[]) => void;
+
+/**
+ * The caller's side of a call invitation (agora-rtm-sdk `LocalInvitation`). Create it with
+ * `client.createLocalInvitation(calleeId)`, set `content` / `channelId`, then `send()`.
+ * States: IDLE → SENT_TO_REMOTE → RECEIVED_BY_REMOTE → ACCEPTED_BY_REMOTE | REFUSED_BY_REMOTE |
+ * CANCELED | FAILURE (docs/invitations.md).
+ */
 export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
-  content = '';
-  channelId = '';
-  readonly response: string = '';
-  readonly state: LocalInvitationState = 'IDLE';
-  constructor(readonly calleeId: string) {
+  readonly #api: InvitationsApi;
+  readonly #calleeId: string;
+  #state: LocalInvitationState = 'IDLE';
+  #content: unknown = '';
+  #channelId = '';
+  #response = '';
+  #canceledContent: string | null = null;
+  /** @internal server-assigned id once the send was answered */
+  _id: string | null = null;
+
+  /** @internal use `client.createLocalInvitation(calleeId)` */
+  constructor(calleeId: string, api: InvitationsApi) {
     super();
+    this.#calleeId = calleeId;
+    this.#api = api;
   }
+
+  get calleeId(): string {
+    return this.#calleeId;
+  }
+
+  /** ≤ 8 KB of UTF-8; checked by `send()` and `cancel()` (code 1). */
+  get content(): string {
+    return this.#content as string;
+  }
+  set content(value: string) {
+    this.#content = value;
+  }
+
+  /** Settable only while IDLE (later sets are ignored); '' or a valid channel id (code 1). */
+  get channelId(): string {
+    return this.#channelId;
+  }
+  set channelId(value: string) {
+    if (this.#state !== 'IDLE') return;
+    if (typeof value !== 'string' || (value !== '' && !isValidChannelId(value))) throw apiError(Code.INVALID_ARGUMENT, 'The channel ID is invalid.');
+    this.#channelId = value;
+  }
+
+  /** The callee's response, filled in on accept or refuse. Read-only: setting it throws code 1. */
+  get response(): string {
+    return this.#response;
+  }
+  set response(_value: never) {
+    throw apiError(Code.INVALID_ARGUMENT, 'response is read-only on a LocalInvitation.');
+  }
+
+  get state(): LocalInvitationState {
+    return this.#state;
+  }
+
+  /**
+   * Sends the invitation (synchronous; the outcome arrives as events). Throws code 5 once sent,
+   * 3 once ended, 1 for an invalid content/channel ID. Not logged in: no throw, an asynchronous
+   * `LocalInvitationFailure('NOT_LOGGEDIN')`.
+   */
   send(): void {
-    throw new RtmNotImplementedError(1, 'invitations are not available yet.');
+    if (LOCAL_ENDED.has(this.#state)) throw apiError(Code.ALREADY_END);
+    if (this.#state !== 'IDLE') throw apiError(Code.ALREADY_SENT);
+    this.#checkContent();
+    this.#state = 'SENT_TO_REMOTE';
+    this.#api._send(this);
   }
+
+  /**
+   * Cancels a sent invitation, passing the current `content` to the callee. Sets CANCELED and emits
+   * `LocalInvitationCanceled` at once. Throws code 2 while IDLE, 3 once ended, 1 for invalid content.
+   */
   cancel(): void {
-    throw new RtmNotImplementedError(1, 'invitations are not available yet.');
+    if (this.#state === 'IDLE') throw apiError(Code.NOT_STARTED);
+    if (LOCAL_ENDED.has(this.#state)) throw apiError(Code.ALREADY_END);
+    this.#checkContent();
+    this.#canceledContent = this.#content as string;
+    this.#state = 'CANCELED';
+    this.#api._cancel(this);
+    this._fire('LocalInvitationCanceled');
+  }
+
+  #checkContent(): void {
+    const c = this.#content;
+    if (typeof c !== 'string' || utf8Length(c) > this.#api._contentLimit()) throw apiError(Code.INVALID_ARGUMENT, 'The content is invalid or longer than 8 KB.');
+  }
+
+  /** @internal */
+  get _ended(): boolean {
+    return LOCAL_ENDED.has(this.#state);
+  }
+  /** @internal the content sent with the cancel */
+  get _canceledContent(): string {
+    return this.#canceledContent ?? '';
+  }
+  /** @internal */
+  _wireBody(): { to: string; content: string; channelId: string } {
+    return { to: this.#calleeId, content: this.#content as string, channelId: this.#channelId };
+  }
+
+  /** @internal server events; each applies only in the states where it makes sense */
+  _receivedByPeer(): void {
+    if (this.#state !== 'SENT_TO_REMOTE') return;
+    this.#state = 'RECEIVED_BY_REMOTE';
+    this._fire('LocalInvitationReceivedByPeer');
+  }
+  /** @internal returns true if it moved to the outcome */
+  _answered(accepted: boolean, response: string): boolean {
+    if (this.#state !== 'SENT_TO_REMOTE' && this.#state !== 'RECEIVED_BY_REMOTE') return false;
+    // An answer can overtake the receipt notice; Agora emits ReceivedByPeer first.
+    this._receivedByPeer();
+    this.#response = response;
+    this.#state = accepted ? 'ACCEPTED_BY_REMOTE' : 'REFUSED_BY_REMOTE';
+    if (accepted) this._fire('LocalInvitationAccepted', response);
+    else this._fire('LocalInvitationRefused', response);
+    return true;
+  }
+  /** @internal */
+  _fail(reason: LocalInvitationFailureReason): void {
+    if (LOCAL_ENDED.has(this.#state) || this.#state === 'IDLE') return;
+    this.#state = 'FAILURE';
+    this._fire('LocalInvitationFailure', reason);
+  }
+  /** @internal emits on the invitation, then tells the call manager */
+  _fire<K extends keyof LocalInvitationEvents>(event: K, ...args: Parameters<LocalInvitationEvents[K]>): void {
+    this.emit(event, ...args);
+    this.#api._observe(this, event, args);
   }
 }
 
-/** The callee's side of a call invitation. */
+/**
+ * The callee's side of a call invitation (agora-rtm-sdk `RemoteInvitation`), delivered by the client
+ * event `RemoteInvitationReceived`. States: INVITATION_RECEIVED → ACCEPT_SENT_TO_LOCAL → ACCEPTED |
+ * REFUSED | CANCELED | FAILURE (docs/invitations.md).
+ */
 export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> {
-  readonly callerId: string = '';
-  readonly content: string = '';
-  readonly channelId: string = '';
-  response = '';
-  readonly state: RemoteInvitationState = 'INVITATION_RECEIVED';
-  accept(): void {
-    throw new RtmNotImplementedError(1, 'invitations are not available yet.');
+  readonly #api: InvitationsApi;
+  readonly #id: string;
+  readonly #callerId: string;
+  readonly #content: string;
+  readonly #channelId: string;
+  #state: RemoteInvitationState = 'INVITATION_RECEIVED';
+  #response: unknown = '';
+
+  /** @internal created by the SDK when an invitation arrives */
+  constructor(ev: InvitationReceivedEvent, api: InvitationsApi) {
+    super();
+    this.#api = api;
+    this.#id = ev.id;
+    this.#callerId = ev.from;
+    this.#content = ev.content;
+    this.#channelId = ev.channelId;
   }
+
+  get callerId(): string {
+    return this.#callerId;
+  }
+  /** The caller's content. Read-only: setting it throws code 1. */
+  get content(): string {
+    return this.#content;
+  }
+  set content(_value: never) {
+    throw apiError(Code.INVALID_ARGUMENT, 'content is read-only on a RemoteInvitation.');
+  }
+  /** The caller's channel ID. Read-only: setting it throws code 1. */
+  get channelId(): string {
+    return this.#channelId;
+  }
+  set channelId(_value: never) {
+    throw apiError(Code.INVALID_ARGUMENT, 'channelId is read-only on a RemoteInvitation.');
+  }
+  /** Your response, sent with `accept()` / `refuse()`; ≤ 8 KB of UTF-8 (checked there, code 1). */
+  get response(): string {
+    return this.#response as string;
+  }
+  set response(value: string) {
+    this.#response = value;
+  }
+  get state(): RemoteInvitationState {
+    return this.#state;
+  }
+
+  /**
+   * Accepts (synchronous). State ACCEPT_SENT_TO_LOCAL until the caller confirms; then ACCEPTED and
+   * `RemoteInvitationAccepted`. Throws code 4 while an accept is in progress, 3 once ended, 1 for an
+   * invalid response.
+   */
+  accept(): void {
+    if (REMOTE_ENDED.has(this.#state)) throw apiError(Code.ALREADY_END);
+    if (this.#state === 'ACCEPT_SENT_TO_LOCAL') throw apiError(Code.ALREADY_ACCEPT);
+    this.#checkResponse();
+    this.#state = 'ACCEPT_SENT_TO_LOCAL';
+    this.#api._answer(this, true);
+  }
+
+  /**
+   * Refuses (synchronous): sets REFUSED and emits `RemoteInvitationRefused` at once. Throws code 4
+   * while an accept is in progress, 3 once ended, 1 for an invalid response.
+   */
   refuse(): void {
-    throw new RtmNotImplementedError(1, 'invitations are not available yet.');
+    if (this.#state === 'ACCEPT_SENT_TO_LOCAL') throw apiError(Code.ALREADY_ACCEPT);
+    if (REMOTE_ENDED.has(this.#state)) throw apiError(Code.ALREADY_END);
+    this.#checkResponse();
+    this.#state = 'REFUSED';
+    this.#api._answer(this, false);
+    this._fire('RemoteInvitationRefused');
+  }
+
+  #checkResponse(): void {
+    const r = this.#response;
+    if (typeof r !== 'string' || utf8Length(r) > this.#api._contentLimit()) throw apiError(Code.INVALID_ARGUMENT, 'The response is invalid or longer than 8 KB.');
+  }
+
+  /** @internal */
+  get _id(): string {
+    return this.#id;
+  }
+  /** @internal */
+  get _ended(): boolean {
+    return REMOTE_ENDED.has(this.#state);
+  }
+  /** @internal */
+  _confirmed(): void {
+    if (this.#state !== 'ACCEPT_SENT_TO_LOCAL') return;
+    this.#state = 'ACCEPTED';
+    this._fire('RemoteInvitationAccepted');
+  }
+  /** @internal */
+  _canceled(content: string): void {
+    if (REMOTE_ENDED.has(this.#state)) return;
+    this.#state = 'CANCELED';
+    this._fire('RemoteInvitationCanceled', content);
+  }
+  /** @internal */
+  _fail(reason: RemoteInvitationFailureReason): void {
+    if (REMOTE_ENDED.has(this.#state)) return;
+    this.#state = 'FAILURE';
+    this._fire('RemoteInvitationFailure', reason);
+  }
+  /** @internal */
+  _fire<K extends keyof RemoteInvitationEvents>(event: K, ...args: Parameters<RemoteInvitationEvents[K]>): void {
+    this.emit(event, ...args);
+    this.#api._observe(this, event, args);
   }
 }
 
-/** Creates invitations and routes their server events. */
+/**
+ * Creates invitations, carries their requests and routes the server's invitation events to them.
+ * The server owns each invitation's state; these objects mirror it (docs/invitations.md).
+ */
 export class InvitationsApi implements ClientModule {
+  /** live invitations by server id */
+  private readonly locals = new Map<string, LocalInvitation>();
+  private readonly remotes = new Map<string, RemoteInvitation>();
+  /** sent, not answered yet (no id) */
+  private readonly sending = new Set<LocalInvitation>();
+  private seen = new RecentIds(SEEN_IDS);
+  private readonly observers = new Set<InvitationObserver>();
+
   constructor(private readonly c: ClientInternals) {}
-  onEvent(_op: number, _body: unknown): boolean {
+
+  createLocalInvitation(calleeId: string): LocalInvitation {
+    if (!isValidUserId(calleeId)) throw apiError(Code.INVALID_ARGUMENT, 'The callee ID is invalid.');
+    return new LocalInvitation(calleeId, this);
+  }
+
+  /** @internal the call manager's hook */
+  addObserver(fn: InvitationObserver): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  onEvent(op: number, body: unknown): boolean {
+    switch (op) {
+      case InvitationOp.Received:
+        this.onReceived(body as InvitationReceivedEvent);
+        return true;
+      case InvitationOp.ReceivedByPeer:
+        this.locals.get((body as InvitationIdBody).id)?._receivedByPeer();
+        return true;
+      case InvitationOp.Accepted:
+      case InvitationOp.Refused: {
+        const { id, response } = body as InvitationAnsweredEvent;
+        const inv = this.locals.get(id);
+        if (!inv) return true;
+        this.locals.delete(id);
+        const accepted = op === InvitationOp.Accepted;
+        // Confirm after the app saw LocalInvitationAccepted, so the callee's RemoteInvitationAccepted follows it.
+        if (inv._answered(accepted, response ?? '') && accepted) this.request(InvitationOp.AcceptAck, { id });
+        return true;
+      }
+      case InvitationOp.LocalFailure: {
+        const { id, reason } = body as InvitationLocalFailureEvent;
+        const inv = this.locals.get(id);
+        this.locals.delete(id);
+        inv?._fail(reason);
+        return true;
+      }
+      case InvitationOp.Canceled: {
+        const { id, content } = body as InvitationCanceledEvent;
+        const inv = this.remotes.get(id);
+        this.remotes.delete(id);
+        inv?._canceled(content ?? '');
+        return true;
+      }
+      case InvitationOp.RemoteFailure: {
+        const { id, reason } = body as InvitationRemoteFailureEvent;
+        const inv = this.remotes.get(id);
+        this.remotes.delete(id);
+        inv?._fail(reason);
+        return true;
+      }
+      case InvitationOp.AcceptConfirmed: {
+        const id = (body as InvitationIdBody).id;
+        const inv = this.remotes.get(id);
+        this.remotes.delete(id);
+        inv?._confirmed();
+        return true;
+      }
+    }
     return false;
   }
-  createLocalInvitation(calleeId: string): LocalInvitation {
-    if (!isValidUserId(calleeId)) throw new RtmInvalidArgumentError(1, 'The callee ID is invalid.');
-    return new LocalInvitation(calleeId);
+
+  /** The session was lost and replaced: the server ended its invitations with it. */
+  onRelogged(): void {
+    this.endAll();
+  }
+
+  /** Logout / ABORTED / release: nothing survives the session. */
+  onReset(): void {
+    this.endAll();
+    for (const inv of this.sending) inv._fail('NOT_LOGGEDIN');
+    this.sending.clear();
+  }
+
+  private endAll(): void {
+    const locals = [...this.locals.values()];
+    const remotes = [...this.remotes.values()];
+    this.locals.clear();
+    this.remotes.clear();
+    // A re-delivery after this is a live invitation on the new session: show it again.
+    this.seen = new RecentIds(SEEN_IDS);
+    for (const inv of locals) inv._fail('NOT_LOGGEDIN');
+    for (const inv of remotes) inv._fail(inv.state === 'ACCEPT_SENT_TO_LOCAL' ? 'ACCEPT_FAILURE' : 'UNKNOWN');
+  }
+
+  private onReceived(ev: InvitationReceivedEvent): void {
+    if (this.seen.add(ev.id)) {
+      const inv = new RemoteInvitation(ev, this);
+      this.remotes.set(ev.id, inv);
+      this.c.emit('RemoteInvitationReceived', inv);
+      this.observers.forEach((fn) => fn(inv, 'RemoteInvitationReceived', []));
+    }
+    // Acknowledge after the app saw it (and again for a re-delivery: the server may have missed it).
+    this.request(InvitationOp.ReceivedAck, { id: ev.id });
+  }
+
+  // ---- called by the invitation objects ----
+
+  /** @internal */
+  _contentLimit(): number {
+    return this.c.core.limits?.invitationContentBytes ?? DEFAULT_LIMITS.invitationContentBytes;
+  }
+
+  /** @internal */
+  _observe(inv: LocalInvitation | RemoteInvitation, event: string, args: unknown[]): void {
+    this.observers.forEach((fn) => fn(inv, event, args));
+  }
+
+  /** @internal */
+  _send(inv: LocalInvitation): void {
+    if (!this.c.core.loggedIn) {
+      // Agora: no throw; the failure arrives asynchronously.
+      queueMicrotask(() => inv._fail('NOT_LOGGEDIN'));
+      return;
+    }
+    this.sending.add(inv);
+    this.c.core.call(InvitationOp.Send, inv._wireBody(), REQUEST_TIMEOUT_MS).then(
+      (r) => {
+        this.sending.delete(inv);
+        if (r.code !== 0) return inv._fail('UNKNOWN');
+        const id = (r.body as InvitationSendResponse).id;
+        inv._id = id;
+        if (!inv._ended) this.locals.set(id, inv);
+        // Canceled before the server answered: cancel it now.
+        else if (inv.state === 'CANCELED') this.request(InvitationOp.Cancel, { id, content: inv._canceledContent });
+      },
+      (e: { kind?: string }) => {
+        this.sending.delete(inv);
+        inv._fail(e.kind === 'timeout' ? 'UNKNOWN' : 'NOT_LOGGEDIN');
+      },
+    );
+  }
+
+  /** @internal */
+  _cancel(inv: LocalInvitation): void {
+    const id = inv._id;
+    if (id === null) return; // still sending: canceled when the id arrives
+    this.locals.delete(id);
+    this.request(InvitationOp.Cancel, { id, content: inv._canceledContent });
+  }
+
+  /** @internal */
+  _answer(inv: RemoteInvitation, accept: boolean): void {
+    const id = inv._id;
+    const body = { id, response: inv.response };
+    if (!accept) {
+      this.remotes.delete(id);
+      this.request(InvitationOp.Refuse, body);
+      return;
+    }
+    this.c.core.call(InvitationOp.Accept, body, REQUEST_TIMEOUT_MS).then(
+      // A refused accept is normally explained by an event that came first (canceled, failed).
+      (r) => {
+        if (r.code !== 0) this.failAccept(inv);
+      },
+      () => this.failAccept(inv),
+    );
+  }
+
+  private failAccept(inv: RemoteInvitation): void {
+    if (inv._ended) return;
+    this.remotes.delete(inv._id);
+    inv._fail('ACCEPT_FAILURE');
+  }
+
+  /** A request whose answer changes nothing locally (the server's events carry the outcome). */
+  private request(op: number, body: unknown): void {
+    this.c.core.call(op, body, REQUEST_TIMEOUT_MS).catch(() => undefined);
   }
 }

@@ -1,9 +1,11 @@
 /**
- * A small browser-safe EventEmitter with Node's method names (on/once/off/removeAllListeners/
- * listeners/rawListeners/listenerCount), typed by an event map.
+ * A small browser-safe EventEmitter with Node's method names and semantics (on/once/off/
+ * removeAllListeners/listeners/rawListeners/listenerCount), typed by an event map.
  */
 // biome-ignore lint/suspicious/noExplicitAny: listener maps are contravariant by nature
 export type EventMap<E> = { [K in keyof E]: (...args: any[]) => void };
+// biome-ignore lint/suspicious/noExplicitAny: agora-rtm-sdk types off() this loosely, and so do we
+type AnyListener = (...args: any[]) => unknown;
 
 type Wrapped = ((...a: unknown[]) => void) & { listener?: (...a: unknown[]) => void };
 
@@ -17,24 +19,31 @@ export class TypedEventEmitter<E extends EventMap<E>> {
   addListener<K extends keyof E>(event: K, listener: E[K]): this {
     return this.on(event, listener);
   }
+  /** Adds a listener that is removed before its first call (rawListeners shows the wrapper). */
   once<K extends keyof E>(event: K, listener: E[K]): this {
     const w: Wrapped = (...a: unknown[]) => {
-      this.off(event, listener);
+      this.removeExact(event, w);
       (listener as unknown as (...a: unknown[]) => void)(...a);
     };
     w.listener = listener as unknown as (...a: unknown[]) => void;
     this.list(event).push(w);
     return this;
   }
-  off<K extends keyof E>(event: K, listener: E[K]): this {
+  /** Removes the most recently added instance of `listener` (added with on or once), as Node does. */
+  off<K extends keyof E>(event: K, listener: E[K] | AnyListener): this {
     const l = this._events.get(event);
     if (!l) return this;
-    const i = l.findIndex((x) => x === (listener as unknown) || x.listener === (listener as unknown));
-    if (i >= 0) l.splice(i, 1);
+    for (let i = l.length - 1; i >= 0; i--) {
+      const x = l[i]!;
+      if (x === (listener as unknown) || x.listener === (listener as unknown)) {
+        l.splice(i, 1);
+        break;
+      }
+    }
     if (l.length === 0) this._events.delete(event);
     return this;
   }
-  removeListener<K extends keyof E>(event: K, listener: E[K]): this {
+  removeListener<K extends keyof E>(event: K, listener: E[K] | AnyListener): this {
     return this.off(event, listener);
   }
   removeAllListeners<K extends keyof E>(event?: K): this {
@@ -42,16 +51,22 @@ export class TypedEventEmitter<E extends EventMap<E>> {
     else this._events.delete(event);
     return this;
   }
+  /** The listeners of `event`, once-wrappers unwrapped. */
   listeners<K extends keyof E>(event: K): E[K][] {
     return (this._events.get(event) ?? []).map((w) => (w.listener ?? w) as unknown as E[K]);
   }
+  /** The listeners of `event` as stored: once-listeners appear as wrappers with a `listener` property. */
   rawListeners<K extends keyof E>(event: K): E[K][] {
     return [...(this._events.get(event) ?? [])] as unknown as E[K][];
   }
   listenerCount<K extends keyof E>(event: K): number {
     return this._events.get(event)?.length ?? 0;
   }
-  /** @internal Listener exceptions are reported, never allowed to break the SDK. */
+  /**
+   * @internal Calls the listeners registered when the event fires, in order. A listener that
+   * throws does not stop the others nor break the SDK: its error is rethrown asynchronously
+   * (an uncaught error the app sees, as in a browser's event dispatch).
+   */
   emit<K extends keyof E>(event: K, ...args: Parameters<E[K]>): boolean {
     const l = this._events.get(event);
     if (!l || l.length === 0) return false;
@@ -65,6 +80,14 @@ export class TypedEventEmitter<E extends EventMap<E>> {
       }
     }
     return true;
+  }
+
+  private removeExact(event: keyof E, w: Wrapped): void {
+    const l = this._events.get(event);
+    if (!l) return;
+    const i = l.indexOf(w);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this._events.delete(event);
   }
 
   private list(event: keyof E): Wrapped[] {

@@ -10,8 +10,10 @@ import type {
 export interface RtmTextMessage {
   text: string;
   messageType?: 'TEXT';
-  /** @internal (1.4.x media types are not supported) */
+  /** never set on a text message (declared so RtmMessage fields read without narrowing, as in Agora's) */
   rawMessage?: never;
+  /** never set on a text message */
+  description?: never;
 }
 export interface RtmRawMessage {
   rawMessage: Uint8Array;

@@ -19,6 +19,10 @@ export interface ServerConfig {
   apps: AppConfig[];
   /** Redis URL for cluster mode; null = embedded */
   redisUrl: string | null;
+  /** prefix of every Redis key and pub/sub channel (default 'parley'); one per deployment or test run */
+  redisPrefix: string;
+  /** cluster mode: how often a node heartbeats into Redis, ms (default 1000); dead after 3 missed */
+  nodeHeartbeatMs: number;
   /** this node's id (default: random) */
   nodeId: string;
   logLevel: string;
@@ -54,6 +58,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: './data',
   apps: [],
   redisUrl: null,
+  redisPrefix: 'parley',
+  nodeHeartbeatMs: 1000,
   nodeId: '',
   logLevel: 'info',
   sessionGraceMs: 30_000,

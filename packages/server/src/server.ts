@@ -48,7 +48,12 @@ export async function createServer(partial: Partial<ServerConfig> = {}, deps: Se
   const config = resolveConfig(partial);
   const log = deps.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
-  const adapters = deps.store && deps.bus ? { store: deps.store, bus: deps.bus, owned: false } : { ...(await createAdapters(config, log)), owned: true };
+  const adapters =
+    deps.store && deps.bus
+      ? { store: deps.store, bus: deps.bus, cluster: null, owned: false }
+      : { ...(await createAdapters(config, log)), owned: true };
+  adapters.cluster?.onBusReady((r) => metrics.busReady.set(r ? 1 : 0));
+  adapters.cluster?.onResubscribed(() => metrics.busResubscribes.inc());
   const { store, bus } = adapters;
   const auth = new Authenticator(config.apps);
   const registry = new FeatureRegistry();
@@ -89,6 +94,15 @@ export async function createServer(partial: Partial<ServerConfig> = {}, deps: Se
     },
     async listen() {
       await mesh.start();
+      // Cluster mode: heartbeats, and ending the sessions of dead nodes through the session layer.
+      await adapters.cluster?.start({
+        endForeign: (appId, uid, sessionId) => sessions.endForeign(appId, uid, sessionId),
+        evict: (_appId, _uid, sessionId) => sessions.evict(sessionId),
+        *localSessions() {
+          for (const s of sessions.all())
+            yield { appId: s.appId, uid: s.uid, sessionId: s.id, online: s.online };
+        },
+      });
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.port, config.host, () => {
@@ -110,6 +124,7 @@ export async function createServer(partial: Partial<ServerConfig> = {}, deps: Se
       http.closeAllConnections?.();
       await registry.run('onClose');
       await mesh.close();
+      await adapters.cluster?.stop();
       if (adapters.owned) {
         await store.close();
         await bus.close();

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isValidAppId } from '@parley/protocol';
+import { DEFAULT_LIMITS, isValidAppId, type Limits } from '@parley/protocol';
 import { DEFAULT_CONFIG, type AppConfig, type ServerConfig } from '../config.js';
-import { createServer } from '../server.js';
 
 const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
@@ -15,6 +14,8 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
   { flag: 'host <addr>', key: 'host', desc: 'bind address' },
   { flag: 'data-dir <dir>', key: 'dataDir', desc: 'directory for durable data (SQLite)' },
   { flag: 'redis <url>', key: 'redisUrl', desc: 'Redis URL: cluster mode' },
+  { flag: 'redis-prefix <prefix>', key: 'redisPrefix', desc: 'prefix of Redis keys and channels (cluster mode)' },
+  { flag: 'node-heartbeat-ms <ms>', key: 'nodeHeartbeatMs', desc: 'node heartbeat into Redis; dead after 3 missed', parse: int('node-heartbeat-ms') },
   { flag: 'node-id <id>', key: 'nodeId', desc: 'this node’s id (default random)' },
   { flag: 'log-level <level>', key: 'logLevel', desc: 'fatal|error|warn|info|debug|trace|silent' },
   { flag: 'session-grace-ms <ms>', key: 'sessionGraceMs', desc: 'how long a dropped session waits for its client', parse: int('session-grace-ms') },
@@ -31,7 +32,25 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
 
 const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, '_').toUpperCase();
 
-/** Reads a `--config` JSON file: `{ "apps": [{ "appId", "appCertificate"?, "limits"? }], ...any config key }`. */
+/** An App certificate: 32 hex characters, as Agora's console shows it. */
+const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
+/** Config keys that may be null although their default is not (null = in-memory only). */
+const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl']);
+const APP_KEYS = new Set(['appId', 'appCertificate', 'limits']);
+
+/** What a config value must be, judged from its default. */
+function kindOf(def: unknown): string {
+  if (def === null || typeof def === 'string') return 'a string';
+  return typeof def === 'number' ? 'a non-negative number' : `a ${typeof def}`;
+}
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads a `--config` JSON file: `{ "apps": [{ "appId", "appCertificate"?, "limits"? }], ...any
+ * ServerConfig key }` (docs/configuration.md). Unknown keys, wrong types, bad App IDs or
+ * certificates and duplicate apps are refused with a message naming the file and the key.
+ */
 export function readConfigFile(path: string): Partial<ServerConfig> {
   let raw: unknown;
   try {
@@ -39,17 +58,99 @@ export function readConfigFile(path: string): Partial<ServerConfig> {
   } catch (e) {
     throw new Error(`cannot read config file ${path}: ${(e as Error).message}`);
   }
-  if (typeof raw !== 'object' || raw === null) throw new Error(`config file ${path}: expected a JSON object`);
-  const cfg = raw as Partial<ServerConfig>;
-  for (const a of cfg.apps ?? []) validateApp(a, path);
-  return cfg;
+  if (!isRecord(raw)) throw new Error(`config file ${path}: expected a JSON object`);
+  const cfg: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === 'apps') continue;
+    const def = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
+    if (def === undefined)
+      throw new Error(
+        `config file ${path}: unknown key "${key}" (known: apps, ${Object.keys(DEFAULT_CONFIG)
+          .filter((k) => k !== 'apps')
+          .join(', ')})`,
+      );
+    const ok =
+      value === null
+        ? def === null || NULLABLE_KEYS.has(key)
+        : def === null
+          ? typeof value === 'string'
+          : typeof def === 'number'
+            ? typeof value === 'number' && Number.isFinite(value) && value >= 0
+            : typeof value === typeof def;
+    if (!ok)
+      throw new Error(`config file ${path}: "${key}" must be ${kindOf(def)}, got ${JSON.stringify(value)}`);
+    cfg[key] = value;
+  }
+  if (raw.apps !== undefined) {
+    if (!Array.isArray(raw.apps))
+      throw new Error(`config file ${path}: "apps" must be an array of { appId, appCertificate?, limits? }`);
+    const seen = new Set<string>();
+    cfg.apps = raw.apps.map((a: unknown, i: number) => {
+      const app = validateApp(a, `config file ${path}: apps[${i}]`);
+      if (seen.has(app.appId))
+        throw new Error(`config file ${path}: apps[${i}]: App ID ${app.appId} is listed twice`);
+      seen.add(app.appId);
+      return app;
+    });
+  }
+  return cfg as Partial<ServerConfig>;
 }
 
-function validateApp(a: AppConfig, where: string): void {
-  if (!isValidAppId(a.appId)) throw new Error(`${where}: App ID ${JSON.stringify(a.appId)} is not 32 characters [0-9A-Za-z]`);
-  if (a.appCertificate !== undefined && !/^[0-9a-fA-F]{32}$/.test(a.appCertificate))
-    throw new Error(`${where}: certificate of ${a.appId} is not 32 hex characters`);
+/** Checks one app entry and returns it normalized (null certificate = none; nested limits completed). */
+function validateApp(a: unknown, where: string): AppConfig {
+  if (!isRecord(a)) throw new Error(`${where}: expected an object { appId, appCertificate?, limits? }`);
+  for (const k of Object.keys(a))
+    if (!APP_KEYS.has(k))
+      throw new Error(`${where}: unknown key "${k}" (known: appId, appCertificate, limits)`);
+  if (!isValidAppId(a.appId))
+    throw new Error(`${where}: App ID ${JSON.stringify(a.appId)} is not 32 characters [0-9A-Za-z]`);
+  const app: AppConfig = { appId: a.appId };
+  if (a.appCertificate !== undefined && a.appCertificate !== null) {
+    if (typeof a.appCertificate !== 'string' || !CERTIFICATE_RE.test(a.appCertificate))
+      throw new Error(`${where}: certificate of ${a.appId} is not 32 hex characters`);
+    app.appCertificate = a.appCertificate;
+  }
+  if (a.limits !== undefined) app.limits = validateLimits(a.limits, `${where}.limits`);
+  return app;
 }
+
+/** Limit overrides: known keys only, same types as DEFAULT_LIMITS; a nested group may be partial. */
+function validateLimits(l: unknown, where: string): Partial<Limits> {
+  if (!isRecord(l)) throw new Error(`${where}: expected an object of limits (keys of DEFAULT_LIMITS)`);
+  const out: Record<string, unknown> = {};
+  const defaults = DEFAULT_LIMITS as unknown as Record<string, unknown>;
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  for (const [k, v] of Object.entries(l)) {
+    const def = defaults[k];
+    if (def === undefined)
+      throw new Error(`${where}: unknown limit "${k}" (known: ${Object.keys(defaults).join(', ')})`);
+    if (isRecord(def)) {
+      if (!isRecord(v))
+        throw new Error(`${where}.${k}: expected an object with some of ${Object.keys(def).join(', ')}`);
+      for (const [kk, vv] of Object.entries(v)) {
+        if (!(kk in def))
+          throw new Error(`${where}.${k}: unknown key "${kk}" (known: ${Object.keys(def).join(', ')})`);
+        if (!num(vv))
+          throw new Error(`${where}.${k}.${kk} must be a non-negative number, got ${JSON.stringify(vv)}`);
+      }
+      out[k] = { ...def, ...v };
+    } else if (typeof def === 'number' ? !num(v) : typeof v !== typeof def) {
+      throw new Error(`${where}.${k} must be ${kindOf(def)}, got ${JSON.stringify(v)}`);
+    } else out[k] = v;
+  }
+  return out as Partial<Limits>;
+}
+
+/** Flag/env parsers of the app options: a bad value is a usage error (exit 2). Empty = not set. */
+const appIdArg = (v: string) => {
+  if (v !== '' && !isValidAppId(v)) throw new InvalidArgumentError('an App ID is 32 characters [0-9A-Za-z].');
+  return v;
+};
+const certificateArg = (v: string) => {
+  if (v !== '' && !CERTIFICATE_RE.test(v))
+    throw new InvalidArgumentError('an App certificate is 32 hex characters.');
+  return v;
+};
 
 export function registerServeCommand(program: Command): void {
   const cmd = program.command('serve').description('run a Parley server');
@@ -60,8 +161,16 @@ export function registerServeCommand(program: Command): void {
     if (def !== '' && def !== null) o.default(def);
     cmd.addOption(o);
   }
-  cmd.addOption(new Option('--app-id <id>', 'an app (with --app-certificate); --config for several').env('PARLEY_APP_ID'));
-  cmd.addOption(new Option('--app-certificate <hex>', 'the app’s certificate: tokens required').env('PARLEY_APP_CERTIFICATE'));
+  cmd.addOption(
+    new Option('--app-id <id>', 'an app (with --app-certificate); --config for several')
+      .env('PARLEY_APP_ID')
+      .argParser(appIdArg),
+  );
+  cmd.addOption(
+    new Option('--app-certificate <hex>', 'the app’s certificate: tokens required')
+      .env('PARLEY_APP_CERTIFICATE')
+      .argParser(certificateArg),
+  );
   cmd.addOption(new Option('--config <file>', 'JSON config file (apps, limits, any option)').env('PARLEY_CONFIG'));
   cmd.addOption(new Option('--rate-limits <on|off>', 'off lifts rate limits (not size limits)').choices(['on', 'off']).default('on').env('PARLEY_RATE_LIMITS'));
   cmd.action(async (opts: Record<string, unknown>) => {
@@ -73,12 +182,20 @@ export function registerServeCommand(program: Command): void {
       // Config-file values win over defaults, flags and env win over the file.
       if (opts[camel(f.flag)] !== undefined && (source !== 'default' || fromFile[k] === undefined)) (cfg as Record<string, unknown>)[k] = opts[camel(f.flag)];
     }
-    cfg.rateLimits = opts.rateLimits !== 'off' && fromFile.rateLimits !== false;
+    // --rate-limits / PARLEY_RATE_LIMITS win over the file's "rateLimits", which wins over the default.
+    cfg.rateLimits =
+      cmd.getOptionValueSource('rateLimits') === 'default' ? fromFile.rateLimits !== false : opts.rateLimits !== 'off';
     if (opts.appId) {
-      const app: AppConfig = { appId: String(opts.appId), appCertificate: opts.appCertificate ? String(opts.appCertificate) : undefined };
-      validateApp(app, '--app-id');
+      // --app-id adds an app to the file's, replacing a file entry with the same App ID.
+      const app: AppConfig = {
+        appId: String(opts.appId),
+        appCertificate: opts.appCertificate ? String(opts.appCertificate) : undefined,
+      };
       cfg.apps = [...(cfg.apps ?? []).filter((a) => a.appId !== app.appId), app];
-    } else if (opts.appCertificate) throw new Error('--app-certificate needs --app-id');
+    } else if (opts.appCertificate)
+      cmd.error('error: --app-certificate needs --app-id (use --config for several apps)', { exitCode: 2 });
+    // Loaded here, not at the top: `parley token` and usage errors need none of the server's modules.
+    const { createServer } = await import('../server.js');
     const server = await createServer(cfg);
     await server.listen();
     if (server.config.apps.length === 0)

@@ -7,4 +7,11 @@ import { channelAttrsFeature } from './channel-attrs/index.js';
 import { invitationsFeature } from './invitations/index.js';
 
 /** Every capability, registered in this order at start-up. */
-export const FEATURES: Feature[] = [peerFeature, presenceFeature, userAttrsFeature, channelsFeature, channelAttrsFeature, invitationsFeature];
+export const FEATURES: Feature[] = [
+  peerFeature,
+  presenceFeature,
+  userAttrsFeature,
+  channelsFeature,
+  channelAttrsFeature,
+  invitationsFeature,
+];

@@ -5,9 +5,13 @@ import type { SessionEndCause } from '../session/session-manager.js';
 export interface Reply {
   code: number;
   body?: unknown;
+  /** set when the body had the wrong shape: also reported as a BAD_BODY protocol error (metric, abuse) */
+  malformed?: string;
 }
 export const ok = (body?: unknown): Reply => ({ code: 0, body });
 export const fail = (code: number, body?: unknown): Reply => ({ code, body });
+/** The body has the wrong shape/types (no SDK sends that): answer `code` and count a protocol error. */
+export const malformed = (code: number, why: string): Reply => ({ code, malformed: why });
 
 export type RequestHandler = (session: Session, body: unknown) => Reply | Promise<Reply>;
 export type EventHandler = (session: Session, body: unknown) => void;
@@ -26,7 +30,13 @@ export interface SessionHooks {
   sessionEnd: (s: Session, cause: SessionEndCause) => void | Promise<void>;
 }
 export type HookName = keyof SessionHooks;
-const HOOK_NAMES: readonly HookName[] = ['sessionStart', 'sessionReady', 'sessionDetached', 'sessionResumed', 'sessionEnd'];
+const HOOK_NAMES: readonly HookName[] = [
+  'sessionStart',
+  'sessionReady',
+  'sessionDetached',
+  'sessionResumed',
+  'sessionEnd',
+];
 
 /** Application hooks: start-up and shutdown, separate from per-session hooks. */
 export interface AppHooks {
@@ -59,22 +69,32 @@ export class FeatureRegistry {
   private readonly hooks = new Map<string, Array<(...a: never[]) => unknown>>();
 
   handle(feature: string, op: number, fn: RequestHandler): void {
-    if (typeof fn !== 'function') throw new RegistryError('BAD_HANDLER', `handler for op ${op} is not a function`);
+    if (typeof fn !== 'function')
+      throw new RegistryError('BAD_HANDLER', `handler for op ${op} is not a function`);
     if (this.requests.has(op) || this.events.has(op))
-      throw new RegistryError('DUPLICATE_OP', `op ${op} already registered by ${this.requests.get(op)?.feature ?? this.events.get(op)?.feature}`);
+      throw new RegistryError(
+        'DUPLICATE_OP',
+        `op ${op} already registered by ${this.requests.get(op)?.feature ?? this.events.get(op)?.feature}`,
+      );
     this.requests.set(op, { feature, fn });
   }
 
   onClientEvent(feature: string, op: number, fn: EventHandler): void {
-    if (typeof fn !== 'function') throw new RegistryError('BAD_HANDLER', `handler for event ${op} is not a function`);
-    if (this.requests.has(op) || this.events.has(op)) throw new RegistryError('DUPLICATE_OP', `op ${op} already registered`);
+    if (typeof fn !== 'function')
+      throw new RegistryError('BAD_HANDLER', `handler for event ${op} is not a function`);
+    if (this.requests.has(op) || this.events.has(op))
+      throw new RegistryError('DUPLICATE_OP', `op ${op} already registered`);
     this.events.set(op, { feature, fn });
   }
 
-  hook<K extends HookName | AppHookName>(name: K, fn: K extends HookName ? SessionHooks[K] : K extends AppHookName ? AppHooks[K] : never): void {
+  hook<K extends HookName | AppHookName>(
+    name: K,
+    fn: K extends HookName ? SessionHooks[K] : K extends AppHookName ? AppHooks[K] : never,
+  ): void {
     if (!HOOK_NAMES.includes(name as HookName) && !APP_HOOK_NAMES.includes(name as AppHookName))
       throw new RegistryError('UNKNOWN_HOOK', `unknown hook ${String(name)}`);
-    if (typeof fn !== 'function') throw new RegistryError('BAD_HANDLER', `hook ${String(name)} is not a function`);
+    if (typeof fn !== 'function')
+      throw new RegistryError('BAD_HANDLER', `hook ${String(name)} is not a function`);
     let list = this.hooks.get(name);
     if (!list) this.hooks.set(name, (list = []));
     list.push(fn as (...a: never[]) => unknown);

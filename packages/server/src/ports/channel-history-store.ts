@@ -1,3 +1,51 @@
-/** Store part: recent channel messages for resumed/re-logged sessions. (Filled in by its feature.) */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by the feature that owns it
-export interface ChannelHistoryStore {}
+import type { WireMessage } from '@parley/protocol';
+
+/** One channel message as kept in the history. */
+export interface ChannelHistoryEntry {
+  /** server-stamped id, unique in the cluster */
+  id: string;
+  /** serverReceivedTs, ms */
+  ts: number;
+  /** sender uid */
+  from: string;
+  msg: WireMessage;
+}
+
+/** How much history a channel keeps (config `historyMessages` / `historyMs`). */
+export interface HistoryRetention {
+  /** newest messages kept per channel (default 32) */
+  maxMessages: number;
+  /** entries older than this are dropped, ms (default 30000) */
+  maxAgeMs: number;
+}
+
+/** Where a reader left off: after the entry `id`, or, when that entry is gone, from `ts` on. */
+export interface HistoryCursor {
+  id: string | null;
+  /** ms */
+  ts: number;
+}
+
+/**
+ * Store part: the last messages of each channel, used to give a client that lost its session
+ * (and joined again) what it missed. Durable in the embedded SQLite adapter, capped streams in
+ * Redis, memory in tests. Entries of one channel are kept in append order.
+ */
+export interface ChannelHistoryStore {
+  /**
+   * Appends a message to the channel's history and trims it to `keep` (count and age). Appends
+   * to one channel must resolve in call order.
+   */
+  append(appId: string, channelId: string, entry: ChannelHistoryEntry, keep: HistoryRetention): Promise<void>;
+  /**
+   * Entries newer than `after`, oldest first, none older than `keep.maxAgeMs`: those after the
+   * entry whose id is `after.id` if it is still kept, else those with `ts >= after.ts` (the
+   * reader drops ids it has already seen).
+   */
+  since(
+    appId: string,
+    channelId: string,
+    after: HistoryCursor,
+    keep: HistoryRetention,
+  ): Promise<ChannelHistoryEntry[]>;
+}

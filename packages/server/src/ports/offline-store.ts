@@ -1,3 +1,37 @@
-/** Store part: offline peer messages (durable in SQLite). (Filled in by its feature.) */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by the feature that owns it
-export interface OfflineStore {}
+/** An offline peer message as stored: delivered unchanged at the receiver's next login. */
+export interface OfflineMessage {
+  /** the message id the server stamped (unique; the receiver's ack names it) */
+  id: string;
+  /** sender uid */
+  from: string;
+  /** serverReceivedTs, ms since epoch; the lifetime (offlineTtlMs) counts from here */
+  ts: number;
+  /** the encoded PeerMessage event (with `offline: true`), written to the receiver as-is */
+  event: Uint8Array;
+}
+
+/**
+ * Store part: the offline inbox of peer messages sent with `enableOfflineMessaging`. Durable
+ * (SQLite in embedded mode, a capped stream per receiver in Redis): a message the sender was told
+ * is cached survives a crash until the receiver's SDK acknowledged it or it expired.
+ */
+export interface OfflineStore {
+  /**
+   * Stores a message for `to`. Resolves once it is committed durably (only then may the sender be
+   * told it was cached); rejects if it could not be stored. Keeps at most `maxPerUser` messages
+   * per receiver: the oldest are dropped first. Messages of one receiver keep the order in which
+   * `put` was called.
+   */
+  put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<void>;
+  /**
+   * The receiver's messages stored at or after `notBefore` (ms since epoch), oldest first. Sees
+   * every `put`/`remove` called before it (read-your-writes).
+   */
+  fetch(appId: string, uid: string, notBefore: number): Promise<OfflineMessage[]>;
+  /** Removes messages the receiver acknowledged, by id; unknown ids are ignored. */
+  remove(appId: string, uid: string, ids: string[]): Promise<void>;
+  /** Deletes every message (all apps, all receivers) with `ts` before `before`; resolves with how many. */
+  purge(before: number): Promise<number>;
+  /** How many messages wait for the receiver (tests, operations). */
+  count(appId: string, uid: string): Promise<number>;
+}

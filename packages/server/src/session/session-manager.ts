@@ -91,15 +91,24 @@ export class SessionManager implements ConnectionSink {
   onMessage(conn: Connection, m: Msg): void {
     if (m.kind === 'event') return this.onEvent(conn, m.op, m.body);
     const { op, reqId, body } = m;
-    switch (op) {
-      case Op.Login:
-        return void this.login(conn, reqId, body).catch((e) => this.internal(conn, reqId, op, e));
-      case Op.Resume:
-        return void this.resume(conn, reqId, body).catch((e) => this.internal(conn, reqId, op, e));
+    if (op === Op.Login || op === Op.Resume) {
+      // One login/resume at a time per socket: two in flight would bind two sessions to it.
+      if (conn.authPending || (conn.session && conn.session.phase !== 'ended' && op === Op.Resume)) {
+        conn.write(encodeResponse(reqId, LoginError.ALREADY_LOGIN, { message: 'this socket is logged in or logging in' }));
+        return;
+      }
+      conn.authPending = true;
+      const run = op === Op.Login ? this.login(conn, reqId, body) : this.resume(conn, reqId, body);
+      return void run
+        .catch((e) => this.internal(conn, reqId, op, e))
+        .finally(() => {
+          conn.authPending = false;
+        });
     }
     const s = conn.session;
     if (!s || s.phase === 'ended') {
       conn.write(encodeResponse(reqId, NOT_LOGGED_IN, null));
+      conn.protocolError(ProtocolErrorCode.NOT_LOGGED_IN, `op ${op} before login`, reqId);
       return;
     }
     // After a resume the client re-sends requests it has no answer for; skip those already done.
@@ -109,8 +118,8 @@ export class SessionManager implements ConnectionSink {
     if (op === Op.RenewToken) return this.renew(s, reqId, body);
     const h = this.registry.requests.get(op);
     if (!h) {
-      this.metrics.protocolErrors.inc({ code: ProtocolErrorCode.UNKNOWN_OP });
       s.send(encodeResponse(reqId, ProtocolErrorCode.UNKNOWN_OP, { message: `unknown op ${op}` }));
+      conn.protocolError(ProtocolErrorCode.UNKNOWN_OP, `unknown op ${op}`, reqId);
       return;
     }
     const n = this.inflight.get(s) ?? 0;
@@ -119,22 +128,24 @@ export class SessionManager implements ConnectionSink {
       return;
     }
     this.inflight.set(s, n + 1);
-    const done = (code: number, rbody: unknown) => {
+    const done = (code: number, rbody: unknown, malformed?: string) => {
       this.inflight.set(s, (this.inflight.get(s) ?? 1) - 1);
       if (code !== 0) this.metrics.errors.inc({ op, code });
       s.send(encodeResponse(reqId, code, rbody ?? null));
+      // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
+      if (malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, malformed, reqId);
     };
     try {
       const r = h.fn(s, body);
       if (r instanceof Promise)
         r.then(
-          (x) => done(x.code, x.body),
+          (x) => done(x.code, x.body, x.malformed),
           (e) => {
             this.log.error({ err: e, op }, 'request handler failed');
             done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
           },
         );
-      else done(r.code, r.body);
+      else done(r.code, r.body, r.malformed);
     } catch (e) {
       this.log.error({ err: e, op }, 'request handler failed');
       done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
@@ -177,9 +188,20 @@ export class SessionManager implements ConnectionSink {
       conn.write(encodeResponse(reqId, code, b));
     };
     if (this.closing) return reply(LoginError.REJECTED, { message: 'server shutting down' });
-    if (!isObj(body) || !isStr(body.appId) || !optStr(body.token) || !(body.kind === undefined || body.kind === 'rtm' || body.kind === 'signaling'))
-      return reply(LoginError.INVALID_ARGUMENT, { message: 'bad login body' });
-    if (body.v !== PROTOCOL_VERSION) return reply(ProtocolErrorCode.BAD_VERSION, { message: `protocol version ${PROTOCOL_VERSION} required` });
+    if (
+      !isObj(body) ||
+      !isStr(body.appId) ||
+      !isStr(body.uid) ||
+      !optStr(body.token) ||
+      !(body.kind === undefined || body.kind === 'rtm' || body.kind === 'signaling')
+    ) {
+      reply(LoginError.INVALID_ARGUMENT, { message: 'bad login body' });
+      return conn.protocolError(ProtocolErrorCode.BAD_BODY, 'Login body: { v, appId: string, uid: string, token?: string, kind?: rtm|signaling }', reqId);
+    }
+    if (body.v !== PROTOCOL_VERSION) {
+      reply(ProtocolErrorCode.BAD_VERSION, { message: `protocol version ${PROTOCOL_VERSION} required` });
+      return conn.protocolError(ProtocolErrorCode.BAD_VERSION, `protocol version ${PROTOCOL_VERSION} required`, reqId);
+    }
     if (!isValidUserId(body.uid)) return reply(LoginError.INVALID_ARGUMENT, { message: 'invalid uid' });
     if (conn.session && conn.session.phase !== 'ended') return reply(LoginError.ALREADY_LOGIN);
     const kind = (body.kind as 'rtm' | 'signaling' | undefined) ?? 'rtm';
@@ -305,6 +327,13 @@ export class SessionManager implements ConnectionSink {
   /** Ends a session: tells its client why, closes its socket, runs the sessionEnd hooks. */
   async end(s: Session, cause: SessionEndCause): Promise<void> {
     if (s.phase === 'ended') return;
+    this.forget(s, cause);
+    await this.store.sessions.release(s.appId, s.uid, s.id);
+    await this.registry.run('sessionEnd', s, cause);
+  }
+
+  /** The local part of ending a session: timers, maps, telling the client and closing its socket. */
+  private forget(s: Session, cause: SessionEndCause): void {
     s.phase = 'ended';
     if (s.graceTimer) clearTimeout(s.graceTimer);
     for (const t of s.tokenTimers) clearTimeout(t);
@@ -321,8 +350,31 @@ export class SessionManager implements ConnectionSink {
       conn.session = null;
       conn.close(wire.close, cause);
     }
-    await this.store.sessions.release(s.appId, s.uid, s.id);
+  }
+
+  /**
+   * Ends a session that lived on another node which died (cluster mode: a survivor calls this
+   * exactly once per session of the dead node, after the grace period). Runs the sessionEnd hooks
+   * here with a stand-in session: `foreign: true`, no socket, empty `ext`, default limits. Hooks
+   * must find what to clean up in the Store (keyed by uid/sessionId), not in local state.
+   */
+  async endForeign(appId: string, uid: string, sessionId: string, cause: SessionEndCause = 'GRACE_EXPIRED') {
+    const limits = limitsFor(this.config, this.auth.app(appId));
+    const s = new Session(sessionId, appId, uid, '', limits, null, 'rtm', null, 1);
+    s.phase = 'ended';
+    s.foreign = true;
+    await this.store.sessions.release(appId, uid, sessionId);
     await this.registry.run('sessionEnd', s, cause);
+  }
+
+  /**
+   * Drops a local session that the cluster already ended elsewhere (this node had been presumed
+   * dead and a survivor ran its sessionEnd hooks): its client is told the server went away and
+   * logs in again; no hook runs twice.
+   */
+  evict(sessionId: string): void {
+    const s = this.byId.get(sessionId);
+    if (s && s.phase !== 'ended') this.forget(s, 'SHUTDOWN');
   }
 
   /** Ends every local session (server shutdown). */

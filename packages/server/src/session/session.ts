@@ -24,6 +24,11 @@ export class Session {
   tokenTimers: NodeJS.Timeout[] = [];
   /** per-feature state, keyed by feature name; features cast to their own type */
   readonly ext = new Map<string, unknown>();
+  /**
+   * true for a stand-in of a session that lived on another node which died (cluster mode; see
+   * SessionManager.endForeign): no socket, empty `ext`, only ever seen by sessionEnd hooks.
+   */
+  foreign = false;
 
   constructor(
     readonly id: string,
@@ -31,7 +36,7 @@ export class Session {
     readonly uid: string,
     readonly resumeToken: string,
     readonly limits: Limits,
-    conn: Connection,
+    conn: Connection | null,
     kind: 'rtm' | 'signaling',
     tokenExpiresAt: number | null,
     outboxItems: number,

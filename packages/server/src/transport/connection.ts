@@ -11,6 +11,7 @@ import {
   type Classified,
 } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
+import { SlidingWindow } from '../session/sliding-window.js';
 
 /** What the connection hands decoded messages to (the session layer). */
 export interface ConnectionSink {
@@ -18,9 +19,9 @@ export interface ConnectionSink {
   onClose(conn: Connection, code: number): void;
 }
 
-/** Protocol errors tolerated per window before the socket is closed as abusive. */
-const ABUSE_LIMIT = 20;
-const ABUSE_WINDOW_MS = 10_000;
+/** Protocol errors tolerated in any window of this length; one more closes the socket as abusive. */
+export const ABUSE_LIMIT = 20;
+export const ABUSE_WINDOW_MS = 10_000;
 
 let nextConnId = 1;
 
@@ -37,8 +38,9 @@ export class Connection {
   closed = false;
   private queue: Uint8Array[] = [];
   private flushScheduled = false;
-  private abuse = 0;
-  private abuseWindowStart = 0;
+  private readonly abuse = new SlidingWindow(ABUSE_LIMIT, ABUSE_WINDOW_MS);
+  /** a Login or Resume of this socket is being processed (a second one is refused meanwhile) */
+  authPending = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -79,13 +81,11 @@ export class Connection {
   /** Sends a protocol error event and counts it; repeated abuse closes the socket. */
   protocolError(code: ProtocolErrorCode, message: string, reqId?: number): void {
     this.metrics.protocolErrors.inc({ code });
-    this.write(encodeEvent(Op.ProtocolError, reqId === undefined ? { code, message } : { code, message, reqId }));
-    const now = Date.now();
-    if (now - this.abuseWindowStart > ABUSE_WINDOW_MS) {
-      this.abuseWindowStart = now;
-      this.abuse = 0;
-    }
-    if (++this.abuse > ABUSE_LIMIT) this.close(CloseCode.PROTOCOL_ABUSE, 'too many protocol errors');
+    if (this.closed) return;
+    this.write(
+      encodeEvent(Op.ProtocolError, reqId === undefined ? { code, message } : { code, message, reqId }),
+    );
+    if (!this.abuse.take()) this.close(CloseCode.PROTOCOL_ABUSE, 'too many protocol errors');
   }
 
   close(code: number, reason: string): void {
@@ -112,12 +112,22 @@ export class Connection {
     this.lastSeen = Date.now();
     if (this.closed) return;
     if (!isBinary) {
-      this.protocolError(ProtocolErrorCode.MALFORMED_FRAME, 'text frames are not accepted; send binary MessagePack');
+      this.protocolError(
+        ProtocolErrorCode.MALFORMED_FRAME,
+        'text frames are not accepted; send binary MessagePack',
+      );
       return;
     }
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
     if (bytes.byteLength > MAX_FRAME_BYTES) {
-      this.protocolError(ProtocolErrorCode.FRAME_TOO_LARGE, `frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`);
+      this.protocolError(
+        ProtocolErrorCode.FRAME_TOO_LARGE,
+        `frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}`,
+      );
       return;
     }
     let values: unknown[];
@@ -130,7 +140,8 @@ export class Connection {
     for (const v of values) {
       const m = classify(v);
       if (m.kind === 'invalid') this.protocolError(ProtocolErrorCode.BAD_SHAPE, m.reason);
-      else if (m.kind === 'response') this.protocolError(ProtocolErrorCode.BAD_SHAPE, 'clients do not send responses');
+      else if (m.kind === 'response')
+        this.protocolError(ProtocolErrorCode.BAD_SHAPE, 'clients do not send responses');
       else this.sink.onMessage(this, m);
       if (this.closed) return;
     }

@@ -29,7 +29,11 @@ export class Gateway {
     private readonly opts: GatewayOptions,
   ) {
     // ws enforces a hard ceiling; frames between MAX_FRAME_BYTES and it get a coded error first.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES * 4, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_FRAME_BYTES * 4,
+      perMessageDeflate: false,
+    });
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if ((req.url ?? '').split('?')[0] !== opts.path) {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');

@@ -1,7 +1,165 @@
-import type { Feature } from '../context.js';
+import {
+  AttributeOperationError,
+  CHANNEL_RATES,
+  Op,
+  checkAttrEntries,
+  checkAttrKeys,
+  checkAttrTotals,
+  checkChannelAttrDeleteKeys,
+  encodeEvent,
+  isAttrPairs,
+  isObj,
+  isStr,
+  isStrArray,
+  isValidChannelId,
+  optBool,
+  type AttributesUpdatedEvent,
+  type ChannelAttrEntry,
+  type GetChannelAttrsResponse,
+} from '@parley/protocol';
+import type { ChannelAttribute } from '../../ports/channel-attrs-store.js';
+import type { Session } from '../../session/session.js';
+import { roomsFor } from '../channels/rooms.js';
+import type { Feature, FeatureContext } from '../context.js';
+import { fail, malformed, ok, type Reply } from '../registry.js';
+import { channelMaybeEmpty } from './expiry.js';
 
-/** (Filled in by its feature: handlers and hooks.) */
+const { INVALID_ARGUMENT, SIZE_OVERFLOW, TOO_OFTEN } = AttributeOperationError;
+
+/** The wire form of a stored attribute set. */
+const toWire = (attrs: readonly ChannelAttribute[]): ChannelAttrEntry[] =>
+  attrs.map((a) => [a.key, a.value, a.lastUpdateUserId, a.lastUpdateTs]);
+
+/**
+ * Channel attributes: set / addOrUpdate / delete / clear / get / getByKeys by any logged-in user,
+ * joined or not. A write with `notify` sends every member AttributesUpdated with the full set.
+ * Codes are AttributeOperationError's: 3 invalid argument, 4 size overflow, 5 too often.
+ */
 export const channelAttrsFeature: Feature = {
   name: 'channel-attrs',
-  register() {},
+  register(ctx: FeatureContext) {
+    const rooms = roomsFor(ctx);
+
+    /** Checks the common part of a write: body shape, channel id, notify flag. */
+    const writeCheck = (body: unknown, shape: string): Reply | null => {
+      if (!isObj(body) || !isStr(body.channelId) || !optBool(body.notify))
+        return malformed(INVALID_ARGUMENT, shape);
+      return isValidChannelId(body.channelId) ? null : fail(INVALID_ARGUMENT);
+    };
+    const SET_SHAPE = 'body: { channelId: string, attrs: [key, value][], notify?: boolean }';
+    const takeWrite = (s: Session) =>
+      s.rates.take(
+        'channelAttrsSet',
+        CHANNEL_RATES.channelAttrsSet.count,
+        CHANNEL_RATES.channelAttrsSet.windowMs,
+      );
+    const takeRead = (s: Session) =>
+      s.rates.take(
+        'channelAttrsGet',
+        CHANNEL_RATES.channelAttrsGet.count,
+        CHANNEL_RATES.channelAttrsGet.windowMs,
+      );
+
+    /** After a write: notify members if asked, and start the empty-channel clock if nobody is in. */
+    const written = async (
+      s: Session,
+      channelId: string,
+      after: ChannelAttribute[],
+      notify: boolean,
+    ): Promise<Reply> => {
+      if (notify) {
+        const ev: AttributesUpdatedEvent = { channelId, attrs: toWire(after) };
+        await rooms.broadcast(s.appId, channelId, encodeEvent(Op.AttributesUpdated, ev), null);
+      }
+      if (after.length > 0) {
+        const [n] = await ctx.store.channels.counts(s.appId, [channelId]);
+        if (n === 0) await channelMaybeEmpty(ctx, s.appId, channelId);
+      }
+      return ok(null);
+    };
+
+    /** Parses and checks the pairs of set/addOrUpdate into stored attributes stamped by `s`. */
+    const stamped = (s: Session, pairs: unknown): ChannelAttribute[] | Reply => {
+      if (!isAttrPairs(pairs))
+        return malformed(INVALID_ARGUMENT, `attrs must be [key, value][]; ${SET_SHAPE}`);
+      const lim = s.limits.channelAttrs;
+      const code = checkAttrEntries(pairs, lim);
+      if (code) return fail(code);
+      const map = new Map(pairs);
+      const totals = checkAttrTotals(map, lim);
+      if (totals) return fail(totals);
+      const ts = Date.now();
+      return [...map].map(([key, value]) => ({ key, value, lastUpdateUserId: s.uid, lastUpdateTs: ts }));
+    };
+
+    ctx.registry.handle('channel-attrs', Op.SetChannelAttrs, async (s, body): Promise<Reply> => {
+      const bad = writeCheck(body, SET_SHAPE);
+      if (bad) return bad;
+      const b = body as { channelId: string; attrs: unknown; notify?: boolean };
+      const attrs = stamped(s, b.attrs);
+      if (!Array.isArray(attrs)) return attrs;
+      if (!takeWrite(s)) return fail(TOO_OFTEN);
+      const after = await ctx.store.channelAttrs.replace(s.appId, b.channelId, attrs);
+      return written(s, b.channelId, after, b.notify === true);
+    });
+
+    ctx.registry.handle('channel-attrs', Op.AddOrUpdateChannelAttrs, async (s, body): Promise<Reply> => {
+      const bad = writeCheck(body, SET_SHAPE);
+      if (bad) return bad;
+      const b = body as { channelId: string; attrs: unknown; notify?: boolean };
+      const attrs = stamped(s, b.attrs);
+      if (!Array.isArray(attrs)) return attrs;
+      if (!takeWrite(s)) return fail(TOO_OFTEN);
+      const after = await ctx.store.channelAttrs.upsert(s.appId, b.channelId, attrs, s.limits.channelAttrs);
+      if (after === 'overflow') return fail(SIZE_OVERFLOW);
+      return written(s, b.channelId, after, b.notify === true);
+    });
+
+    ctx.registry.handle('channel-attrs', Op.DeleteChannelAttrs, async (s, body): Promise<Reply> => {
+      const bad = writeCheck(
+        body,
+        'DeleteChannelAttrs body: { channelId: string, keys: string[], notify?: boolean }',
+      );
+      if (bad) return bad;
+      const b = body as { channelId: string; keys: unknown; notify?: boolean };
+      if (!isStrArray(b.keys)) return malformed(INVALID_ARGUMENT, 'DeleteChannelAttrs keys: string[]');
+      if (!checkChannelAttrDeleteKeys(b.keys)) return fail(INVALID_ARGUMENT);
+      if (!takeWrite(s)) return fail(TOO_OFTEN);
+      const after = await ctx.store.channelAttrs.remove(s.appId, b.channelId, b.keys);
+      return written(s, b.channelId, after, b.notify === true);
+    });
+
+    ctx.registry.handle('channel-attrs', Op.ClearChannelAttrs, async (s, body): Promise<Reply> => {
+      const bad = writeCheck(body, 'ClearChannelAttrs body: { channelId: string, notify?: boolean }');
+      if (bad) return bad;
+      const b = body as { channelId: string; notify?: boolean };
+      if (!takeWrite(s)) return fail(TOO_OFTEN);
+      const after = await ctx.store.channelAttrs.replace(s.appId, b.channelId, []);
+      return written(s, b.channelId, after, b.notify === true);
+    });
+
+    ctx.registry.handle('channel-attrs', Op.GetChannelAttrs, async (s, body): Promise<Reply> => {
+      if (!isObj(body) || !isStr(body.channelId))
+        return malformed(INVALID_ARGUMENT, 'GetChannelAttrs body: { channelId: string }');
+      if (!isValidChannelId(body.channelId)) return fail(INVALID_ARGUMENT);
+      if (!takeRead(s)) return fail(TOO_OFTEN);
+      const attrs = await ctx.store.channelAttrs.get(s.appId, body.channelId);
+      return ok({ attrs: toWire(attrs) } satisfies GetChannelAttrsResponse);
+    });
+
+    ctx.registry.handle('channel-attrs', Op.GetChannelAttrsByKeys, async (s, body): Promise<Reply> => {
+      if (!isObj(body) || !isStr(body.channelId) || !isStrArray(body.keys))
+        return malformed(
+          INVALID_ARGUMENT,
+          'GetChannelAttrsByKeys body: { channelId: string, keys: string[] }',
+        );
+      if (!isValidChannelId(body.channelId)) return fail(INVALID_ARGUMENT);
+      const lim = s.limits.channelAttrs;
+      const code = checkAttrKeys(body.keys, lim, s.limits.maxKeysPerGet);
+      if (code) return fail(code);
+      if (!takeRead(s)) return fail(TOO_OFTEN);
+      const attrs = await ctx.store.channelAttrs.getByKeys(s.appId, body.channelId, body.keys as string[]);
+      return ok({ attrs: toWire(attrs) } satisfies GetChannelAttrsResponse);
+    });
+  },
 };

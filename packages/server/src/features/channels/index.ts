@@ -1,7 +1,278 @@
-import type { Feature } from '../context.js';
+import {
+  CHANNEL_RATES,
+  ChannelMessageError,
+  GetChannelMemberCountError,
+  GetMembersError,
+  JoinChannelError,
+  LeaveChannelError,
+  Op,
+  checkWireMessage,
+  encodeEvent,
+  isObj,
+  isStr,
+  isStrArray,
+  isValidChannelId,
+  normalizeWireMessage,
+  type ChannelCursor,
+  type ChannelMessageEvent,
+  type ChannelSendResponse,
+  type GetMemberCountResponse,
+  type GetMembersResponse,
+  type JoinResponse,
+  type WireMessage,
+} from '@parley/protocol';
+import type { Session } from '../../session/session.js';
+import type { HistoryRetention } from '../../ports/channel-history-store.js';
+import { channelMaybeEmpty, channelOccupied } from '../channel-attrs/expiry.js';
+import type { Feature, FeatureContext } from '../context.js';
+import { fail, malformed, ok, type Reply } from '../registry.js';
+import { sendBudget } from '../send-budget.js';
+import { roomsFor, type LocalMember } from './rooms.js';
+import { SessionChannels } from './session-channels.js';
 
-/** (Filled in by its feature: handlers and hooks.) */
+/**
+ * Channels: join/leave with member events, member list and counts, and channel messages.
+ * Membership is cluster-wide in the Store; delivery goes through ChannelRooms (rooms.ts): local
+ * members directly, other nodes with one mesh message each. Codes are Agora's per operation.
+ */
 export const channelsFeature: Feature = {
   name: 'channels',
-  register() {},
+  register(ctx: FeatureContext) {
+    const rooms = roomsFor(ctx);
+    const perSession = new WeakMap<Session, SessionChannels>();
+    const state = (s: Session): SessionChannels => {
+      let sc = perSession.get(s);
+      if (!sc) perSession.set(s, (sc = new SessionChannels()));
+      return sc;
+    };
+    const retention: HistoryRetention = {
+      maxMessages: ctx.config.historyMessages,
+      maxAgeMs: ctx.config.historyMs,
+    };
+    // Ids stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw,
+    // and a rejoin's history cursor names one.
+    const boot = Date.now().toString(36);
+    let seq = 0;
+    const newId = () => `${ctx.config.nodeId}.${boot}.c${(++seq).toString(36)}`;
+    const warn = (what: string) => (e: unknown) => ctx.log.warn({ err: e }, what);
+
+    // ---- membership ----
+
+    const join = async (
+      s: Session,
+      sc: SessionChannels,
+      channelId: string,
+      since: ChannelCursor | null,
+    ): Promise<Reply> => {
+      const ts = Date.now();
+      const r = await ctx.store.channels.join(s.appId, channelId, {
+        uid: s.uid,
+        nodeId: ctx.config.nodeId,
+        sessionId: s.id,
+      });
+      const member = rooms.add(s, channelId, since !== null);
+      sc.joined.set(channelId, member);
+      if (r.changed) {
+        if (r.count === 1)
+          await channelOccupied(ctx, s.appId, channelId).catch(warn('channel attrs keep failed'));
+        await rooms.memberChanged(
+          s.appId,
+          channelId,
+          s.uid,
+          true,
+          r.count <= s.limits.memberEventsMaxMembers,
+        );
+      } else rooms.countChanged(member.room); // the joiner still gets MemberCountUpdated
+      if (since) await replayHistory(s, member, since);
+      return ok({ ts } satisfies JoinResponse);
+    };
+
+    /** Sends a rejoining member the history it missed, then what arrived meanwhile. */
+    const replayHistory = async (s: Session, member: LocalMember, since: ChannelCursor): Promise<void> => {
+      const replayed = new Set<string>();
+      const channelId = member.room.channelId;
+      try {
+        const entries = await ctx.store.history.since(s.appId, channelId, since, retention);
+        for (const e of entries) {
+          if (e.from === s.uid) continue; // never echo the member's own messages
+          replayed.add(e.id);
+          const ev: ChannelMessageEvent = { channelId, id: e.id, from: e.from, msg: e.msg, ts: e.ts };
+          s.send(encodeEvent(Op.ChannelMessage, ev));
+        }
+      } catch (e) {
+        ctx.log.warn({ err: e, channel: channelId }, 'channel history read failed');
+      } finally {
+        rooms.release(member, replayed);
+      }
+    };
+
+    /** Removes a local session from a channel it joined, telling the other members. */
+    const leave = (s: Session, sc: SessionChannels, member: LocalMember): Promise<void> => {
+      sc.joined.delete(member.room.channelId);
+      rooms.remove(member);
+      return leaveStore(s, member.room.channelId);
+    };
+
+    /** The store part of leaving: MemberLeft and a count update if the member set changed. */
+    const leaveStore = async (s: Session, channelId: string): Promise<void> => {
+      const r = await ctx.store.channels.leave(s.appId, channelId, s.uid, s.id);
+      if (!r.changed) return;
+      await rooms.memberChanged(
+        s.appId,
+        channelId,
+        s.uid,
+        false,
+        r.count + 1 <= s.limits.memberEventsMaxMembers,
+      );
+      if (r.count === 0)
+        await channelMaybeEmpty(ctx, s.appId, channelId).catch(warn('channel attrs expiry failed'));
+    };
+
+    ctx.registry.handle('channels', Op.Join, async (s, body): Promise<Reply> => {
+      const since = isObj(body) ? (body.since ?? null) : null;
+      if (!isObj(body) || !isStr(body.channelId) || (since !== null && !isCursor(since)))
+        return malformed(
+          JoinChannelError.INVALID_ARGUMENT,
+          'Join body: { channelId: string, since?: { id: string | null, ts: number } }',
+        );
+      if (!isValidChannelId(body.channelId)) return fail(JoinChannelError.INVALID_ARGUMENT);
+      const channelId = body.channelId;
+      const sc = state(s);
+      if (sc.joined.has(channelId) || sc.joining.has(channelId)) return fail(JoinChannelError.ALREADY_JOINED);
+      if (sc.size >= s.limits.maxJoinedChannels) return fail(JoinChannelError.EXCEED_LIMIT);
+      const { join: rate } = CHANNEL_RATES;
+      if (!s.rates.take('join', rate.count, rate.windowMs)) return fail(JoinChannelError.TOO_OFTEN);
+      if (s.limits.rateLimits && !sc.takeSameChannelJoin(channelId))
+        return fail(JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN);
+      const p = sc.serially(() => join(s, sc, channelId, since));
+      sc.joining.set(channelId, p);
+      try {
+        return await p;
+      } finally {
+        sc.joining.delete(channelId);
+      }
+    });
+
+    ctx.registry.handle('channels', Op.Leave, (s, body): Promise<Reply> | Reply => {
+      if (!isObj(body) || !isStr(body.channelId))
+        return malformed(LeaveChannelError.NOT_IN_CHANNEL, 'Leave body: { channelId: string }');
+      const channelId = body.channelId;
+      const sc = state(s);
+      return sc.serially(async () => {
+        const m = sc.joined.get(channelId);
+        if (!m) return fail(LeaveChannelError.NOT_IN_CHANNEL);
+        await leave(s, sc, m);
+        return ok(null);
+      });
+    });
+
+    // Logout, remote login, grace expiry, token expiry, shutdown: out of every channel.
+    // (While the session is detached it stays a member: no hook for sessionDetached.)
+    ctx.registry.hook('sessionEnd', async (s) => {
+      if (s.foreign) {
+        // A session of a dead node (cluster): its channels are only known to the store.
+        const ids = await ctx.store.channels.channelsOf(s.appId, s.uid, s.id);
+        await Promise.all(
+          ids.map((id) => leaveStore(s, id).catch(warn('channel leave of a dead node failed'))),
+        );
+        return;
+      }
+      const sc = perSession.get(s);
+      if (!sc) return;
+      await sc.serially(async () => {
+        await Promise.all(
+          [...sc.joined.values()].map((m) =>
+            leave(s, sc, m).catch(warn('channel leave at session end failed')),
+          ),
+        );
+      });
+    });
+
+    // ---- channel messages ----
+
+    const send = async (
+      s: Session,
+      sc: SessionChannels | undefined,
+      channelId: string,
+      raw: WireMessage,
+    ): Promise<Reply> => {
+      const member = sc?.joined.get(channelId);
+      if (!member) return fail(ChannelMessageError.NOT_IN_CHANNEL);
+      if (!sendBudget(s)) return fail(ChannelMessageError.TOO_OFTEN);
+      ctx.metrics.messagesIn.inc({ kind: 'channel' });
+      const id = newId();
+      const ts = Date.now();
+      const msg = normalizeWireMessage(raw);
+      const ev: ChannelMessageEvent = { channelId, id, from: s.uid, msg, ts };
+      const bytes = encodeEvent(Op.ChannelMessage, ev);
+      // Local members first, before any await: messages of one channel keep their order.
+      const n = rooms.deliverLocal(member.room, bytes, s.uid, id);
+      if (n > 0) ctx.metrics.messagesOut.inc({ kind: 'channel' }, n);
+      await Promise.all([
+        rooms.deliverRemote(s.appId, channelId, bytes, s.uid, id),
+        ctx.store.history.append(s.appId, channelId, { id, ts, from: s.uid, msg }, retention),
+      ]);
+      return ok({ id, ts } satisfies ChannelSendResponse);
+    };
+
+    ctx.registry.handle('channels', Op.ChannelSend, (s, body): Promise<Reply> | Reply => {
+      if (!isObj(body) || !isStr(body.channelId))
+        return malformed(ChannelMessageError.INVALID_MESSAGE, 'ChannelSend body: { channelId: string, msg }');
+      const problem = checkWireMessage(body.msg, s.limits.messageBytes);
+      if (problem === 'invalid')
+        return malformed(
+          ChannelMessageError.INVALID_MESSAGE,
+          'ChannelSend msg: { type: TEXT, text } or { type: RAW, raw: bytes, description? }',
+        );
+      if (problem) return fail(ChannelMessageError.INVALID_MESSAGE);
+      const sc = perSession.get(s);
+      const channelId = body.channelId;
+      const msg = body.msg as WireMessage;
+      // Sent right after a join request: wait for the join, as the client expects.
+      const joining = sc?.joining.get(channelId);
+      if (joining) {
+        const after = () => send(s, sc, channelId, msg);
+        return joining.then(after, after);
+      }
+      return send(s, sc, channelId, msg);
+    });
+
+    // ---- members ----
+
+    ctx.registry.handle('channels', Op.GetMembers, async (s, body): Promise<Reply> => {
+      if (!isObj(body) || !isStr(body.channelId))
+        return malformed(GetMembersError.NOT_IN_CHANNEL, 'GetMembers body: { channelId: string }');
+      const channelId = body.channelId;
+      const sc = perSession.get(s);
+      await sc?.joining.get(channelId)?.catch(() => undefined);
+      if (!sc?.joined.has(channelId)) return fail(GetMembersError.NOT_IN_CHANNEL);
+      const r = CHANNEL_RATES.getMembers;
+      if (!s.rates.take('getMembers', r.count, r.windowMs)) return fail(GetMembersError.TOO_OFTEN);
+      const members = await ctx.store.channels.members(s.appId, channelId);
+      return ok({ members } satisfies GetMembersResponse);
+    });
+
+    ctx.registry.handle('channels', Op.GetMemberCount, async (s, body): Promise<Reply> => {
+      const ids = isObj(body) ? body.channelIds : undefined;
+      if (!isStrArray(ids))
+        return malformed(
+          GetChannelMemberCountError.INVALID_ARGUMENT,
+          'GetMemberCount body: { channelIds: string[] }',
+        );
+      if (ids.length === 0 || ids.length > s.limits.maxChannelsPerCountCall)
+        return fail(GetChannelMemberCountError.EXCEED_LIMIT);
+      if (!ids.every(isValidChannelId)) return fail(GetChannelMemberCountError.INVALID_ARGUMENT);
+      const r = CHANNEL_RATES.getMemberCount;
+      if (!s.rates.take('getMemberCount', r.count, r.windowMs))
+        return fail(GetChannelMemberCountError.TOO_OFTEN);
+      const counts = await ctx.store.channels.counts(s.appId, ids);
+      return ok({ counts } satisfies GetMemberCountResponse);
+    });
+
+    ctx.registry.hook('onClose', () => rooms.close());
+  },
 };
+
+function isCursor(v: unknown): v is ChannelCursor {
+  return isObj(v) && (v.id === null || isStr(v.id)) && typeof v.ts === 'number' && Number.isFinite(v.ts);
+}

@@ -1,7 +1,306 @@
-import type { Feature } from '../context.js';
+import {
+  InvitationApiCallError,
+  InvitationOp,
+  encodeEvent,
+  isObj,
+  isStr,
+  isValidChannelId,
+  isValidUserId,
+  utf8Length,
+  type InvitationAnsweredEvent,
+  type InvitationCanceledEvent,
+  type InvitationIdBody,
+  type InvitationLocalFailureEvent,
+  type InvitationReceivedEvent,
+  type InvitationRemoteFailureEvent,
+  type InvitationSendResponse,
+  type LocalInvitationFailureReason,
+  type RemoteInvitationFailureReason,
+} from '@parley/protocol';
+import type { Feature, FeatureContext } from '../context.js';
+import { fail, malformed, ok, type Reply } from '../registry.js';
+import type { Session } from '../../session/session.js';
+import { INVITATION_PHASES, type InvitationRecord } from '../../ports/invitation-store.js';
+import { DeadlineTimers } from './deadline-timers.js';
 
-/** (Filled in by its feature: handlers and hooks.) */
+/** Agora's caller SDK waits about 5 s for its accept to be confirmed; never longer than the ack timeout. */
+const ACCEPT_CONFIRM_MAX_MS = 5_000;
+/** The store may drop a record this long after its deadline if its owner node never acted. */
+const KEEP_SLACK_MS = 60_000;
+/** Invitations one client may send per window (bounds the state a single client can create). */
+const SEND_RATE = { count: 60, windowMs: 3_000 };
+const MESH_DEADLINE = 'invitation-deadline';
+
+const { INVALID_ARGUMENT, ALREADY_END, ALREADY_ACCEPT } = InvitationApiCallError;
+
+/**
+ * Call invitations. The server owns each invitation's state (InvitationStore, compare-and-set), so
+ * caller and callee always agree, wherever their sessions live. The caller's node owns the
+ * invitation's timers: ack timeout (SENT), expiry (RECEIVED), accept confirmation (ACCEPTING).
+ * A phase change made on another node tells the owner its new deadline over the mesh. State
+ * machines, timers and the failure mapping: docs/invitations.md.
+ */
 export const invitationsFeature: Feature = {
   name: 'invitations',
-  register() {},
+  register(ctx: FeatureContext) {
+    const { config, log } = ctx;
+    const store = ctx.store.invitations;
+    const me = config.nodeId;
+    const confirmMs = Math.min(ACCEPT_CONFIRM_MAX_MS, config.invitationAckTimeoutMs);
+    // Unique across the cluster and across restarts of a node that keeps its --node-id.
+    const idPrefix = `${me}.${Date.now().toString(36)}.`;
+    let seq = 0;
+
+    const timers = new DeadlineTimers((appId, id) => {
+      void settle(appId, id).catch((err) => log.error({ err, id }, 'invitation timer failed'));
+    });
+
+    const tooLong = (s: Session, v: string): boolean => utf8Length(v) > s.limits.invitationContentBytes;
+    /** `body.id` if the body is `{ id: string, [field]: string (optional when `optional`) }`, else null. */
+    const idOf = (body: unknown, field?: string, optional = false): string | null => {
+      if (!isObj(body) || !isStr(body.id)) return null;
+      if (field === undefined) return body.id;
+      const v = body[field];
+      return isStr(v) || (optional && (v === undefined || v === null)) ? body.id : null;
+    };
+    const emit = (appId: string, uid: string, op: number, body: unknown): Promise<boolean> =>
+      ctx.router.toUser(appId, uid, encodeEvent(op, body)).catch((err) => {
+        log.warn({ err, op }, 'invitation event not delivered');
+        return false;
+      });
+    const toCaller = (r: InvitationRecord, op: number, body: unknown) => emit(r.appId, r.caller, op, body);
+    const toCallee = (r: InvitationRecord, op: number, body: unknown) => emit(r.appId, r.callee, op, body);
+    const failCaller = (r: InvitationRecord, reason: LocalInvitationFailureReason) =>
+      toCaller(r, InvitationOp.LocalFailure, { id: r.id, reason } satisfies InvitationLocalFailureEvent);
+    const failCallee = (r: InvitationRecord, reason: RemoteInvitationFailureReason) =>
+      toCallee(r, InvitationOp.RemoteFailure, { id: r.id, reason } satisfies InvitationRemoteFailureEvent);
+    const receivedEvent = (r: InvitationRecord) =>
+      encodeEvent(InvitationOp.Received, {
+        id: r.id,
+        from: r.caller,
+        content: r.content,
+        channelId: r.channelId,
+      } satisfies InvitationReceivedEvent);
+
+    /** The record's phase changed here: (re)arm its timer on the owner node. */
+    const rearm = (r: InvitationRecord): void => {
+      if (r.ownerNode === me) timers.arm(r.appId, r.id, r.deadline);
+      else
+        ctx.mesh
+          .send(r.ownerNode, MESH_DEADLINE, { appId: r.appId, id: r.id, deadline: r.deadline })
+          .catch((err) =>
+            log.warn(
+              { err, id: r.id },
+              'invitation deadline not sent to its owner; its old timer will re-check',
+            ),
+          );
+    };
+    /** The invitation reached an outcome here; a remote owner's timer finds it gone and stops. */
+    const ended = (r: InvitationRecord): void => {
+      if (r.ownerNode === me) timers.clear(r.id);
+    };
+    const withDeadline = (ms: number) => {
+      const deadline = Date.now() + ms;
+      return { deadline, keepUntil: deadline + KEEP_SLACK_MS };
+    };
+
+    ctx.mesh.on(MESH_DEADLINE, (p) => {
+      const { appId, id, deadline } = p as { appId: string; id: string; deadline: number };
+      timers.arm(appId, id, deadline);
+    });
+
+    /** Owner-node timer fired: if the current phase's deadline passed, end the invitation. */
+    async function settle(appId: string, id: string): Promise<void> {
+      // Phases only move forward, so a lost race is retried a bounded number of times.
+      for (let i = 0; i < INVITATION_PHASES.length + 1; i++) {
+        const r = await store.get(appId, id);
+        if (!r || r.ownerNode !== me) return;
+        if (r.deadline > Date.now()) return timers.arm(appId, id, r.deadline);
+        const done = await store.finish(appId, id, { phases: [r.phase] });
+        if (done) return timedOut(done);
+      }
+    }
+
+    async function timedOut(r: InvitationRecord): Promise<void> {
+      if (r.phase === 'SENT') {
+        // Agora: PEER_OFFLINE if the callee is still offline, PEER_NO_RESPONSE if it is there but silent.
+        const callee = await ctx.store.sessions.lookup(r.appId, r.callee);
+        await failCaller(r, callee ? 'PEER_NO_RESPONSE' : 'PEER_OFFLINE');
+        // The callee's SDK may hold a copy whose ack was lost: close it too.
+        await failCallee(r, 'INVITATION_EXPIRE');
+      } else if (r.phase === 'RECEIVED') {
+        await failCaller(r, 'INVITATION_EXPIRE');
+        await failCallee(r, 'INVITATION_EXPIRE');
+      } else {
+        // The caller never confirmed the accept (its link is down, or its SDK is gone).
+        await failCallee(r, 'ACCEPT_FAILURE');
+      }
+    }
+
+    // ---- caller ----
+
+    ctx.registry.handle('invitations', InvitationOp.Send, async (s, body): Promise<Reply> => {
+      const channelId = isObj(body) ? (body.channelId ?? '') : undefined;
+      if (!isObj(body) || !isStr(body.to) || !isStr(body.content) || !isStr(channelId))
+        return malformed(
+          INVALID_ARGUMENT,
+          'InvitationSend body: { to: string, content: string, channelId?: string }',
+        );
+      if (
+        !isValidUserId(body.to) ||
+        tooLong(s, body.content) ||
+        (channelId !== '' && !isValidChannelId(channelId))
+      )
+        return fail(INVALID_ARGUMENT);
+      if (!s.rates.take('invitation', SEND_RATE.count, SEND_RATE.windowMs))
+        return fail(INVALID_ARGUMENT, { message: 'too many invitations: at most 60 in 3 s' });
+      ctx.metrics.messagesIn.inc({ kind: 'invitation' });
+      const r: InvitationRecord = {
+        id: idPrefix + (++seq).toString(36),
+        appId: s.appId,
+        caller: s.uid,
+        callerSessionId: s.id,
+        callee: body.to,
+        calleeSessionId: null,
+        ownerNode: me,
+        content: body.content,
+        channelId,
+        phase: 'SENT',
+        response: '',
+        createdAt: Date.now(),
+        ...withDeadline(config.invitationAckTimeoutMs),
+      };
+      await store.create(r);
+      timers.arm(r.appId, r.id, r.deadline);
+      // An offline callee gets it at login (sessionReady) if that comes before the ack timeout.
+      // The callee's ack needs a network round trip, so this response reaches the caller first.
+      await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
+      return ok({ id: r.id } satisfies InvitationSendResponse);
+    });
+
+    ctx.registry.handle('invitations', InvitationOp.Cancel, async (s, body): Promise<Reply> => {
+      const id = idOf(body, 'content');
+      if (!id) return malformed(INVALID_ARGUMENT, 'InvitationCancel body: { id: string, content: string }');
+      const content = (body as { content: string }).content;
+      if (tooLong(s, content)) return fail(INVALID_ARGUMENT);
+      const r = await store.finish(s.appId, id, { phases: INVITATION_PHASES, caller: s.uid });
+      if (!r) return fail(ALREADY_END);
+      ended(r);
+      // Sent even while SENT: the callee may hold it without having acknowledged it yet.
+      await toCallee(r, InvitationOp.Canceled, { id, content } satisfies InvitationCanceledEvent);
+      return ok();
+    });
+
+    ctx.registry.handle('invitations', InvitationOp.AcceptAck, async (s, body): Promise<Reply> => {
+      const id = idOf(body);
+      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string }');
+      const r = await store.finish(s.appId, id, { phases: ['ACCEPTING'], caller: s.uid });
+      if (!r) return fail(ALREADY_END);
+      ended(r);
+      await toCallee(r, InvitationOp.AcceptConfirmed, { id } satisfies InvitationIdBody);
+      return ok();
+    });
+
+    // ---- callee ----
+
+    ctx.registry.handle('invitations', InvitationOp.ReceivedAck, async (s, body): Promise<Reply> => {
+      const id = idOf(body);
+      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string }');
+      const r = await store.advance(
+        s.appId,
+        id,
+        { phases: ['SENT'], callee: s.uid },
+        { phase: 'RECEIVED', calleeSessionId: s.id, ...withDeadline(config.invitationExpireMs) },
+      );
+      if (!r) return (await store.get(s.appId, id))?.callee === s.uid ? ok() : fail(ALREADY_END);
+      rearm(r);
+      await toCaller(r, InvitationOp.ReceivedByPeer, { id } satisfies InvitationIdBody);
+      return ok();
+    });
+
+    /** Why an accept/refuse did not apply: 4 while an accept is in progress, else 3. */
+    const answerFailure = async (s: Session, id: string): Promise<Reply> => {
+      const cur = await store.get(s.appId, id);
+      return fail(cur && cur.callee === s.uid && cur.phase === 'ACCEPTING' ? ALREADY_ACCEPT : ALREADY_END);
+    };
+
+    ctx.registry.handle('invitations', InvitationOp.Accept, async (s, body): Promise<Reply> => {
+      const id = idOf(body, 'response', true);
+      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string, response?: string }');
+      const response = ((body as { response?: string }).response ?? '') as string;
+      if (tooLong(s, response)) return fail(INVALID_ARGUMENT);
+      // SENT too: an accept may overtake its own ack; it implies receipt.
+      const r = await store.advance(
+        s.appId,
+        id,
+        { phases: ['SENT', 'RECEIVED'], callee: s.uid },
+        { phase: 'ACCEPTING', calleeSessionId: s.id, response, ...withDeadline(confirmMs) },
+      );
+      if (!r) return answerFailure(s, id);
+      rearm(r);
+      const delivered = await toCaller(r, InvitationOp.Accepted, {
+        id,
+        response,
+      } satisfies InvitationAnsweredEvent);
+      if (!delivered) {
+        // Agora: the accept did not reach the caller at all → PEER_OFFLINE.
+        const gone = await store.finish(s.appId, id, { phases: ['ACCEPTING'] });
+        if (gone) {
+          ended(gone);
+          await failCallee(gone, 'PEER_OFFLINE');
+        }
+      }
+      return ok();
+    });
+
+    ctx.registry.handle('invitations', InvitationOp.Refuse, async (s, body): Promise<Reply> => {
+      const id = idOf(body, 'response', true);
+      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string, response?: string }');
+      const response = ((body as { response?: string }).response ?? '') as string;
+      if (tooLong(s, response)) return fail(INVALID_ARGUMENT);
+      const r = await store.finish(s.appId, id, { phases: ['SENT', 'RECEIVED'], callee: s.uid });
+      if (!r) return answerFailure(s, id);
+      ended(r);
+      await toCaller(r, InvitationOp.Refused, { id, response } satisfies InvitationAnsweredEvent);
+      return ok();
+    });
+
+    // ---- sessions ----
+
+    // Pending invitations reach a callee that logs in before their ack timeout, wherever it logs in.
+    ctx.registry.hook('sessionReady', async (s) => {
+      const list = await store.listForUser(s.appId, s.uid);
+      for (const r of list) {
+        if (r.callee === s.uid && (r.phase === 'SENT' || r.calleeSessionId === s.id))
+          s.send(receivedEvent(r));
+      }
+    });
+
+    // A session that ends takes its invitations with it; the other side always hears about it.
+    ctx.registry.hook('sessionEnd', async (s) => {
+      const list = await store.listForUser(s.appId, s.uid);
+      for (const r of list) {
+        if (r.caller === s.uid && r.callerSessionId === s.id) {
+          const done = await store.finish(s.appId, r.id, {
+            phases: INVITATION_PHASES,
+            callerSessionId: s.id,
+          });
+          if (!done) continue;
+          ended(done);
+          await failCallee(done, done.phase === 'ACCEPTING' ? 'ACCEPT_FAILURE' : 'PEER_OFFLINE');
+        } else if (r.callee === s.uid && r.calleeSessionId === s.id) {
+          // Only acknowledged ones: a SENT invitation waits for the callee's next login.
+          const done = await store.finish(s.appId, r.id, {
+            phases: ['RECEIVED', 'ACCEPTING'],
+            calleeSessionId: s.id,
+          });
+          if (!done) continue;
+          ended(done);
+          await failCaller(done, 'PEER_OFFLINE');
+        }
+      }
+    });
+
+    ctx.registry.hook('onClose', () => timers.close());
+  },
 };

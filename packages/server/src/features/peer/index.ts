@@ -13,66 +13,157 @@ import {
   type WireMessage,
 } from '@parley/protocol';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, ok, type Reply } from '../registry.js';
+import { fail, malformed, ok, type Reply } from '../registry.js';
 import type { Session } from '../../session/session.js';
 import { AckTracker } from './ack-tracker.js';
+import { PeerReceiver, type HandOff } from './receiver.js';
 import { sendBudget } from '../send-budget.js';
+
+/** Mesh payload of a peer message for a session on another node. */
+interface PeerHop {
+  appId: string;
+  to: string;
+  id: string;
+  event: Uint8Array;
+  /** also in the offline inbox: the receiver's ack removes it there */
+  stored?: boolean;
+}
 
 /**
  * Peer-to-peer messages: stamped with an id and serverReceivedTs, delivered to the peer's session
  * wherever it lives, answered `received: true` once the peer's SDK acknowledged them.
+ *
+ * Offline messages (`offline: true`, Agora 1.4.x enableOfflineMessaging) are written to the
+ * offline inbox BEFORE anything else happens to them, then delivered live if the peer has a
+ * session. The inbox copy goes when the peer's SDK acks; otherwise it waits for the peer's next
+ * login (sessionReady). So a message the sender was told about is either acked by the peer's
+ * SDK (`received: true`) or stored durably (`cached: true`), never neither.
  */
 export const peerFeature: Feature = {
   name: 'peer',
   register(ctx: FeatureContext) {
     const acks = new AckTracker(ctx.config.peerAckTimeoutMs);
+    const receiver = new PeerReceiver(ctx, acks);
+    // Ids must stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw.
+    const boot = Date.now().toString(36);
     let seq = 0;
-    const newId = () => `${ctx.config.nodeId}.${(++seq).toString(36)}`;
+    const newId = () => `${ctx.config.nodeId}.${boot}.${(++seq).toString(36)}`;
+    /**
+     * Per sender: the hand-off of its last offline message still waiting for its commit. Later
+     * messages of that sender queue behind it, so send order holds across the commit wait.
+     */
+    const senderTail = new WeakMap<Session, Promise<unknown>>();
 
-    /** Delivers to a session on this node and waits for its SDK's ack. */
-    const deliverLocal = (target: Session, id: string, event: Uint8Array): Promise<boolean> => {
-      const p = acks.wait(id);
-      target.send(event);
-      ctx.metrics.messagesOut.inc({ kind: 'peer' });
-      return p;
+    /**
+     * Hands a message to the receiver's session, on this node or another. The local path has no
+     * await before the write, so messages of one sender keep their order.
+     */
+    const handOff = async (
+      appId: string,
+      to: string,
+      id: string,
+      event: Uint8Array,
+      stored: boolean,
+    ): Promise<HandOff> => {
+      const local = ctx.sessions.local(appId, to);
+      if (local) return receiver.deliver(local, id, event, stored);
+      const rec = await ctx.store.sessions.lookup(appId, to);
+      if (!rec || rec.nodeId === ctx.config.nodeId) return { acked: Promise.resolve(false) };
+      const hop: PeerHop = { appId, to, id, event, stored: stored || undefined };
+      const acked = ctx.mesh
+        .request<boolean | null>(rec.nodeId, 'peer', hop, ctx.config.peerAckTimeoutMs + 2000)
+        .then((r) => r === true)
+        .catch(() => false);
+      return { acked };
     };
 
     ctx.mesh.on('peer', (p) => {
-      const { appId, to, id, event } = p as { appId: string; to: string; id: string; event: Uint8Array };
+      const { appId, to, id, event, stored } = p as PeerHop;
       const target = ctx.sessions.local(appId, to);
-      return target ? deliverLocal(target, id, event) : null;
+      if (!target) return null;
+      return Promise.resolve(receiver.deliver(target, id, event, stored === true)).then((h) => h.acked);
     });
 
     ctx.registry.handle('peer', Op.PeerSend, async (s, body): Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.to) || !optBool(body.offline)) return fail(PeerMessageError.INVALID_MESSAGE);
+      if (!isObj(body) || !isStr(body.to) || !optBool(body.offline))
+        return malformed(
+          PeerMessageError.INVALID_MESSAGE,
+          'PeerSend body: { to: string, msg, offline?: boolean }',
+        );
       if (!isValidUserId(body.to)) return fail(PeerMessageError.INVALID_USERID);
-      if (checkWireMessage(body.msg, s.limits.messageBytes)) return fail(PeerMessageError.INVALID_MESSAGE);
+      const problem = checkWireMessage(body.msg, s.limits.messageBytes);
+      if (problem === 'invalid')
+        return malformed(
+          PeerMessageError.INVALID_MESSAGE,
+          'PeerSend msg: { type: TEXT, text } or { type: RAW, raw: bytes, description? }',
+        );
+      if (problem) return fail(PeerMessageError.INVALID_MESSAGE);
       if (!sendBudget(s)) return fail(PeerMessageError.TOO_OFTEN);
       ctx.metrics.messagesIn.inc({ kind: 'peer' });
+      const to = body.to;
       const id = newId();
       const ts = Date.now();
       const msg = normalizeWireMessage(body.msg as WireMessage);
       const ev: PeerMessageEvent = { id, from: s.uid, msg, ts };
       const event = encodeEvent(Op.PeerMessage, ev);
-      const done = (received: boolean, cached = false) => ok({ id, ts, received, cached } satisfies PeerSendResponse);
+      const tail = senderTail.get(s);
 
-      // Local target: no await before delivery, so sends from one client stay in order.
-      const local = ctx.sessions.local(s.appId, body.to);
-      if (local) return done(await deliverLocal(local, id, event));
-      const rec = await ctx.store.sessions.lookup(s.appId, body.to);
-      if (rec && rec.nodeId !== ctx.config.nodeId) {
-        const r = await ctx.mesh
-          .request<boolean | null>(rec.nodeId, 'peer', { appId: s.appId, to: body.to, id, event }, ctx.config.peerAckTimeoutMs + 2000)
-          .catch(() => false);
-        if (r !== null) return done(r);
+      if (body.offline !== true) {
+        const h = tail
+          ? await tail.then(() => handOff(s.appId, to, id, event, false))
+          : await handOff(s.appId, to, id, event, false);
+        return ok({ id, ts, received: await h.acked, cached: false } satisfies PeerSendResponse);
       }
-      return done(false);
+
+      // Stored first; `put` is called now (not after an await) so the inbox keeps send order.
+      const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
+      const committed = ctx.store.offline.put(
+        s.appId,
+        to,
+        { id, from: s.uid, ts, event: stored },
+        ctx.config.offlineMaxPerUser,
+      );
+      const handed = (tail ? tail.then(() => committed) : committed).then(() =>
+        handOff(s.appId, to, id, event, true),
+      );
+      const settled = handed.catch(() => undefined);
+      senderTail.set(s, settled);
+      void settled.then(() => {
+        if (senderTail.get(s) === settled) senderTail.delete(s);
+      });
+      let h: HandOff;
+      try {
+        h = await handed;
+      } catch (e) {
+        ctx.log.error({ err: e }, 'offline message could not be stored');
+        return fail(PeerMessageError.FAILURE);
+      }
+      const received = await h.acked;
+      return ok({ id, ts, received, cached: !received } satisfies PeerSendResponse);
     });
 
-    ctx.registry.onClientEvent('peer', Op.PeerAck, (_s, body) => {
-      if (isObj(body) && isStr(body.id)) acks.ack(body.id);
+    ctx.registry.onClientEvent('peer', Op.PeerAck, (s, body) => {
+      if (!isObj(body) || !isStr(body.id)) return;
+      acks.ack(body.id);
+      receiver.acked(s, body.id);
     });
 
-    ctx.registry.hook('onClose', () => acks.close());
+    ctx.registry.hook('sessionReady', (s) => receiver.drain(s));
+
+    let purgeTimer: NodeJS.Timeout | null = null;
+    const purge = () =>
+      void ctx.store.offline
+        .purge(Date.now() - ctx.config.offlineTtlMs)
+        .then((n) => n > 0 && ctx.log.info({ purged: n }, 'expired offline messages purged'))
+        .catch((e) => ctx.log.error({ err: e }, 'offline purge failed'));
+    ctx.registry.hook('onReady', () => {
+      purge();
+      purgeTimer = setInterval(purge, Math.max(1000, Math.min(ctx.config.offlineTtlMs, 60_000)));
+      purgeTimer.unref();
+    });
+    ctx.registry.hook('onClose', () => {
+      if (purgeTimer) clearInterval(purgeTimer);
+      acks.close();
+    });
   },
 };

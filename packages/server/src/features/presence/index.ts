@@ -1,7 +1,99 @@
-import type { Feature } from '../context.js';
+import {
+  Op,
+  PRESENCE_RATES,
+  PeerSubscriptionStatusError as SubErr,
+  QueryPeersOnlineStatusError as QueryErr,
+  isObj,
+  isStrArray,
+  isValidUserId,
+  type PeerOnlineState,
+  type QueryPeersOnlineResponse,
+  type SubscribePeersResponse,
+} from '@parley/protocol';
+import type { Feature, FeatureContext } from '../context.js';
+import { fail, malformed, ok, type Reply } from '../registry.js';
+import { StatusAnnouncer } from './announcer.js';
 
-/** (Filled in by its feature: handlers and hooks.) */
+/**
+ * Reads `body.ids`: `'shape'` when the body is not `{ ids: string[] }` (no SDK sends that: also a
+ * protocol error), `'invalid'` when the list is empty, longer than `max` or holds an invalid id.
+ */
+function idsOf(body: unknown, max: number): string[] | 'shape' | 'invalid' {
+  if (!isObj(body) || !isStrArray(body.ids)) return 'shape';
+  const ids = body.ids;
+  if (ids.length === 0 || ids.length > max) return 'invalid';
+  for (const id of ids) if (!isValidUserId(id)) return 'invalid';
+  return ids;
+}
+const SHAPE = '{ ids: string[] }';
+
+/**
+ * Online status: queries, subscriptions, and reports of every change to the subscribers.
+ * ONLINE = socket up, UNREACHABLE = session in its grace period, OFFLINE = no session. The
+ * session registry holds the state; this feature keeps who watches whom (PresenceStore) and
+ * turns session hooks into reports (StatusAnnouncer). See docs/presence.md.
+ */
 export const presenceFeature: Feature = {
   name: 'presence',
-  register() {},
+  register(ctx: FeatureContext) {
+    const announcer = new StatusAnnouncer(ctx);
+    const { store } = ctx;
+
+    const statesOf = async (appId: string, ids: string[]): Promise<PeerOnlineState[]> =>
+      (await store.sessions.lookupMany(appId, ids)).map((r) => (r ? r.state : 'OFFLINE'));
+
+    ctx.registry.handle('presence', Op.QueryPeersOnline, async (s, body): Promise<Reply> => {
+      const ids = idsOf(body, s.limits.maxPeersPerQuery);
+      if (ids === 'shape') return malformed(QueryErr.INVALID_ARGUMENT, `QueryPeersOnline body: ${SHAPE}`);
+      if (ids === 'invalid') return fail(QueryErr.INVALID_ARGUMENT);
+      const { count, windowMs } = PRESENCE_RATES.query;
+      if (!s.rates.take('presence.query', count, windowMs)) return fail(QueryErr.TOO_OFTEN);
+      return ok({ states: await statesOf(s.appId, ids) } satisfies QueryPeersOnlineResponse);
+    });
+
+    ctx.registry.handle('presence', Op.SubscribePeers, async (s, body): Promise<Reply> => {
+      const max = s.limits.maxSubscribedPeers;
+      // Any number of ids is well-formed here; more distinct ids than the cap is an overflow.
+      const ids = idsOf(body, Number.MAX_SAFE_INTEGER);
+      if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `SubscribePeers body: ${SHAPE}`);
+      if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
+      const unique = [...new Set(ids)];
+      if (unique.length > max) return fail(SubErr.OVERFLOW);
+      const { count, windowMs } = PRESENCE_RATES.subscription;
+      if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
+      const r = await store.presence.subscribe(
+        s.appId,
+        { uid: s.uid, sessionId: s.id, nodeId: ctx.config.nodeId },
+        unique,
+        max,
+      );
+      if (!r.ok) return fail(SubErr.OVERFLOW);
+      // The session may have ended while the store answered; leave nothing behind.
+      if (s.phase === 'ended') await store.presence.dropWatcher(s.appId, s.uid, s.id);
+      return ok({ states: await statesOf(s.appId, ids) } satisfies SubscribePeersResponse);
+    });
+
+    ctx.registry.handle('presence', Op.UnsubscribePeers, async (s, body): Promise<Reply> => {
+      const ids = idsOf(body, Number.MAX_SAFE_INTEGER);
+      if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `UnsubscribePeers body: ${SHAPE}`);
+      if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
+      if (ids.length > s.limits.maxSubscribedPeers) return fail(SubErr.OVERFLOW);
+      const { count, windowMs } = PRESENCE_RATES.subscription;
+      if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
+      await store.presence.unsubscribe(s.appId, s.uid, s.id, ids);
+      return ok(null);
+    });
+
+    // Each lifecycle step reports the state the registry holds at that moment.
+    const report = (s: { appId: string; uid: string; id: string }) =>
+      announcer.announce(s.appId, s.uid, s.id);
+    ctx.registry.hook('sessionStart', report);
+    ctx.registry.hook('sessionDetached', report);
+    ctx.registry.hook('sessionResumed', report);
+    ctx.registry.hook('sessionEnd', async (s) => {
+      report(s);
+      await store.presence.dropWatcher(s.appId, s.uid, s.id);
+    });
+    ctx.registry.hook('onClose', () => announcer.drain());
+  },
 };

@@ -1,7 +1,137 @@
-import type { Feature } from '../context.js';
+import {
+  AttributeOperationError as AttrErr,
+  Op,
+  USER_ATTR_RATES,
+  checkAttrEntries,
+  checkAttrKeys,
+  checkAttrTotals,
+  isAttrPairs,
+  isObj,
+  isStr,
+  isStrArray,
+  isValidUserId,
+  type AttrPair,
+  type GetUserAttrsResponse,
+} from '@parley/protocol';
+import type { Session } from '../../session/session.js';
+import type { Feature, FeatureContext } from '../context.js';
+import { fail, malformed, ok, type Reply } from '../registry.js';
 
-/** (Filled in by its feature: handlers and hooks.) */
+/**
+ * User attributes: a user's own key/value pairs, readable by anyone in the app, living as long
+ * as the session that set them (Agora semantics; reading a user without a session is
+ * USER_NOT_FOUND). Writes of a session run one after another, against a copy of its set kept
+ * with the session, so a merge is checked against exactly what it merges into.
+ */
 export const userAttrsFeature: Feature = {
   name: 'user-attrs',
-  register() {},
+  register(ctx: FeatureContext) {
+    const { store } = ctx;
+    /** the session's attribute set as last written (its own node is its only writer) */
+    const current = new WeakMap<Session, Map<string, string>>();
+    const queues = new WeakMap<Session, Promise<unknown>>();
+
+    const serial = (s: Session, fn: () => Promise<Reply>): Promise<Reply> => {
+      const run = (queues.get(s) ?? Promise.resolve()).then(fn);
+      queues.set(
+        s,
+        run.catch(() => undefined),
+      );
+      return run;
+    };
+
+    const takeWrite = (s: Session) =>
+      s.rates.take('userAttrs.write', USER_ATTR_RATES.write.count, USER_ATTR_RATES.write.windowMs);
+    const takeRead = (s: Session) =>
+      s.rates.take('userAttrs.read', USER_ATTR_RATES.read.count, USER_ATTR_RATES.read.windowMs);
+
+    /** Checks and stores the session's next attribute set. */
+    const commit = async (s: Session, next: Map<string, string>): Promise<Reply> => {
+      const code = checkAttrTotals(next, s.limits.userAttrs);
+      if (code) return fail(code);
+      await store.userAttrs.put(s.appId, s.uid, s.id, next);
+      current.set(s, next);
+      // Ended while the store answered: its end hook may have run already; leave nothing behind.
+      if (s.phase === 'ended') await store.userAttrs.drop(s.appId, s.uid, s.id);
+      return ok(null);
+    };
+
+    /** Validates a body carrying `attrs` pairs; returns the pairs or the error reply. */
+    const pairsOf = (s: Session, body: unknown, op: string): AttrPair[] | Reply => {
+      if (!isObj(body) || !isAttrPairs(body.attrs))
+        return malformed(AttrErr.INVALID_ARGUMENT, `${op} body: { attrs: [key: string, value: string][] }`);
+      const code = checkAttrEntries(body.attrs, s.limits.userAttrs);
+      return code ? fail(code) : body.attrs;
+    };
+
+    ctx.registry.handle('user-attrs', Op.SetUserAttrs, (s, body) => {
+      const pairs = pairsOf(s, body, 'SetUserAttrs');
+      if (!Array.isArray(pairs)) return pairs;
+      if (!takeWrite(s)) return fail(AttrErr.TOO_OFTEN);
+      return serial(s, () => commit(s, new Map(pairs)));
+    });
+
+    ctx.registry.handle('user-attrs', Op.AddOrUpdateUserAttrs, (s, body) => {
+      const pairs = pairsOf(s, body, 'AddOrUpdateUserAttrs');
+      if (!Array.isArray(pairs)) return pairs;
+      if (!takeWrite(s)) return fail(AttrErr.TOO_OFTEN);
+      return serial(s, () => {
+        const next = new Map(current.get(s));
+        for (const [k, v] of pairs) next.set(k, v);
+        return commit(s, next);
+      });
+    });
+
+    ctx.registry.handle('user-attrs', Op.DeleteUserAttrs, (s, body) => {
+      if (!isObj(body) || !isStrArray(body.keys))
+        return malformed(AttrErr.INVALID_ARGUMENT, 'DeleteUserAttrs body: { keys: string[] }');
+      const keys = body.keys;
+      if (checkAttrKeys(keys, s.limits.userAttrs, Number.MAX_SAFE_INTEGER))
+        return fail(AttrErr.INVALID_ARGUMENT);
+      if (!takeWrite(s)) return fail(AttrErr.TOO_OFTEN);
+      return serial(s, () => {
+        const next = new Map(current.get(s));
+        for (const k of keys) next.delete(k);
+        return commit(s, next);
+      });
+    });
+
+    ctx.registry.handle('user-attrs', Op.ClearUserAttrs, (s) => {
+      if (!takeWrite(s)) return fail(AttrErr.TOO_OFTEN);
+      return serial(s, () => commit(s, new Map()));
+    });
+
+    /** Reads a user's attributes (only `keys`, when given); USER_NOT_FOUND without a session. */
+    const read = async (s: Session, uid: string, keys?: string[]): Promise<Reply> => {
+      const rec = await store.sessions.lookup(s.appId, uid);
+      if (!rec) return fail(AttrErr.USER_NOT_FOUND);
+      const attrs = await store.userAttrs.get(s.appId, uid, keys);
+      // Attributes left by an earlier session of the user are not this session's.
+      const pairs: AttrPair[] = attrs && attrs.sessionId === rec.sessionId ? [...attrs.attrs] : [];
+      return ok({ attrs: pairs } satisfies GetUserAttrsResponse);
+    };
+
+    ctx.registry.handle('user-attrs', Op.GetUserAttrs, (s, body) => {
+      if (!isObj(body) || !isStr(body.uid))
+        return malformed(AttrErr.INVALID_ARGUMENT, 'GetUserAttrs body: { uid: string }');
+      if (!isValidUserId(body.uid)) return fail(AttrErr.INVALID_ARGUMENT);
+      if (!takeRead(s)) return fail(AttrErr.TOO_OFTEN);
+      return read(s, body.uid);
+    });
+
+    ctx.registry.handle('user-attrs', Op.GetUserAttrsByKeys, (s, body) => {
+      if (!isObj(body) || !isStr(body.uid) || !isStrArray(body.keys))
+        return malformed(
+          AttrErr.INVALID_ARGUMENT,
+          'GetUserAttrsByKeys body: { uid: string, keys: string[] }',
+        );
+      if (!isValidUserId(body.uid)) return fail(AttrErr.INVALID_ARGUMENT);
+      if (checkAttrKeys(body.keys, s.limits.userAttrs, s.limits.maxKeysPerGet))
+        return fail(AttrErr.INVALID_ARGUMENT);
+      if (!takeRead(s)) return fail(AttrErr.TOO_OFTEN);
+      return read(s, body.uid, body.keys);
+    });
+
+    ctx.registry.hook('sessionEnd', (s) => store.userAttrs.drop(s.appId, s.uid, s.id));
+  },
 };

@@ -1,0 +1,119 @@
+/**
+ * Servers under test run in their own child process so their CPU and memory can be read from
+ * /proc (Linux) without counting the load generator.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLK_TCK = 100; // USER_HZ: 100 on every Linux ABI Node supports
+const PAGE_KIB = 4;
+
+/**
+ * Spawns `node <args>` and resolves once a stdout line matches `ready` (its match is returned).
+ * stderr is passed through, so a crashing server is visible.
+ */
+export function spawnNode(args, ready, { timeoutMs = 15_000, env } = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => fail(new Error(`no ready line from ${args.join(' ')}`)), timeoutMs);
+    const fail = (e) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(e);
+    };
+    child.on('exit', (code, sig) => fail(new Error(`node ${args.join(' ')} exited early (${code ?? sig})`)));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', function onData(d) {
+      buf += d;
+      const m = buf.match(ready);
+      if (!m) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      child.stdout.off('data', onData);
+      child.stdout.resume(); // keep draining
+      resolve({ child, pid: child.pid, match: m, stop: () => stopChild(child) });
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export function stopChild(child, graceMs = 3000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts `parley serve` from packages/server/dist (run `npm run build` first) on port 0 with rate
+ * limits off, quiet logs and a throw-away data dir. `nodeFlags` go to node (e.g. `--cpu-prof`).
+ * Resolves with `{ wsUrl, pid, stop }`.
+ */
+export async function startParley(extraArgs = [], nodeFlags = []) {
+  const cli = join(ROOT, 'packages/server/dist/cli.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const args = [
+    cli,
+    'serve',
+    '--port',
+    '0',
+    '--rate-limits',
+    'off',
+    '--log-level',
+    'warn',
+    '--data-dir',
+    dataDir,
+  ];
+  let s;
+  try {
+    s = await spawnNode([...nodeFlags, ...args, ...extraArgs], /\(WebSocket (ws:\/\/\S+)\)/, {
+      env: { PARLEY_LOG_LEVEL: 'warn' },
+    });
+  } catch (e) {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (e.message.includes('exited early')) e.message += ` — is packages/server/dist built? (npm run build)`;
+    throw e;
+  }
+  return {
+    wsUrl: s.match[1],
+    pid: s.pid,
+    child: s.child,
+    stop: async () => {
+      await s.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * CPU time (user + system, ms, all threads) and memory (KiB) of a process, from /proc.
+ * `rssKiB` is the resident set now, `hwmKiB` its peak so far.
+ */
+export function procStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name, which may itself contain spaces.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(f[11]);
+  const stime = Number(f[12]);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (k) => Number(status.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))?.[1] ?? Number.NaN);
+  return {
+    cpuMs: ((utime + stime) * 1000) / CLK_TCK,
+    rssKiB: kib('VmRSS') || Number(f[21]) * PAGE_KIB,
+    hwmKiB: kib('VmHWM'),
+  };
+}

@@ -1,0 +1,43 @@
+/** Small statistics and formatting helpers for benchmarks. */
+
+/** Latency samples in ms; percentiles over what was recorded. */
+export class Latencies {
+  samples = [];
+  add(ms) {
+    this.samples.push(ms);
+  }
+  get count() {
+    return this.samples.length;
+  }
+  /** p in [0, 100]; nearest-rank on a sorted copy */
+  percentiles(...ps) {
+    const s = Float64Array.from(this.samples).sort();
+    return ps.map((p) =>
+      s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : Number.NaN,
+    );
+  }
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : Number.NaN;
+};
+
+/** Formats a number with a fixed number of decimals and thousands separators. */
+export const fmt = (n, decimals = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
+    : 'n/a';
+
+/** Renders rows (arrays of strings) as a Markdown table; the first row is the header. */
+export function markdownTable(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const line = (r) => `| ${r.map((v, c) => String(v).padEnd(widths[c])).join(' | ')} |`;
+  return [
+    line(rows[0]),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,93 @@
+import type { Database } from 'better-sqlite3';
+import { DataDirError } from './data-dir-error.js';
+
+/** One step of the schema. Applied once, in a transaction, in version order; never edited after release. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, as the list of steps that build it. To change it, append a step with the next
+ * version (never edit a released one): a server opening an older file applies the missing steps;
+ * a server finding a newer version than it knows refuses to start.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'offline inbox',
+    sql: `
+      CREATE TABLE offline_messages (
+        seq INTEGER PRIMARY KEY,
+        app_id TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        event BLOB NOT NULL
+      );
+      CREATE INDEX offline_by_user ON offline_messages (app_id, uid, seq);
+      CREATE INDEX offline_by_id ON offline_messages (app_id, uid, id);
+      CREATE INDEX offline_by_ts ON offline_messages (ts);
+    `,
+  },
+];
+
+/** Marks the file as Parley's (PRAGMA application_id): 'PRLY'. */
+export const APPLICATION_ID = 0x50524c59;
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/**
+ * Brings the database to the latest schema. Refuses (DataDirError) a file written by a newer
+ * Parley, or a SQLite file that belongs to something else: never touch data we do not understand.
+ * Resolves with the version found and the version now in force.
+ */
+export function migrate(
+  db: Database,
+  file: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
+  const latest = migrations[migrations.length - 1]!.version;
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const userVersion = db.pragma('user_version', { simple: true }) as number;
+  const hasSchemaTable =
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'parley_schema'").get() !==
+    undefined;
+  const tableCount = (
+    db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
+  ).n;
+  if ((appId !== 0 && appId !== APPLICATION_ID) || (!hasSchemaTable && tableCount > 0))
+    throw new DataDirError(
+      `${file} is a SQLite database that does not belong to Parley; refusing to touch it. Point --data-dir at another directory.`,
+    );
+
+  let current = userVersion;
+  if (hasSchemaTable) {
+    const row = db.prepare('SELECT max(version) AS v FROM parley_schema').get() as { v: number | null };
+    current = Math.max(current, row.v ?? 0);
+  }
+  if (current > latest)
+    throw new DataDirError(
+      `${file} has schema version ${current}, newer than this Parley build understands (${latest}). ` +
+        'It was written by a newer Parley: run that version, or restore a backup made for this one. Nothing was changed.',
+    );
+
+  if (!hasSchemaTable)
+    db.exec(
+      'CREATE TABLE parley_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+  if (appId === 0) db.pragma(`application_id = ${APPLICATION_ID}`);
+  const record = db.prepare('INSERT INTO parley_schema (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return { from: current, to: Math.max(current, latest) };
+}

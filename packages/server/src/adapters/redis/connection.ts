@@ -1,0 +1,131 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../../logger.js';
+
+/** Tuning of the Redis connections; defaults suit a LAN Redis. */
+export interface RedisConnOptions {
+  /** a command without a reply after this long fails, ms (default 2000) */
+  commandTimeoutMs?: number;
+  /** give up connecting (at start and per reconnect attempt) after this long, ms (default 5000) */
+  connectTimeoutMs?: number;
+  /** longest pause between reconnect attempts, ms (default 1000) */
+  maxReconnectDelayMs?: number;
+}
+
+/**
+ * Options shared by both connections. Operations that need Redis must fail fast while it is
+ * unreachable, never hang: no offline queue (commands fail at once when disconnected), no retry
+ * of commands cut by a disconnect (`maxRetriesPerRequest: 0` rejects them right away, and a
+ * PUBLISH sent twice would deliver twice), and a per-command timeout for a Redis that is up but
+ * stuck. Reconnects go on forever with a short capped backoff, so service resumes soon after
+ * Redis returns.
+ */
+function baseOptions(name: string, o: RedisConnOptions): RedisOptions {
+  const maxDelay = o.maxReconnectDelayMs ?? 1000;
+  return {
+    connectionName: name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: o.connectTimeoutMs ?? 5000,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+    lazyConnect: true,
+  };
+}
+
+/**
+ * A Redis connection that reports when it goes down and comes back (once per outage, not per
+ * reconnect attempt) and logs it.
+ */
+export class RedisConn {
+  readonly redis: Redis;
+  private up = false;
+  private everUp = false;
+  private closing = false;
+  private readonly listeners: Array<(up: boolean) => void> = [];
+
+  constructor(
+    url: string,
+    readonly role: 'command' | 'subscriber',
+    opts: RedisConnOptions,
+    nodeId: string,
+    private readonly log: Logger,
+  ) {
+    const o: RedisOptions = { ...baseOptions(`parley:${nodeId}:${role}`, opts) };
+    if (role === 'command') {
+      // Commands issued in one tick go out as one pipeline (one write, one round trip).
+      o.enableAutoPipelining = true;
+      o.commandTimeout = opts.commandTimeoutMs ?? 2000;
+    } else {
+      // RedisBus re-subscribes itself after a reconnect, so it can count, log and await it.
+      o.autoResubscribe = false;
+    }
+    this.redis = new Redis(url, o);
+    this.redis.on('ready', () => this.set(true));
+    this.redis.on('close', () => this.set(false));
+    this.redis.on('error', (e: Error) => {
+      // ioredis reports every failed reconnect attempt; the state change was logged once already.
+      if (this.up) this.log.warn({ err: e, role }, 'redis error');
+    });
+  }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  onChange(fn: (up: boolean) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Connects; rejects when Redis cannot be reached within the connect timeout. */
+  async connect(): Promise<void> {
+    try {
+      await this.redis.connect();
+    } catch (e) {
+      this.redis.disconnect();
+      throw new Error(`cannot reach Redis (${this.role} connection): ${(e as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.listeners.length = 0;
+    if (this.redis.status === 'end') return;
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private set(up: boolean): void {
+    if (up === this.up || this.closing) return;
+    this.up = up;
+    if (up && this.everUp) this.log.warn({ role: this.role }, 'redis connection restored');
+    else if (!up)
+      this.log.error(
+        { role: this.role },
+        'redis connection lost; operations that need Redis fail until it returns',
+      );
+    if (up) this.everUp = true;
+    for (const fn of this.listeners) fn(up);
+  }
+}
+
+/** A Lua script run with EVALSHA (ioredis falls back to EVAL after a Redis restart flushed it). */
+export type Script = (keys: string[], args: Array<string | number | Buffer>) => Promise<unknown>;
+
+/** Registers Lua scripts on a connection and returns typed callers. */
+export function defineScripts<T extends string>(
+  redis: Redis,
+  defs: Record<T, { keys: number; lua: string }>,
+): Record<T, Script> {
+  const out = {} as Record<T, Script>;
+  for (const name of Object.keys(defs) as T[]) {
+    const def = defs[name];
+    const cmd = `parley_${name}`;
+    redis.defineCommand(cmd, { numberOfKeys: def.keys, lua: def.lua });
+    const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[cmd]!.bind(redis);
+    out[name] = (keys, args) => fn(...keys, ...args);
+  }
+  return out;
+}

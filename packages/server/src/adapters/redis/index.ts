@@ -1,0 +1,80 @@
+import type { ServerConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { Store } from '../../ports/store.js';
+import { RedisConn, type RedisConnOptions } from './connection.js';
+import { RedisKeys } from './keys.js';
+import { RedisBus } from './redis-bus.js';
+import { type ClusterHooks, RedisNodeRegistry } from './redis-node-registry.js';
+import { RedisSessionStore } from './redis-session-store.js';
+import { RedisPresenceStore } from './redis-presence-store.js';
+import { RedisUserAttrsStore } from './redis-user-attrs-store.js';
+import { RedisChannelStore } from './redis-channel-store.js';
+import { RedisChannelAttrsStore } from './redis-channel-attrs-store.js';
+import { RedisChannelHistoryStore } from './redis-channel-history-store.js';
+import { RedisInvitationStore } from './redis-invitation-store.js';
+import { RedisOfflineStore } from './redis-offline-store.js';
+
+export { RedisBus, RedisKeys, RedisNodeRegistry, RedisSessionStore, type ClusterHooks };
+
+/** The Redis adapter set of one node: Store and Bus over two connections, plus the node registry. */
+export interface RedisAdapters {
+  store: Store;
+  bus: RedisBus;
+  nodes: RedisNodeRegistry;
+  /** the command connection (store commands and publishes) */
+  cmd: RedisConn;
+  /** the subscriber connection */
+  sub: RedisConn;
+}
+
+/**
+ * Connects to Redis (rejects when it cannot be reached at start) and builds the adapters. One
+ * command connection serves every Store part and the Bus' publishes; one subscriber connection
+ * carries all of this node's subscriptions.
+ */
+export async function createRedisAdapters(
+  config: ServerConfig,
+  log: Logger,
+  opts: RedisConnOptions = {},
+): Promise<RedisAdapters> {
+  const url = config.redisUrl;
+  if (!url) throw new Error('createRedisAdapters needs config.redisUrl');
+  const rlog = log.child({ layer: 'redis' });
+  const keys = new RedisKeys(config.redisPrefix);
+  const cmd = new RedisConn(url, 'command', opts, config.nodeId, rlog);
+  const sub = new RedisConn(url, 'subscriber', opts, config.nodeId, rlog);
+  try {
+    await Promise.all([cmd.connect(), sub.connect()]);
+  } catch (e) {
+    await Promise.all([cmd.close(), sub.close()]);
+    throw e;
+  }
+  const info = await cmd.redis.info('server');
+  const version = /redis_version:(\d+)\./.exec(info)?.[1];
+  if (version && Number(version) < 7) rlog.warn({ version }, 'Parley needs Redis >= 7');
+
+  const sessions = new RedisSessionStore(cmd.redis, keys, config.nodeId);
+  const bus = new RedisBus(cmd, sub, keys, rlog);
+  const nodes = new RedisNodeRegistry(
+    cmd.redis,
+    keys,
+    sessions,
+    { nodeId: config.nodeId, heartbeatMs: config.nodeHeartbeatMs, sessionGraceMs: config.sessionGraceMs },
+    rlog,
+  );
+  const store: Store = {
+    sessions,
+    presence: new RedisPresenceStore(cmd.redis, keys),
+    userAttrs: new RedisUserAttrsStore(cmd.redis, keys),
+    channels: new RedisChannelStore(cmd.redis, keys),
+    channelAttrs: new RedisChannelAttrsStore(cmd.redis, keys),
+    history: new RedisChannelHistoryStore(cmd.redis, keys),
+    invitations: new RedisInvitationStore(cmd.redis, keys),
+    offline: new RedisOfflineStore(cmd.redis, keys),
+    async close() {
+      await bus.close();
+      await Promise.all([cmd.close(), sub.close()]);
+    },
+  };
+  return { store, bus, nodes, cmd, sub };
+}

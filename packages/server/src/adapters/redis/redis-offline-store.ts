@@ -1,0 +1,132 @@
+import type { Redis } from 'ioredis';
+import type { OfflineMessage, OfflineStore } from '../../ports/offline-store.js';
+import { defineScripts } from './connection.js';
+import type { RedisKeys } from './keys.js';
+
+/** Inboxes one purge round handles at once. */
+const PURGE_BATCH = 500;
+
+const SCRIPTS = {
+  /** KEYS[1] inbox; ARGV: message ids → how many were removed (an emptied inbox is deleted) */
+  offRemove: {
+    keys: 1,
+    lua: `local want = {}
+for i = 1, #ARGV do want[ARGV[i]] = true end
+local del = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  if want[e[2][2]] then del[#del + 1] = e[1] end
+end
+if #del > 0 then redis.call('XDEL', KEYS[1], unpack(del)) end
+if redis.call('XLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
+return #del`,
+  },
+  /** KEYS[1] inbox; ARGV[1] before (ms) → {removed, ts of the oldest left or -1} */
+  offTrim: {
+    keys: 1,
+    lua: `local before = tonumber(ARGV[1])
+local del = {}
+local oldest = -1
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local ts = tonumber(e[2][4])
+  if ts < before then del[#del + 1] = e[1]
+  elseif oldest < 0 or ts < oldest then oldest = ts end
+end
+if #del > 0 then redis.call('XDEL', KEYS[1], unpack(del)) end
+if oldest < 0 then redis.call('DEL', KEYS[1]) end
+return {#del, oldest}`,
+  },
+};
+
+/**
+ * OfflineStore in Redis: one capped stream per receiver (`inbox`, `XADD MAXLEN` drops the oldest
+ * first), entries `i` id, `t` ts, `f` sender, `e` the encoded event. A sorted set `{offline}:inboxes`
+ * scores each inbox by its oldest message, so purges visit only inboxes holding expired messages.
+ * Durability is Redis' own: run it with AOF (`appendfsync everysec` or `always`) so a message the
+ * sender was told is cached survives a Redis restart.
+ */
+export class RedisOfflineStore implements OfflineStore {
+  private readonly scripts;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {
+    this.scripts = defineScripts(redis, SCRIPTS);
+  }
+
+  private inbox(appId: string, uid: string): string {
+    return this.keys.user(appId, uid, 'inbox');
+  }
+
+  async put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<void> {
+    const ev = Buffer.isBuffer(msg.event)
+      ? msg.event
+      : Buffer.from(msg.event.buffer, msg.event.byteOffset, msg.event.byteLength);
+    await Promise.all([
+      this.redis.xadd(
+        this.inbox(appId, to),
+        'MAXLEN',
+        Math.max(1, maxPerUser),
+        '*',
+        'i',
+        msg.id,
+        't',
+        String(msg.ts),
+        'f',
+        msg.from,
+        'e',
+        ev,
+      ),
+      // NX: the score stays the inbox's oldest message.
+      this.redis.zadd(this.keys.inboxes, 'NX', msg.ts, appId + to),
+    ]);
+  }
+
+  async fetch(appId: string, uid: string, notBefore: number): Promise<OfflineMessage[]> {
+    const raw = await this.redis.xrangeBuffer(this.inbox(appId, uid), '-', '+');
+    const out: OfflineMessage[] = [];
+    for (const [, f] of raw) {
+      const ts = Number(f[3]!.toString());
+      if (ts >= notBefore) out.push({ id: f[1]!.toString(), ts, from: f[5]!.toString(), event: f[7]! });
+    }
+    return out;
+  }
+
+  async remove(appId: string, uid: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.scripts.offRemove([this.inbox(appId, uid)], ids);
+  }
+
+  async purge(before: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const members = await this.redis.zrangebyscore(
+        this.keys.inboxes,
+        '-inf',
+        `(${before}`,
+        'LIMIT',
+        0,
+        PURGE_BATCH,
+      );
+      if (members.length === 0) return total;
+      await Promise.all(
+        members.map(async (m) => {
+          // Members are `<appId><uid>`; App IDs are 32 characters.
+          const key = this.inbox(m.slice(0, 32), m.slice(32));
+          const [removed, oldest] = (await this.scripts.offTrim([key], [before])) as [number, number];
+          total += removed;
+          if (oldest >= 0) await this.redis.zadd(this.keys.inboxes, oldest, m);
+          else {
+            await this.redis.zrem(this.keys.inboxes, m);
+            // A put may have landed between the trim and the ZREM: index it again.
+            if (await this.redis.exists(key)) await this.redis.zadd(this.keys.inboxes, 'NX', before, m);
+          }
+        }),
+      );
+    }
+  }
+
+  async count(appId: string, uid: string): Promise<number> {
+    return this.redis.xlen(this.inbox(appId, uid));
+  }
+}

@@ -1,0 +1,270 @@
+import { Op, encodeEvent, type MemberCountEvent, type MemberEvent } from '@parley/protocol';
+import type { Session } from '../../session/session.js';
+import type { FeatureContext } from '../context.js';
+
+/** A message waiting for a member whose history replay is still running. */
+interface Held {
+  id: string | null;
+  bytes: Uint8Array;
+}
+
+/** A session of this node that is a member of a room. */
+export interface LocalMember {
+  readonly uid: string;
+  readonly session: Session;
+  readonly room: Room;
+  /** while a rejoin replays history, live messages wait here (null otherwise) */
+  held: Held[] | null;
+}
+
+/**
+ * The members of one channel that live on this node, and the channel's MemberCountUpdated
+ * throttle on this node (one timer per channel, armed only while a count change is pending).
+ */
+export class Room {
+  /** dense array: the fan-out loop walks it without allocating */
+  readonly members: LocalMember[] = [];
+  countTimer: NodeJS.Timeout | null = null;
+  countDirty = false;
+  lastCountAt = 0;
+  lastCount = 0;
+
+  constructor(
+    readonly appId: string,
+    readonly channelId: string,
+    readonly key: string,
+  ) {}
+}
+
+/** Mesh message types of the channel fan-out. */
+const DELIVER = 'ch.deliver';
+const MEMBER = 'ch.member';
+
+/** `ch.deliver`: encoded event bytes for every member on the receiving node except uid `x`. */
+interface DeliverPayload {
+  a: string;
+  c: string;
+  /** uid that must not receive it (the sender), or null */
+  x: string | null;
+  /** message id (for de-duplication during a history replay), or null */
+  i: string | null;
+  b: Uint8Array;
+}
+/** `ch.member`: `u` joined (`j`) or left the channel; `e`: send MemberJoined/MemberLeft. */
+interface MemberPayload {
+  a: string;
+  c: string;
+  u: string;
+  j: boolean;
+  e: boolean;
+}
+
+const roomKey = (appId: string, channelId: string) => `${appId}\u0000${channelId}`;
+
+/**
+ * Channel delivery on this node and to the other nodes. An event is encoded once; the same bytes
+ * go to every local member (`session.send`, which the transport batches per socket per tick) and,
+ * as one mesh message per other node that serves members, to that node's members.
+ */
+export class ChannelRooms {
+  private readonly rooms = new Map<string, Room>();
+
+  constructor(private readonly ctx: FeatureContext) {
+    ctx.mesh.on(DELIVER, (p) => {
+      const d = p as DeliverPayload;
+      const room = this.rooms.get(roomKey(d.a, d.c));
+      if (room) this.deliverLocal(room, d.b, d.x, d.i);
+    });
+    ctx.mesh.on(MEMBER, (p) => {
+      const m = p as MemberPayload;
+      this.applyMemberChange(m.a, m.c, m.u, m.j, m.e);
+    });
+  }
+
+  get(appId: string, channelId: string): Room | undefined {
+    return this.rooms.get(roomKey(appId, channelId));
+  }
+
+  /** Adds a local session to a channel's room; `hold` buffers live messages until `release`. */
+  add(session: Session, channelId: string, hold: boolean): LocalMember {
+    const k = roomKey(session.appId, channelId);
+    let room = this.rooms.get(k);
+    if (!room) this.rooms.set(k, (room = new Room(session.appId, channelId, k)));
+    const m: LocalMember = { uid: session.uid, session, room, held: hold ? [] : null };
+    room.members.push(m);
+    return m;
+  }
+
+  remove(m: LocalMember): void {
+    const list = m.room.members;
+    const i = list.indexOf(m);
+    if (i < 0) return;
+    // Swap-remove: order among members does not matter, each gets every message.
+    list[i] = list[list.length - 1]!;
+    list.pop();
+    if (list.length === 0) {
+      if (m.room.countTimer) clearTimeout(m.room.countTimer);
+      m.room.countTimer = null;
+      if (this.rooms.get(m.room.key) === m.room) this.rooms.delete(m.room.key);
+    }
+  }
+
+  /** Ends a member's history replay: sends what waited, minus ids the replay already sent. */
+  release(m: LocalMember, replayed: ReadonlySet<string>): void {
+    const held = m.held;
+    m.held = null;
+    if (!held) return;
+    for (const h of held) if (h.id === null || !replayed.has(h.id)) m.session.send(h.bytes);
+  }
+
+  /**
+   * Writes `bytes` to every local member of `room` except uid `except`. The hot path of channel
+   * messages: no allocation per recipient beyond what the send itself needs.
+   */
+  deliverLocal(room: Room, bytes: Uint8Array, except: string | null, id: string | null): number {
+    const list = room.members;
+    let n = 0;
+    let stale = false;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i]!;
+      if (m.uid === except) continue;
+      if (m.session.phase === 'ended') {
+        stale = true;
+        continue;
+      }
+      if (m.held) m.held.push({ id, bytes });
+      else m.session.send(bytes);
+      n++;
+    }
+    if (stale) this.dropEnded(room);
+    return n;
+  }
+
+  /**
+   * Removes members whose session ended without our sessionEnd hook (cluster: a node presumed
+   * dead had its sessions ended by a survivor, which also updated the store; SessionManager.evict).
+   */
+  private dropEnded(room: Room): void {
+    for (const m of room.members.filter((x) => x.session.phase === 'ended')) this.remove(m);
+  }
+
+  /** Sends `bytes` to the channel's members on the other nodes: one mesh message per node. */
+  async deliverRemote(
+    appId: string,
+    channelId: string,
+    bytes: Uint8Array,
+    except: string | null,
+    id: string | null,
+  ): Promise<void> {
+    const nodes = await this.ctx.store.channels.nodes(appId, channelId);
+    if (nodes.length === 0 || (nodes.length === 1 && nodes[0] === this.ctx.mesh.nodeId)) return;
+    const payload: DeliverPayload = { a: appId, c: channelId, x: except, i: id, b: bytes };
+    await Promise.all(
+      nodes.map((n) =>
+        n === this.ctx.mesh.nodeId
+          ? undefined
+          : this.ctx.mesh.send(n, DELIVER, payload).catch(this.meshFailed),
+      ),
+    );
+  }
+
+  /** Sends `bytes` to every member of the channel on any node, except uid `except`. */
+  async broadcast(appId: string, channelId: string, bytes: Uint8Array, except: string | null): Promise<void> {
+    const room = this.get(appId, channelId);
+    if (room) this.deliverLocal(room, bytes, except, null);
+    await this.deliverRemote(appId, channelId, bytes, except, null);
+  }
+
+  /**
+   * `uid` joined or left the channel: members on every node get MemberJoined/MemberLeft (when
+   * `notify`; never the member itself) and a MemberCountUpdated within the throttle interval.
+   * Call after the store change, so `nodes` includes a joiner's node and excludes an emptied one.
+   */
+  async memberChanged(
+    appId: string,
+    channelId: string,
+    uid: string,
+    joined: boolean,
+    notify: boolean,
+  ): Promise<void> {
+    this.applyMemberChange(appId, channelId, uid, joined, notify);
+    const nodes = await this.ctx.store.channels.nodes(appId, channelId);
+    const payload: MemberPayload = { a: appId, c: channelId, u: uid, j: joined, e: notify };
+    await Promise.all(
+      nodes.map((n) =>
+        n === this.ctx.mesh.nodeId
+          ? undefined
+          : this.ctx.mesh.send(n, MEMBER, payload).catch(this.meshFailed),
+      ),
+    );
+  }
+
+  private applyMemberChange(
+    appId: string,
+    channelId: string,
+    uid: string,
+    joined: boolean,
+    notify: boolean,
+  ): void {
+    const room = this.get(appId, channelId);
+    if (!room) return;
+    if (notify) {
+      const ev: MemberEvent = { channelId, memberId: uid };
+      this.deliverLocal(room, encodeEvent(joined ? Op.MemberJoined : Op.MemberLeft, ev), uid, null);
+    }
+    this.countChanged(room);
+  }
+
+  /**
+   * Schedules a MemberCountUpdated for the room's local members: at once if none went out in the
+   * last interval, else at the end of it, so changes coalesce. The interval is 1 s, or 3 s above
+   * `memberEventsMaxMembers` (Agora's rule). The count is read from the store when it fires, so
+   * changes arriving out of order from several nodes cannot leave a stale count behind.
+   */
+  countChanged(room: Room): void {
+    room.countDirty = true;
+    if (room.countTimer) return;
+    const big =
+      room.lastCount > (room.members[0]?.session.limits.memberEventsMaxMembers ?? Number.POSITIVE_INFINITY);
+    const wait = Math.max(0, room.lastCountAt + (big ? 3000 : 1000) - Date.now());
+    room.countTimer = setTimeout(() => void this.flushCount(room), wait);
+  }
+
+  private async flushCount(room: Room): Promise<void> {
+    room.countTimer = null;
+    if (!room.countDirty || room.members.length === 0) return;
+    room.countDirty = false;
+    room.lastCountAt = Date.now();
+    try {
+      const [count] = await this.ctx.store.channels.counts(room.appId, [room.channelId]);
+      room.lastCount = count ?? 0;
+    } catch (e) {
+      this.ctx.log.warn({ err: e, channel: room.channelId }, 'member count read failed');
+      this.countChanged(room);
+      return;
+    }
+    if (room.members.length === 0) return;
+    const ev: MemberCountEvent = { channelId: room.channelId, count: room.lastCount };
+    this.deliverLocal(room, encodeEvent(Op.MemberCountUpdated, ev), null, null);
+  }
+
+  private readonly meshFailed = (e: unknown): void => {
+    this.ctx.log.warn({ err: e }, 'channel fan-out to a node failed');
+  };
+
+  close(): void {
+    for (const r of this.rooms.values()) if (r.countTimer) clearTimeout(r.countTimer);
+    this.rooms.clear();
+  }
+}
+
+/**
+ * One ChannelRooms per server: the channels and channel-attrs features share it. Keyed by the
+ * server's FeatureContext, so several servers in one process never share state.
+ */
+const perServer = new WeakMap<FeatureContext, ChannelRooms>();
+export function roomsFor(ctx: FeatureContext): ChannelRooms {
+  let r = perServer.get(ctx);
+  if (!r) perServer.set(ctx, (r = new ChannelRooms(ctx)));
+  return r;
+}

@@ -1,0 +1,99 @@
+import type { FeatureContext } from '../context.js';
+import type { Session } from '../../session/session.js';
+import type { AckTracker } from './ack-tracker.js';
+
+/** A message handed to the receiver's session: resolves true once its SDK acked it. */
+export interface HandOff {
+  acked: Promise<boolean>;
+}
+const NOT_DELIVERED: HandOff = { acked: Promise.resolve(false) };
+
+interface InboxState {
+  /** ids of stored (offline-inbox) messages sent to this session and not yet removed */
+  pending: Set<string>;
+  /** set while the backlog is being fetched and sent; new deliveries wait behind it */
+  draining: Promise<void> | null;
+}
+
+/**
+ * The receiving side of peer messages on this node: writes messages into local sessions, sends
+ * the offline backlog at login, and removes stored messages once the receiving SDK acked them.
+ *
+ * Order: while a session's backlog is being sent, every new message for it waits behind the
+ * backlog, so the app sees stored messages first, then live ones, each in send order.
+ */
+export class PeerReceiver {
+  private readonly inbox = new WeakMap<Session, InboxState>();
+
+  constructor(
+    private readonly ctx: FeatureContext,
+    private readonly acks: AckTracker,
+  ) {}
+
+  /**
+   * Writes an encoded PeerMessage into `s`. `stored`: the message is also in the offline inbox
+   * (sent with enableOfflineMessaging), so the receiver's ack removes it from there.
+   */
+  deliver(s: Session, id: string, event: Uint8Array, stored: boolean): HandOff | Promise<HandOff> {
+    const st = this.inbox.get(s);
+    if (st?.draining) return st.draining.then(() => this.deliver(s, id, event, stored));
+    if (s.phase === 'ended') return NOT_DELIVERED;
+    const acked = this.acks.wait(id);
+    if (stored) {
+      const state = st ?? this.stateOf(s);
+      // Already sent as part of the backlog (it was committed just before the login fetched it).
+      if (state.pending.has(id)) return { acked };
+      state.pending.add(id);
+    }
+    s.send(event);
+    this.ctx.metrics.messagesOut.inc({ kind: 'peer' });
+    return { acked };
+  }
+
+  /** Sends the session's stored messages, oldest first (at login). */
+  drain(s: Session): Promise<void> {
+    const st = this.stateOf(s);
+    const run = (async () => {
+      const { offline } = this.ctx.store;
+      const msgs = await offline.fetch(s.appId, s.uid, Date.now() - this.ctx.config.offlineTtlMs);
+      for (const m of msgs) {
+        if (s.phase === 'ended') return;
+        if (st.pending.has(m.id)) continue;
+        st.pending.add(m.id);
+        s.send(m.event);
+      }
+      if (msgs.length > 0) this.ctx.metrics.messagesOut.inc({ kind: 'peer-offline' }, msgs.length);
+    })()
+      .catch((e) =>
+        this.ctx.log.error(
+          { err: e, appId: s.appId, uid: s.uid },
+          'offline backlog could not be read; it stays stored',
+        ),
+      )
+      .finally(() => {
+        if (st.draining === run) st.draining = null;
+      });
+    st.draining = run;
+    return run;
+  }
+
+  /** The receiver's SDK acked `id`: a stored copy of it is no longer needed. */
+  acked(s: Session, id: string): void {
+    const st = this.inbox.get(s);
+    if (!st?.pending.has(id)) return;
+    this.ctx.store.offline.remove(s.appId, s.uid, [id]).then(
+      () => st.pending.delete(id),
+      (e) =>
+        this.ctx.log.error(
+          { err: e },
+          'acked offline message could not be removed; it may be delivered again',
+        ),
+    );
+  }
+
+  private stateOf(s: Session): InboxState {
+    let st = this.inbox.get(s);
+    if (!st) this.inbox.set(s, (st = { pending: new Set(), draining: null }));
+    return st;
+  }
+}

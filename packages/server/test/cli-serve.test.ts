@@ -1,0 +1,313 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS, LoginError } from '@parley/protocol';
+import AgoraRTM from '@parley/sdk';
+import { buildRtmToken007 } from '@parley/token';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfigFile } from '../src/cli/serve-command.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
+import { rawLogin } from './raw-client.js';
+
+/**
+ * `parley serve` as users run it: the built binary in a child process (`npm run build` first;
+ * CI builds before testing). Each server prints its URL, which the tests parse.
+ */
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const CERT_APP = '970CA35de60c44645bbae8a215061b33';
+const CERT = '5CFd2fd1755d40ecb72977518be15d3b';
+const OPEN_APP = '0123456789abcdef0123456789abcdef';
+const UNKNOWN_APP = 'ffffffffffffffffffffffffffffffff';
+
+let dir: string;
+const children = new Set<ChildProcess>();
+
+/** Env of a child: ours without any PARLEY_* (so the developer's shell cannot change a test), plus `env`. */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PARLEY_')));
+  return { ...base, ...env };
+}
+
+interface Running {
+  url: string;
+  wsUrl: string;
+  out: () => string;
+  /** SIGTERM; resolves with the exit code */
+  stop: () => Promise<number | null>;
+}
+
+/** Starts `parley serve --port 0 ...`; resolves once it printed its URL, rejects if it exits first. */
+function serve(args: string[], env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  exited.then(() => children.delete(child));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /Parley listening on (http:\/\/\S+) \(WebSocket (ws:\/\/\S+)\)/.exec(out);
+      if (m)
+        resolve({
+          url: m[1]!,
+          wsUrl: m[2]!,
+          out: () => out,
+          stop: () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+    });
+    exited.then((code) => reject(new Error(`parley serve exited with ${code} before listening: ${err}${out}`)));
+  });
+}
+
+/** Runs `parley serve ...` expecting it to fail before listening. */
+function serveFails(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+    // It started after all: stop it so the test fails on the assertions, not on a hang.
+    if (stdout.includes('Parley listening on')) child.kill('SIGTERM');
+  });
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((r) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      r({ code, stderr, stdout });
+    }),
+  );
+}
+
+function configFile(name: string, content: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+}
+
+const token = (uid: string) => buildRtmToken007(CERT_APP, CERT, uid, 600);
+/** Login code of a raw client: 0 or the LoginError code. */
+const loginCode = (wsUrl: string, appId: string, token?: string) =>
+  rawLogin(wsUrl, { appId, uid: 'alice', token }).then((r) => r.code);
+
+describe.skipIf(!existsSync(CLI) && !process.env.CI)('parley serve (built binary)', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-cli-serve-'));
+  });
+  afterAll(() => {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.concurrent('--app-id/--app-certificate: tokens required, other App IDs refused; SIGTERM exits 0', async () => {
+    const s = await serve(['--app-id', CERT_APP, '--app-certificate', CERT, '--log-level', 'warn']);
+    try {
+      expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(s.out()).not.toContain('DEVELOPMENT MODE');
+      expect(await loginCode(s.wsUrl, CERT_APP)).toBe(LoginError.INVALID_TOKEN);
+      expect(await loginCode(s.wsUrl, UNKNOWN_APP)).toBe(LoginError.INVALID_APP_ID);
+      // the real SDK against the real binary
+      const c = AgoraRTM.createInstance(CERT_APP, { serverUrl: s.wsUrl });
+      await c.login({ uid: 'alice', token: token('alice') });
+      expect(c.connectionState).toBe('CONNECTED');
+      c.release();
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+  });
+
+  it.concurrent('--config with several apps (certificate, none, limits) and other config keys', async () => {
+    const file = configFile('apps.json', {
+      apps: [
+        { appId: CERT_APP, appCertificate: CERT },
+        { appId: OPEN_APP, limits: { messageBytes: 1024, userAttrs: { maxPairs: 8 } } },
+      ],
+      sessionGraceMs: 1234,
+      logLevel: 'warn',
+    });
+    const s = await serve(['--config', file]);
+    try {
+      expect(s.out()).not.toContain('DEVELOPMENT MODE');
+      expect(await loginCode(s.wsUrl, CERT_APP)).toBe(LoginError.INVALID_TOKEN);
+      expect(await loginCode(s.wsUrl, CERT_APP, token('alice'))).toBe(0);
+      expect(await loginCode(s.wsUrl, UNKNOWN_APP)).toBe(LoginError.INVALID_APP_ID);
+      const open = await rawLogin(s.wsUrl, { appId: OPEN_APP, uid: 'bob' });
+      expect(open.code).toBe(0);
+      expect(open.body.sessionGraceMs).toBe(1234);
+      expect(open.body.limits.messageBytes).toBe(1024);
+      // a nested group may be given in part; the rest keeps its defaults
+      expect(open.body.limits.userAttrs).toEqual({ ...DEFAULT_LIMITS.userAttrs, maxPairs: 8 });
+      const cert = await rawLogin(s.wsUrl, { appId: CERT_APP, uid: 'alice', token: token('alice') });
+      expect(cert.body.limits.messageBytes).toBe(DEFAULT_LIMITS.messageBytes);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it.concurrent('flags and env win over the config file; --app-id adds to its apps', async () => {
+    const file = configFile('grace.json', { apps: [{ appId: OPEN_APP }], sessionGraceMs: 1234, logLevel: 'warn' });
+    const [byFlag, byEnv] = await Promise.all([
+      serve(['--config', file, '--session-grace-ms', '999', '--app-id', CERT_APP, '--app-certificate', CERT]),
+      serve([], { PARLEY_CONFIG: file, PARLEY_SESSION_GRACE_MS: '888' }),
+    ]);
+    try {
+      expect((await rawLogin(byFlag.wsUrl, { appId: OPEN_APP, uid: 'a' })).body.sessionGraceMs).toBe(999);
+      expect(await loginCode(byFlag.wsUrl, CERT_APP)).toBe(LoginError.INVALID_TOKEN);
+      expect(await loginCode(byFlag.wsUrl, CERT_APP, token('alice'))).toBe(0);
+      expect((await rawLogin(byEnv.wsUrl, { appId: OPEN_APP, uid: 'a' })).body.sessionGraceMs).toBe(888);
+    } finally {
+      await Promise.all([byFlag.stop(), byEnv.stop()]);
+    }
+  });
+
+  it.concurrent('PARLEY_APP_ID / PARLEY_APP_CERTIFICATE are honoured', async () => {
+    const s = await serve(['--log-level', 'warn'], { PARLEY_APP_ID: CERT_APP, PARLEY_APP_CERTIFICATE: CERT });
+    try {
+      expect(await loginCode(s.wsUrl, CERT_APP)).toBe(LoginError.INVALID_TOKEN);
+      expect(await loginCode(s.wsUrl, CERT_APP, token('alice'))).toBe(0);
+      expect(await loginCode(s.wsUrl, OPEN_APP)).toBe(LoginError.INVALID_APP_ID);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it.concurrent('an app without certificate from the flags: token-less login, other App IDs refused', async () => {
+    const s = await serve(['--app-id', OPEN_APP, '--log-level', 'warn'], { PARLEY_APP_CERTIFICATE: '' });
+    try {
+      expect(await loginCode(s.wsUrl, OPEN_APP)).toBe(0);
+      expect(await loginCode(s.wsUrl, CERT_APP)).toBe(LoginError.INVALID_APP_ID);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it.concurrent('no apps: development mode, said loudly at start; any well-formed App ID logs in', async () => {
+    const s = await serve(['--log-level', 'warn']);
+    try {
+      expect(s.out()).toContain('DEVELOPMENT MODE');
+      expect(await loginCode(s.wsUrl, UNKNOWN_APP)).toBe(0);
+      expect(await loginCode(s.wsUrl, CERT_APP, 'anything')).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  describe('bad flags or config: a clear message on stderr, non-zero exit, nothing served', () => {
+    // [name, args, env, exit code, message]. Usage errors (flags, env) exit 2; a bad file exits 1.
+    // Every rule of the file itself is checked in-process below; two cases here prove the path.
+    const cases: Array<[string, () => string[], Record<string, string>, number, RegExp]> = [
+      ['--app-id not 32 characters', () => ['--app-id', 'short'], {}, 2, /--app-id.*App ID is 32 characters/],
+      [
+        '--app-certificate not hex',
+        () => ['--app-id', CERT_APP, '--app-certificate', 'z'.repeat(32)],
+        {},
+        2,
+        /--app-certificate.*32 hex/,
+      ],
+      ['--app-certificate without --app-id', () => ['--app-certificate', CERT], {}, 2, /needs --app-id/],
+      ['PARLEY_APP_ID malformed', () => [], { PARLEY_APP_ID: 'nope' }, 2, /PARLEY_APP_ID.*App ID/],
+      ['--port not a number', () => ['--port', 'eighty'], {}, 2, /port must be a non-negative integer/],
+      ['config file missing', () => ['--config', join(dir, 'missing.json')], {}, 1, /cannot read config file .*missing\.json/],
+      [
+        'config app with a bad certificate (via PARLEY_CONFIG)',
+        () => [],
+        {},
+        1,
+        /cert\.json: apps\[0\]: certificate of 970CA35de60c44645bbae8a215061b33 is not 32 hex characters/,
+      ],
+    ];
+    it.concurrent.each(cases)('%s', async (name, args, env, exitCode, message) => {
+      if (name.includes('PARLEY_CONFIG'))
+        env = { PARLEY_CONFIG: configFile('cert.json', { apps: [{ appId: CERT_APP, appCertificate: 'secret' }] }) };
+      const r = await serveFails(args(), env);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(exitCode);
+      expect(r.stdout).not.toContain('Parley listening');
+    });
+  });
+});
+
+describe('readConfigFile: every rule of the --config file', () => {
+  let cfgDir: string;
+  beforeAll(() => {
+    cfgDir = mkdtempSync(join(tmpdir(), 'parley-config-'));
+  });
+  afterAll(() => rmSync(cfgDir, { recursive: true, force: true }));
+  const read = (content: unknown) => {
+    const p = join(cfgDir, 'c.json');
+    writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+    return readConfigFile(p);
+  };
+
+  it('reads apps (null certificate = none, nested limits completed) and any config key', () => {
+    expect(
+      read({
+        apps: [
+          { appId: CERT_APP, appCertificate: CERT },
+          { appId: OPEN_APP, appCertificate: null, limits: { sendRate: { count: 10 }, rateLimits: false } },
+        ],
+        port: 0,
+        host: '0.0.0.0',
+        dataDir: null,
+        redisUrl: null,
+        rateLimits: false,
+      }),
+    ).toEqual({
+      apps: [
+        { appId: CERT_APP, appCertificate: CERT },
+        { appId: OPEN_APP, limits: { sendRate: { ...DEFAULT_LIMITS.sendRate, count: 10 }, rateLimits: false } },
+      ],
+      port: 0,
+      host: '0.0.0.0',
+      dataDir: null,
+      redisUrl: null,
+      rateLimits: false,
+    });
+  });
+
+  it('every ServerConfig key is accepted with its default value', () => {
+    const { apps: _apps, ...rest } = DEFAULT_CONFIG;
+    expect(read(rest)).toEqual(rest);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['not JSON', '{ apps: [', /cannot read config file .*c\.json/],
+    ['not an object', [], /expected a JSON object/],
+    ['apps not an array', { apps: { appId: CERT_APP } }, /"apps" must be an array/],
+    ['app not an object', { apps: [null] }, /apps\[0\]: expected an object/],
+    ['short App ID', { apps: [{ appId: 'abc' }] }, /apps\[0\]: App ID "abc" is not 32 characters/],
+    ['App ID with a dash', { apps: [{ appId: `${CERT_APP.slice(1)}-` }] }, /App ID .* is not 32 characters/],
+    ['missing App ID', { apps: [{ appCertificate: CERT }] }, /App ID undefined is not 32 characters/],
+    ['certificate not hex', { apps: [{ appId: CERT_APP, appCertificate: 'z'.repeat(32) }] }, /not 32 hex characters/],
+    ['certificate too short', { apps: [{ appId: CERT_APP, appCertificate: 'abc' }] }, /not 32 hex characters/],
+    ['certificate not a string', { apps: [{ appId: CERT_APP, appCertificate: 5 }] }, /not 32 hex characters/],
+    ['app listed twice', { apps: [{ appId: CERT_APP }, { appId: CERT_APP }] }, /apps\[1\]: App ID .* is listed twice/],
+    ['unknown app key (typo)', { apps: [{ appId: CERT_APP, appCertifcate: CERT }] }, /unknown key "appCertifcate"/],
+    ['unknown top-level key', { sesionGraceMs: 5 }, /unknown key "sesionGraceMs"/],
+    ['number as a string', { port: '80' }, /"port" must be a non-negative number, got "80"/],
+    ['negative number', { sessionGraceMs: -1 }, /"sessionGraceMs" must be a non-negative number/],
+    ['string as a number', { host: 1 }, /"host" must be a string/],
+    ['boolean as a string', { rateLimits: 'off' }, /"rateLimits" must be a boolean/],
+    ['null where not allowed', { port: null }, /"port" must be a non-negative number, got null/],
+    ['limits not an object', { apps: [{ appId: OPEN_APP, limits: 5 }] }, /limits: expected an object/],
+    ['unknown limit', { apps: [{ appId: OPEN_APP, limits: { messageKB: 4 } }] }, /limits: unknown limit "messageKB"/],
+    ['limit of the wrong type', { apps: [{ appId: OPEN_APP, limits: { messageBytes: -1 } }] }, /messageBytes must be a non-negative number/],
+    ['nested limit unknown key', { apps: [{ appId: OPEN_APP, limits: { userAttrs: { pairs: 1 } } }] }, /userAttrs: unknown key "pairs"/],
+    ['nested limit not an object', { apps: [{ appId: OPEN_APP, limits: { sendRate: 10 } }] }, /sendRate: expected an object/],
+  ])('%s → refused', (_name, content, message) => {
+    expect(() => read(content)).toThrow(message);
+  });
+});

@@ -1,0 +1,264 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RtmClient } from '@parley/sdk';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ID, next, setup } from '../helpers.js';
+
+/**
+ * The SDK's browser ESM bundle, loaded in Debian Chromium, talks to a real server and exchanges
+ * peer messages (text and raw bytes, both ways) with a Node SDK client.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const SDK = join(ROOT, 'packages/sdk');
+const BUNDLE = join(SDK, 'dist/parley-sdk.browser.js');
+const haveChromium = existsSync(CHROMIUM);
+const runBrowser = haveChromium || Boolean(process.env.CI);
+
+if (!runBrowser) {
+  console.warn(
+    `\n${'!'.repeat(78)}\n!! SKIPPING the browser test: ${CHROMIUM} is missing. Install Debian's chromium\n` +
+      `!! (apt-get install -y chromium). With CI set, this test fails instead.\n${'!'.repeat(78)}\n`,
+  );
+}
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds the bundle (from source) when it is missing or older than the sources it is made of. */
+function ensureBundle(): void {
+  const sources = Math.max(newestMtime(join(SDK, 'src')), newestMtime(join(ROOT, 'packages/protocol/src')));
+  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= sources) return;
+  const r = spawnSync(process.execPath, [join(SDK, 'scripts/bundle.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bundle build failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+}
+
+describe('browser bundle', () => {
+  beforeAll(ensureBundle);
+
+  it('contains no Node built-ins and no ws', () => {
+    const js = readFileSync(BUNDLE, 'utf8');
+    expect(js).not.toMatch(/\brequire\(\s*["']/);
+    expect(js).not.toMatch(/\bfrom\s*["'](node:|ws["'])/);
+    expect(js).not.toMatch(/\bimport\(\s*["'][^."']/);
+    // `ws` internals (its server and handshake) would show up by these names.
+    expect(js).not.toMatch(/WebSocketServer|Sec-WebSocket-Key|perMessageDeflate/);
+    const map = JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')) as { sources: string[] };
+    expect(map.sources.filter((s) => /node_modules\/ws\/|platform\.ts$/.test(s))).toEqual([]);
+  });
+});
+
+/** The page: a plain ES module importing the bundle, driven through `window.harness`. */
+const PAGE_SCRIPT = `
+import AgoraRTM from './parley-sdk.browser.js';
+const received = [];
+let client;
+window.harness = {
+  version: () => AgoraRTM.VERSION,
+  async login(serverUrl, appId, uid) {
+    client = AgoraRTM.createInstance(appId, { serverUrl });
+    client.on('MessageFromPeer', (m, peerId, props) => received.push({
+      peerId,
+      messageType: m.messageType,
+      text: m.text,
+      raw: m.rawMessage instanceof Uint8Array ? Array.from(m.rawMessage) : undefined,
+      description: m.description,
+      serverReceivedTs: props.serverReceivedTs,
+    }));
+    await client.login({ uid });
+    return client.connectionState;
+  },
+  sendText: (peerId, text) => client.sendMessageToPeer({ text }, peerId),
+  sendRaw: (peerId, bytes, description) =>
+    client.sendMessageToPeer(client.createMessage({ rawMessage: new Uint8Array(bytes), description, messageType: 'RAW' }), peerId),
+  received: () => received,
+  async logout() { await client.logout(); return client.connectionState; },
+};
+`;
+const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>parley browser test</title>
+<script type="module">${PAGE_SCRIPT}</script>`;
+
+interface Received {
+  peerId: string;
+  messageType: string;
+  text?: string;
+  raw?: number[];
+  description?: string;
+  serverReceivedTs: number;
+}
+interface Harness {
+  version(): string;
+  login(serverUrl: string, appId: string, uid: string): Promise<string>;
+  sendText(peerId: string, text: string): Promise<{ hasPeerReceived: boolean }>;
+  sendRaw(peerId: string, bytes: number[], description: string): Promise<{ hasPeerReceived: boolean }>;
+  received(): Received[];
+  logout(): Promise<string>;
+}
+/** The page's globals. page.evaluate callbacks run in the page: they may use only globals and types. */
+type W = { harness: Harness };
+
+/** Calls `window.harness[method](...args)` in the page and returns its (awaited) result. */
+function inPage<M extends keyof Harness>(
+  page: Page,
+  method: M,
+  ...args: Parameters<Harness[M]>
+): Promise<Awaited<ReturnType<Harness[M]>>> {
+  return page.evaluate(
+    ([m, a]) => ((globalThis as unknown as W).harness[m] as (...x: unknown[]) => unknown)(...a),
+    [method, args] as [M, unknown[]],
+  ) as Promise<Awaited<ReturnType<Harness[M]>>>;
+}
+
+/** Serves the page and the bundle (plus its source map) on 127.0.0.1, port 0. */
+async function serveStatic(): Promise<{ http: Server; url: string }> {
+  const files: Record<string, [type: string, body: string | Buffer]> = {
+    '/': ['text/html; charset=utf-8', PAGE_HTML],
+    '/parley-sdk.browser.js': ['text/javascript; charset=utf-8', readFileSync(BUNDLE)],
+    '/parley-sdk.browser.js.map': ['application/json', readFileSync(`${BUNDLE}.map`)],
+    '/favicon.ico': ['image/x-icon', ''],
+  };
+  const http = createServer((req, res) => {
+    const f = files[(req.url ?? '/').split('?')[0]!];
+    if (!f) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': f[0], 'cache-control': 'no-store' }).end(f[1]);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return { http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/` };
+}
+
+describe.skipIf(!runBrowser)('SDK browser bundle in Chromium', () => {
+  const BROWSER_UID = 'browser-alice';
+  const NODE_UID = 'node-bob';
+  let t: Awaited<ReturnType<typeof setup>>;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let browser: Browser;
+  let page: Page;
+  let bob: RtmClient;
+  /** Uncaught errors and console errors in the page: shown when something fails. */
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`CI is set but ${CHROMIUM} is missing: install Debian's chromium`);
+    ensureBundle();
+    // Started together (the launch is the slow part); whatever started is closed in afterAll.
+    const started = await Promise.allSettled([
+      setup({ rateLimits: false }).then((v) => (t = v)),
+      serveStatic().then((v) => (site = v)),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }).then((v) => (browser = v)),
+    ]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
+    });
+    await page.goto(site.url);
+    await page
+      .waitForFunction(() => (globalThis as unknown as W).harness !== undefined, undefined, {
+        timeout: 10_000,
+      })
+      .catch((e) => {
+        throw new Error(`the page did not load the bundle: ${pageErrors.join('; ') || (e as Error).message}`);
+      });
+    bob = await t.login(NODE_UID);
+    const state = await inPage(page, 'login', t.server.wsUrl, APP_ID, BROWSER_UID);
+    expect(state).toBe('CONNECTED');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    site?.http.closeAllConnections();
+    await new Promise((r) => (site ? site.http.close(r) : r(undefined)));
+    await t?.cleanup();
+    if (pageErrors.length) console.warn(`browser page errors:\n${pageErrors.join('\n')}`);
+  });
+
+  it('runs the bundle, not Node code', async () => {
+    expect(typeof (await inPage(page, 'version'))).toBe('string');
+    expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
+  });
+
+  it('sends text and raw bytes from the browser to a Node client', async () => {
+    const text = 'hello from Chromium — héllo 🌍 世界';
+    let got = next<[{ text?: string; messageType: string }, string, { serverReceivedTs: number }]>(
+      bob,
+      'MessageFromPeer',
+    );
+    expect(await inPage(page, 'sendText', NODE_UID, text)).toEqual({
+      hasPeerReceived: true,
+    });
+    const [m1, from1, props1] = await got;
+    expect(m1).toEqual({ text, messageType: 'TEXT' });
+    expect(from1).toBe(BROWSER_UID);
+    expect(props1.serverReceivedTs).toBeGreaterThan(0);
+
+    const bytes = [0, 1, 2, 127, 128, 254, 255, ...Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff)];
+    got = next(bob, 'MessageFromPeer');
+    expect(await inPage(page, 'sendRaw', NODE_UID, bytes, 'bin')).toEqual({
+      hasPeerReceived: true,
+    });
+    const [m2, from2] = (await got) as unknown as [
+      { rawMessage: Uint8Array; description: string; messageType: string },
+      string,
+    ];
+    expect(m2.messageType).toBe('RAW');
+    expect(m2.rawMessage).toBeInstanceOf(Uint8Array);
+    expect(Array.from(m2.rawMessage)).toEqual(bytes);
+    expect(m2.description).toBe('bin');
+    expect(from2).toBe(BROWSER_UID);
+  });
+
+  it('receives text and raw bytes from a Node client in the browser', async () => {
+    const before = (await inPage(page, 'received')).length;
+    const text = 'hello from Node — ☃ 𝄞';
+    const bytes = Array.from({ length: 256 }, (_, i) => 255 - i);
+    expect(await bob.sendMessageToPeer({ text }, BROWSER_UID)).toEqual({ hasPeerReceived: true });
+    expect(
+      await bob.sendMessageToPeer(
+        { rawMessage: new Uint8Array(bytes), description: 'desc', messageType: 'RAW' },
+        BROWSER_UID,
+      ),
+    ).toEqual({ hasPeerReceived: true });
+    await page.waitForFunction(
+      (n) => (globalThis as unknown as W).harness.received().length >= n,
+      before + 2,
+      { timeout: 5000 },
+    );
+    const got = (await inPage(page, 'received')).slice(before);
+    expect(got).toHaveLength(2);
+    expect(got[0]).toMatchObject({ peerId: NODE_UID, messageType: 'TEXT', text });
+    expect(got[0]!.raw).toBeUndefined();
+    expect(got[1]).toMatchObject({ peerId: NODE_UID, messageType: 'RAW', description: 'desc', raw: bytes });
+    expect(got[1]!.text).toBeUndefined();
+  });
+
+  it('logs out from the browser; the peer is then offline', async () => {
+    expect(await inPage(page, 'logout')).toBe('DISCONNECTED');
+    expect(await bob.sendMessageToPeer({ text: 'anyone?' }, BROWSER_UID)).toEqual({ hasPeerReceived: false });
+  });
+});
