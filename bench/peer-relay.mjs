@@ -45,7 +45,7 @@ const WORKLOADS = {
   parley: {
     label: 'Parley',
     start: async (o) => {
-      const s = await startParley([], o?.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : []);
+      const s = await startParley([], profFlags(o, 'parley'));
       return { url: s.wsUrl, pid: s.pid, stop: s.stop };
     },
     Client: ParleyRawClient,
@@ -53,20 +53,26 @@ const WORKLOADS = {
   },
   ws: {
     label: 'bare ws relay (msgpack)',
-    start: () => startRelay('msgpack'),
+    start: (o) => startRelay('msgpack', profFlags(o, 'ws')),
     Client: MsgpackRelayClient,
     uid: (i) => `u${i}`,
   },
   'ws-binary': {
     label: 'bare ws relay (binary, no decode)',
-    start: () => startRelay('binary'),
+    start: (o) => startRelay('binary', profFlags(o, 'ws-binary')),
     Client: BinaryRelayClient,
     uid: (i) => String(i + 1),
   },
 };
 
-async function startRelay(mode) {
-  const s = await spawnNode([`${ROOT}/bench/lib/ws-relay-server.mjs`, mode], /listening (\d+)/);
+/** `node --cpu-prof` flags when profiling; the newest `<name>-<ms>.cpuprofile` is the run's. */
+const profFlags = (o, name) =>
+  o?.cpuProf
+    ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+    : [];
+
+async function startRelay(mode, nodeFlags) {
+  const s = await spawnNode([...nodeFlags, `${ROOT}/bench/lib/ws-relay-server.mjs`, mode], /listening (\d+)/);
   return { url: `ws://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
 }
 
@@ -290,13 +296,18 @@ export default async function peerRelay(argv) {
       );
   }
 
-  if (o.cpuProf && results.parley) {
-    const files = readdirSync(o.cpuProf).filter((f) => f.endsWith('.cpuprofile'));
-    const latest = files.sort().at(-1);
-    if (latest) {
-      const p = summarizeProfile(join(o.cpuProf, latest), 15);
+  if (o.cpuProf && !o.idleOnly) {
+    for (const n of names) {
+      const latest = readdirSync(o.cpuProf)
+        .filter((f) => f.startsWith(`${n}-`) && /^\d+\.cpuprofile$/.test(f.slice(n.length + 1)))
+        .sort()
+        .at(-1);
+      if (!latest) continue;
+      const p = summarizeProfile(join(o.cpuProf, latest), 12);
       const pct = (ms) => `${((ms / p.totalMs) * 100).toFixed(1)}%`;
-      log(`\nParley CPU profile (${join(o.cpuProf, latest)}; includes connect and warm-up), self time:`);
+      log(
+        `\n${WORKLOADS[n].label} CPU profile (${join(o.cpuProf, latest)}; includes connect and warm-up), self time:`,
+      );
       log(`  by area: ${p.byArea.map(([k, ms]) => `${k} ${pct(ms)}`).join(', ')}`);
       log(
         `  top functions:\n${p.byFunction.map(([k, ms]) => `    ${pct(ms).padStart(6)}  ${k}`).join('\n')}`,

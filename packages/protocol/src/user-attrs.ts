@@ -88,6 +88,8 @@ export function checkAttrKeys(keys: unknown, lim: AttrLimits, maxKeys: number): 
 /** true for an array of `[string, string]` pairs (the shape only; values are checked apart). */
 export function isAttrPairs(v: unknown): v is AttrPair[] {
   if (!Array.isArray(v)) return false;
-  for (const p of v) if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string') return false;
+  for (const p of v)
+    if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== 'string' || typeof p[1] !== 'string')
+      return false;
   return true;
 }

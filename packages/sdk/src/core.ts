@@ -396,6 +396,12 @@ export class Core {
   private onResumeResponse(code: number, body: unknown): void {
     this.resumeReqId = -1;
     if (code !== 0) {
+      // Replaced by a login of the same user elsewhere while we were away: stop, as if told live.
+      const ended = (body as { ended?: unknown } | null)?.ended;
+      if (ended === 'REMOTE_LOGIN' || ended === 'BANNED_BY_SERVER') {
+        this.endedByServer(ended);
+        return;
+      }
       // Not resumable (grace over, server restarted, other node): log in again as a new session.
       // An expired token is reported by that login (TokenExpired once, unless renewed meanwhile).
       this.session = null;

@@ -116,18 +116,27 @@ export class PresenceApi implements ClientModule {
   async queryPeersOnlineStatus(peerIds: string[]): Promise<{ [peerId: string]: boolean }> {
     const { core } = this.c;
     if (core.state !== 'CONNECTED' || !core.limits) throw errorFrom(QUERY_PEERS_ONLINE_ERRORS, 102);
-    if (!validIds(peerIds, core.limits.maxPeersPerQuery)) throw errorFrom(QUERY_PEERS_ONLINE_ERRORS, QueryErr.INVALID_ARGUMENT);
+    if (!validIds(peerIds, core.limits.maxPeersPerQuery))
+      throw errorFrom(QUERY_PEERS_ONLINE_ERRORS, QueryErr.INVALID_ARGUMENT);
     const ids = [...peerIds];
-    const r = await invoke<QueryPeersOnlineResponse>(core, Op.QueryPeersOnline, { ids }, QUERY_PEERS_ONLINE_ERRORS, TIMEOUT_MS, QueryErr.TIMEOUT);
+    const r = await invoke<QueryPeersOnlineResponse>(
+      core,
+      Op.QueryPeersOnline,
+      { ids },
+      QUERY_PEERS_ONLINE_ERRORS,
+      TIMEOUT_MS,
+      QueryErr.TIMEOUT,
+    );
     const out: { [peerId: string]: boolean } = {};
     // A session in its grace period (UNREACHABLE) is still logged in: it counts as online.
-    ids.forEach((id, i) => setOwn(out, id, (r.states[i] ?? 'OFFLINE') !== 'OFFLINE'));
+    for (let i = 0; i < ids.length; i++) setOwn(out, ids[i]!, (r.states[i] ?? 'OFFLINE') !== 'OFFLINE');
     return out;
   }
 
   async subscribePeersOnlineStatus(peerIds: string[]): Promise<void> {
     const lim = this.limits(PEER_SUBSCRIPTION_ERRORS);
-    if (!validIds(peerIds, Number.MAX_SAFE_INTEGER)) throw errorFrom(PEER_SUBSCRIPTION_ERRORS, SubErr.INVALID_ARGUMENT);
+    if (!validIds(peerIds, Number.MAX_SAFE_INTEGER))
+      throw errorFrom(PEER_SUBSCRIPTION_ERRORS, SubErr.INVALID_ARGUMENT);
     const ids = [...new Set(peerIds)];
     // Agora: subscribed + pending + new must stay within the cap.
     let total = this.subscribed.size;
@@ -152,13 +161,21 @@ export class PresenceApi implements ClientModule {
 
   async unsubscribePeersOnlineStatus(peerIds: string[]): Promise<void> {
     const lim = this.limits(PEER_SUBSCRIPTION_ERRORS);
-    if (!validIds(peerIds, Number.MAX_SAFE_INTEGER)) throw errorFrom(PEER_SUBSCRIPTION_ERRORS, SubErr.INVALID_ARGUMENT);
+    if (!validIds(peerIds, Number.MAX_SAFE_INTEGER))
+      throw errorFrom(PEER_SUBSCRIPTION_ERRORS, SubErr.INVALID_ARGUMENT);
     if (peerIds.length > lim.maxSubscribedPeers) throw errorFrom(PEER_SUBSCRIPTION_ERRORS, SubErr.OVERFLOW);
     const ids = [...new Set(peerIds)];
     const epoch = this.epoch;
     const run = this.queue.then(async () => {
       if (epoch !== this.epoch) throw errorFrom(PEER_SUBSCRIPTION_ERRORS, 102);
-      await invoke(this.c.core, Op.UnsubscribePeers, { ids }, PEER_SUBSCRIPTION_ERRORS, TIMEOUT_MS, SubErr.TIMEOUT);
+      await invoke(
+        this.c.core,
+        Op.UnsubscribePeers,
+        { ids },
+        PEER_SUBSCRIPTION_ERRORS,
+        TIMEOUT_MS,
+        SubErr.TIMEOUT,
+      );
       if (epoch !== this.epoch) return;
       for (const id of ids) {
         this.subscribed.delete(id);
@@ -193,7 +210,14 @@ export class PresenceApi implements ClientModule {
     const flight: InFlight = { ids: new Set(ids), seen: new Map() };
     this.inflight = flight;
     try {
-      const r = await invoke<SubscribePeersResponse>(this.c.core, Op.SubscribePeers, { ids }, PEER_SUBSCRIPTION_ERRORS, TIMEOUT_MS, SubErr.TIMEOUT);
+      const r = await invoke<SubscribePeersResponse>(
+        this.c.core,
+        Op.SubscribePeers,
+        { ids },
+        PEER_SUBSCRIPTION_ERRORS,
+        TIMEOUT_MS,
+        SubErr.TIMEOUT,
+      );
       if (epoch !== this.epoch) return;
       ids.forEach((id, i) => {
         this.subscribed.add(id);

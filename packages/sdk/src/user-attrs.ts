@@ -38,7 +38,8 @@ const TIMEOUT_MS = 10_000;
  * attribute key) which plain assignment would turn into a prototype change.
  */
 export function setOwn<V>(obj: Record<string, V>, key: string, value: V): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 
@@ -70,7 +71,14 @@ export class UserAttrsApi implements ClientModule {
     if (this.local.size === 0) return;
     // The new session starts without attributes; put back the set this client had.
     void this.write(async () => {
-      await invoke(this.c.core, Op.SetUserAttrs, { attrs: [...this.local] }, ATTRIBUTE_ERRORS, TIMEOUT_MS, AttrErr.TIMEOUT);
+      await invoke(
+        this.c.core,
+        Op.SetUserAttrs,
+        { attrs: [...this.local] },
+        ATTRIBUTE_ERRORS,
+        TIMEOUT_MS,
+        AttrErr.TIMEOUT,
+      );
       return () => undefined;
     }).catch(() => undefined);
   }
@@ -141,7 +149,10 @@ export class UserAttrsApi implements ClientModule {
     const lim = this.limits();
     if (!isValidUserId(userId)) throw errorFrom(ATTRIBUTE_ERRORS, AttrErr.INVALID_ARGUMENT);
     this.check(checkAttrKeys(attributeKeys, lim.userAttrs, lim.maxKeysPerGet));
-    const r = await this.send<GetUserAttrsResponse>(Op.GetUserAttrsByKeys, { uid: userId, keys: [...attributeKeys] });
+    const r = await this.send<GetUserAttrsResponse>(Op.GetUserAttrsByKeys, {
+      uid: userId,
+      keys: [...attributeKeys],
+    });
     return toMap(r?.attrs);
   }
 
@@ -160,7 +171,8 @@ export class UserAttrsApi implements ClientModule {
 
   /** The entries of an AttributesMap, checked as the server checks them. */
   private pairsOf(attributes: AttributesMap, lim: Limits): AttrPair[] {
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) throw errorFrom(ATTRIBUTE_ERRORS, AttrErr.INVALID_ARGUMENT);
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+      throw errorFrom(ATTRIBUTE_ERRORS, AttrErr.INVALID_ARGUMENT);
     const pairs = Object.entries(attributes) as AttrPair[];
     this.check(checkAttrEntries(pairs, lim.userAttrs));
     return pairs;

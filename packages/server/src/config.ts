@@ -50,6 +50,11 @@ export interface ServerConfig {
   historyMs: number;
   /** channel attributes of a channel empty this long are dropped, ms (default 300000) */
   emptyChannelAttrsTtlMs: number;
+  /**
+   * SQLite commit durability (embedded mode): 'normal' (default) survives a crash or kill -9 of
+   * the process; 'full' also a power loss or OS crash, at one fsync per commit.
+   */
+  sqliteSync: 'normal' | 'full';
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -75,6 +80,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   historyMessages: 32,
   historyMs: 30_000,
   emptyChannelAttrsTtlMs: 300_000,
+  sqliteSync: 'normal',
 };
 
 export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {

@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, LoginError } from '@parley/protocol';
 import AgoraRTM from '@parley/sdk';
 import { buildRtmToken007 } from '@parley/token';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readConfigFile } from '../src/cli/serve-command.js';
+import { readConfigFile, registerServeCommand } from '../src/cli/serve-command.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { rawLogin } from './raw-client.js';
 
@@ -40,10 +41,14 @@ interface Running {
 
 /** Starts `parley serve --port 0 ...`; resolves once it printed its URL, rejects if it exits first. */
 function serve(args: string[], env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args],
+    {
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(child);
   let out = '';
   let err = '';
@@ -65,16 +70,25 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<Runnin
           },
         });
     });
-    exited.then((code) => reject(new Error(`parley serve exited with ${code} before listening: ${err}${out}`)));
+    exited.then((code) =>
+      reject(new Error(`parley serve exited with ${code} before listening: ${err}${out}`)),
+    );
   });
 }
 
 /** Runs `parley serve ...` expecting it to fail before listening. */
-function serveFails(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function serveFails(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args],
+    {
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -158,7 +172,11 @@ describe.skipIf(!existsSync(CLI) && !process.env.CI)('parley serve (built binary
   });
 
   it.concurrent('flags and env win over the config file; --app-id adds to its apps', async () => {
-    const file = configFile('grace.json', { apps: [{ appId: OPEN_APP }], sessionGraceMs: 1234, logLevel: 'warn' });
+    const file = configFile('grace.json', {
+      apps: [{ appId: OPEN_APP }],
+      sessionGraceMs: 1234,
+      logLevel: 'warn',
+    });
     const [byFlag, byEnv] = await Promise.all([
       serve(['--config', file, '--session-grace-ms', '999', '--app-id', CERT_APP, '--app-certificate', CERT]),
       serve([], { PARLEY_CONFIG: file, PARLEY_SESSION_GRACE_MS: '888' }),
@@ -220,7 +238,13 @@ describe.skipIf(!existsSync(CLI) && !process.env.CI)('parley serve (built binary
       ['--app-certificate without --app-id', () => ['--app-certificate', CERT], {}, 2, /needs --app-id/],
       ['PARLEY_APP_ID malformed', () => [], { PARLEY_APP_ID: 'nope' }, 2, /PARLEY_APP_ID.*App ID/],
       ['--port not a number', () => ['--port', 'eighty'], {}, 2, /port must be a non-negative integer/],
-      ['config file missing', () => ['--config', join(dir, 'missing.json')], {}, 1, /cannot read config file .*missing\.json/],
+      [
+        'config file missing',
+        () => ['--config', join(dir, 'missing.json')],
+        {},
+        1,
+        /cannot read config file .*missing\.json/,
+      ],
       [
         'config app with a bad certificate (via PARLEY_CONFIG)',
         () => [],
@@ -231,7 +255,9 @@ describe.skipIf(!existsSync(CLI) && !process.env.CI)('parley serve (built binary
     ];
     it.concurrent.each(cases)('%s', async (name, args, env, exitCode, message) => {
       if (name.includes('PARLEY_CONFIG'))
-        env = { PARLEY_CONFIG: configFile('cert.json', { apps: [{ appId: CERT_APP, appCertificate: 'secret' }] }) };
+        env = {
+          PARLEY_CONFIG: configFile('cert.json', { apps: [{ appId: CERT_APP, appCertificate: 'secret' }] }),
+        };
       const r = await serveFails(args(), env);
       expect(r.stderr).toMatch(message);
       expect(r.code).toBe(exitCode);
@@ -268,7 +294,10 @@ describe('readConfigFile: every rule of the --config file', () => {
     ).toEqual({
       apps: [
         { appId: CERT_APP, appCertificate: CERT },
-        { appId: OPEN_APP, limits: { sendRate: { ...DEFAULT_LIMITS.sendRate, count: 10 }, rateLimits: false } },
+        {
+          appId: OPEN_APP,
+          limits: { sendRate: { ...DEFAULT_LIMITS.sendRate, count: 10 }, rateLimits: false },
+        },
       ],
       port: 0,
       host: '0.0.0.0',
@@ -291,11 +320,27 @@ describe('readConfigFile: every rule of the --config file', () => {
     ['short App ID', { apps: [{ appId: 'abc' }] }, /apps\[0\]: App ID "abc" is not 32 characters/],
     ['App ID with a dash', { apps: [{ appId: `${CERT_APP.slice(1)}-` }] }, /App ID .* is not 32 characters/],
     ['missing App ID', { apps: [{ appCertificate: CERT }] }, /App ID undefined is not 32 characters/],
-    ['certificate not hex', { apps: [{ appId: CERT_APP, appCertificate: 'z'.repeat(32) }] }, /not 32 hex characters/],
-    ['certificate too short', { apps: [{ appId: CERT_APP, appCertificate: 'abc' }] }, /not 32 hex characters/],
+    [
+      'certificate not hex',
+      { apps: [{ appId: CERT_APP, appCertificate: 'z'.repeat(32) }] },
+      /not 32 hex characters/,
+    ],
+    [
+      'certificate too short',
+      { apps: [{ appId: CERT_APP, appCertificate: 'abc' }] },
+      /not 32 hex characters/,
+    ],
     ['certificate not a string', { apps: [{ appId: CERT_APP, appCertificate: 5 }] }, /not 32 hex characters/],
-    ['app listed twice', { apps: [{ appId: CERT_APP }, { appId: CERT_APP }] }, /apps\[1\]: App ID .* is listed twice/],
-    ['unknown app key (typo)', { apps: [{ appId: CERT_APP, appCertifcate: CERT }] }, /unknown key "appCertifcate"/],
+    [
+      'app listed twice',
+      { apps: [{ appId: CERT_APP }, { appId: CERT_APP }] },
+      /apps\[1\]: App ID .* is listed twice/,
+    ],
+    [
+      'unknown app key (typo)',
+      { apps: [{ appId: CERT_APP, appCertifcate: CERT }] },
+      /unknown key "appCertifcate"/,
+    ],
     ['unknown top-level key', { sesionGraceMs: 5 }, /unknown key "sesionGraceMs"/],
     ['number as a string', { port: '80' }, /"port" must be a non-negative number, got "80"/],
     ['negative number', { sessionGraceMs: -1 }, /"sessionGraceMs" must be a non-negative number/],
@@ -303,11 +348,47 @@ describe('readConfigFile: every rule of the --config file', () => {
     ['boolean as a string', { rateLimits: 'off' }, /"rateLimits" must be a boolean/],
     ['null where not allowed', { port: null }, /"port" must be a non-negative number, got null/],
     ['limits not an object', { apps: [{ appId: OPEN_APP, limits: 5 }] }, /limits: expected an object/],
-    ['unknown limit', { apps: [{ appId: OPEN_APP, limits: { messageKB: 4 } }] }, /limits: unknown limit "messageKB"/],
-    ['limit of the wrong type', { apps: [{ appId: OPEN_APP, limits: { messageBytes: -1 } }] }, /messageBytes must be a non-negative number/],
-    ['nested limit unknown key', { apps: [{ appId: OPEN_APP, limits: { userAttrs: { pairs: 1 } } }] }, /userAttrs: unknown key "pairs"/],
-    ['nested limit not an object', { apps: [{ appId: OPEN_APP, limits: { sendRate: 10 } }] }, /sendRate: expected an object/],
+    [
+      'unknown limit',
+      { apps: [{ appId: OPEN_APP, limits: { messageKB: 4 } }] },
+      /limits: unknown limit "messageKB"/,
+    ],
+    [
+      'limit of the wrong type',
+      { apps: [{ appId: OPEN_APP, limits: { messageBytes: -1 } }] },
+      /messageBytes must be a non-negative number/,
+    ],
+    [
+      'nested limit unknown key',
+      { apps: [{ appId: OPEN_APP, limits: { userAttrs: { pairs: 1 } } }] },
+      /userAttrs: unknown key "pairs"/,
+    ],
+    [
+      'nested limit not an object',
+      { apps: [{ appId: OPEN_APP, limits: { sendRate: 10 } }] },
+      /sendRate: expected an object/,
+    ],
   ])('%s → refused', (_name, content, message) => {
     expect(() => read(content)).toThrow(message);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../../../docs/configuration.md', import.meta.url)), 'utf8');
+
+  it('lists every flag of `parley serve` with its environment variable and default', () => {
+    const program = new Command('parley');
+    registerServeCommand(program);
+    const serve = program.commands.find((c) => c.name() === 'serve')!;
+    for (const o of serve.options) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${o.flags.replace('|', '\\|')}\``));
+      expect(row, `row of ${o.flags}`).toBeDefined();
+      expect(row).toContain(`\`${o.envVar}\``);
+      if (o.defaultValue !== undefined) expect(row).toContain(`\`${String(o.defaultValue)}\``);
+    }
+  });
+
+  it('names every config key', () => {
+    for (const key of Object.keys(DEFAULT_CONFIG)) expect(doc).toContain(`\`${key}\``);
   });
 });

@@ -1,15 +1,26 @@
 import AgoraRTM, { type RtmClient, type RtmConfig } from '@parley/sdk';
-import { startTestServer, type ParleyServer } from '@parley/server/testing';
+import type { ParleyServer } from '@parley/server/testing';
 import type { ServerConfig } from '../src/config.js';
+import { type NodeOptions, startNodes } from './cluster/nodes.js';
 
 export const APP_ID = '0123456789abcdef0123456789abcdef';
 
-/** A real server on port 0 plus a factory for real SDK clients; `cleanup()` closes everything. */
-export async function setup(cfg: Partial<ServerConfig> = {}) {
-  const server = await startTestServer(cfg);
+/**
+ * A real server on port 0 plus a factory for real SDK clients; `cleanup()` closes everything.
+ * Several nodes: `{ cluster: true | N }` or env PARLEY_TEST_CLUSTER=1 (N nodes sharing Redis at
+ * REDIS_URL, a unique key prefix per setup; skipped loudly without Redis unless
+ * PARLEY_REQUIRE_REDIS=1), or `{ nodes: N }` (N nodes sharing in-memory adapters). Clients are
+ * spread over the nodes round-robin in creation order; `server` is the first node.
+ */
+export async function setup(options: Partial<ServerConfig> & NodeOptions = {}) {
+  const { cluster, nodes: nodeCount, ...cfg } = options;
+  const nodes = await startNodes(cfg, { cluster, nodes: nodeCount });
+  const servers = nodes.servers;
+  const server = servers[0]!;
   const clients: RtmClient[] = [];
   const client = (opts: RtmConfig = {}, appId = APP_ID): RtmClient => {
-    const c = AgoraRTM.createInstance(appId, { serverUrl: server.wsUrl, ...opts });
+    const node = servers[clients.length % servers.length]!;
+    const c = AgoraRTM.createInstance(appId, { serverUrl: node.wsUrl, ...opts });
     clients.push(c);
     return c;
   };
@@ -21,9 +32,9 @@ export async function setup(cfg: Partial<ServerConfig> = {}) {
   };
   const cleanup = async () => {
     for (const c of clients) c.release();
-    await server.close();
+    await nodes.close();
   };
-  return { server, client, login, cleanup };
+  return { server, servers, mode: nodes.mode, client, login, cleanup };
 }
 
 /** Resolves with the arguments of the next `event` on `emitter` (rejects after `ms`). */

@@ -1,4 +1,11 @@
-import { Op, PROTOCOL_VERSION, classify, decodeFrame, encodeRequest, type LoginResponse } from '@parley/protocol';
+import {
+  Op,
+  PROTOCOL_VERSION,
+  classify,
+  decodeFrame,
+  encodeRequest,
+  type LoginResponse,
+} from '@parley/protocol';
 import WebSocket from 'ws';
 
 /**

@@ -144,6 +144,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       }
     },
     async close() {
+      if (closed) return;
       closed = true;
       for (const l of [...links]) destroy(l);
       await new Promise<void>((r) => server.close(() => r()));

@@ -8,6 +8,11 @@ const int = (name: string) => (v: string) => {
   return Number(v);
 };
 
+const choice = (name: string, allowed: string[]) => (v: string) => {
+  if (!allowed.includes(v)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}`);
+  return v;
+};
+
 /** Flags of `parley serve`; each is also read from env PARLEY_<FLAG> (e.g. PARLEY_SESSION_GRACE_MS). */
 const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?: (v: string) => unknown }> = [
   { flag: 'port <n>', key: 'port', desc: 'TCP port (0 = pick a free one)', parse: int('port') },
@@ -27,6 +32,7 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
   { flag: 'offline-ttl-ms <ms>', key: 'offlineTtlMs', desc: 'offline message lifetime', parse: int('offline-ttl-ms') },
   { flag: 'history-messages <n>', key: 'historyMessages', desc: 'channel history kept for resumed sessions', parse: int('history-messages') },
   { flag: 'history-ms <ms>', key: 'historyMs', desc: 'age limit of channel history', parse: int('history-ms') },
+  { flag: 'sqlite-sync <normal|full>', key: 'sqliteSync', desc: 'SQLite durability: normal survives a process crash, full also a power loss', parse: choice('sqlite-sync', ['normal', 'full']) },
   { flag: 'empty-channel-attrs-ttl-ms <ms>', key: 'emptyChannelAttrsTtlMs', desc: 'drop attributes of a channel empty this long', parse: int('empty-channel-attrs-ttl-ms') },
 ];
 

@@ -24,7 +24,12 @@ export interface PresenceStore {
    * would then hold more than `max` ids, nothing changes and `ok` is false. Ids already
    * subscribed are not counted twice. `count` is the size of the set afterwards (or as it is).
    */
-  subscribe(appId: string, watcher: Watcher, targets: readonly string[], max: number): Promise<SubscribeResult>;
+  subscribe(
+    appId: string,
+    watcher: Watcher,
+    targets: readonly string[],
+    max: number,
+  ): Promise<SubscribeResult>;
   /** Removes the watcher's subscriptions to `targets`; unknown ids are ignored. */
   unsubscribe(appId: string, uid: string, sessionId: string, targets: readonly string[]): Promise<void>;
   /** Every watcher of `target` (one round trip; may be 10,000+ entries). */

@@ -55,6 +55,12 @@ export class SessionManager implements ConnectionSink {
   private readonly byUser = new Map<string, Session>();
   private readonly byId = new Map<string, Session>();
   private readonly inflight = new WeakMap<Session, number>();
+  /**
+   * Sessions ended by a remote login, kept for the grace period: the old client may come back
+   * and try to resume, and must then learn it was replaced (ABORTED/REMOTE_LOGIN) instead of
+   * logging in again and kicking the newer session out in turn.
+   */
+  private readonly replaced = new Map<string, { resumeToken: string; at: number }>();
   private closing = false;
 
   constructor(
@@ -255,8 +261,13 @@ export class SessionManager implements ConnectionSink {
     const s = this.byId.get(body.sessionId);
     // Resume is per node: a session on another node (or from before a restart) cannot be resumed;
     // the client then logs in again.
-    if (!s || s.phase === 'ended' || s.resumeToken !== body.resumeToken || s.appId !== body.appId || s.uid !== body.uid)
+    if (!s || s.phase === 'ended' || s.resumeToken !== body.resumeToken || s.appId !== body.appId || s.uid !== body.uid) {
+      // A session replaced by a remote login: tell its client, so it stops (ABORTED/REMOTE_LOGIN).
+      const r = !s ? this.replaced.get(body.sessionId) : undefined;
+      if (r && r.resumeToken === body.resumeToken)
+        return reply(LoginError.REJECTED, { message: 'the same user logged in elsewhere', ended: 'REMOTE_LOGIN' });
       return reply(LoginError.REJECTED, { message: 'session not resumable' });
+    }
     const replay = s.outbox.since(body.received);
     if (!replay) {
       reply(LoginError.REJECTED, { message: 'session gap too large' });
@@ -328,8 +339,18 @@ export class SessionManager implements ConnectionSink {
   async end(s: Session, cause: SessionEndCause): Promise<void> {
     if (s.phase === 'ended') return;
     this.forget(s, cause);
+    if (cause === 'REMOTE_LOGIN') this.rememberReplaced(s);
     await this.store.sessions.release(s.appId, s.uid, s.id);
     await this.registry.run('sessionEnd', s, cause);
+  }
+
+  private rememberReplaced(s: Session): void {
+    const now = Date.now();
+    for (const [id, r] of this.replaced) {
+      if (now - r.at <= this.config.sessionGraceMs && this.replaced.size < 100_000) break;
+      this.replaced.delete(id);
+    }
+    this.replaced.set(s.id, { resumeToken: s.resumeToken, at: now });
   }
 
   /** The local part of ending a session: timers, maps, telling the client and closing its socket. */

@@ -25,9 +25,12 @@ const UNKNOWN_APP = 'ffffffffffffffffffffffffffffffff';
 const WRONG_CERT = '0123456789abcdef0123456789abcdef';
 
 const nowS = () => Math.floor(Date.now() / 1000);
-const t007 = (uid: string, expire = 3600, appId = CERT_APP, cert = CERT) => buildRtmToken007(appId, cert, uid, expire);
-const t006 = (uid: string, ts = nowS() + 3600, cert = CERT) => buildRtmToken006(CERT_APP, cert, uid, 0, { ts });
-const tSig = (account: string, expiredTs = nowS() + 3600) => buildSignalingToken(CERT_APP, CERT, account, expiredTs);
+const t007 = (uid: string, expire = 3600, appId = CERT_APP, cert = CERT) =>
+  buildRtmToken007(appId, cert, uid, expire);
+const t006 = (uid: string, ts = nowS() + 3600, cert = CERT) =>
+  buildRtmToken006(CERT_APP, cert, uid, 0, { ts });
+const tSig = (account: string, expiredTs = nowS() + 3600) =>
+  buildSignalingToken(CERT_APP, CERT, account, expiredTs);
 
 /** Logs a fresh SDK client in; resolves with the thrown error's code and class name, or 'ok'. */
 async function attempt(t: Awaited<ReturnType<typeof setup>>, appId: string, uid: string, token?: string) {
@@ -57,8 +60,16 @@ describe('login with apps configured', () => {
     ['the App ID as token (= no token)', () => CERT_APP, unauth(LoginError.INVALID_TOKEN)],
     ['malformed token', () => 'not-a-token', unauth(LoginError.INVALID_TOKEN)],
     ['007 truncated', () => t007('alice').slice(0, -4), unauth(LoginError.INVALID_TOKEN)],
-    ['007 forged (wrong certificate)', () => t007('alice', 3600, CERT_APP, WRONG_CERT), unauth(LoginError.INVALID_TOKEN)],
-    ['006 forged (wrong certificate)', () => t006('alice', nowS() + 3600, WRONG_CERT), unauth(LoginError.INVALID_TOKEN)],
+    [
+      '007 forged (wrong certificate)',
+      () => t007('alice', 3600, CERT_APP, WRONG_CERT),
+      unauth(LoginError.INVALID_TOKEN),
+    ],
+    [
+      '006 forged (wrong certificate)',
+      () => t006('alice', nowS() + 3600, WRONG_CERT),
+      unauth(LoginError.INVALID_TOKEN),
+    ],
     ['007 for another user', () => t007('bob'), unauth(LoginError.INVALID_TOKEN)],
     ['006 for another user', () => t006('bob'), unauth(LoginError.INVALID_TOKEN)],
     ['007 for another App ID', () => t007('alice', 3600, OPEN_APP), unauth(LoginError.INVALID_TOKEN)],
@@ -91,10 +102,18 @@ describe('login with apps configured', () => {
     ],
     ['a Signaling token on an RTM login', () => tSig('alice'), unauth(LoginError.INVALID_TOKEN)],
     ['_no_need_token on an RTM login', () => '_no_need_token', unauth(LoginError.INVALID_TOKEN)],
-    ['007 expired', () => buildRtmToken007(CERT_APP, CERT, 'alice', 10, { issueTs: nowS() - 60 }), unauth(LoginError.TOKEN_EXPIRED)],
+    [
+      '007 expired',
+      () => buildRtmToken007(CERT_APP, CERT, 'alice', 10, { issueTs: nowS() - 60 }),
+      unauth(LoginError.TOKEN_EXPIRED),
+    ],
     ['006 expired (its ts is past)', () => t006('alice', nowS() - 60), unauth(LoginError.TOKEN_EXPIRED)],
     // docs/security.md: 006 validity is the token's `ts`; the kRtmLogin value is not enforced.
-    ['006 with a past privilegeExpiredTs but a valid ts', () => buildRtmToken006(CERT_APP, CERT, 'alice', nowS() - 60), 'ok'],
+    [
+      '006 with a past privilegeExpiredTs but a valid ts',
+      () => buildRtmToken006(CERT_APP, CERT, 'alice', nowS() - 60),
+      'ok',
+    ],
     [
       '007 whose login privilege ran out before the token',
       () =>
@@ -230,7 +249,9 @@ describe('Signaling logins (protocol level: Login kind "signaling")', () => {
 
   it('renewToken on a Signaling session accepts a Signaling token; on an RTM session it is invalid (6)', async () => {
     const sig = await RawClient.connect(t.server.wsUrl);
-    expect((await sig.login({ appId: CERT_APP, uid: 'sig', token: tSig('sig'), kind: 'signaling' })).code).toBe(0);
+    expect(
+      (await sig.login({ appId: CERT_APP, uid: 'sig', token: tSig('sig'), kind: 'signaling' })).code,
+    ).toBe(0);
     expect((await sig.request(Op.RenewToken, { token: tSig('sig', nowS() + 7200) })).code).toBe(0);
     expect((await sig.request(Op.RenewToken, { token: tSig('other', nowS() + 7200) })).code).toBe(
       RenewTokenError.INVALID_TOKEN,
@@ -238,7 +259,9 @@ describe('Signaling logins (protocol level: Login kind "signaling")', () => {
     sig.close();
     const rtm = await RawClient.connect(t.server.wsUrl);
     expect((await rtm.login({ appId: CERT_APP, uid: 'rtm', token: t007('rtm') })).code).toBe(0);
-    expect((await rtm.request(Op.RenewToken, { token: tSig('rtm') })).code).toBe(RenewTokenError.INVALID_TOKEN);
+    expect((await rtm.request(Op.RenewToken, { token: tSig('rtm') })).code).toBe(
+      RenewTokenError.INVALID_TOKEN,
+    );
     rtm.close();
   });
 });
@@ -258,7 +281,9 @@ describe('development mode (no apps configured)', () => {
   });
 
   it('still refuses a malformed App ID with 4', async () => {
-    expect((await rawLogin(t.server.wsUrl, { appId: 'nope', uid: 'alice' })).code).toBe(LoginError.INVALID_APP_ID);
+    expect((await rawLogin(t.server.wsUrl, { appId: 'nope', uid: 'alice' })).code).toBe(
+      LoginError.INVALID_APP_ID,
+    );
   });
 });
 
@@ -290,19 +315,28 @@ describe('tokens printed by `parley token` log in', () => {
 
   it('signaling: logs a Signaling login in, and is refused for RTM', async () => {
     const token = tokenCli(['signaling', ...creds, '--account', 'alice', '--expire', '600']);
-    expect((await rawLogin(t.server.wsUrl, { appId: CERT_APP, uid: 'alice', token, kind: 'signaling' })).code).toBe(0);
+    expect(
+      (await rawLogin(t.server.wsUrl, { appId: CERT_APP, uid: 'alice', token, kind: 'signaling' })).code,
+    ).toBe(0);
     expect(await attempt(t, CERT_APP, 'alice', token)).toEqual(unauth(LoginError.INVALID_TOKEN));
   });
 
   const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-  it.skipIf(!existsSync(cli) && !process.env.CI)('the built binary (node dist/cli.js token rtm ...)', async () => {
-    // Needs `npm run build`; CI builds before testing, so there a missing binary is a failure.
-    const r = spawnSync(process.execPath, [cli, 'token', 'rtm', ...creds, '--user', 'alice', '--expire', '300'], {
-      encoding: 'utf8',
-    });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^007\S+\n$/);
-    expect(await attempt(t, CERT_APP, 'alice', r.stdout.trim())).toBe('ok');
-  });
+  it.skipIf(!existsSync(cli) && !process.env.CI)(
+    'the built binary (node dist/cli.js token rtm ...)',
+    async () => {
+      // Needs `npm run build`; CI builds before testing, so there a missing binary is a failure.
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'token', 'rtm', ...creds, '--user', 'alice', '--expire', '300'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^007\S+\n$/);
+      expect(await attempt(t, CERT_APP, 'alice', r.stdout.trim())).toBe('ok');
+    },
+  );
 });

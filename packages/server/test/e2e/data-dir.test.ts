@@ -26,6 +26,12 @@ describe('parley serve refuses an unusable data dir', () => {
     expect(r.stdout).not.toMatch(/listening/);
   });
 
+  it('an unknown --sqlite-sync value', async () => {
+    const r = await runFailingServer(['--data-dir', dir, '--sqlite-sync', 'sometimes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sqlite-sync must be one of normal, full/);
+  });
+
   it('a corrupt database file', async () => {
     const garbage = Buffer.from('this is not a database '.repeat(400));
     writeFileSync(join(dir, DB_FILE), garbage);

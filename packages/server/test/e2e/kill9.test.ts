@@ -63,7 +63,8 @@ describe('kill -9 and restart on the same data dir', () => {
   });
 
   it('a message acked by the receiver before the kill is not delivered again', async () => {
-    server = await spawnServer(['--port', '0', '--data-dir', dir]);
+    // (with fsync on every commit, the power-loss-safe setting)
+    server = await spawnServer(['--port', '0', '--data-dir', dir, '--sqlite-sync', 'full']);
     const port = server.port;
     const alice = client(port);
     await alice.login({ uid: 'alice' });

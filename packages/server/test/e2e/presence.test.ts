@@ -5,7 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
 import { APP_ID, next, setup, until } from '../helpers.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
-import { rawLogin } from './raw-client.js';
+import { RawClient } from '../raw-client.js';
+
+/** A logged-in protocol client without the SDK, to check what the server enforces by itself. */
+async function rawSession(url: string): Promise<RawClient> {
+  const raw = await RawClient.connect(url);
+  expect((await raw.login({ appId: APP_ID, uid: 'raw' })).code).toBe(0);
+  return raw;
+}
 
 /** Fast reconnects, so tests that cut a link do not wait on the default backoff. */
 const FAST: RtmConfig = { reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } };
@@ -19,7 +26,8 @@ function watch(c: RtmClient) {
     events,
     history,
     /** waits until the last state reported for `peer` is `state` */
-    until: (peer: string, state: string) => until(() => history(peer).at(-1) === state, 5000, `${peer} ${state}`),
+    until: (peer: string, state: string) =>
+      until(() => history(peer).at(-1) === state, 5000, `${peer} ${state}`),
   };
 }
 
@@ -70,7 +78,7 @@ describe('presence', () => {
       const r = await alice.queryPeersOnlineStatus([...ids(255), '__proto__']);
       expect(Object.keys(r)).toHaveLength(256);
       expect(Object.hasOwn(r, '__proto__')).toBe(true);
-      expect(r.__proto__).toBe(true);
+      expect(Object.getOwnPropertyDescriptor(r, '__proto__')?.value).toBe(true);
       expect(r.u0).toBe(false);
     });
 
@@ -103,14 +111,17 @@ describe('presence', () => {
 
     it('is enforced by the server for clients that skip the SDK checks', async () => {
       t = await setup({ rateLimits: false });
-      const raw = await rawLogin(t.server.wsUrl, APP_ID, 'raw');
+      const raw = await rawSession(t.server.wsUrl);
       try {
         expect((await raw.request(Op.QueryPeersOnline, { ids: ids(257) })).code).toBe(2);
         expect((await raw.request(Op.QueryPeersOnline, { ids: [] })).code).toBe(2);
         expect((await raw.request(Op.QueryPeersOnline, { ids: ['null'] })).code).toBe(2);
         expect((await raw.request(Op.QueryPeersOnline, { ids: [1] })).code).toBe(2);
         expect((await raw.request(Op.QueryPeersOnline, null)).code).toBe(2);
-        expect(await raw.request(Op.QueryPeersOnline, { ids: ['raw', 'x'] })).toEqual({ code: 0, body: { states: ['ONLINE', 'OFFLINE'] } });
+        expect(await raw.request(Op.QueryPeersOnline, { ids: ['raw', 'x'] })).toEqual({
+          code: 0,
+          body: { states: ['ONLINE', 'OFFLINE'] },
+        });
       } finally {
         raw.close();
       }
@@ -183,7 +194,9 @@ describe('presence', () => {
       await alice.subscribePeersOnlineStatus(['bob']);
       await w.until('bob', 'ONLINE');
       const sid = t.server.sessions.local(APP_ID, 'alice')!.id;
-      const reconnected = next(alice, 'ConnectionStateChanged').then(() => next<[string]>(alice, 'ConnectionStateChanged'));
+      const reconnected = next(alice, 'ConnectionStateChanged').then(() =>
+        next<[string]>(alice, 'ConnectionStateChanged'),
+      );
       proxy!.dropAll();
       expect((await reconnected)[0]).toBe('CONNECTED');
       expect(t.server.sessions.local(APP_ID, 'alice')!.id).toBe(sid);
@@ -326,15 +339,23 @@ describe('presence', () => {
       t = await setup({ rateLimits: false });
       const alice = await t.login('alice');
       for (const bad of [[], ['null'], [''], ['a', 'x'.repeat(65)], 'bob', undefined]) {
-        for (const call of [alice.subscribePeersOnlineStatus(bad as string[]), alice.unsubscribePeersOnlineStatus(bad as string[])]) {
+        for (const call of [
+          alice.subscribePeersOnlineStatus(bad as string[]),
+          alice.unsubscribePeersOnlineStatus(bad as string[]),
+        ]) {
           expect(await rejection(call)).toMatchObject({ code: 2, name: 'RtmInvalidArgumentError' });
         }
       }
-      expect(await rejection(alice.unsubscribePeersOnlineStatus(ids(513)))).toMatchObject({ code: 6, name: 'RtmLimitExceededError' });
-      expect(await rejection(alice.queryPeersBySubscriptionOption('OTHER' as 'ONLINE_STATUS'))).toMatchObject({
-        code: 1,
-        name: 'RtmInvalidArgumentError',
+      expect(await rejection(alice.unsubscribePeersOnlineStatus(ids(513)))).toMatchObject({
+        code: 6,
+        name: 'RtmLimitExceededError',
       });
+      expect(await rejection(alice.queryPeersBySubscriptionOption('OTHER' as 'ONLINE_STATUS'))).toMatchObject(
+        {
+          code: 1,
+          name: 'RtmInvalidArgumentError',
+        },
+      );
     });
 
     it('rejects with 102 when not logged in', async () => {
@@ -356,17 +377,27 @@ describe('presence', () => {
         await alice.subscribePeersOnlineStatus([`p${i}`]);
         await alice.unsubscribePeersOnlineStatus([`p${i}`]);
       }
-      expect(await rejection(alice.subscribePeersOnlineStatus(['bob']))).toMatchObject({ code: 5, name: 'RtmInvokeTooOftenError' });
-      expect(await rejection(alice.unsubscribePeersOnlineStatus(['bob']))).toMatchObject({ code: 5, name: 'RtmInvokeTooOftenError' });
+      expect(await rejection(alice.subscribePeersOnlineStatus(['bob']))).toMatchObject({
+        code: 5,
+        name: 'RtmInvokeTooOftenError',
+      });
+      expect(await rejection(alice.unsubscribePeersOnlineStatus(['bob']))).toMatchObject({
+        code: 5,
+        name: 'RtmInvokeTooOftenError',
+      });
     });
 
     it('is enforced by the server for clients that skip the SDK checks', async () => {
       t = await setup({ rateLimits: false });
-      const raw = await rawLogin(t.server.wsUrl, APP_ID, 'raw');
+      const raw = await rawSession(t.server.wsUrl);
       try {
         expect((await raw.request(Op.SubscribePeers, { ids: [] })).code).toBe(2);
         expect((await raw.request(Op.SubscribePeers, { ids: ['null'] })).code).toBe(2);
         expect((await raw.request(Op.SubscribePeers, { ids: 'bob' })).code).toBe(2);
+        // A body of the wrong shape is also reported as a protocol error (BAD_BODY).
+        await until(() =>
+          raw.events.some((e) => e.op === Op.ProtocolError && (e.body as { code: number }).code === 1004),
+        );
         expect((await raw.request(Op.SubscribePeers, { ids: ids(513) })).code).toBe(6);
         expect(await raw.request(Op.SubscribePeers, { ids: ids(512) })).toMatchObject({ code: 0 });
         // Already subscribed ids do not count twice; a new one overflows.

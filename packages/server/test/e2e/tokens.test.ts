@@ -1,4 +1,4 @@
-import { ConnectionChangeReason, ConnectionState, RenewTokenError } from '@parley/protocol';
+import { type ConnectionChangeReason, type ConnectionState, RenewTokenError } from '@parley/protocol';
 import type { RtmClient } from '@parley/sdk';
 import { buildRtmToken006, buildRtmToken007, buildSignalingToken } from '@parley/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ const nowS = () => Math.floor(Date.now() / 1000);
 /** A 007 token valid for `seconds` from the current second: it expires `seconds - 1` to `seconds` s from now. */
 function short007(uid: string, seconds = 3) {
   const issueTs = nowS();
-  return { token: buildRtmToken007(CERT_APP, CERT, uid, seconds, { issueTs }), expiresAt: (issueTs + seconds) * 1000 };
+  return {
+    token: buildRtmToken007(CERT_APP, CERT, uid, seconds, { issueTs }),
+    expiresAt: (issueTs + seconds) * 1000,
+  };
 }
 /** A 006 token whose own `ts` (the validity Parley enforces) is `seconds` from the current second. */
 function short006(uid: string, seconds = 3) {
@@ -47,39 +50,45 @@ describe('token lifecycle on a live session', () => {
   it.concurrent.each([
     ['007', short007],
     ['006', short006],
-  ])('%s: TokenPrivilegeWillExpire at once, then at expiry ABORTED / TOKEN_EXPIRED and TokenExpired', async (fmt, make) => {
-    const uid = `expiring-${fmt}`;
-    const { token, expiresAt } = make(uid);
-    const c = t.client({}, CERT_APP);
-    const states = collect<[ConnectionState, ConnectionChangeReason]>(c, 'ConnectionStateChanged');
-    const warned = next(c, 'TokenPrivilegeWillExpire');
-    const expired = next(c, 'TokenExpired', 10_000);
-    await c.login({ uid, token });
-    await warned; // less than 30 s remain: at once
-    expect(c.connectionState).toBe('CONNECTED');
-    await expired;
-    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
-    expect(c.connectionState).toBe('ABORTED');
-    expect(states.at(-1)).toEqual(['ABORTED', 'TOKEN_EXPIRED']);
-    await until(() => t.server.sessions.local(CERT_APP, uid) === undefined, 5000, 'session ended');
+  ])(
+    '%s: TokenPrivilegeWillExpire at once, then at expiry ABORTED / TOKEN_EXPIRED and TokenExpired',
+    async (fmt, make) => {
+      const uid = `expiring-${fmt}`;
+      const { token, expiresAt } = make(uid);
+      const c = t.client({}, CERT_APP);
+      const states = collect<[ConnectionState, ConnectionChangeReason]>(c, 'ConnectionStateChanged');
+      const warned = next(c, 'TokenPrivilegeWillExpire');
+      const expired = next(c, 'TokenExpired', 10_000);
+      await c.login({ uid, token });
+      await warned; // less than 30 s remain: at once
+      expect(c.connectionState).toBe('CONNECTED');
+      await expired;
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+      expect(c.connectionState).toBe('ABORTED');
+      expect(states.at(-1)).toEqual(['ABORTED', 'TOKEN_EXPIRED']);
+      await until(() => t.server.sessions.local(CERT_APP, uid) === undefined, 5000, 'session ended');
 
-    // In ABORTED every call needing a session fails at once with 102 (Agora's renewToken never
-    // settles there; Parley rejects, see docs/security.md).
-    expect(await renewError(c, fresh(uid))).toEqual({ code: 102, name: 'RtmInvalidStatusError' });
-    await expect(c.sendMessageToPeer({ text: 'x' }, 'bob')).rejects.toMatchObject({ code: 102 });
-    // logout leaves ABORTED; a login with a fresh token starts over
-    await c.logout();
-    expect(states.at(-1)).toEqual(['DISCONNECTED', 'LOGOUT']);
-    await c.login({ uid, token: fresh(uid) });
-    expect(c.connectionState).toBe('CONNECTED');
-  });
+      // In ABORTED every call needing a session fails at once with 102 (Agora's renewToken never
+      // settles there; Parley rejects, see docs/security.md).
+      expect(await renewError(c, fresh(uid))).toEqual({ code: 102, name: 'RtmInvalidStatusError' });
+      await expect(c.sendMessageToPeer({ text: 'x' }, 'bob')).rejects.toMatchObject({ code: 102 });
+      // logout leaves ABORTED; a login with a fresh token starts over
+      await c.logout();
+      expect(states.at(-1)).toEqual(['DISCONNECTED', 'LOGOUT']);
+      await c.login({ uid, token: fresh(uid) });
+      expect(c.connectionState).toBe('CONNECTED');
+    },
+  );
 
   it.concurrent('the warning comes 30 s before expiry when more remains, not at login', async () => {
     const issueTs = nowS();
     const expiresAt = (issueTs + 32) * 1000;
     const c = t.client({}, CERT_APP);
     const warned = next(c, 'TokenPrivilegeWillExpire', 10_000);
-    await c.login({ uid: 'warned-later', token: buildRtmToken007(CERT_APP, CERT, 'warned-later', 32, { issueTs }) });
+    await c.login({
+      uid: 'warned-later',
+      token: buildRtmToken007(CERT_APP, CERT, 'warned-later', 32, { issueTs }),
+    });
     await warned;
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - TOKEN_WARNING_MS);
     expect(c.connectionState).toBe('CONNECTED');
@@ -129,13 +138,20 @@ describe('token lifecycle on a live session', () => {
     try {
       const uid = 'offline-expiry';
       const { token, expiresAt } = short007(uid);
-      const c = t.client({ serverUrl: proxy.wsUrl, reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } }, CERT_APP);
+      const c = t.client(
+        { serverUrl: proxy.wsUrl, reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } },
+        CERT_APP,
+      );
       await c.login({ uid, token });
       const states = collect<[ConnectionState, ConnectionChangeReason]>(c, 'ConnectionStateChanged');
       proxy.cut();
       await until(() => c.connectionState === 'RECONNECTING', 5000, 'RECONNECTING');
       // The server ends the detached session when its token expires…
-      await until(() => t.server.sessions.local(CERT_APP, uid) === undefined, 10_000, 'session ended at expiry');
+      await until(
+        () => t.server.sessions.local(CERT_APP, uid) === undefined,
+        10_000,
+        'session ended at expiry',
+      );
       expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
       // …so when the link is back the SDK's re-login is refused: TokenExpired, state unchanged.
       const expired = next(c, 'TokenExpired', 10_000);
@@ -217,7 +233,11 @@ describe('renewToken errors (RenewTokenError)', () => {
   it('more than 2 renewals in a second → TOO_OFTEN 4 (RtmInvokeTooOftenError), enforced by the server', async () => {
     const c = await loggedIn('too-often');
     const results = await Promise.all([1, 2, 3].map(() => renewError(c, fresh('too-often'))));
-    expect(results).toEqual(['ok', 'ok', { code: RenewTokenError.TOO_OFTEN, name: 'RtmInvokeTooOftenError' }]);
+    expect(results).toEqual([
+      'ok',
+      'ok',
+      { code: RenewTokenError.TOO_OFTEN, name: 'RtmInvokeTooOftenError' },
+    ]);
   });
 
   it('not logged in → 102 (RtmInvalidStatusError): never logged in, and after logout', async () => {

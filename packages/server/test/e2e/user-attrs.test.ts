@@ -5,7 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
 import { APP_ID, next, setup, until } from '../helpers.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
-import { rawLogin } from './raw-client.js';
+import { RawClient } from '../raw-client.js';
+
+/** A logged-in protocol client without the SDK, to check what the server enforces by itself. */
+async function rawSession(url: string): Promise<RawClient> {
+  const raw = await RawClient.connect(url);
+  expect((await raw.login({ appId: APP_ID, uid: 'raw' })).code).toBe(0);
+  return raw;
+}
 
 const FAST: RtmConfig = { reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +38,8 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promi
 }
 
 /** n attributes k0…k(n-1) with values of `bytes` bytes */
-const attrs = (n: number, bytes = 1, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'v'.repeat(bytes)]));
+const attrs = (n: number, bytes = 1, prefix = 'k') =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'v'.repeat(bytes)]));
 
 describe('user attributes', () => {
   let t: Awaited<ReturnType<typeof setup>>;
@@ -52,8 +60,16 @@ describe('user attributes', () => {
       expect(await bob.getUserAttributes('alice')).toEqual({ mood: 'happy', city: 'Paris', lang: 'fr' });
       expect(await alice.getUserAttributes('alice')).toEqual({ mood: 'happy', city: 'Paris', lang: 'fr' });
       await alice.addOrUpdateLocalUserAttributes({ mood: 'sleepy', age: '7' });
-      expect(await bob.getUserAttributes('alice')).toEqual({ mood: 'sleepy', city: 'Paris', lang: 'fr', age: '7' });
-      expect(await bob.getUserAttributesByKeys('alice', ['mood', 'age', 'missing'])).toEqual({ mood: 'sleepy', age: '7' });
+      expect(await bob.getUserAttributes('alice')).toEqual({
+        mood: 'sleepy',
+        city: 'Paris',
+        lang: 'fr',
+        age: '7',
+      });
+      expect(await bob.getUserAttributesByKeys('alice', ['mood', 'age', 'missing'])).toEqual({
+        mood: 'sleepy',
+        age: '7',
+      });
       await alice.deleteLocalUserAttributesByKeys(['city', 'missing']);
       expect(await bob.getUserAttributes('alice')).toEqual({ mood: 'sleepy', lang: 'fr', age: '7' });
       await alice.setLocalUserAttributes({ only: 'this' });
@@ -66,11 +82,13 @@ describe('user attributes', () => {
     it('keeps any 1–32 byte key, __proto__ and non-ASCII included', async () => {
       t = await setup({ rateLimits: false });
       const alice = await t.login('alice');
-      const map: Record<string, string> = {};
-      Object.defineProperty(map, '__proto__', { value: 'p', enumerable: true, writable: true, configurable: true });
-      map.constructor = 'c';
-      map['é'.repeat(16)] = 'ü'.repeat(4096); // 32 bytes key, 8192 bytes value
-      map[' sp ace'] = ' ';
+      // fromEntries defines own properties, so '__proto__' is a plain key here
+      const map: Record<string, string> = Object.fromEntries([
+        ['__proto__', 'p'],
+        ['constructor', 'c'],
+        ['é'.repeat(16), 'ü'.repeat(4096)], // 32 bytes key, 8192 bytes value
+        [' sp ace', ' '],
+      ]);
       await alice.setLocalUserAttributes(map);
       const got = await alice.getUserAttributes('alice');
       expect(Object.hasOwn(got, '__proto__')).toBe(true);
@@ -115,23 +133,53 @@ describe('user attributes', () => {
     it('rejects bad keys and values with INVALID_ARGUMENT (3)', async () => {
       t = await setup({ rateLimits: false });
       const alice = await t.login('alice');
-      const bad: Record<string, string>[] = [{ '': 'v' }, { ['k'.repeat(33)]: 'v' }, { ['é'.repeat(17)]: 'v' }, { k: '' }, { k: 5 as unknown as string }];
+      const bad: Record<string, string>[] = [
+        { '': 'v' },
+        { ['k'.repeat(33)]: 'v' },
+        { ['é'.repeat(17)]: 'v' },
+        { k: '' },
+        { k: 5 as unknown as string },
+      ];
       for (const a of bad) {
-        expect(await rejection(alice.setLocalUserAttributes(a))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
-        expect(await rejection(alice.addOrUpdateLocalUserAttributes(a))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
+        expect(await rejection(alice.setLocalUserAttributes(a))).toMatchObject({
+          code: 3,
+          name: 'RtmInvalidArgumentError',
+        });
+        expect(await rejection(alice.addOrUpdateLocalUserAttributes(a))).toMatchObject({
+          code: 3,
+          name: 'RtmInvalidArgumentError',
+        });
       }
       for (const a of [null, 'str', ['k', 'v']]) {
-        expect(await rejection(alice.setLocalUserAttributes(a as never))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
+        expect(await rejection(alice.setLocalUserAttributes(a as never))).toMatchObject({
+          code: 3,
+          name: 'RtmInvalidArgumentError',
+        });
       }
       for (const keys of [[], [''], ['k'.repeat(33)], 'k', [1]]) {
-        expect(await rejection(alice.deleteLocalUserAttributesByKeys(keys as string[]))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
-        expect(await rejection(alice.getUserAttributesByKeys('alice', keys as string[]))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
+        expect(await rejection(alice.deleteLocalUserAttributesByKeys(keys as string[]))).toMatchObject({
+          code: 3,
+          name: 'RtmInvalidArgumentError',
+        });
+        expect(await rejection(alice.getUserAttributesByKeys('alice', keys as string[]))).toMatchObject({
+          code: 3,
+          name: 'RtmInvalidArgumentError',
+        });
       }
-      expect(await rejection(alice.getUserAttributesByKeys('alice', Object.keys(attrs(33))))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
+      expect(await rejection(alice.getUserAttributesByKeys('alice', Object.keys(attrs(33))))).toMatchObject({
+        code: 3,
+        name: 'RtmInvalidArgumentError',
+      });
       expect(await alice.getUserAttributesByKeys('alice', Object.keys(attrs(32)))).toEqual({});
       for (const uid of ['', 'null', 'x'.repeat(65), 'a/b', 7]) {
-        expect(await rejection(alice.getUserAttributes(uid as string))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
-        expect(await rejection(alice.getUserAttributesByKeys(uid as string, ['k']))).toMatchObject({ code: 3, name: 'RtmInvalidArgumentError' });
+        expect(await rejection(alice.getUserAttributes(uid as string))).toMatchObject({
+          code: 3,
+          name: 'RtmInvalidArgumentError',
+        });
+        expect(await rejection(alice.getUserAttributesByKeys(uid as string, ['k']))).toMatchObject({
+          code: 3,
+          name: 'RtmInvalidArgumentError',
+        });
       }
     });
 
@@ -145,7 +193,11 @@ describe('user attributes', () => {
       // At the limits exactly: 32 pairs, 16384 bytes in all, a value of 8192 bytes.
       const base = attrs(30, 1);
       const used = Object.entries(base).reduce((n, [k, v]) => n + k.length + v.length, 0);
-      await alice.setLocalUserAttributes({ ...base, b1: 'v'.repeat(8192), b2: 'v'.repeat(16384 - used - 4 - 8192) });
+      await alice.setLocalUserAttributes({
+        ...base,
+        b1: 'v'.repeat(8192),
+        b2: 'v'.repeat(16384 - used - 4 - 8192),
+      });
       // A merge is checked as a whole: one more pair, or one more byte, is too much.
       expect(await rejection(alice.addOrUpdateLocalUserAttributes({ extra: 'v' }))).toMatchObject(over);
       expect(await rejection(alice.addOrUpdateLocalUserAttributes({ k0: 'vv' }))).toMatchObject(over);
@@ -156,8 +208,14 @@ describe('user attributes', () => {
     it('answers USER_NOT_FOUND (6) for a user without a session', async () => {
       t = await setup({ rateLimits: false });
       const alice = await t.login('alice');
-      expect(await rejection(alice.getUserAttributes('nobody'))).toMatchObject({ code: 6, name: 'RtmUnknownError' });
-      expect(await rejection(alice.getUserAttributesByKeys('nobody', ['k']))).toMatchObject({ code: 6, name: 'RtmUnknownError' });
+      expect(await rejection(alice.getUserAttributes('nobody'))).toMatchObject({
+        code: 6,
+        name: 'RtmUnknownError',
+      });
+      expect(await rejection(alice.getUserAttributesByKeys('nobody', ['k']))).toMatchObject({
+        code: 6,
+        name: 'RtmUnknownError',
+      });
     });
 
     it('rejects with 102 when not logged in', async () => {
@@ -197,14 +255,20 @@ describe('user attributes', () => {
         await alice.getUserAttributes('alice');
         await alice.getUserAttributesByKeys('alice', ['k']);
       }
-      expect(await rejection(alice.getUserAttributes('alice'))).toMatchObject({ code: 5, name: 'RtmInvokeTooOftenError' });
-      expect(await rejection(alice.getUserAttributesByKeys('alice', ['k']))).toMatchObject({ code: 5, name: 'RtmInvokeTooOftenError' });
+      expect(await rejection(alice.getUserAttributes('alice'))).toMatchObject({
+        code: 5,
+        name: 'RtmInvokeTooOftenError',
+      });
+      expect(await rejection(alice.getUserAttributesByKeys('alice', ['k']))).toMatchObject({
+        code: 5,
+        name: 'RtmInvokeTooOftenError',
+      });
       await alice.setLocalUserAttributes({ k: 'v' });
     });
 
     it('is enforced by the server for clients that skip the SDK checks', async () => {
       t = await setup({ rateLimits: false });
-      const raw = await rawLogin(t.server.wsUrl, APP_ID, 'raw');
+      const raw = await rawSession(t.server.wsUrl);
       const code = async (op: number, body: unknown) => (await raw.request(op, body)).code;
       const pairs = (o: Record<string, string>) => Object.entries(o);
       try {
@@ -215,7 +279,14 @@ describe('user attributes', () => {
         expect(await code(Op.SetUserAttrs, { attrs: { k: 'v' } })).toBe(3);
         expect(await code(Op.SetUserAttrs, null)).toBe(3);
         // an invalid entry wins over an oversized one, wherever it is
-        expect(await code(Op.SetUserAttrs, { attrs: [['a', 'v'.repeat(9000)], ['', 'v']] })).toBe(3);
+        expect(
+          await code(Op.SetUserAttrs, {
+            attrs: [
+              ['a', 'v'.repeat(9000)],
+              ['', 'v'],
+            ],
+          }),
+        ).toBe(3);
         expect(await code(Op.SetUserAttrs, { attrs: [['k', 'v'.repeat(8193)]] })).toBe(4);
         expect(await code(Op.SetUserAttrs, { attrs: pairs(attrs(33)) })).toBe(4);
         expect(await code(Op.SetUserAttrs, { attrs: pairs(attrs(3, 6000)) })).toBe(4);
@@ -229,7 +300,10 @@ describe('user attributes', () => {
         expect(await code(Op.GetUserAttrsByKeys, { uid: 'raw', keys: Object.keys(attrs(33)) })).toBe(3);
         expect(await code(Op.GetUserAttrsByKeys, { uid: 'raw', keys: [] })).toBe(3);
         expect(await code(Op.GetUserAttrsByKeys, { uid: 'nobody', keys: ['k'] })).toBe(6);
-        expect(await raw.request(Op.GetUserAttrsByKeys, { uid: 'raw', keys: ['k0', 'zz'] })).toEqual({ code: 0, body: { attrs: [['k0', 'v']] } });
+        expect(await raw.request(Op.GetUserAttrsByKeys, { uid: 'raw', keys: ['k0', 'zz'] })).toEqual({
+          code: 0,
+          body: { attrs: [['k0', 'v']] },
+        });
       } finally {
         raw.close();
       }
@@ -243,7 +317,10 @@ describe('user attributes', () => {
       const bob = await t.login('bob');
       await alice.setLocalUserAttributes({ k: 'v' });
       await alice.logout();
-      expect(await rejection(bob.getUserAttributes('alice'))).toMatchObject({ code: 6, name: 'RtmUnknownError' });
+      expect(await rejection(bob.getUserAttributes('alice'))).toMatchObject({
+        code: 6,
+        name: 'RtmUnknownError',
+      });
       await sleep(500); // the SDK's 500 ms login throttle (Agora)
       await alice.login({ uid: 'alice' });
       expect(await bob.getUserAttributes('alice')).toEqual({});
@@ -286,11 +363,17 @@ describe('user attributes', () => {
       proxy.pause();
       proxy.dropAll();
       await until(() => !t.server.sessions.local(APP_ID, 'alice'));
-      expect(await rejection(bob.getUserAttributes('alice'))).toMatchObject({ code: 6, name: 'RtmUnknownError' });
+      expect(await rejection(bob.getUserAttributes('alice'))).toMatchObject({
+        code: 6,
+        name: 'RtmUnknownError',
+      });
       proxy.resume();
       await until(() => t.server.sessions.local(APP_ID, 'alice')?.phase === 'active');
       // The SDK re-applies its copy right after the re-login; wait for it to land.
-      const got = await eventually(() => bob.getUserAttributes('alice'), (r) => Object.keys(r).length > 0);
+      const got = await eventually(
+        () => bob.getUserAttributes('alice'),
+        (r) => Object.keys(r).length > 0,
+      );
       expect(got).toEqual({ b: '2', c: '3' });
     });
   });

@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger.js';
 import type { Store } from '../../ports/store.js';
 import type { OfflineStore } from '../../ports/offline-store.js';
 import { MemoryBus } from './memory-bus.js';
@@ -10,6 +11,7 @@ import { MemoryChannelHistoryStore } from './memory-channel-history-store.js';
 import { MemoryInvitationStore } from './memory-invitation-store.js';
 import { MemoryOfflineStore } from './memory-offline-store.js';
 import { closeDatabase, openDatabase, type SqliteSync } from './sqlite/database.js';
+import { SqliteChannelHistoryStore } from './sqlite/sqlite-channel-history-store.js';
 import { SqliteOfflineStore } from './sqlite/sqlite-offline-store.js';
 import { WriteBatcher } from './sqlite/write-batcher.js';
 
@@ -22,11 +24,14 @@ export interface EmbeddedStoreOptions {
   dataDir: string | null;
   /** SQLite commit durability (default 'normal': survives a process crash; 'full': also a power loss) */
   synchronous?: SqliteSync;
+  /** where to say which database is in use and which migrations ran */
+  log?: Logger;
 }
 
 /**
  * The embedded adapter set: ephemeral state (sessions, presence, membership, attributes,
- * invitations) in process memory; durable data (offline inbox) in SQLite under `dataDir`.
+ * invitations) in process memory; durable data (offline inbox, channel history) in SQLite under
+ * `dataDir`, one file, writes of a tick batched into one transaction.
  * Throws DataDirError when the data dir cannot be used, so start-up stops with its message.
  */
 export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
@@ -41,12 +46,21 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
   };
   if (opts.dataDir === null) return { ...memory, offline: new MemoryOfflineStore(), async close() {} };
 
-  const { db } = openDatabase(opts.dataDir, { synchronous: opts.synchronous });
+  if (opts.synchronous !== undefined && opts.synchronous !== 'normal' && opts.synchronous !== 'full')
+    throw new Error(`sqliteSync must be 'normal' or 'full', got ${JSON.stringify(opts.synchronous)}`);
+  const { db, file, schema } = openDatabase(opts.dataDir, { synchronous: opts.synchronous });
+  if (schema.from !== schema.to && schema.from > 0)
+    opts.log?.info({ file, from: schema.from, to: schema.to }, 'storage schema migrated');
+  opts.log?.info(
+    { file, schema: schema.to, synchronous: opts.synchronous ?? 'normal' },
+    'storage: SQLite (WAL)',
+  );
   const writes = new WriteBatcher(db);
   const offline: OfflineStore = new SqliteOfflineStore(db, writes);
   let closed = false;
   return {
     ...memory,
+    history: new SqliteChannelHistoryStore(db, writes),
     offline,
     async close() {
       if (closed) return;

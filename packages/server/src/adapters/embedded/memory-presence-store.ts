@@ -1,7 +1,8 @@
 import type { PresenceStore, SubscribeResult, Watcher } from '../../ports/presence-store.js';
 
 const userKey = (appId: string, uid: string) => `${appId}\u0000${uid}`;
-const sessionKey = (appId: string, uid: string, sessionId: string) => `${appId}\u0000${uid}\u0000${sessionId}`;
+const sessionKey = (appId: string, uid: string, sessionId: string) =>
+  `${appId}\u0000${uid}\u0000${sessionId}`;
 const watcherKey = (uid: string, sessionId: string) => `${uid}\u0000${sessionId}`;
 
 /**
@@ -12,7 +13,12 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly byTarget = new Map<string, Map<string, Watcher>>();
   private readonly byWatcher = new Map<string, Set<string>>();
 
-  async subscribe(appId: string, watcher: Watcher, targets: readonly string[], max: number): Promise<SubscribeResult> {
+  async subscribe(
+    appId: string,
+    watcher: Watcher,
+    targets: readonly string[],
+    max: number,
+  ): Promise<SubscribeResult> {
     const sk = sessionKey(appId, watcher.uid, watcher.sessionId);
     const mine = this.byWatcher.get(sk);
     const fresh = new Set<string>();
@@ -34,7 +40,12 @@ export class MemoryPresenceStore implements PresenceStore {
     return { ok: true, count: set.size };
   }
 
-  async unsubscribe(appId: string, uid: string, sessionId: string, targets: readonly string[]): Promise<void> {
+  async unsubscribe(
+    appId: string,
+    uid: string,
+    sessionId: string,
+    targets: readonly string[],
+  ): Promise<void> {
     const sk = sessionKey(appId, uid, sessionId);
     const set = this.byWatcher.get(sk);
     if (!set) return;

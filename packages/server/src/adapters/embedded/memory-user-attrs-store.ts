@@ -18,7 +18,12 @@ export class MemoryUserAttrsStore implements UserAttrsStore {
     return { sessionId: r.sessionId, attrs };
   }
 
-  async put(appId: string, uid: string, sessionId: string, attrs: ReadonlyMap<string, string>): Promise<void> {
+  async put(
+    appId: string,
+    uid: string,
+    sessionId: string,
+    attrs: ReadonlyMap<string, string>,
+  ): Promise<void> {
     const k = userKey(appId, uid);
     if (attrs.size === 0) {
       if (this.map.get(k)?.sessionId === sessionId) this.map.delete(k);

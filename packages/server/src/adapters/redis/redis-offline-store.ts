@@ -77,8 +77,8 @@ export class RedisOfflineStore implements OfflineStore {
         'e',
         ev,
       ),
-      // NX: the score stays the inbox's oldest message.
-      this.redis.zadd(this.keys.inboxes, 'NX', msg.ts, appId + to),
+      // LT: the score stays the time of the inbox's oldest message.
+      this.redis.zadd(this.keys.inboxes, 'LT', msg.ts, appId + to),
     ]);
   }
 
@@ -119,7 +119,7 @@ export class RedisOfflineStore implements OfflineStore {
           else {
             await this.redis.zrem(this.keys.inboxes, m);
             // A put may have landed between the trim and the ZREM: index it again.
-            if (await this.redis.exists(key)) await this.redis.zadd(this.keys.inboxes, 'NX', before, m);
+            if (await this.redis.exists(key)) await this.redis.zadd(this.keys.inboxes, 'LT', before, m);
           }
         }),
       );

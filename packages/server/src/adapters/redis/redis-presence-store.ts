@@ -69,11 +69,10 @@ export class RedisPresenceStore implements PresenceStore {
     targets: readonly string[],
     max: number,
   ): Promise<SubscribeResult> {
-    if (targets.length === 0)
-      return {
-        ok: true,
-        count: await this.redis.scard(this.watching(appId, watcher.uid, watcher.sessionId)),
-      };
+    if (targets.length === 0) {
+      const count = await this.redis.scard(this.watching(appId, watcher.uid, watcher.sessionId));
+      return { ok: count <= max, count };
+    }
     const [ok, count] = (await this.scripts.presSubscribe(
       [this.watching(appId, watcher.uid, watcher.sessionId)],
       [max, ...targets],

@@ -23,7 +23,10 @@ export class SessionChannels {
 
   /** Joined plus joining: what counts against maxJoinedChannels. */
   get size(): number {
-    return this.joined.size + this.joining.size;
+    // A join stays in `joining` until its reply, a little after it entered `joined`.
+    let n = this.joined.size;
+    for (const id of this.joining.keys()) if (!this.joined.has(id)) n++;
+    return n;
   }
 
   /** Takes one join of `channelId` from the same-channel budget (2 per 5 s); false when over. */

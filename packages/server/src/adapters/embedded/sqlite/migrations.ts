@@ -32,6 +32,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX offline_by_ts ON offline_messages (ts);
     `,
   },
+  {
+    version: 2,
+    name: 'channel history',
+    sql: `
+      CREATE TABLE channel_history (
+        seq INTEGER PRIMARY KEY,
+        app_id TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        text TEXT,
+        raw BLOB,
+        description TEXT
+      );
+      CREATE INDEX history_by_channel ON channel_history (app_id, channel_id, seq);
+      CREATE INDEX history_by_ts ON channel_history (ts);
+    `,
+  },
 ];
 
 /** Marks the file as Parley's (PRAGMA application_id): 'PRLY'. */

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { getCurrentTest } from 'vitest/suite';
+import { startTestServer, type ParleyServer } from '@parley/server/testing';
+import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
+import type { ServerConfig } from '../../src/config.js';
+
+/**
+ * Multi-node test servers, used by `setup()` in ../helpers.ts:
+ * - cluster on Redis: N in-process servers sharing a real Redis (`REDIS_URL`, default
+ *   redis://127.0.0.1:6379) under a key prefix unique to this setup, deleted at cleanup;
+ * - mesh in memory: N in-process servers sharing one MemoryBus and one embedded Store (fast tests
+ *   of node-to-node behaviour, no Redis).
+ * Redis unreachable: the test is skipped with a loud message, or fails when PARLEY_REQUIRE_REDIS=1.
+ */
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Options of setup() beyond ServerConfig. */
+export interface NodeOptions {
+  /** cluster mode on Redis: true = 2 nodes, or a node count (default: PARLEY_TEST_CLUSTER=1 → 2) */
+  cluster?: boolean | number;
+  /** several in-process nodes sharing a MemoryBus and an embedded Store (no Redis) */
+  nodes?: number;
+}
+
+export interface TestNodes {
+  servers: ParleyServer[];
+  mode: 'single' | 'memory' | 'redis';
+  /** the Redis key prefix (redis mode) */
+  prefix: string | null;
+  close(): Promise<void>;
+}
+
+/** How many Redis-backed nodes a setup wants: from options, else PARLEY_TEST_CLUSTER. 0 = none. */
+export function clusterNodes(o: NodeOptions): number {
+  if (o.cluster === false) return 0;
+  if (typeof o.cluster === 'number') return o.cluster;
+  if (o.cluster === true) return 2;
+  if (o.nodes) return 0;
+  if (process.env.PARLEY_TEST_CLUSTER === '1') return Number(process.env.PARLEY_TEST_NODES ?? 2);
+  return 0;
+}
+
+let probe: Promise<boolean> | null = null;
+
+/** Whether Redis answers at `url` (checked once per test process). */
+export function redisReachable(url = REDIS_URL): Promise<boolean> {
+  probe ??= (async () => {
+    const r = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: 1000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      return (await r.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      r.disconnect();
+    }
+  })();
+  return probe;
+}
+
+let warned = false;
+
+/**
+ * Redis is unreachable: fail when PARLEY_REQUIRE_REDIS=1 (CI), else skip the current test with a
+ * loud line. Outside a test (beforeAll) it cannot skip, so it throws with the same explanation.
+ */
+export function skipWithoutRedis(url = REDIS_URL): never {
+  const msg = `Redis is not reachable at ${url}: cluster-mode tests need it (start redis-server, or set REDIS_URL)`;
+  if (process.env.PARLEY_REQUIRE_REDIS === '1')
+    throw new Error(`${msg}; PARLEY_REQUIRE_REDIS=1 makes this a failure`);
+  if (!warned) {
+    warned = true;
+    console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING: ${msg}\n${'!'.repeat(100)}\n`);
+  }
+  const test = getCurrentTest();
+  if (test) test.context.skip(msg);
+  throw new Error(msg);
+}
+
+/** A key prefix unique to one setup (one test), so parallel test files never share keys. */
+export function uniquePrefix(): string {
+  return `ptest:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** Deletes every key under `prefix`. */
+export async function cleanPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  const r = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await r.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Starts the servers of one setup: 1 (default), N on Redis, or N sharing memory adapters. */
+export async function startNodes(cfg: Partial<ServerConfig>, o: NodeOptions): Promise<TestNodes> {
+  const onRedis = clusterNodes(o);
+  if (onRedis > 0) {
+    const url = cfg.redisUrl ?? REDIS_URL;
+    if (!(await redisReachable(url))) skipWithoutRedis(url);
+    const prefix = cfg.redisPrefix ?? uniquePrefix();
+    const servers: ParleyServer[] = [];
+    const close = async () => {
+      await Promise.all(servers.map((s) => s.close()));
+      await cleanPrefix(prefix, url);
+    };
+    try {
+      for (let i = 0; i < onRedis; i++)
+        servers.push(
+          await startTestServer({ ...cfg, nodeId: `n${i + 1}`, redisUrl: url, redisPrefix: prefix }),
+        );
+    } catch (e) {
+      await close().catch(() => undefined);
+      throw e;
+    }
+    return { servers, mode: 'redis', prefix, close };
+  }
+  if (o.nodes && o.nodes > 1) {
+    const store = createEmbeddedStore({ dataDir: null });
+    const bus = new MemoryBus();
+    const servers: ParleyServer[] = [];
+    for (let i = 0; i < o.nodes; i++)
+      servers.push(await startTestServer({ ...cfg, nodeId: `m${i + 1}` }, { store, bus }));
+    return {
+      servers,
+      mode: 'memory',
+      prefix: null,
+      async close() {
+        await Promise.all(servers.map((s) => s.close()));
+        await store.close();
+        await bus.close();
+      },
+    };
+  }
+  const server = await startTestServer(cfg);
+  return { servers: [server], mode: 'single', prefix: null, close: () => server.close() };
+}
