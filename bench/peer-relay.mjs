@@ -288,12 +288,29 @@ export default async function peerRelay(argv) {
       ]);
     }
     log(`\nPeer relay (ratios against ${base ? WORKLOADS[base].label : 'n/a'}):\n${markdownTable(rows)}`);
-    if (results.parley && b)
+    if (results.parley && b) {
       log(
         `\nParley efficiency vs ${WORKLOADS[base].label}: throughput ${fmt(results.parley.msgsPerSec / b.msgsPerSec, 2)} ` +
           `(goal ≥ 0.6), CPU per message ${fmt(b.serverCpuUsPerMsg / results.parley.serverCpuUsPerMsg, 2)} of the ` +
           `baseline's efficiency (target ≥ 0.7, i.e. ≤ ${fmt(b.serverCpuUsPerMsg / 0.7, 1)} µs/msg).`,
       );
+      if (o.rounds > 1) {
+        // Ratios within each round (the workloads of a round run back to back) vary less with
+        // other load on the machine than ratios of medians taken across rounds.
+        const range = (xs) =>
+          `median ${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)})`;
+        const p = perRound.parley;
+        const q = perRound[base];
+        results.perRoundRatios = {
+          msgsPerSec: p.map((x, i) => x.msgsPerSec / q[i].msgsPerSec),
+          serverCpuUsPerMsg: p.map((x, i) => x.serverCpuUsPerMsg / q[i].serverCpuUsPerMsg),
+        };
+        log(
+          `Per-round Parley/${base} ratios: msgs/s ${range(results.perRoundRatios.msgsPerSec)}, ` +
+            `CPU per message ${range(results.perRoundRatios.serverCpuUsPerMsg)}.`,
+        );
+      }
+    }
   }
 
   if (o.cpuProf && !o.idleOnly) {

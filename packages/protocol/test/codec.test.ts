@@ -13,9 +13,15 @@ import {
 describe('codec', () => {
   it('round-trips the three message shapes', () => {
     const req = decodeFrame(encodeRequest(10, 7, { to: 'bob', msg: { type: 'TEXT', text: 'hi' } }));
-    expect(req.map(classify)).toEqual([{ kind: 'request', op: 10, reqId: 7, body: { to: 'bob', msg: { type: 'TEXT', text: 'hi' } } }]);
-    expect(decodeFrame(encodeResponse(7, 5, undefined)).map(classify)).toEqual([{ kind: 'response', reqId: 7, code: 5, body: null }]);
-    expect(decodeFrame(encodeEvent(11, { id: 'x' })).map(classify)).toEqual([{ kind: 'event', op: 11, body: { id: 'x' } }]);
+    expect(req.map(classify)).toEqual([
+      { kind: 'request', op: 10, reqId: 7, body: { to: 'bob', msg: { type: 'TEXT', text: 'hi' } } },
+    ]);
+    expect(decodeFrame(encodeResponse(7, 5, undefined)).map(classify)).toEqual([
+      { kind: 'response', reqId: 7, code: 5, body: null },
+    ]);
+    expect(decodeFrame(encodeEvent(11, { id: 'x' })).map(classify)).toEqual([
+      { kind: 'event', op: 11, body: { id: 'x' } },
+    ]);
   });
 
   it('carries raw bytes as bytes, every byte value intact', () => {
@@ -33,7 +39,11 @@ describe('codec', () => {
     const parts = [encodeEvent(11, 1), encodeResponse(3, 0, 'a'), encodeEvent(4, null)];
     const frame = concatFrames(parts);
     expect(frame.byteLength).toBe(parts.reduce((n, p) => n + p.byteLength, 0));
-    expect(decodeFrame(frame).map(classify).map((m) => m.kind)).toEqual(['event', 'response', 'event']);
+    expect(
+      decodeFrame(frame)
+        .map(classify)
+        .map((m) => m.kind),
+    ).toEqual(['event', 'response', 'event']);
     expect(concatFrames([parts[0]!])).toBe(parts[0]);
   });
 
@@ -42,7 +52,9 @@ describe('codec', () => {
     expect(() => decodeFrame(new Uint8Array([0x92, 0x01]))).toThrow(DecodeError); // array cut short
     expect(() => decodeFrame(new Uint8Array([0xdb, 0xff, 0xff, 0xff, 0xff]))).toThrow(DecodeError); // str32 past the end
     expect(() => decodeFrame(new TextEncoder().encode('{"json":true}'))).not.toThrow(); // decodes, then classify says invalid
-    expect(decodeFrame(new TextEncoder().encode('{')).map(classify)).toEqual([{ kind: 'invalid', reason: 'message is not an array' }]);
+    expect(decodeFrame(new TextEncoder().encode('{')).map(classify)).toEqual([
+      { kind: 'invalid', reason: 'message is not an array' },
+    ]);
   });
 
   it('classify tells invalid shapes apart without throwing', () => {

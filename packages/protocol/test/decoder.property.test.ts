@@ -52,10 +52,13 @@ describe('decoder properties', () => {
 
   it('any encodable value classifies without throwing, and valid tuples keep their fields', () => {
     fc.assert(
-      fc.property(fc.anything({ withBigInt: false, withMap: false, withSet: false, withDate: false }), (v) => {
-        const r = decodeAndClassify(encode(v));
-        expect(r).not.toBeNull();
-      }),
+      fc.property(
+        fc.anything({ withBigInt: false, withMap: false, withSet: false, withDate: false }),
+        (v) => {
+          const r = decodeAndClassify(encode(v));
+          expect(r).not.toBeNull();
+        },
+      ),
       { numRuns: 800 },
     );
     fc.assert(

@@ -63,6 +63,7 @@ describe('isValidAppId', () => {
 describe('utf8Length', () => {
   it('matches TextEncoder for every kind of code point', () => {
     const samples = ['', 'a', 'é', '€', '用户', '😀', 'a😀b', '\ud800', '\udc00x', 'x\ud83d', '\u07ff\u0800'];
-    for (const s of samples) expect(utf8Length(s), JSON.stringify(s)).toBe(new TextEncoder().encode(s).byteLength);
+    for (const s of samples)
+      expect(utf8Length(s), JSON.stringify(s)).toBe(new TextEncoder().encode(s).byteLength);
   });
 });

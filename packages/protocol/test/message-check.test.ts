@@ -16,10 +16,16 @@ describe('checkWireMessage', () => {
   it('counts raw bytes plus description bytes', () => {
     expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX) }, MAX)).toBeNull();
     expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX + 1) }, MAX)).toBe('too_large');
-    expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX - 2), description: 'ab' }, MAX)).toBeNull();
-    expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX - 2), description: 'abc' }, MAX)).toBe('too_large');
+    expect(
+      checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX - 2), description: 'ab' }, MAX),
+    ).toBeNull();
+    expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX - 2), description: 'abc' }, MAX)).toBe(
+      'too_large',
+    );
     expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX - 2), description: 'é' }, MAX)).toBeNull();
-    expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX - 1), description: 'é' }, MAX)).toBe('too_large');
+    expect(checkWireMessage({ type: 'RAW', raw: new Uint8Array(MAX - 1), description: 'é' }, MAX)).toBe(
+      'too_large',
+    );
   });
 
   it('refuses malformed messages', () => {

@@ -15,12 +15,14 @@ export const LOCAL_INVITATION_ERROR: Readonly<Record<LocalInvitationFailureReaso
   NOT_LOGGEDIN: 4,
 });
 /** Java `RtmStatusCode.RemoteInvitationError` values (`UNKNOWN` → -1, as above). */
-export const REMOTE_INVITATION_ERROR: Readonly<Record<RemoteInvitationFailureReason, number>> = Object.freeze({
-  UNKNOWN: -1,
-  PEER_OFFLINE: 1,
-  ACCEPT_FAILURE: 2,
-  INVITATION_EXPIRE: 3,
-});
+export const REMOTE_INVITATION_ERROR: Readonly<Record<RemoteInvitationFailureReason, number>> = Object.freeze(
+  {
+    UNKNOWN: -1,
+    PEER_OFFLINE: 1,
+    ACCEPT_FAILURE: 2,
+    INVITATION_EXPIRE: 3,
+  },
+);
 
 /** Java `ErrorInfo`: what `ResultCallback.onFailure` receives. */
 export class ErrorInfo {
@@ -55,12 +57,20 @@ export interface RtmCallEventListener {
   onLocalInvitationAccepted?(localInvitation: LocalInvitation, response: string): void;
   onLocalInvitationRefused?(localInvitation: LocalInvitation, response: string): void;
   onLocalInvitationCanceled?(localInvitation: LocalInvitation): void;
-  onLocalInvitationFailure?(localInvitation: LocalInvitation, errorCode: number, reason: LocalInvitationFailureReason): void;
+  onLocalInvitationFailure?(
+    localInvitation: LocalInvitation,
+    errorCode: number,
+    reason: LocalInvitationFailureReason,
+  ): void;
   onRemoteInvitationReceived?(remoteInvitation: RemoteInvitation): void;
   onRemoteInvitationAccepted?(remoteInvitation: RemoteInvitation): void;
   onRemoteInvitationRefused?(remoteInvitation: RemoteInvitation): void;
   onRemoteInvitationCanceled?(remoteInvitation: RemoteInvitation): void;
-  onRemoteInvitationFailure?(remoteInvitation: RemoteInvitation, errorCode: number, reason: RemoteInvitationFailureReason): void;
+  onRemoteInvitationFailure?(
+    remoteInvitation: RemoteInvitation,
+    errorCode: number,
+    reason: RemoteInvitationFailureReason,
+  ): void;
 }
 
 type Listener = RtmCallEventListener;
@@ -104,13 +114,19 @@ export class RtmCallManager {
 
   acceptRemoteInvitation(invitation: RemoteInvitation): Promise<void>;
   acceptRemoteInvitation(invitation: RemoteInvitation, callback: ResultCallback<void>): void;
-  acceptRemoteInvitation(invitation: RemoteInvitation, callback?: ResultCallback<void>): Promise<void> | void {
+  acceptRemoteInvitation(
+    invitation: RemoteInvitation,
+    callback?: ResultCallback<void>,
+  ): Promise<void> | void {
     return this.run(() => remote(invitation).accept(), callback);
   }
 
   refuseRemoteInvitation(invitation: RemoteInvitation): Promise<void>;
   refuseRemoteInvitation(invitation: RemoteInvitation, callback: ResultCallback<void>): void;
-  refuseRemoteInvitation(invitation: RemoteInvitation, callback?: ResultCallback<void>): Promise<void> | void {
+  refuseRemoteInvitation(
+    invitation: RemoteInvitation,
+    callback?: ResultCallback<void>,
+  ): Promise<void> | void {
     return this.run(() => remote(invitation).refuse(), callback);
   }
 
@@ -124,7 +140,10 @@ export class RtmCallManager {
     try {
       action();
     } catch (e) {
-      error = e instanceof RtmError ? e : new RtmInvalidArgumentError(InvitationApiCallError.INVALID_ARGUMENT, String(e));
+      error =
+        e instanceof RtmError
+          ? e
+          : new RtmInvalidArgumentError(InvitationApiCallError.INVALID_ARGUMENT, String(e));
     }
     if (!callback) return error ? Promise.reject(error) : Promise.resolve();
     const err = error;
@@ -149,41 +168,30 @@ export class RtmCallManager {
   }
 
   private dispatchLocal(l: Listener, inv: LocalInvitation, event: string, args: unknown[]): void {
-    switch (event) {
-      case 'LocalInvitationReceivedByPeer':
-        return l.onLocalInvitationReceivedByPeer?.(inv);
-      case 'LocalInvitationAccepted':
-        return l.onLocalInvitationAccepted?.(inv, args[0] as string);
-      case 'LocalInvitationRefused':
-        return l.onLocalInvitationRefused?.(inv, args[0] as string);
-      case 'LocalInvitationCanceled':
-        return l.onLocalInvitationCanceled?.(inv);
-      case 'LocalInvitationFailure': {
-        const reason = args[0] as LocalInvitationFailureReason;
-        return l.onLocalInvitationFailure?.(inv, LOCAL_INVITATION_ERROR[reason] ?? -1, reason);
-      }
+    if (event === 'LocalInvitationReceivedByPeer') l.onLocalInvitationReceivedByPeer?.(inv);
+    else if (event === 'LocalInvitationAccepted') l.onLocalInvitationAccepted?.(inv, args[0] as string);
+    else if (event === 'LocalInvitationRefused') l.onLocalInvitationRefused?.(inv, args[0] as string);
+    else if (event === 'LocalInvitationCanceled') l.onLocalInvitationCanceled?.(inv);
+    else if (event === 'LocalInvitationFailure') {
+      const reason = args[0] as LocalInvitationFailureReason;
+      l.onLocalInvitationFailure?.(inv, LOCAL_INVITATION_ERROR[reason] ?? -1, reason);
     }
   }
 
   private dispatchRemote(l: Listener, inv: RemoteInvitation, event: string, args: unknown[]): void {
-    switch (event) {
-      case 'RemoteInvitationReceived':
-        return l.onRemoteInvitationReceived?.(inv);
-      case 'RemoteInvitationAccepted':
-        return l.onRemoteInvitationAccepted?.(inv);
-      case 'RemoteInvitationRefused':
-        return l.onRemoteInvitationRefused?.(inv);
-      case 'RemoteInvitationCanceled':
-        return l.onRemoteInvitationCanceled?.(inv);
-      case 'RemoteInvitationFailure': {
-        const reason = args[0] as RemoteInvitationFailureReason;
-        return l.onRemoteInvitationFailure?.(inv, REMOTE_INVITATION_ERROR[reason] ?? -1, reason);
-      }
+    if (event === 'RemoteInvitationReceived') l.onRemoteInvitationReceived?.(inv);
+    else if (event === 'RemoteInvitationAccepted') l.onRemoteInvitationAccepted?.(inv);
+    else if (event === 'RemoteInvitationRefused') l.onRemoteInvitationRefused?.(inv);
+    else if (event === 'RemoteInvitationCanceled') l.onRemoteInvitationCanceled?.(inv);
+    else if (event === 'RemoteInvitationFailure') {
+      const reason = args[0] as RemoteInvitationFailureReason;
+      l.onRemoteInvitationFailure?.(inv, REMOTE_INVITATION_ERROR[reason] ?? -1, reason);
     }
   }
 }
 
-const notAn = (what: string) => new RtmInvalidArgumentError(InvitationApiCallError.INVALID_ARGUMENT, `The argument is not a ${what}.`);
+const notAn = (what: string) =>
+  new RtmInvalidArgumentError(InvitationApiCallError.INVALID_ARGUMENT, `The argument is not a ${what}.`);
 function local(inv: unknown): LocalInvitation {
   if (!(inv instanceof LocalInvitation)) throw notAn('LocalInvitation');
   return inv;

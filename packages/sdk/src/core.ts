@@ -178,11 +178,7 @@ export class Core {
         this.loggingOut = false;
       }
     }
-    if (this.loginWaiter) {
-      clearTimeout(this.loginWaiter.timer);
-      this.loginWaiter.reject({ code: LoginError.ABORTED_BY_LOGOUT });
-      this.loginWaiter = null;
-    }
+    this.settleLogin(LoginError.ABORTED_BY_LOGOUT);
     this.teardown(false);
     this.session = null;
     this.token = undefined;
@@ -438,6 +434,7 @@ export class Core {
     this.session = null;
     if (reason === 'REMOTE_LOGIN' || reason === 'TOKEN_EXPIRED' || reason === 'BANNED_BY_SERVER') {
       this.teardown(false);
+      this.settleLogin(LoginError.REJECTED);
       if (reason === 'TOKEN_EXPIRED') {
         this.setState('ABORTED', 'TOKEN_EXPIRED');
         this.listener.tokenExpired();
@@ -548,6 +545,15 @@ export class Core {
     }
   }
 
+  /** Rejects a login still waiting (its promise must settle whatever ends the attempt). */
+  private settleLogin(code: number): void {
+    const w = this.loginWaiter;
+    if (!w) return;
+    this.loginWaiter = null;
+    clearTimeout(w.timer);
+    w.reject({ code });
+  }
+
   private setState(next: ConnectionState, reason: ConnectionChangeReason): void {
     if (this.state === next) return;
     this.state = next;
@@ -556,10 +562,7 @@ export class Core {
 
   /** Releases everything (client.release()). */
   destroy(): void {
-    if (this.loginWaiter) {
-      clearTimeout(this.loginWaiter.timer);
-      this.loginWaiter = null;
-    }
+    this.settleLogin(LoginError.ABORTED_BY_LOGOUT);
     this.teardown(false);
     this.session = null;
     this.state = 'DISCONNECTED';

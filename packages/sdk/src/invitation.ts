@@ -20,7 +20,13 @@ import {
 import { TypedEventEmitter } from './typed-emitter.js';
 import type { LocalInvitationEvents, RemoteInvitationEvents } from './events.js';
 import type { ClientInternals, ClientModule } from './invoke.js';
-import { errorFrom, RtmInvalidArgumentError as Arg, RtmInvalidStatusError as Status, type ErrorTable, type RtmError } from './errors.js';
+import {
+  errorFrom,
+  RtmInvalidArgumentError as Arg,
+  RtmInvalidStatusError as Status,
+  type ErrorTable,
+  type RtmError,
+} from './errors.js';
 import { RecentIds } from './recent-ids.js';
 
 /**
@@ -41,11 +47,25 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** Invitations whose RemoteInvitationReceived was emitted, to drop re-deliveries. */
 const SEEN_IDS = 4096;
 
-const LOCAL_ENDED: ReadonlySet<LocalInvitationState> = new Set(['ACCEPTED_BY_REMOTE', 'REFUSED_BY_REMOTE', 'CANCELED', 'FAILURE']);
-const REMOTE_ENDED: ReadonlySet<RemoteInvitationState> = new Set(['ACCEPTED', 'REFUSED', 'CANCELED', 'FAILURE']);
+const LOCAL_ENDED: ReadonlySet<LocalInvitationState> = new Set([
+  'ACCEPTED_BY_REMOTE',
+  'REFUSED_BY_REMOTE',
+  'CANCELED',
+  'FAILURE',
+]);
+const REMOTE_ENDED: ReadonlySet<RemoteInvitationState> = new Set([
+  'ACCEPTED',
+  'REFUSED',
+  'CANCELED',
+  'FAILURE',
+]);
 
 /** Any invitation event of any invitation, for the Java-style call manager. */
-export type InvitationObserver = (invitation: LocalInvitation | RemoteInvitation, event: string, args: unknown[]) => void;
+export type InvitationObserver = (
+  invitation: LocalInvitation | RemoteInvitation,
+  event: string,
+  args: unknown[],
+) => void;
 
 /**
  * The caller's side of a call invitation (agora-rtm-sdk `LocalInvitation`). Create it with
@@ -89,7 +109,8 @@ export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
   }
   set channelId(value: string) {
     if (this.#state !== 'IDLE') return;
-    if (typeof value !== 'string' || (value !== '' && !isValidChannelId(value))) throw apiError(Code.INVALID_ARGUMENT, 'The channel ID is invalid.');
+    if (typeof value !== 'string' || (value !== '' && !isValidChannelId(value)))
+      throw apiError(Code.INVALID_ARGUMENT, 'The channel ID is invalid.');
     this.#channelId = value;
   }
 
@@ -134,7 +155,8 @@ export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
 
   #checkContent(): void {
     const c = this.#content;
-    if (typeof c !== 'string' || utf8Length(c) > this.#api._contentLimit()) throw apiError(Code.INVALID_ARGUMENT, 'The content is invalid or longer than 8 KB.');
+    if (typeof c !== 'string' || utf8Length(c) > this.#api._contentLimit())
+      throw apiError(Code.INVALID_ARGUMENT, 'The content is invalid or longer than 8 KB.');
   }
 
   /** @internal */
@@ -174,7 +196,10 @@ export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
     this._fire('LocalInvitationFailure', reason);
   }
   /** @internal emits on the invitation, then tells the call manager */
-  _fire<K extends keyof LocalInvitationEvents>(event: K, ...args: Parameters<LocalInvitationEvents[K]>): void {
+  _fire<K extends keyof LocalInvitationEvents>(
+    event: K,
+    ...args: Parameters<LocalInvitationEvents[K]>
+  ): void {
     this.emit(event, ...args);
     this.#api._observe(this, event, args);
   }
@@ -260,7 +285,8 @@ export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> 
 
   #checkResponse(): void {
     const r = this.#response;
-    if (typeof r !== 'string' || utf8Length(r) > this.#api._contentLimit()) throw apiError(Code.INVALID_ARGUMENT, 'The response is invalid or longer than 8 KB.');
+    if (typeof r !== 'string' || utf8Length(r) > this.#api._contentLimit())
+      throw apiError(Code.INVALID_ARGUMENT, 'The response is invalid or longer than 8 KB.');
   }
 
   /** @internal */
@@ -290,7 +316,10 @@ export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> 
     this._fire('RemoteInvitationFailure', reason);
   }
   /** @internal */
-  _fire<K extends keyof RemoteInvitationEvents>(event: K, ...args: Parameters<RemoteInvitationEvents[K]>): void {
+  _fire<K extends keyof RemoteInvitationEvents>(
+    event: K,
+    ...args: Parameters<RemoteInvitationEvents[K]>
+  ): void {
     this.emit(event, ...args);
     this.#api._observe(this, event, args);
   }
@@ -333,44 +362,48 @@ export class InvitationsApi implements ClientModule {
       case InvitationOp.Accepted:
       case InvitationOp.Refused: {
         const { id, response } = body as InvitationAnsweredEvent;
-        const inv = this.locals.get(id);
-        if (!inv) return true;
-        this.locals.delete(id);
         const accepted = op === InvitationOp.Accepted;
         // Confirm after the app saw LocalInvitationAccepted, so the callee's RemoteInvitationAccepted follows it.
-        if (inv._answered(accepted, response ?? '') && accepted) this.request(InvitationOp.AcceptAck, { id });
+        this.settleLocal(id, (inv) => {
+          if (inv._answered(accepted, response ?? '') && accepted)
+            this.request(InvitationOp.AcceptAck, { id });
+        });
         return true;
       }
       case InvitationOp.LocalFailure: {
         const { id, reason } = body as InvitationLocalFailureEvent;
-        const inv = this.locals.get(id);
-        this.locals.delete(id);
-        inv?._fail(reason);
+        this.settleLocal(id, (inv) => inv._fail(reason));
         return true;
       }
       case InvitationOp.Canceled: {
         const { id, content } = body as InvitationCanceledEvent;
-        const inv = this.remotes.get(id);
-        this.remotes.delete(id);
-        inv?._canceled(content ?? '');
+        this.settleRemote(id, (inv) => inv._canceled(content ?? ''));
         return true;
       }
       case InvitationOp.RemoteFailure: {
         const { id, reason } = body as InvitationRemoteFailureEvent;
-        const inv = this.remotes.get(id);
-        this.remotes.delete(id);
-        inv?._fail(reason);
+        this.settleRemote(id, (inv) => inv._fail(reason));
         return true;
       }
-      case InvitationOp.AcceptConfirmed: {
-        const id = (body as InvitationIdBody).id;
-        const inv = this.remotes.get(id);
-        this.remotes.delete(id);
-        inv?._confirmed();
+      case InvitationOp.AcceptConfirmed:
+        this.settleRemote((body as InvitationIdBody).id, (inv) => inv._confirmed());
         return true;
-      }
     }
     return false;
+  }
+
+  /** Applies a server event to a live invitation; forgets the invitation once it has ended. */
+  private settleLocal(id: string, apply: (inv: LocalInvitation) => void): void {
+    const inv = this.locals.get(id);
+    if (!inv) return;
+    apply(inv);
+    if (inv._ended) this.locals.delete(id);
+  }
+  private settleRemote(id: string, apply: (inv: RemoteInvitation) => void): void {
+    const inv = this.remotes.get(id);
+    if (!inv) return;
+    apply(inv);
+    if (inv._ended) this.remotes.delete(id);
   }
 
   /** The session was lost and replaced: the server ended its invitations with it. */
@@ -401,7 +434,7 @@ export class InvitationsApi implements ClientModule {
       const inv = new RemoteInvitation(ev, this);
       this.remotes.set(ev.id, inv);
       this.c.emit('RemoteInvitationReceived', inv);
-      this.observers.forEach((fn) => fn(inv, 'RemoteInvitationReceived', []));
+      for (const fn of this.observers) fn(inv, 'RemoteInvitationReceived', []);
     }
     // Acknowledge after the app saw it (and again for a re-delivery: the server may have missed it).
     this.request(InvitationOp.ReceivedAck, { id: ev.id });
@@ -416,7 +449,7 @@ export class InvitationsApi implements ClientModule {
 
   /** @internal */
   _observe(inv: LocalInvitation | RemoteInvitation, event: string, args: unknown[]): void {
-    this.observers.forEach((fn) => fn(inv, event, args));
+    for (const fn of this.observers) fn(inv, event, args);
   }
 
   /** @internal */
@@ -435,7 +468,8 @@ export class InvitationsApi implements ClientModule {
         inv._id = id;
         if (!inv._ended) this.locals.set(id, inv);
         // Canceled before the server answered: cancel it now.
-        else if (inv.state === 'CANCELED') this.request(InvitationOp.Cancel, { id, content: inv._canceledContent });
+        else if (inv.state === 'CANCELED')
+          this.request(InvitationOp.Cancel, { id, content: inv._canceledContent });
       },
       (e: { kind?: string }) => {
         this.sending.delete(inv);

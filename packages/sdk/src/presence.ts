@@ -85,7 +85,8 @@ export class PresenceApi implements ClientModule {
     if (!ev || !Array.isArray(ev.ids) || !Array.isArray(ev.states)) return true;
     for (let i = 0; i < ev.ids.length; i++) {
       const id = ev.ids[i]!;
-      const state = ev.states[i]!;
+      const state = ev.states[i];
+      if (typeof id !== 'string' || typeof state !== 'string') continue;
       if (this.inflight?.ids.has(id)) this.inflight.seen.set(id, state);
       if (this.subscribed.has(id)) this.report(id, state, false);
     }

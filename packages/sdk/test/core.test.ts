@@ -10,7 +10,11 @@ describe('SDK core against a scripted server', () => {
   let fake: FakeServer;
   const clients: RtmClient[] = [];
   const client = (cfg: RtmConfig = {}) => {
-    const c = AgoraRTM.createInstance(APP_ID, { serverUrl: fake.url, reconnect: { baseMs: 20, capMs: 50, floorMs: 10 }, ...cfg });
+    const c = AgoraRTM.createInstance(APP_ID, {
+      serverUrl: fake.url,
+      reconnect: { baseMs: 20, capMs: 50, floorMs: 10 },
+      ...cfg,
+    });
     clients.push(c);
     return c;
   };
@@ -82,6 +86,17 @@ describe('SDK core against a scripted server', () => {
       expect(seen).toEqual(['CONNECTING/LOGIN', 'DISCONNECTED/LOGOUT']);
     });
 
+    it('release() while logging in settles the login (201) instead of leaving it hanging', async () => {
+      fake.onLogin = () => null;
+      const c = client();
+      const login = rejection(c.login({ uid: 'alice' }));
+      await until(() => fake.requests(Op.Login).length === 1);
+      c.release();
+      const e = await login;
+      expect([e.name, e.code]).toEqual(['RtmInvalidStatusError', LoginError.ABORTED_BY_LOGOUT]);
+      expect(c.connectionState).toBe('DISCONNECTED');
+    });
+
     it('retries a dropped connection within the login timeout', async () => {
       let first = true;
       fake.onLogin = () => {
@@ -138,7 +153,8 @@ describe('SDK core against a scripted server', () => {
       await until(() => fake.requests(Op.PeerSend).length === 1);
       fake.event(Op.SessionEnded, { reason: 'SERVER_SHUTDOWN' });
       fake.dropAll(CloseCode.GOING_AWAY);
-      fake.onRequest = (op) => (op === Op.PeerSend ? { code: 0, body: { id: 'x', ts: 1, received: true, cached: false } } : null);
+      fake.onRequest = (op) =>
+        op === Op.PeerSend ? { code: 0, body: { id: 'x', ts: 1, received: true, cached: false } } : null;
       expect(await send).toEqual({ hasPeerReceived: true });
       expect(seen).toEqual(['RECONNECTING/INTERRUPTED', 'CONNECTED/LOGIN_SUCCESS']);
       const sends = fake.requests(Op.PeerSend);
@@ -154,7 +170,8 @@ describe('SDK core against a scripted server', () => {
       await c.login({ uid: 'alice' });
       const seen = states(c);
       let refusals = 0;
-      fake.onLogin = () => (++refusals <= 3 ? { code: LoginError.REJECTED } : { code: 0, body: fake.loginBody() });
+      fake.onLogin = () =>
+        ++refusals <= 3 ? { code: LoginError.REJECTED } : { code: 0, body: fake.loginBody() };
       fake.killAll();
       await until(() => c.connectionState === 'CONNECTED' && refusals > 3);
       expect(seen).toEqual(['RECONNECTING/INTERRUPTED', 'CONNECTED/LOGIN_SUCCESS']);
@@ -175,7 +192,8 @@ describe('SDK core against a scripted server', () => {
       await c.login({ uid: 'alice', token: 'old' });
       const seen = states(c);
       let expiredAnswers = 0;
-      fake.onLogin = () => (++expiredAnswers <= 2 ? { code: LoginError.TOKEN_EXPIRED } : { code: 0, body: fake.loginBody() });
+      fake.onLogin = () =>
+        ++expiredAnswers <= 2 ? { code: LoginError.TOKEN_EXPIRED } : { code: 0, body: fake.loginBody() };
       const expired = next(c, 'TokenExpired');
       fake.killAll();
       await expired;
@@ -191,7 +209,11 @@ describe('SDK core against a scripted server', () => {
       let unanswered = 0;
       fake.onLogin = () => (unanswered++ === 0 ? null : { code: 0, body: fake.loginBody() });
       fake.killAll();
-      await until(() => c.connectionState === 'CONNECTED' && unanswered === 2, 5000, 'the second re-login attempt');
+      await until(
+        () => c.connectionState === 'CONNECTED' && unanswered === 2,
+        5000,
+        'the second re-login attempt',
+      );
       const conns = fake.requests(Op.Login).map((r) => r.conn);
       expect(conns).toHaveLength(3);
       expect(new Set(conns).size).toBe(3);
@@ -269,7 +291,12 @@ describe('SDK core against a scripted server', () => {
       fake.raw('hello');
       fake.raw(new Uint8Array([0xc1, 0xc1, 0xc1]));
       fake.raw(new Uint8Array([0x93, 0xff, 0xff, 0xff])); // [-1, -1, -1]
-      fake.event(Op.PeerMessage, { id: 'ok', from: 'bob', msg: { type: 'TEXT', text: 'still alive' }, ts: 1 });
+      fake.event(Op.PeerMessage, {
+        id: 'ok',
+        from: 'bob',
+        msg: { type: 'TEXT', text: 'still alive' },
+        ts: 1,
+      });
       const [m] = await next<[{ text: string }]>(c, 'MessageFromPeer');
       expect(m.text).toBe('still alive');
       expect(seen).toEqual([]);

@@ -122,7 +122,9 @@ export class FakeServer {
 
   /** Requests received with `op`, in order. */
   requests(op: number): Array<Extract<Received, { kind: 'request' }>> {
-    return this.received.filter((m): m is Extract<Received, { kind: 'request' }> => m.kind === 'request' && m.op === op);
+    return this.received.filter(
+      (m): m is Extract<Received, { kind: 'request' }> => m.kind === 'request' && m.op === op,
+    );
   }
 
   /** Closes every open socket with a close frame carrying `code`. */

@@ -10,7 +10,10 @@ describe('invitations against a scripted server', () => {
   let c: RtmClient;
   beforeEach(async () => {
     fake = await FakeServer.start();
-    c = AgoraRTM.createInstance(APP_ID, { serverUrl: fake.url, reconnect: { baseMs: 20, capMs: 50, floorMs: 10 } });
+    c = AgoraRTM.createInstance(APP_ID, {
+      serverUrl: fake.url,
+      reconnect: { baseMs: 20, capMs: 50, floorMs: 10 },
+    });
     await c.login({ uid: 'bob' });
   });
   afterEach(async () => {
@@ -22,7 +25,8 @@ describe('invitations against a scripted server', () => {
     c.on('RemoteInvitationReceived', (r) => got.push(r));
     return got;
   };
-  const invite = (id: string) => fake.event(InvitationOp.Received, { id, from: 'alice', content: `c-${id}`, channelId: '' });
+  const invite = (id: string) =>
+    fake.event(InvitationOp.Received, { id, from: 'alice', content: `c-${id}`, channelId: '' });
 
   it('emits RemoteInvitationReceived once per invitation id, and acknowledges every delivery', async () => {
     const got = received();
@@ -31,7 +35,11 @@ describe('invitations against a scripted server', () => {
     invite('i2');
     await until(() => fake.requests(InvitationOp.ReceivedAck).length === 3);
     expect(got.map((r) => r.content)).toEqual(['c-i1', 'c-i2']);
-    expect(fake.requests(InvitationOp.ReceivedAck).map((r) => r.body)).toEqual([{ id: 'i1' }, { id: 'i1' }, { id: 'i2' }]);
+    expect(fake.requests(InvitationOp.ReceivedAck).map((r) => r.body)).toEqual([
+      { id: 'i1' },
+      { id: 'i1' },
+      { id: 'i2' },
+    ]);
   });
 
   it('ignores events for unknown ids and events that do not fit the state', async () => {

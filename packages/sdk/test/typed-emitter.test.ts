@@ -74,7 +74,9 @@ describe('TypedEventEmitter (Node semantics)', () => {
 
   it('listenerCount and removeAllListeners (one event or all)', () => {
     const e = new TypedEventEmitter<Events>();
-    e.on('a', () => undefined).on('a', () => undefined).on('b', () => undefined);
+    e.on('a', () => undefined)
+      .on('a', () => undefined)
+      .on('b', () => undefined);
     expect(e.listenerCount('a')).toBe(2);
     expect(e.removeAllListeners('a')).toBe(e);
     expect(e.listenerCount('a')).toBe(0);

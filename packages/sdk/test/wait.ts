@@ -1,6 +1,9 @@
 /** Waiting helpers for SDK tests (event-driven; polling only for state). */
 
-type Emitter = { once(e: string, fn: (...a: never[]) => void): unknown; on(e: string, fn: (...a: never[]) => void): unknown };
+type Emitter = {
+  once(e: string, fn: (...a: never[]) => void): unknown;
+  on(e: string, fn: (...a: never[]) => void): unknown;
+};
 
 /** Resolves with the arguments of the next `event` (rejects after `ms`). */
 export function next<A extends unknown[]>(emitter: Emitter, event: string, ms = 5000): Promise<A> {

@@ -29,7 +29,9 @@ export class WireClient {
       for (const l of this.listeners) l();
     });
     ws.on('error', () => undefined);
-    this.closed = new Promise((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    this.closed = new Promise((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
   }
 
   static async open(url: string): Promise<WireClient> {
@@ -74,7 +76,9 @@ export class WireClient {
   /** Protocol error events received so far. */
   protocolErrors(): ProtocolErrorEvent[] {
     return this.messages
-      .filter((m): m is Extract<Classified, { kind: 'event' }> => m.kind === 'event' && m.op === Op.ProtocolError)
+      .filter(
+        (m): m is Extract<Classified, { kind: 'event' }> => m.kind === 'event' && m.op === Op.ProtocolError,
+      )
       .map((m) => m.body as ProtocolErrorEvent);
   }
 
@@ -114,7 +118,11 @@ export class WireClient {
 }
 
 /** Reads one sample of a Prometheus text exposition (0 when absent). */
-export async function metric(baseUrl: string, name: string, labels: Record<string, string | number> = {}): Promise<number> {
+export async function metric(
+  baseUrl: string,
+  name: string,
+  labels: Record<string, string | number> = {},
+): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   return sample(text, name, labels);
 }

@@ -50,7 +50,9 @@ export interface InvitationMatch {
 }
 
 /** Fields a phase change may set. */
-export type InvitationPatch = Partial<Pick<InvitationRecord, 'phase' | 'calleeSessionId' | 'response' | 'deadline' | 'keepUntil'>>;
+export type InvitationPatch = Partial<
+  Pick<InvitationRecord, 'phase' | 'calleeSessionId' | 'response' | 'deadline' | 'keepUntil'>
+>;
 
 /**
  * Store part: live call invitations. Every change is a compare-and-set on the record, so any node
@@ -66,7 +68,12 @@ export interface InvitationStore {
    * Applies `patch` if the record matches `match`. Resolves the updated record, or null when the
    * record is gone or did not match (someone else moved it first).
    */
-  advance(appId: string, id: string, match: InvitationMatch, patch: InvitationPatch): Promise<InvitationRecord | null>;
+  advance(
+    appId: string,
+    id: string,
+    match: InvitationMatch,
+    patch: InvitationPatch,
+  ): Promise<InvitationRecord | null>;
   /**
    * Removes the record if it matches `match` (the invitation reached an outcome). Resolves the
    * record as it was, or null when it was gone or did not match: only one finisher wins.

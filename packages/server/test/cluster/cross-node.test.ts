@@ -28,7 +28,9 @@ describe.each(MODES)('across nodes: %s', (_name, mode) => {
     expect(nodeOf('alice')).toBe(0);
     expect(nodeOf('bob')).toBe(1);
     const got = collect<[{ text: string }, string]>(bob, 'MessageFromPeer');
-    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => alice.sendMessageToPeer({ text: String(i) }, 'bob')));
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => alice.sendMessageToPeer({ text: String(i) }, 'bob')),
+    );
     expect(results.every((r) => r.hasPeerReceived)).toBe(true);
     await until(() => got.length >= 300);
     expect(got.map((g) => Number(g[0].text))).toEqual([...Array(300).keys()]);

@@ -37,7 +37,8 @@ const app = fc.constantFrom(...APPS);
 const user = fc.constantFrom(...USERS);
 const sid = fc.constantFrom(...SESSIONS);
 /** the object without its undefined properties (a caller never sets a patch field to undefined) */
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 const some = <T>(xs: T[]) => fc.array(fc.constantFrom(...xs), { maxLength: 4 });
 
 let redis: Redis;
@@ -48,299 +49,389 @@ const keysFor = () => new RedisKeys(`${root}:${++runs}`);
 
 const reachable = await redisReachable();
 
-describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')('Redis Store parts behave like the memory ones', () => {
-  beforeAll(async () => {
-    if (!reachable) skipWithoutRedis();
-    redis = new Redis(REDIS_URL, { enableAutoPipelining: true });
-  });
-  afterAll(async () => {
-    if (!redis) return;
-    await cleanPrefix(root);
-    redis.disconnect();
-  });
+describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
+  'Redis Store parts behave like the memory ones',
+  () => {
+    beforeAll(async () => {
+      if (!reachable) skipWithoutRedis();
+      redis = new Redis(REDIS_URL, { enableAutoPipelining: true });
+    });
+    afterAll(async () => {
+      if (!redis) return;
+      await cleanPrefix(root);
+      redis.disconnect();
+    });
 
-  /** Runs `ops` on a memory and a Redis store and expects equal answers, op by op. */
-  async function same<S, O>(ops: O[], mem: S, red: S, run: (s: S, op: O) => Promise<unknown>): Promise<void> {
-    for (const op of ops) {
-      const a = await run(mem, op);
-      const b = await run(red, op);
-      expect(b, JSON.stringify(op)).toEqual(a);
+    /** Runs `ops` on a memory and a Redis store and expects equal answers, op by op. */
+    async function same<S, O>(
+      ops: O[],
+      mem: S,
+      red: S,
+      run: (s: S, op: O) => Promise<unknown>,
+    ): Promise<void> {
+      for (const op of ops) {
+        const a = await run(mem, op);
+        const b = await run(red, op);
+        expect(b, JSON.stringify(op)).toEqual(a);
+      }
     }
-  }
 
-  it('SessionStore', async () => {
-    const op = fc.record({ k: fc.constantFrom('claim', 'lookup', 'many', 'state', 'release'), app, u: user, s: sid, on: fc.boolean() });
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        const keys = keysFor();
-        await same(ops, new MemorySessionStore(), new RedisSessionStore(redis, keys, 'n1'), async (st, o) => {
-          switch (o.k) {
-            case 'claim':
-              return st.claim(o.app, o.u, { nodeId: nodeOf(o.s), sessionId: o.s, state: o.on ? 'ONLINE' : 'UNREACHABLE' });
-            case 'lookup':
-              return st.lookup(o.app, o.u);
-            case 'many':
-              return st.lookupMany(o.app, USERS);
-            case 'state':
-              return st.setState(o.app, o.u, o.s, o.on ? 'ONLINE' : 'UNREACHABLE');
-            default:
-              return st.release(o.app, o.u, o.s);
-          }
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it('PresenceStore', async () => {
-    const op = fc.record({
-      k: fc.constantFrom('sub', 'unsub', 'watchers', 'targets', 'drop'),
-      app,
-      u: user,
-      s: sid,
-      targets: some(USERS),
-      max: fc.integer({ min: 0, max: 4 }),
+    it('SessionStore', async () => {
+      const op = fc.record({
+        k: fc.constantFrom('claim', 'lookup', 'many', 'state', 'release'),
+        app,
+        u: user,
+        s: sid,
+        on: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          const keys = keysFor();
+          await same(
+            ops,
+            new MemorySessionStore(),
+            new RedisSessionStore(redis, keys, 'n1'),
+            async (st, o) => {
+              switch (o.k) {
+                case 'claim':
+                  return st.claim(o.app, o.u, {
+                    nodeId: nodeOf(o.s),
+                    sessionId: o.s,
+                    state: o.on ? 'ONLINE' : 'UNREACHABLE',
+                  });
+                case 'lookup':
+                  return st.lookup(o.app, o.u);
+                case 'many':
+                  return st.lookupMany(o.app, USERS);
+                case 'state':
+                  return st.setState(o.app, o.u, o.s, o.on ? 'ONLINE' : 'UNREACHABLE');
+                default:
+                  return st.release(o.app, o.u, o.s);
+              }
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
     });
-    const sortW = (ws: { uid: string; sessionId: string }[]) => [...ws].sort((a, b) => (a.uid + a.sessionId).localeCompare(b.uid + b.sessionId));
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        await same(ops, new MemoryPresenceStore(), new RedisPresenceStore(redis, keysFor()), async (st, o) => {
-          switch (o.k) {
-            case 'sub':
-              return st.subscribe(o.app, { uid: o.u, sessionId: o.s, nodeId: nodeOf(o.s) }, o.targets, o.max);
-            case 'unsub':
-              return st.unsubscribe(o.app, o.u, o.s, o.targets);
-            case 'watchers':
-              return sortW(await st.watchersOf(o.app, o.u));
-            case 'targets':
-              return (await st.targetsOf(o.app, o.u, o.s)).sort();
-            default:
-              return st.dropWatcher(o.app, o.u, o.s);
-          }
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
 
-  it('UserAttrsStore', async () => {
-    const KEYS = ['k1', 'k2', '1', '0'];
-    const op = fc.record({
-      k: fc.constantFrom('get', 'getKeys', 'put', 'drop'),
-      app,
-      u: user,
-      s: sid,
-      keys: some(KEYS),
-      vals: fc.array(fc.tuple(fc.constantFrom(...KEYS), fc.string({ maxLength: 4 })), { maxLength: 4 }),
+    it('PresenceStore', async () => {
+      const op = fc.record({
+        k: fc.constantFrom('sub', 'unsub', 'watchers', 'targets', 'drop'),
+        app,
+        u: user,
+        s: sid,
+        targets: some(USERS),
+        max: fc.integer({ min: 0, max: 4 }),
+      });
+      const sortW = (ws: { uid: string; sessionId: string }[]) =>
+        [...ws].sort((a, b) => (a.uid + a.sessionId).localeCompare(b.uid + b.sessionId));
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          await same(
+            ops,
+            new MemoryPresenceStore(),
+            new RedisPresenceStore(redis, keysFor()),
+            async (st, o) => {
+              switch (o.k) {
+                case 'sub':
+                  return st.subscribe(
+                    o.app,
+                    { uid: o.u, sessionId: o.s, nodeId: nodeOf(o.s) },
+                    o.targets,
+                    o.max,
+                  );
+                case 'unsub':
+                  return st.unsubscribe(o.app, o.u, o.s, o.targets);
+                case 'watchers':
+                  return sortW(await st.watchersOf(o.app, o.u));
+                case 'targets':
+                  return (await st.targetsOf(o.app, o.u, o.s)).sort();
+                default:
+                  return st.dropWatcher(o.app, o.u, o.s);
+              }
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
     });
-    const norm = (r: { sessionId: string; attrs: Map<string, string> } | null) => r && { sessionId: r.sessionId, attrs: [...r.attrs] };
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        await same(ops, new MemoryUserAttrsStore(), new RedisUserAttrsStore(redis, keysFor()), async (st, o) => {
-          switch (o.k) {
-            case 'get':
-              return norm(await st.get(o.app, o.u));
-            case 'getKeys':
-              return norm(await st.get(o.app, o.u, o.keys));
-            case 'put':
-              return st.put(o.app, o.u, o.s, new Map(o.vals));
-            default:
-              return st.drop(o.app, o.u, o.s);
-          }
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
 
-  it('ChannelStore', async () => {
-    const CH = ['c1', 'c:2}'];
-    const op = fc.record({
-      k: fc.constantFrom('join', 'join', 'leave', 'of', 'members', 'counts', 'nodes'),
-      app,
-      c: fc.constantFrom(...CH),
-      u: user,
-      s: sid,
+    it('UserAttrsStore', async () => {
+      const KEYS = ['k1', 'k2', '1', '0'];
+      const op = fc.record({
+        k: fc.constantFrom('get', 'getKeys', 'put', 'drop'),
+        app,
+        u: user,
+        s: sid,
+        keys: some(KEYS),
+        vals: fc.array(fc.tuple(fc.constantFrom(...KEYS), fc.string({ maxLength: 4 })), { maxLength: 4 }),
+      });
+      const norm = (r: { sessionId: string; attrs: Map<string, string> } | null) =>
+        r && { sessionId: r.sessionId, attrs: [...r.attrs] };
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          await same(
+            ops,
+            new MemoryUserAttrsStore(),
+            new RedisUserAttrsStore(redis, keysFor()),
+            async (st, o) => {
+              switch (o.k) {
+                case 'get':
+                  return norm(await st.get(o.app, o.u));
+                case 'getKeys':
+                  return norm(await st.get(o.app, o.u, o.keys));
+                case 'put':
+                  return st.put(o.app, o.u, o.s, new Map(o.vals));
+                default:
+                  return st.drop(o.app, o.u, o.s);
+              }
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
     });
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        await same(ops, new MemoryChannelStore(), new RedisChannelStore(redis, keysFor()), async (st, o) => {
-          switch (o.k) {
-            case 'join':
-              return st.join(o.app, o.c, { uid: o.u, sessionId: o.s, nodeId: nodeOf(o.s) });
-            case 'leave':
-              return st.leave(o.app, o.c, o.u, o.s);
-            case 'of':
-              return (await st.channelsOf(o.app, o.u, o.s)).sort();
-            case 'members':
-              return (await st.members(o.app, o.c)).sort();
-            case 'counts':
-              return st.counts(o.app, CH);
-            default:
-              return [...(await st.nodes(o.app, o.c))].sort();
-          }
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
 
-  it('ChannelAttrsStore', async () => {
-    const KEYS = ['k1', 'k2', '7', 'é'];
-    const now = Date.now();
-    const attr = fc.record({ key: fc.constantFrom(...KEYS), value: fc.string({ maxLength: 6 }), lastUpdateUserId: user, lastUpdateTs: fc.integer({ min: 0, max: 2e12 }) });
-    const op = fc.record({
-      k: fc.constantFrom('replace', 'upsert', 'upsert', 'remove', 'get', 'byKeys', 'drop', 'cancel'),
-      app,
-      c: fc.constantFrom('c1', 'c2'),
-      attrs: fc.array(attr, { maxLength: 3 }),
-      keys: some(KEYS),
-      at: fc.constantFrom(now - 1000, now + 3_600_000, now + 7_200_000),
+    it('ChannelStore', async () => {
+      const CH = ['c1', 'c:2}'];
+      const op = fc.record({
+        k: fc.constantFrom('join', 'join', 'leave', 'of', 'members', 'counts', 'nodes'),
+        app,
+        c: fc.constantFrom(...CH),
+        u: user,
+        s: sid,
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          await same(
+            ops,
+            new MemoryChannelStore(),
+            new RedisChannelStore(redis, keysFor()),
+            async (st, o) => {
+              switch (o.k) {
+                case 'join':
+                  return st.join(o.app, o.c, { uid: o.u, sessionId: o.s, nodeId: nodeOf(o.s) });
+                case 'leave':
+                  return st.leave(o.app, o.c, o.u, o.s);
+                case 'of':
+                  return (await st.channelsOf(o.app, o.u, o.s)).sort();
+                case 'members':
+                  return (await st.members(o.app, o.c)).sort();
+                case 'counts':
+                  return st.counts(o.app, CH);
+                default:
+                  return [...(await st.nodes(o.app, o.c))].sort();
+              }
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
     });
-    const limits = { maxPairs: 3, maxTotalBytes: 16 };
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        await same(ops, new MemoryChannelAttrsStore(), new RedisChannelAttrsStore(redis, keysFor()), async (st, o) => {
-          switch (o.k) {
-            case 'replace':
-              return st.replace(o.app, o.c, o.attrs);
-            case 'upsert':
-              return st.upsert(o.app, o.c, o.attrs, limits);
-            case 'remove':
-              return st.remove(o.app, o.c, o.keys);
-            case 'get':
-              return st.get(o.app, o.c);
-            case 'byKeys':
-              return st.getByKeys(o.app, o.c, o.keys);
-            case 'drop':
-              return st.scheduleDrop(o.app, o.c, o.at);
-            default:
-              return st.cancelDrop(o.app, o.c);
-          }
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
 
-  it('ChannelHistoryStore', async () => {
-    const op = fc.record({
-      k: fc.constantFrom('append', 'append', 'since'),
-      app,
-      c: fc.constantFrom('c1', 'c2'),
-      from: user,
-      text: fc.string({ maxLength: 5 }),
-      raw: fc.boolean(),
-      after: fc.integer({ min: 0, max: 12 }),
+    it('ChannelAttrsStore', async () => {
+      const KEYS = ['k1', 'k2', '7', 'é'];
+      const now = Date.now();
+      const attr = fc.record({
+        key: fc.constantFrom(...KEYS),
+        value: fc.string({ maxLength: 6 }),
+        lastUpdateUserId: user,
+        lastUpdateTs: fc.integer({ min: 0, max: 2e12 }),
+      });
+      const op = fc.record({
+        k: fc.constantFrom('replace', 'upsert', 'upsert', 'remove', 'get', 'byKeys', 'drop', 'cancel'),
+        app,
+        c: fc.constantFrom('c1', 'c2'),
+        attrs: fc.array(attr, { maxLength: 3 }),
+        keys: some(KEYS),
+        at: fc.constantFrom(now - 1000, now + 3_600_000, now + 7_200_000),
+      });
+      const limits = { maxPairs: 3, maxTotalBytes: 16 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          await same(
+            ops,
+            new MemoryChannelAttrsStore(),
+            new RedisChannelAttrsStore(redis, keysFor()),
+            async (st, o) => {
+              switch (o.k) {
+                case 'replace':
+                  return st.replace(o.app, o.c, o.attrs);
+                case 'upsert':
+                  return st.upsert(o.app, o.c, o.attrs, limits);
+                case 'remove':
+                  return st.remove(o.app, o.c, o.keys);
+                case 'get':
+                  return st.get(o.app, o.c);
+                case 'byKeys':
+                  return st.getByKeys(o.app, o.c, o.keys);
+                case 'drop':
+                  return st.scheduleDrop(o.app, o.c, o.at);
+                default:
+                  return st.cancelDrop(o.app, o.c);
+              }
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
     });
-    const keep = { maxMessages: 3, maxAgeMs: 60_000 };
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        const t0 = Date.now();
-        // ids and timestamps depend on the op index only, so both stores see the same entries
-        const withIds = ops.map((o, i) => ({ ...o, id: `m${i}`, ts: t0 + i }));
-        await same(withIds, new MemoryChannelHistoryStore(), new RedisChannelHistoryStore(redis, keysFor()), async (st, o) => {
-          if (o.k === 'append') {
-            const msg = o.raw ? { type: 'RAW' as const, raw: new Uint8Array([1, 2, o.ts & 255]), description: o.text } : { type: 'TEXT' as const, text: o.text };
-            return st.append(o.app, o.c, { id: o.id, ts: o.ts, from: o.from, msg }, keep);
-          }
-          const list = await st.since(o.app, o.c, { id: `m${o.after}`, ts: t0 + o.after }, keep);
-          return list.map((e) => ({ ...e, msg: { ...e.msg, raw: e.msg.raw ? [...e.msg.raw] : undefined } }));
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
 
-  it('InvitationStore', async () => {
-    const PH: InvitationPhase[] = ['SENT', 'RECEIVED', 'ACCEPTING'];
-    const op = fc.record({
-      k: fc.constantFrom('create', 'create', 'get', 'advance', 'finish', 'list'),
-      app,
-      n: fc.integer({ min: 0, max: 5 }),
-      caller: user,
-      callee: user,
-      phases: fc.subarray(PH, { minLength: 1 }),
-      byCallee: fc.option(user, { nil: undefined }),
-      bySession: fc.option(sid, { nil: undefined }),
-      phase: fc.option(fc.constantFrom(...PH), { nil: undefined }),
-      calleeSid: fc.option(fc.option(sid, { nil: null }), { nil: undefined }),
-      response: fc.option(fc.string({ maxLength: 4 }), { nil: undefined }),
-      deadline: fc.option(fc.integer({ min: 0, max: 1e13 }), { nil: undefined }),
+    it('ChannelHistoryStore', async () => {
+      const op = fc.record({
+        k: fc.constantFrom('append', 'append', 'since'),
+        app,
+        c: fc.constantFrom('c1', 'c2'),
+        from: user,
+        text: fc.string({ maxLength: 5 }),
+        raw: fc.boolean(),
+        after: fc.integer({ min: 0, max: 12 }),
+      });
+      const keep = { maxMessages: 3, maxAgeMs: 60_000 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          const t0 = Date.now();
+          // ids and timestamps depend on the op index only, so both stores see the same entries
+          const withIds = ops.map((o, i) => ({ ...o, id: `m${i}`, ts: t0 + i }));
+          await same(
+            withIds,
+            new MemoryChannelHistoryStore(),
+            new RedisChannelHistoryStore(redis, keysFor()),
+            async (st, o) => {
+              if (o.k === 'append') {
+                const msg = o.raw
+                  ? { type: 'RAW' as const, raw: new Uint8Array([1, 2, o.ts & 255]), description: o.text }
+                  : { type: 'TEXT' as const, text: o.text };
+                return st.append(o.app, o.c, { id: o.id, ts: o.ts, from: o.from, msg }, keep);
+              }
+              const list = await st.since(o.app, o.c, { id: `m${o.after}`, ts: t0 + o.after }, keep);
+              return list.map((e) => ({
+                ...e,
+                msg: { ...e.msg, raw: e.msg.raw ? [...e.msg.raw] : undefined },
+              }));
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
     });
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        const t0 = Date.now();
-        const withIdx = ops.map((o, i) => ({ ...o, i }));
-        await same(withIdx, new MemoryInvitationStore(), new RedisInvitationStore(redis, keysFor()), async (st, o) => {
-          const id = `inv${o.n}`;
-          switch (o.k) {
-            case 'create': {
-              const rec: InvitationRecord = {
-                id: `inv${o.i}`,
-                appId: o.app,
-                caller: o.caller,
-                callerSessionId: 's1',
-                callee: o.callee,
-                calleeSessionId: null,
-                ownerNode: 'n1',
-                content: `c${o.i}`,
-                channelId: '',
-                phase: 'SENT',
-                response: '',
-                createdAt: t0 + o.i,
-                deadline: t0 + 60_000,
-                keepUntil: t0 + 3_600_000,
-              };
-              return st.create(rec);
-            }
-            case 'get':
-              return st.get(o.app, id);
-            case 'advance':
-              return st.advance(
-                o.app,
-                id,
-                { phases: o.phases, callee: o.byCallee, callerSessionId: o.bySession },
-                defined({ phase: o.phase, calleeSessionId: o.calleeSid, response: o.response, deadline: o.deadline, keepUntil: o.deadline === undefined ? undefined : t0 + 7_200_000 }),
-              );
-            case 'finish':
-              return st.finish(o.app, id, { phases: o.phases, caller: o.byCallee });
-            default:
-              return st.listForUser(o.app, o.caller);
-          }
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
 
-  it('OfflineStore', async () => {
-    const op = fc.record({
-      k: fc.constantFrom('put', 'put', 'fetch', 'remove', 'count', 'purge'),
-      app,
-      u: user,
-      ts: fc.integer({ min: 1000, max: 1006 }),
-      ids: fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 3 }),
+    it('InvitationStore', async () => {
+      const PH: InvitationPhase[] = ['SENT', 'RECEIVED', 'ACCEPTING'];
+      const op = fc.record({
+        k: fc.constantFrom('create', 'create', 'get', 'advance', 'finish', 'list'),
+        app,
+        n: fc.integer({ min: 0, max: 5 }),
+        caller: user,
+        callee: user,
+        phases: fc.subarray(PH, { minLength: 1 }),
+        byCallee: fc.option(user, { nil: undefined }),
+        bySession: fc.option(sid, { nil: undefined }),
+        phase: fc.option(fc.constantFrom(...PH), { nil: undefined }),
+        calleeSid: fc.option(fc.option(sid, { nil: null }), { nil: undefined }),
+        response: fc.option(fc.string({ maxLength: 4 }), { nil: undefined }),
+        deadline: fc.option(fc.integer({ min: 0, max: 1e13 }), { nil: undefined }),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          const t0 = Date.now();
+          const withIdx = ops.map((o, i) => ({ ...o, i }));
+          await same(
+            withIdx,
+            new MemoryInvitationStore(),
+            new RedisInvitationStore(redis, keysFor()),
+            async (st, o) => {
+              const id = `inv${o.n}`;
+              switch (o.k) {
+                case 'create': {
+                  const rec: InvitationRecord = {
+                    id: `inv${o.i}`,
+                    appId: o.app,
+                    caller: o.caller,
+                    callerSessionId: 's1',
+                    callee: o.callee,
+                    calleeSessionId: null,
+                    ownerNode: 'n1',
+                    content: `c${o.i}`,
+                    channelId: '',
+                    phase: 'SENT',
+                    response: '',
+                    createdAt: t0 + o.i,
+                    deadline: t0 + 60_000,
+                    keepUntil: t0 + 3_600_000,
+                  };
+                  return st.create(rec);
+                }
+                case 'get':
+                  return st.get(o.app, id);
+                case 'advance':
+                  return st.advance(
+                    o.app,
+                    id,
+                    { phases: o.phases, callee: o.byCallee, callerSessionId: o.bySession },
+                    defined({
+                      phase: o.phase,
+                      calleeSessionId: o.calleeSid,
+                      response: o.response,
+                      deadline: o.deadline,
+                      keepUntil: o.deadline === undefined ? undefined : t0 + 7_200_000,
+                    }),
+                  );
+                case 'finish':
+                  return st.finish(o.app, id, { phases: o.phases, caller: o.byCallee });
+                default:
+                  return st.listForUser(o.app, o.caller);
+              }
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
     });
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        const withIdx = ops.map((o, i) => ({ ...o, i }));
-        await same(withIdx, new MemoryOfflineStore(), new RedisOfflineStore(redis, keysFor()), async (st, o) => {
-          switch (o.k) {
-            case 'put':
-              return st.put(o.app, o.u, { id: `m${o.i}`, from: 'bob', ts: o.ts, event: new Uint8Array([o.i, 0, 255]) }, 3);
-            case 'fetch':
-              return (await st.fetch(o.app, o.u, o.ts)).map((m) => ({ ...m, event: [...m.event] }));
-            case 'remove':
-              return st.remove(o.app, o.u, o.ids.map((x) => `m${x}`));
-            case 'count':
-              return st.count(o.app, o.u);
-            default:
-              return st.purge(o.ts);
-          }
-        });
-      }),
-      { numRuns: RUNS },
-    );
-  });
-});
+
+    it('OfflineStore', async () => {
+      const op = fc.record({
+        k: fc.constantFrom('put', 'put', 'fetch', 'remove', 'count', 'purge'),
+        app,
+        u: user,
+        ts: fc.integer({ min: 1000, max: 1006 }),
+        ids: fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 3 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          const withIdx = ops.map((o, i) => ({ ...o, i }));
+          await same(
+            withIdx,
+            new MemoryOfflineStore(),
+            new RedisOfflineStore(redis, keysFor()),
+            async (st, o) => {
+              switch (o.k) {
+                case 'put':
+                  return st.put(
+                    o.app,
+                    o.u,
+                    { id: `m${o.i}`, from: 'bob', ts: o.ts, event: new Uint8Array([o.i, 0, 255]) },
+                    3,
+                  );
+                case 'fetch':
+                  return (await st.fetch(o.app, o.u, o.ts)).map((m) => ({ ...m, event: [...m.event] }));
+                case 'remove':
+                  return st.remove(
+                    o.app,
+                    o.u,
+                    o.ids.map((x) => `m${x}`),
+                  );
+                case 'count':
+                  return st.count(o.app, o.u);
+                default:
+                  return st.purge(o.ts);
+              }
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  },
+);

@@ -45,7 +45,11 @@ describe('channel attributes', () => {
     await bob.addOrUpdateChannelAttributes('room', { size: 'XL', shape: 'round' });
     a = await bob.getChannelAttributes('room');
     expect(values(a)).toEqual({ color: 'red', size: 'XL', shape: 'round' });
-    expect([a.color!.lastUpdateUserId, a.size!.lastUpdateUserId, a.shape!.lastUpdateUserId]).toEqual(['olga', 'bob', 'bob']);
+    expect([a.color!.lastUpdateUserId, a.size!.lastUpdateUserId, a.shape!.lastUpdateUserId]).toEqual([
+      'olga',
+      'bob',
+      'bob',
+    ]);
 
     expect(values(await bob.getChannelAttributesByKeys('room', ['size', 'missing']))).toEqual({ size: 'XL' });
     await bob.deleteChannelAttributesByKeys('room', ['color', 'missing']);
@@ -74,8 +78,16 @@ describe('channel attributes', () => {
     const got = [a, b, c].map((m) => collect<[ChannelAttributes]>(m.ch, 'AttributesUpdated'));
 
     await outsider.setChannelAttributes('room', { x: '1' }); // no notification
-    await outsider.addOrUpdateChannelAttributes('room', { y: '2' }, { enableNotificationToChannelMembers: false });
-    await outsider.addOrUpdateChannelAttributes('room', { z: '3' }, { enableNotificationToChannelMembers: true });
+    await outsider.addOrUpdateChannelAttributes(
+      'room',
+      { y: '2' },
+      { enableNotificationToChannelMembers: false },
+    );
+    await outsider.addOrUpdateChannelAttributes(
+      'room',
+      { z: '3' },
+      { enableNotificationToChannelMembers: true },
+    );
     await until(() => got.every((g) => g.length === 1));
     for (const g of got) expect(values(g[0]![0])).toEqual({ x: '1', y: '2', z: '3' });
     expect(got[0]![0]![0].z!.lastUpdateUserId).toBe('olga');
@@ -110,7 +122,8 @@ describe('channel attributes', () => {
     expect(await code(c.setChannelAttributes('room', { k: 1 as unknown as string }))).toBe(ARG);
     expect(await code(c.addOrUpdateChannelAttributes('room', null as never))).toBe(ARG);
     expect(await code(c.setChannelAttributes('room', { k: 'v'.repeat(8193) }))).toBe(SIZE);
-    const pairs = (n: number, size = 1) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'.repeat(size)]));
+    const pairs = (n: number, size = 1) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v'.repeat(size)]));
     expect(await code(c.setChannelAttributes('room', pairs(33)))).toBe(SIZE);
     expect(await code(c.setChannelAttributes('room', pairs(5, 8000)))).toBe(SIZE); // > 32 KB in total
     await c.setChannelAttributes('room', pairs(32)); // 32 pairs: fine
@@ -121,7 +134,14 @@ describe('channel attributes', () => {
     expect(await code(c.deleteChannelAttributesByKeys('room', []))).toBe(ARG);
     expect(await code(c.deleteChannelAttributesByKeys('room', ['']))).toBe(ARG);
     expect(await code(c.getChannelAttributesByKeys('room', []))).toBe(ARG);
-    expect(await code(c.getChannelAttributesByKeys('room', Array.from({ length: 33 }, (_, i) => `k${i}`)))).toBe(ARG);
+    expect(
+      await code(
+        c.getChannelAttributesByKeys(
+          'room',
+          Array.from({ length: 33 }, (_, i) => `k${i}`),
+        ),
+      ),
+    ).toBe(ARG);
     expect(await code(c.getChannelAttributesByKeys('room', ['k'.repeat(33)]))).toBe(ARG);
     expect(await code(c.getChannelAttributes('null'))).toBe(ARG);
 

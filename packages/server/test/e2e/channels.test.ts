@@ -138,7 +138,10 @@ describe('channels', () => {
       const aLeft = collect<[string]>(a.ch, 'MemberLeft');
       const aJoined = collect<[string]>(a.ch, 'MemberJoined');
       const got = collect<[{ text: string }, string]>(b.ch, 'ChannelMessage');
-      const bLeftOrJoined = [...collect<[string]>(b.ch, 'MemberLeft'), ...collect<[string]>(b.ch, 'MemberJoined')];
+      const bLeftOrJoined = [
+        ...collect<[string]>(b.ch, 'MemberLeft'),
+        ...collect<[string]>(b.ch, 'MemberJoined'),
+      ];
       proxy!.pause('refuse');
       proxy!.dropAll();
       await until(() => aLeft.length === 1, 5000, 'MemberLeft after the grace period');
@@ -150,7 +153,10 @@ describe('channels', () => {
       await until(() => aJoined.length === 1, 5000, 'MemberJoined after the rejoin');
       expect(aJoined[0]![0]).toBe('bob');
       await until(() => got.length === 2, 5000, 'history replay');
-      expect(got.map(([m, from]) => `${from}:${m.text}`)).toEqual(['alice:while bob was away 1', 'carol:while bob was away 2']);
+      expect(got.map(([m, from]) => `${from}:${m.text}`)).toEqual([
+        'alice:while bob was away 1',
+        'carol:while bob was away 2',
+      ]);
       // the channel works as before, and bob is a member again
       await a.ch.sendMessage({ text: 'welcome back' });
       await until(() => got.length === 3);
@@ -198,9 +204,12 @@ describe('channels', () => {
       const counts = collect<[number]>(a.ch, 'MemberCountUpdated');
       await until(() => counts.length === 1);
       expect(counts[0]![0]).toBe(1);
-      const others = await Promise.all(['bob', 'carol', 'dave'].map((u) => member(u)));
+      // three joins at once (logged in first, so the joins themselves take milliseconds)
+      const clients = await Promise.all(['bob', 'carol', 'dave'].map((u) => t.login(u)));
+      const others = clients.map((c) => ({ c, ch: c.createChannel('room') }));
+      await Promise.all(others.map((o) => o.ch.join()));
       await until(() => counts.at(-1)?.[0] === 4, 5000, 'count 4');
-      // four joins within about a second: at most one event for the first and one after a second
+      // coalesced: at most one event at once and one at the end of the second, not one per join
       expect(counts.length).toBeLessThanOrEqual(3);
       const dCounts = collect<[number]>(others[2]!.ch, 'MemberCountUpdated');
       await others[0]!.ch.leave();
@@ -242,6 +251,21 @@ describe('channels', () => {
       }
     });
 
+    it('aborts a join in flight when leave() is called (ABORTED_BY_LEAVE 201)', async () => {
+      t = await setup();
+      const a = await member('alice');
+      const c = await t.login('bob');
+      const ch = c.createChannel('room');
+      const joining = rejection(ch.join());
+      await ch.leave();
+      const e = await joining;
+      expect([e.name, e.code]).toEqual(['RtmInvalidStatusError', 201]);
+      expect(await a.ch.getMembers()).toEqual(['alice']);
+      // the instance is free to join again
+      await ch.join();
+      expect((await a.ch.getMembers()).sort()).toEqual(['alice', 'bob']);
+    });
+
     it('allows at most 20 joined channels per client (EXCEED_LIMIT 5)', async () => {
       t = await setup();
       const c = await t.login('alice');
@@ -266,7 +290,9 @@ describe('channels', () => {
       // 3 joins so far (the third was refused but counted); 47 more reach the limit of 50.
       // In batches of concurrent joins, so all 50 fit in the window even on a slow store.
       for (const batch of [19, 19, 9]) {
-        const chans = Array.from({ length: batch }, (_, i) => c.createChannel(`c${batch}-${i}-${Math.random()}`));
+        const chans = Array.from({ length: batch }, (_, i) =>
+          c.createChannel(`c${batch}-${i}-${Math.random()}`),
+        );
         await Promise.all(chans.map((ch) => ch.join()));
         await Promise.all(chans.map((ch) => ch.leave()));
       }
@@ -282,9 +308,18 @@ describe('channels', () => {
       const b = await member('bob');
       const c = await member('carol');
       const got = {
-        alice: collect<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(a.ch, 'ChannelMessage'),
-        bob: collect<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(b.ch, 'ChannelMessage'),
-        carol: collect<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(c.ch, 'ChannelMessage'),
+        alice: collect<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(
+          a.ch,
+          'ChannelMessage',
+        ),
+        bob: collect<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(
+          b.ch,
+          'ChannelMessage',
+        ),
+        carol: collect<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(
+          c.ch,
+          'ChannelMessage',
+        ),
       };
       const before = Date.now();
       await a.ch.sendMessage({ text: 'hello' });
@@ -294,7 +329,9 @@ describe('channels', () => {
       expect(got.alice.map(([m, from]) => [m, from])).toEqual([
         [{ rawMessage: new Uint8Array([1, 2, 3]), description: 'bytes', messageType: 'RAW' }, 'bob'],
       ]);
-      expect(got.bob.map(([m, from]) => [m, from])).toEqual([[{ text: 'hello', messageType: 'TEXT' }, 'alice']]);
+      expect(got.bob.map(([m, from]) => [m, from])).toEqual([
+        [{ text: 'hello', messageType: 'TEXT' }, 'alice'],
+      ]);
       expect(got.carol.map(([, from]) => from)).toEqual(['alice', 'bob']);
       const props = got.carol[0]![2];
       expect(props.isOfflineMessage).toBe(false);
@@ -385,17 +422,22 @@ describe('channels', () => {
       expect(await code(Op.Join, { channelId: 'room' })).toBe(0);
       expect(await code(Op.Join, { channelId: 'room' })).toBe(6);
       expect(await code(Op.ChannelSend, { channelId: 'other', msg: { type: 'TEXT', text: 'x' } })).toBe(5);
-      expect(await code(Op.ChannelSend, { channelId: 'room', msg: { type: 'TEXT', text: 'x'.repeat(32769) } })).toBe(4);
+      expect(
+        await code(Op.ChannelSend, { channelId: 'room', msg: { type: 'TEXT', text: 'x'.repeat(32769) } }),
+      ).toBe(4);
       expect(await code(Op.ChannelSend, { channelId: 'room', msg: { type: 'BOGUS' } })).toBe(4);
       expect(await code(Op.GetMembers, { channelId: 'other' })).toBe(5);
       expect(await code(Op.Leave, { channelId: 'other' })).toBe(3);
-      expect(await code(Op.GetMemberCount, { channelIds: Array.from({ length: 33 }, (_, i) => `c${i}`) })).toBe(5);
+      expect(
+        await code(Op.GetMemberCount, { channelIds: Array.from({ length: 33 }, (_, i) => `c${i}`) }),
+      ).toBe(5);
       expect(await code(Op.GetMemberCount, { channelIds: ['null'] })).toBe(2);
       for (let i = 0; i < 19; i++) expect(await code(Op.Join, { channelId: `c${i}` })).toBe(0);
       expect(await code(Op.Join, { channelId: 'c19' })).toBe(5);
       // the shared send budget: 180 per 3 s
       const sends = [];
-      for (let i = 0; i < 181; i++) sends.push(code(Op.ChannelSend, { channelId: 'room', msg: { type: 'TEXT', text: 'x' } }));
+      for (let i = 0; i < 181; i++)
+        sends.push(code(Op.ChannelSend, { channelId: 'room', msg: { type: 'TEXT', text: 'x' } }));
       const codes = await Promise.all(sends);
       expect(codes.filter((c) => c === 0).length).toBe(180);
       expect(codes.at(-1)).toBe(3);

@@ -57,7 +57,8 @@ describe('/healthz and /metrics', () => {
     await w.response(bad);
 
     const after = await scrape();
-    const d = (name: string, labels: Record<string, string | number> = {}) => sample(after, name, labels) - sample(before, name, labels);
+    const d = (name: string, labels: Record<string, string | number> = {}) =>
+      sample(after, name, labels) - sample(before, name, labels);
     expect(sample(after, 'parley_connections')).toBeGreaterThanOrEqual(3);
     expect(sample(after, 'parley_sessions')).toBeGreaterThanOrEqual(2);
     expect(d('parley_logins_total', { code: 0 })).toBe(2);

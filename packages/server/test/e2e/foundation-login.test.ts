@@ -34,12 +34,15 @@ describe('login and logout', () => {
     ['a quote', 'a"b'],
     ['a number', 42],
     ['undefined', undefined],
-  ])('refuses an invalid uid (%s) with RtmInvalidArgumentError 3, before any network traffic', async (_, uid) => {
-    const c = t.client();
-    const e = await rejection(c.login({ uid: uid as string }));
-    expect([e.name, e.code]).toEqual(['RtmInvalidArgumentError', LoginError.INVALID_ARGUMENT]);
-    expect(c.connectionState).toBe('DISCONNECTED');
-  });
+  ])(
+    'refuses an invalid uid (%s) with RtmInvalidArgumentError 3, before any network traffic',
+    async (_, uid) => {
+      const c = t.client();
+      const e = await rejection(c.login({ uid: uid as string }));
+      expect([e.name, e.code]).toEqual(['RtmInvalidArgumentError', LoginError.INVALID_ARGUMENT]);
+      expect(c.connectionState).toBe('DISCONNECTED');
+    },
+  );
 
   it('refuses login() without options and a non-string token with code 3', async () => {
     const c = t.client();

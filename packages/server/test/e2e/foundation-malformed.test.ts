@@ -161,10 +161,17 @@ describe('malformed input', () => {
     expect((await tolerant.response(id)).code).toBe(0);
 
     const abuser = await wire();
-    const closesBefore = await metric(t.server.url, 'parley_socket_closes_total', { code: CloseCode.PROTOCOL_ABUSE });
+    const closesBefore = await metric(t.server.url, 'parley_socket_closes_total', {
+      code: CloseCode.PROTOCOL_ABUSE,
+    });
     for (let i = 0; i < 21; i++) abuser.send(encode('junk'));
-    expect(await abuser.closed).toEqual({ code: CloseCode.PROTOCOL_ABUSE, reason: 'too many protocol errors' });
-    expect(await metric(t.server.url, 'parley_socket_closes_total', { code: CloseCode.PROTOCOL_ABUSE })).toBe(closesBefore + 1);
+    expect(await abuser.closed).toEqual({
+      code: CloseCode.PROTOCOL_ABUSE,
+      reason: 'too many protocol errors',
+    });
+    expect(await metric(t.server.url, 'parley_socket_closes_total', { code: CloseCode.PROTOCOL_ABUSE })).toBe(
+      closesBefore + 1,
+    );
 
     // many bad messages batched in one frame count one by one
     const batcher = await wire();
@@ -177,7 +184,9 @@ describe('malformed input', () => {
     const alice = await t.login('after-abuse-a');
     const bob = await t.login('after-abuse-b');
     const got = next<[{ text: string }]>(bob, 'MessageFromPeer');
-    expect(await alice.sendMessageToPeer({ text: 'fine' }, 'after-abuse-b')).toEqual({ hasPeerReceived: true });
+    expect(await alice.sendMessageToPeer({ text: 'fine' }, 'after-abuse-b')).toEqual({
+      hasPeerReceived: true,
+    });
     expect((await got)[0].text).toBe('fine');
   });
 });
@@ -191,11 +200,29 @@ describe('random requests against a live server (fast-check)', () => {
 
   it('random ops and bodies never crash the server nor make a handler throw', async () => {
     // every op of the protocol (features included), plus unknown ones
-    const ops = [...new Set<number>([...Object.values(Op), ...Object.values(InvitationOp), 9, 19, 99, 100, 101, 65535])];
+    const ops = [
+      ...new Set<number>([...Object.values(Op), ...Object.values(InvitationOp), 9, 19, 99, 100, 101, 65535]),
+    ];
     const anyBody = fc.oneof(
       fc.anything({ maxDepth: 3 }),
       fc.dictionary(
-        fc.constantFrom('to', 'msg', 'uid', 'appId', 'peerIds', 'channelId', 'attributes', 'keys', 'id', 'callId', 'content', 'token', 'v', 'options', 'text'),
+        fc.constantFrom(
+          'to',
+          'msg',
+          'uid',
+          'appId',
+          'peerIds',
+          'channelId',
+          'attributes',
+          'keys',
+          'id',
+          'callId',
+          'content',
+          'token',
+          'v',
+          'options',
+          'text',
+        ),
         fc.oneof(
           fc.string(),
           fc.array(fc.string(), { maxLength: 5 }),
@@ -204,13 +231,22 @@ describe('random requests against a live server (fast-check)', () => {
           fc.boolean(),
           fc.constant(null),
           fc.uint8Array({ maxLength: 16 }),
-          fc.record({ type: fc.constantFrom('TEXT', 'RAW', 'X'), text: fc.oneof(fc.string(), fc.integer()), raw: fc.uint8Array({ maxLength: 8 }) }, { requiredKeys: [] }),
+          fc.record(
+            {
+              type: fc.constantFrom('TEXT', 'RAW', 'X'),
+              text: fc.oneof(fc.string(), fc.integer()),
+              raw: fc.uint8Array({ maxLength: 8 }),
+            },
+            { requiredKeys: [] },
+          ),
         ),
         { maxKeys: 5 },
       ),
     );
     const message = fc.oneof(
-      fc.tuple(fc.constantFrom(...ops), fc.nat(0xffffffff), anyBody).map(([op, reqId, body]) => encodeRequest(op, reqId, body)),
+      fc
+        .tuple(fc.constantFrom(...ops), fc.nat(0xffffffff), anyBody)
+        .map(([op, reqId, body]) => encodeRequest(op, reqId, body)),
       fc.tuple(fc.constantFrom(...ops), anyBody).map(([op, body]) => encode([op, body])),
       fc.anything({ maxDepth: 3 }).map((v) => encode(v)),
       fc.uint8Array({ minLength: 1, maxLength: 64 }),

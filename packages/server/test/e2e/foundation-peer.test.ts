@@ -29,7 +29,10 @@ describe('peer messages: payloads and checks', () => {
   afterAll(async () => t.cleanup());
 
   const roundTrip = async (msg: RtmMessage) => {
-    const got = next<[RtmMessage, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(bob, 'MessageFromPeer');
+    const got = next<[RtmMessage, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(
+      bob,
+      'MessageFromPeer',
+    );
     const r = await alice.sendMessageToPeer(msg, 'bob');
     expect(r).toEqual({ hasPeerReceived: true });
     return got;
@@ -77,7 +80,9 @@ describe('peer messages: payloads and checks', () => {
   it('raw bytes + description are counted together', async () => {
     await roundTrip({ rawMessage: new Uint8Array(LIMIT) });
     await roundTrip({ rawMessage: new Uint8Array(LIMIT - 2), description: 'ab' });
-    let e = await rejection(alice.sendMessageToPeer({ rawMessage: new Uint8Array(LIMIT - 2), description: 'abc' }, 'bob'));
+    let e = await rejection(
+      alice.sendMessageToPeer({ rawMessage: new Uint8Array(LIMIT - 2), description: 'abc' }, 'bob'),
+    );
     expect([e.name, e.code]).toEqual(['RtmLimitExceededError', 7]);
     e = await rejection(alice.sendMessageToPeer({ rawMessage: new Uint8Array(LIMIT + 1) }, 'bob'));
     expect([e.name, e.code]).toEqual(['RtmLimitExceededError', 7]);
@@ -115,11 +120,16 @@ describe('peer messages: payloads and checks', () => {
     const w = await WireClient.open(t.server.wsUrl);
     try {
       expect(await w.login(APP_ID, 'raw-sender')).toBe(0);
-      const send = async (to: unknown, msg: unknown) => (await w.response(w.request(Op.PeerSend, { to, msg }))).code;
+      const send = async (to: unknown, msg: unknown) =>
+        (await w.response(w.request(Op.PeerSend, { to, msg }))).code;
       expect(await send('null', { type: 'TEXT', text: 'x' })).toBe(PeerMessageError.INVALID_USERID);
       expect(await send('p'.repeat(65), { type: 'TEXT', text: 'x' })).toBe(PeerMessageError.INVALID_USERID);
-      expect(await send('bob', { type: 'TEXT', text: 'x'.repeat(LIMIT + 1) })).toBe(PeerMessageError.INVALID_MESSAGE);
-      expect(await send('bob', { type: 'RAW', raw: new Uint8Array(LIMIT), description: 'x' })).toBe(PeerMessageError.INVALID_MESSAGE);
+      expect(await send('bob', { type: 'TEXT', text: 'x'.repeat(LIMIT + 1) })).toBe(
+        PeerMessageError.INVALID_MESSAGE,
+      );
+      expect(await send('bob', { type: 'RAW', raw: new Uint8Array(LIMIT), description: 'x' })).toBe(
+        PeerMessageError.INVALID_MESSAGE,
+      );
       expect(await send('bob', { type: 'RAW', raw: new Uint8Array(LIMIT) })).toBe(0);
       expect(await send('bob', { type: 'TEXT', text: 'x'.repeat(LIMIT) })).toBe(0);
     } finally {
@@ -132,7 +142,10 @@ describe('peer messages: payloads and checks', () => {
     try {
       expect(await w.login(APP_ID, 'sneaky')).toBe(0);
       const got = next<[Record<string, unknown>, string]>(bob, 'MessageFromPeer');
-      const id = w.request(Op.PeerSend, { to: 'bob', msg: { type: 'TEXT', text: 'hi', isOfflineMessage: true, from: 'admin' } });
+      const id = w.request(Op.PeerSend, {
+        to: 'bob',
+        msg: { type: 'TEXT', text: 'hi', isOfflineMessage: true, from: 'admin' },
+      });
       const [m, from] = await got;
       expect(m).toEqual({ text: 'hi', messageType: 'TEXT' });
       expect(from).toBe('sneaky');
@@ -154,7 +167,9 @@ describe('peer messages: rate limit 180 per 3 s (peer + channel)', () => {
     const alice = await t.login('fast-alice');
     const bob = await t.login('fast-bob');
     const got = collect(bob, 'MessageFromPeer');
-    const sends = Array.from({ length: 180 }, (_, i) => alice.sendMessageToPeer({ text: String(i) }, 'fast-bob'));
+    const sends = Array.from({ length: 180 }, (_, i) =>
+      alice.sendMessageToPeer({ text: String(i) }, 'fast-bob'),
+    );
     const e = await rejection(alice.sendMessageToPeer({ text: 'one too many' }, 'fast-bob'));
     expect([e.name, e.code]).toEqual(['RtmLimitExceededError', PeerMessageError.TOO_OFTEN]);
     const results = await Promise.all(sends);
@@ -166,7 +181,9 @@ describe('peer messages: rate limit 180 per 3 s (peer + channel)', () => {
     const w = await WireClient.open(t.server.wsUrl);
     try {
       expect(await w.login(APP_ID, 'raw-flood')).toBe(0);
-      const ids = Array.from({ length: 181 }, (_, i) => w.request(Op.PeerSend, { to: 'nobody', msg: { type: 'TEXT', text: String(i) } }));
+      const ids = Array.from({ length: 181 }, (_, i) =>
+        w.request(Op.PeerSend, { to: 'nobody', msg: { type: 'TEXT', text: String(i) } }),
+      );
       const codes = await Promise.all(ids.map(async (id) => (await w.response(id)).code));
       expect(codes.slice(0, 180).every((c) => c === 0)).toBe(true);
       expect(codes[180]).toBe(PeerMessageError.TOO_OFTEN);
@@ -181,7 +198,9 @@ describe('peer messages: rate limit 180 per 3 s (peer + channel)', () => {
     try {
       expect(await w.login(APP_ID, 'noisy')).toBe(0);
       expect(await other.login(APP_ID, 'quiet')).toBe(0);
-      const ids = Array.from({ length: 200 }, () => w.request(Op.PeerSend, { to: 'nobody', msg: { type: 'TEXT', text: 'x' } }));
+      const ids = Array.from({ length: 200 }, () =>
+        w.request(Op.PeerSend, { to: 'nobody', msg: { type: 'TEXT', text: 'x' } }),
+      );
       await w.response(ids.at(-1)!);
       const id = other.request(Op.PeerSend, { to: 'nobody', msg: { type: 'TEXT', text: 'x' } });
       expect((await other.response(id)).code).toBe(0);
@@ -195,7 +214,10 @@ describe('peer messages: rate limit 180 per 3 s (peer + channel)', () => {
     const w = await WireClient.open(t.server.wsUrl);
     try {
       const id = w.request(Op.Login, { v: PROTOCOL_VERSION, appId: APP_ID, uid: 'limits' });
-      const r = (await w.response(id)) as { code: number; body: { limits: { messageBytes: number; sendRate: unknown } } };
+      const r = (await w.response(id)) as {
+        code: number;
+        body: { limits: { messageBytes: number; sendRate: unknown } };
+      };
       expect(r.body.limits.messageBytes).toBe(LIMIT);
       expect(r.body.limits.sendRate).toEqual({ count: 180, windowMs: 3000 });
     } finally {

@@ -34,7 +34,11 @@ describe('reconnecting', () => {
     proxy.resume();
     expect(await Promise.all(sends)).toEqual([1, 2, 3].map(() => ({ hasPeerReceived: true })));
     await until(() => got.length === 3);
-    expect(got.map(([m, from]) => `${from}:${m.text}`)).toEqual(['alice:during cut 1', 'alice:during cut 2', 'alice:during cut 3']);
+    expect(got.map(([m, from]) => `${from}:${m.text}`)).toEqual([
+      'alice:during cut 1',
+      'alice:during cut 2',
+      'alice:during cut 3',
+    ]);
     expect(alice.connectionState).toBe('CONNECTED');
   });
 
@@ -45,7 +49,11 @@ describe('reconnecting', () => {
     proxy.pause('refuse');
     proxy.dropAll();
     await until(() => bob.connectionState === 'RECONNECTING');
-    await until(() => t.server.sessions.local(APP_ID, 'bob')?.phase === 'detached', 2000, 'server saw the drop');
+    await until(
+      () => t.server.sessions.local(APP_ID, 'bob')?.phase === 'detached',
+      2000,
+      'server saw the drop',
+    );
     const sends = [1, 2, 3].map((i) => alice.sendMessageToPeer({ text: String(i) }, 'bob'));
     proxy.resume();
     await until(() => got.length >= 3, 5000);
@@ -62,7 +70,11 @@ describe('reconnecting', () => {
     // client: three silent heartbeat intervals → RECONNECTING
     await until(() => alice.connectionState === 'RECONNECTING', 3000, 'client detects the dead link');
     // server: the socket is dropped and the session waits for a resume (UNREACHABLE)
-    await until(() => t.server.sessions.local(APP_ID, 'alice')?.phase === 'detached', 3000, 'server detects the dead link');
+    await until(
+      () => t.server.sessions.local(APP_ID, 'alice')?.phase === 'detached',
+      3000,
+      'server detects the dead link',
+    );
     proxy.resume();
     await until(() => alice.connectionState === 'CONNECTED', 5000);
     expect(changed).toEqual(['RECONNECTING/INTERRUPTED', 'CONNECTED/LOGIN_SUCCESS']);

@@ -73,11 +73,16 @@ describe('connection states', () => {
     expect(seen).toEqual(['ABORTED/REMOTE_LOGIN']);
     expect(second.connectionState).toBe('CONNECTED');
     // the first client is out: calls fail with 102; messages go to the second
-    await expect(first.sendMessageToPeer({ text: 'x' }, 'bob')).rejects.toMatchObject({ code: 102, name: 'RtmInvalidStatusError' });
+    await expect(first.sendMessageToPeer({ text: 'x' }, 'bob')).rejects.toMatchObject({
+      code: 102,
+      name: 'RtmInvalidStatusError',
+    });
     const got = next<[{ text: string }]>(second, 'MessageFromPeer');
     let firstGot = 0;
     first.on('MessageFromPeer', () => firstGot++);
-    expect(await bob.sendMessageToPeer({ text: 'to the new one' }, 'alice')).toEqual({ hasPeerReceived: true });
+    expect(await bob.sendMessageToPeer({ text: 'to the new one' }, 'alice')).toEqual({
+      hasPeerReceived: true,
+    });
     expect((await got)[0].text).toBe('to the new one');
     expect(firstGot).toBe(0);
     // ABORTED stays ABORTED: no reconnect loop fighting the newer session
@@ -135,7 +140,12 @@ describe('server restart', () => {
     expect(server.sessions.local(APP_ID, 'alice')).toBeDefined();
     // bob may log back in after alice's send reached the new server: then it is "offline"
     const r = await pending;
-    if (r.hasPeerReceived) expect(await got).toEqual([expect.objectContaining({ text: 'across the restart' }), 'alice', expect.anything()]);
+    if (r.hasPeerReceived)
+      expect(await got).toEqual([
+        expect.objectContaining({ text: 'across the restart' }),
+        'alice',
+        expect.anything(),
+      ]);
     const got2 = next<[{ text: string }]>(bob, 'MessageFromPeer');
     expect(await alice.sendMessageToPeer({ text: 'after' }, 'bob')).toEqual({ hasPeerReceived: true });
     expect((await got2)[0].text).toBe('after');

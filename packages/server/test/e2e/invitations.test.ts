@@ -15,9 +15,17 @@ import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { RawClient } from '../raw-client.js';
 
 /** Timers shrunk so each failure path fires within a test; windows a test must act in stay wide. */
-const QUICK = { invitationAckTimeoutMs: 300, invitationExpireMs: 600, sessionGraceMs: 300 } satisfies Partial<ServerConfig>;
+const QUICK = {
+  invitationAckTimeoutMs: 300,
+  invitationExpireMs: 600,
+  sessionGraceMs: 300,
+} satisfies Partial<ServerConfig>;
 /** Nothing times out during the test (for tests that act inside a window). */
-const WIDE = { invitationAckTimeoutMs: 10_000, invitationExpireMs: 10_000, sessionGraceMs: 10_000 } satisfies Partial<ServerConfig>;
+const WIDE = {
+  invitationAckTimeoutMs: 10_000,
+  invitationExpireMs: 10_000,
+  sessionGraceMs: 10_000,
+} satisfies Partial<ServerConfig>;
 /** Fast reconnects, so tests that cut a link do not wait on the default backoff. */
 const FAST: RtmConfig = { reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } };
 
@@ -67,7 +75,8 @@ function thrown(fn: () => unknown): { name: string; code: number } {
 const INVALID = (code: number) => ({ name: 'RtmInvalidArgumentError', code });
 const STATUS = (code: number) => ({ name: 'RtmInvalidStatusError', code });
 
-const eventsOf = (raw: RawClient, op: number) => raw.events.filter((e) => e.op === op).map((e) => e.body as Record<string, unknown>);
+const eventsOf = (raw: RawClient, op: number) =>
+  raw.events.filter((e) => e.op === op).map((e) => e.body as Record<string, unknown>);
 const rawEvent = async (raw: RawClient, op: number, n = 1) => {
   await until(() => eventsOf(raw, op).length >= n, 5000, `raw event ${op}`);
   return eventsOf(raw, op)[n - 1]!;
@@ -124,7 +133,12 @@ describe('call invitations', () => {
       remote.accept();
       expect(remote.state).toBe('ACCEPT_SENT_TO_LOCAL');
       await rec.has('callee:Accepted');
-      expect(rec.log).toEqual(['callee:Received', 'caller:ReceivedByPeer', 'caller:Accepted(on my way)', 'callee:Accepted']);
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'caller:Accepted(on my way)',
+        'callee:Accepted',
+      ]);
       expect(inv.state).toBe('ACCEPTED_BY_REMOTE');
       expect(inv.response).toBe('on my way');
       expect(remote.state).toBe('ACCEPTED');
@@ -148,7 +162,12 @@ describe('call invitations', () => {
       await rec.has('caller:Refused(busy)');
       expect(inv.state).toBe('REFUSED_BY_REMOTE');
       expect(inv.response).toBe('busy');
-      expect(rec.log).toEqual(['callee:Received', 'caller:ReceivedByPeer', 'callee:Refused', 'caller:Refused(busy)']);
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'callee:Refused',
+        'caller:Refused(busy)',
+      ]);
     });
 
     it('cancel: the caller hears it at once, the callee gets the content of cancel time', async () => {
@@ -223,6 +242,24 @@ describe('call invitations', () => {
       await rawEvent(bob, InvitationOp.AcceptConfirmed);
     });
 
+    it('a cancel that overtakes the accept: the accepting callee ends CANCELED', async () => {
+      t = await setup(WIDE);
+      const alice = await raw('alice');
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const sent = await alice.request<{ id: string }>(InvitationOp.Send, { to: 'bob', content: 'hi' });
+      await rec.has('callee:Received');
+      received[0]!.accept();
+      await rawEvent(alice, InvitationOp.Accepted);
+      expect(received[0]!.state).toBe('ACCEPT_SENT_TO_LOCAL');
+      // the caller cancels instead of confirming
+      expect((await alice.request(InvitationOp.Cancel, { id: sent.body.id, content: 'sorry' })).code).toBe(0);
+      await rec.has('callee:Canceled(sorry)');
+      expect(received[0]!.state).toBe('CANCELED');
+      expect((await alice.request(InvitationOp.AcceptAck, { id: sent.body.id })).code).toBe(3);
+    });
+
     it('several invitations between the same pair, and with several peers, each keep their own state', async () => {
       t = await setup(WIDE);
       const alice = await t.login('alice');
@@ -242,15 +279,29 @@ describe('call invitations', () => {
       d1.content = 'd1';
       for (const inv of [a1, a2, a3, d1]) inv.send();
       await until(() => [a1, a2, a3, d1].every((i) => i.state === 'RECEIVED_BY_REMOTE'));
-      expect(toBob.map((r) => `${r.callerId}:${r.content}`).sort()).toEqual(['alice:a1', 'alice:a2', 'dave:d1']);
+      expect(toBob.map((r) => `${r.callerId}:${r.content}`).sort()).toEqual([
+        'alice:a1',
+        'alice:a2',
+        'dave:d1',
+      ]);
       const byContent = (c: string) => [...toBob, ...toCarol].find((r) => r.content === c)!;
       byContent('a1').accept();
       byContent('a2').refuse();
       a3.cancel();
       byContent('d1').accept();
-      await until(() => a1.state === 'ACCEPTED_BY_REMOTE' && d1.state === 'ACCEPTED_BY_REMOTE' && a2.state === 'REFUSED_BY_REMOTE');
+      await until(
+        () =>
+          a1.state === 'ACCEPTED_BY_REMOTE' &&
+          d1.state === 'ACCEPTED_BY_REMOTE' &&
+          a2.state === 'REFUSED_BY_REMOTE',
+      );
       // the callee's side completes after the caller's (the caller confirms the accept)
-      await until(() => byContent('a3').state === 'CANCELED' && byContent('a1').state === 'ACCEPTED' && byContent('d1').state === 'ACCEPTED');
+      await until(
+        () =>
+          byContent('a3').state === 'CANCELED' &&
+          byContent('a1').state === 'ACCEPTED' &&
+          byContent('d1').state === 'ACCEPTED',
+      );
       expect(byContent('a2').state).toBe('REFUSED');
       expect(a3.state).toBe('CANCELED');
     });
@@ -276,7 +327,10 @@ describe('call invitations', () => {
       const [reason] = await next<[string]>(inv, 'LocalInvitationFailure');
       expect(reason).toBe('PEER_NO_RESPONSE');
       const ev = await rawEvent(bob, InvitationOp.Received);
-      expect(await rawEvent(bob, InvitationOp.RemoteFailure)).toEqual({ id: ev.id, reason: 'INVITATION_EXPIRE' });
+      expect(await rawEvent(bob, InvitationOp.RemoteFailure)).toEqual({
+        id: ev.id,
+        reason: 'INVITATION_EXPIRE',
+      });
     });
 
     it('received but unanswered → both sides INVITATION_EXPIRE', async () => {
@@ -305,11 +359,16 @@ describe('call invitations', () => {
       expect(sent.code).toBe(0);
       await rec.has('callee:Received');
       received[0]!.accept();
-      expect(await rawEvent(alice, InvitationOp.Accepted)).toEqual({ id: (sent.body as { id: string }).id, response: '' });
+      expect(await rawEvent(alice, InvitationOp.Accepted)).toEqual({
+        id: (sent.body as { id: string }).id,
+        response: '',
+      });
       await rec.has('callee:Failure(ACCEPT_FAILURE)');
       expect(received[0]!.state).toBe('FAILURE');
       // a confirmation after that is too late
-      expect((await alice.request(InvitationOp.AcceptAck, { id: (sent.body as { id: string }).id })).code).toBe(3);
+      expect(
+        (await alice.request(InvitationOp.AcceptAck, { id: (sent.body as { id: string }).id })).code,
+      ).toBe(3);
     });
 
     it('the caller logs out between accept and confirm → callee ACCEPT_FAILURE', async () => {
@@ -438,7 +497,12 @@ describe('call invitations', () => {
       await rec.has('caller:ReceivedByPeer');
       received[0]!.accept();
       await rec.has('callee:Accepted');
-      expect(rec.log).toEqual(['callee:Received', 'caller:ReceivedByPeer', 'caller:Accepted()', 'callee:Accepted']);
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'caller:Accepted()',
+        'callee:Accepted',
+      ]);
     });
 
     it('sending while not logged in → LocalInvitationFailure(NOT_LOGGEDIN), asynchronously, no throw', async () => {
@@ -469,7 +533,8 @@ describe('call invitations', () => {
     it('createLocalInvitation with an invalid callee ID → 1', async () => {
       t = await setup(WIDE);
       const c = t.client();
-      for (const bad of ['', 'null', 'x'.repeat(65), 'a*b', 42 as unknown as string]) expect(thrown(() => c.createLocalInvitation(bad))).toEqual(INVALID(1));
+      for (const bad of ['', 'null', 'x'.repeat(65), 'a*b', 42 as unknown as string])
+        expect(thrown(() => c.createLocalInvitation(bad))).toEqual(INVALID(1));
     });
 
     it('content over 8 KB (UTF-8 bytes) → 1 on send and on cancel; exactly 8 KB is fine', async () => {
@@ -556,7 +621,11 @@ describe('call invitations', () => {
       i2.send();
       i3.send();
       await until(() => received.length === 3);
-      const [r1, r2, r3] = ['1', '2', '3'].map((c) => received.find((r) => r.content === c)!) as [RemoteInvitation, RemoteInvitation, RemoteInvitation];
+      const [r1, r2, r3] = ['1', '2', '3'].map((c) => received.find((r) => r.content === c)!) as [
+        RemoteInvitation,
+        RemoteInvitation,
+        RemoteInvitation,
+      ];
       r1.response = 'x'.repeat(8193);
       expect(thrown(() => r1.accept())).toEqual(INVALID(1));
       expect(thrown(() => r1.refuse())).toEqual(INVALID(1));
@@ -591,7 +660,12 @@ describe('call invitations', () => {
       const sent = await alice.request(InvitationOp.Send, { to: 'bob', content: 'hi' });
       expect(sent.code).toBe(0);
       const id = (sent.body as { id: string }).id;
-      expect(await rawEvent(bob, InvitationOp.Received)).toEqual({ id, from: 'alice', content: 'hi', channelId: '' });
+      expect(await rawEvent(bob, InvitationOp.Received)).toEqual({
+        id,
+        from: 'alice',
+        content: 'hi',
+        channelId: '',
+      });
       // only the callee may answer, only the caller may cancel or confirm
       expect((await carol.request(InvitationOp.Accept, { id, response: '' })).code).toBe(3);
       expect((await carol.request(InvitationOp.Refuse, { id, response: '' })).code).toBe(3);
@@ -620,16 +694,19 @@ describe('call invitations', () => {
       const bob = await t.login('bob');
       const log: string[] = [];
       const listener = (who: string): RtmCallEventListener => ({
-        onLocalInvitationReceivedByPeer: (i) => log.push(`${who}:onLocalInvitationReceivedByPeer(${i.calleeId})`),
+        onLocalInvitationReceivedByPeer: (i) =>
+          log.push(`${who}:onLocalInvitationReceivedByPeer(${i.calleeId})`),
         onLocalInvitationAccepted: (_i, r) => log.push(`${who}:onLocalInvitationAccepted(${r})`),
         onLocalInvitationRefused: (_i, r) => log.push(`${who}:onLocalInvitationRefused(${r})`),
         onLocalInvitationCanceled: () => log.push(`${who}:onLocalInvitationCanceled`),
-        onLocalInvitationFailure: (_i, code, reason) => log.push(`${who}:onLocalInvitationFailure(${code},${reason})`),
+        onLocalInvitationFailure: (_i, code, reason) =>
+          log.push(`${who}:onLocalInvitationFailure(${code},${reason})`),
         onRemoteInvitationReceived: (i) => log.push(`${who}:onRemoteInvitationReceived(${i.callerId})`),
         onRemoteInvitationAccepted: () => log.push(`${who}:onRemoteInvitationAccepted`),
         onRemoteInvitationRefused: () => log.push(`${who}:onRemoteInvitationRefused`),
         onRemoteInvitationCanceled: () => log.push(`${who}:onRemoteInvitationCanceled`),
-        onRemoteInvitationFailure: (_i, code, reason) => log.push(`${who}:onRemoteInvitationFailure(${code},${reason})`),
+        onRemoteInvitationFailure: (_i, code, reason) =>
+          log.push(`${who}:onRemoteInvitationFailure(${code},${reason})`),
       });
       const am = alice.getRtmCallManager();
       const bm = bob.getRtmCallManager();
@@ -657,7 +734,10 @@ describe('call invitations', () => {
 
       // refused and canceled calls, with callback-style results
       log.length = 0;
-      const ok = () => ({ onSuccess: () => log.push('ok'), onFailure: (e: { getErrorCode(): number }) => log.push(`fail(${e.getErrorCode()})`) });
+      const ok = () => ({
+        onSuccess: () => log.push('ok'),
+        onFailure: (e: { getErrorCode(): number }) => log.push(`fail(${e.getErrorCode()})`),
+      });
       const i2 = alice.createLocalInvitation('bob');
       am.sendLocalInvitation(i2, ok());
       await until(() => log.includes('alice:onLocalInvitationReceivedByPeer(bob)'));
@@ -703,7 +783,10 @@ describe('call invitations', () => {
     const cluster = async (cfg: Partial<ServerConfig>) => {
       const store = createEmbeddedStore({ dataDir: null });
       const bus = new MemoryBus();
-      nodes.push(await startTestServer({ ...cfg, nodeId: 'A' }, { store, bus }), await startTestServer({ ...cfg, nodeId: 'B' }, { store, bus }));
+      nodes.push(
+        await startTestServer({ ...cfg, nodeId: 'A' }, { store, bus }),
+        await startTestServer({ ...cfg, nodeId: 'B' }, { store, bus }),
+      );
       const on = (node: 0 | 1) => {
         const c = AgoraRTM.createInstance(APP_ID, { serverUrl: nodes[node]!.wsUrl });
         clients.push(c);
@@ -728,7 +811,12 @@ describe('call invitations', () => {
       received[0]!.response = 'sure';
       received[0]!.accept();
       await rec.has('callee:Accepted');
-      expect(rec.log).toEqual(['callee:Received', 'caller:ReceivedByPeer', 'caller:Accepted(sure)', 'callee:Accepted']);
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'caller:Accepted(sure)',
+        'callee:Accepted',
+      ]);
       const refused = rec.local(alice.createLocalInvitation('bob'), 'r');
       refused.send();
       await until(() => received.length === 2);
@@ -752,7 +840,9 @@ describe('call invitations', () => {
       await rec.has('callee:Failure(INVITATION_EXPIRE)');
       // accept confirmation: a caller on A that never confirms an accept made on B
       const carol = await rawAt(nodes[0]!.wsUrl, 'carol');
-      expect((await carol.request(InvitationOp.Send, { to: 'bob', content: 'c', channelId: '' })).code).toBe(0);
+      expect((await carol.request(InvitationOp.Send, { to: 'bob', content: 'c', channelId: '' })).code).toBe(
+        0,
+      );
       await until(() => received.length === 2);
       received[1]!.accept();
       await rawEvent(carol, InvitationOp.Accepted);

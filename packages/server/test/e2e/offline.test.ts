@@ -215,3 +215,54 @@ describe('offline message defaults', () => {
     expect(DEFAULT_CONFIG.offlineTtlMs).toBe(7 * 24 * 3600 * 1000);
   });
 });
+
+// Sender and receiver on different nodes: the inbox is shared, the live copy goes over the mesh.
+describe.each([
+  ['three nodes, shared memory adapters', { nodes: 3 }],
+  ['two nodes on Redis', { cluster: 2 }],
+] as const)('offline messages across nodes: %s', (_name, mode) => {
+  let t: Awaited<ReturnType<typeof setup>> | undefined;
+  afterEach(async () => {
+    await t?.cleanup();
+    t = undefined;
+  });
+  const nodeOf = (uid: string) => t!.servers.findIndex((s) => s.sessions.local(APP_ID, uid));
+
+  it('stores on one node, delivers at login on another, once and in order', async () => {
+    t = await setup({ ...mode, rateLimits: false });
+    const alice = await t.login('alice'); // node 0
+    const sends = [];
+    for (let i = 0; i < 30; i++) sends.push(alice.sendMessageToPeer({ text: String(i) }, 'bob', OFFLINE));
+    expect((await Promise.all(sends)).every((r) => !r.hasPeerReceived)).toBe(true);
+    const bob = t.client(); // node 1
+    const got = collect<Got>(bob, 'MessageFromPeer');
+    await bob.login({ uid: 'bob' });
+    expect(nodeOf('alice')).not.toBe(nodeOf('bob'));
+    await until(() => got.length >= 30, 5000, '30 messages');
+    await new Promise((r) => setTimeout(r, 200)); // no duplicate may follow
+    expect(texts(got)).toEqual([...Array(30).keys()].map(String));
+    expect(got.every((g) => g[2].isOfflineMessage)).toBe(true);
+  });
+
+  it('delivers live to a peer on another node and removes the stored copy on its ack', async () => {
+    t = await setup({ ...mode, rateLimits: false });
+    const alice = await t.login('alice');
+    const bob = t.client();
+    const got = collect<Got>(bob, 'MessageFromPeer');
+    await bob.login({ uid: 'bob' });
+    expect(nodeOf('alice')).not.toBe(nodeOf('bob'));
+    const sends = [];
+    for (let i = 0; i < 20; i++) sends.push(alice.sendMessageToPeer({ text: String(i) }, 'bob', OFFLINE));
+    expect((await Promise.all(sends)).every((r) => r.hasPeerReceived)).toBe(true);
+    expect(texts(got)).toEqual([...Array(20).keys()].map(String));
+    expect(got.every((g) => !g[2].isOfflineMessage)).toBe(true);
+    await bob.logout();
+    await alice.sendMessageToPeer({ text: 'sentinel' }, 'bob', OFFLINE);
+    const again = t.client();
+    const got2 = collect<Got>(again, 'MessageFromPeer');
+    await again.login({ uid: 'bob' });
+    await until(() => got2.length >= 1, 5000, 'the sentinel');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(texts(got2)).toEqual(['sentinel']);
+  });
+});

@@ -413,6 +413,27 @@ describe('presence', () => {
     });
   });
 
+  describe('timeouts', () => {
+    it('rejects with RtmTimeoutError after 10 s without an answer (presence 4, attributes 7)', async () => {
+      t = await setup({ rateLimits: false, heartbeatMs: 200 });
+      const alice = await viaProxy('alice');
+      // The link goes silent: requests are written but never reach the server.
+      proxy!.pause('hold');
+      proxy!.stall();
+      const calls = [
+        alice.queryPeersOnlineStatus(['bob']),
+        alice.subscribePeersOnlineStatus(['bob']),
+        alice.setLocalUserAttributes({ k: 'v' }),
+        alice.getUserAttributes('bob'),
+      ].map(rejection);
+      const [query, sub, set, get] = await Promise.all(calls);
+      expect(query).toMatchObject({ code: 4, name: 'RtmTimeoutError' });
+      expect(sub).toMatchObject({ code: 4, name: 'RtmTimeoutError' });
+      expect(set).toMatchObject({ code: 7, name: 'RtmTimeoutError' });
+      expect(get).toMatchObject({ code: 7, name: 'RtmTimeoutError' });
+    }, 20_000);
+  });
+
   describe('across two nodes', () => {
     it('reports status, answers queries and tells subscribers on both nodes', async () => {
       const store = createEmbeddedStore({ dataDir: null });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import AgoraRTM, { type RtmClient } from '@parley/sdk';
 import { startTestServer, type ParleyServer } from '@parley/server/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Op, encodeEvent, type PeerMessageEvent } from '@parley/protocol';
 import { APP_ID, collect, next, until } from '../helpers.js';
+import { RawClient } from '../raw-client.js';
 import { startTcpProxy } from '../tcp-proxy.js';
 
 type Got = [{ text: string }, string, { isOfflineMessage: boolean }];
@@ -119,6 +121,32 @@ describe('server restart on the same port and data dir', () => {
     await until(() => got.length >= 1, 10_000, 'the queued message');
     await new Promise((r) => setTimeout(r, 200)); // no duplicate may follow
     expect(got.map((g) => g[0].text)).toEqual(['queued']);
+  });
+
+  it('a message in flight at shutdown is answered before the session ends, and not sent again', async () => {
+    server = await boot();
+    const port = server.port;
+    const alice = client();
+    await alice.login({ uid: 'alice' });
+    // bob: a bare client that acks only when the test says so
+    const raw = await RawClient.connect(server.wsUrl);
+    expect((await raw.login({ appId: APP_ID, uid: 'bob' })).code).toBe(0);
+    const sent = alice.sendMessageToPeer({ text: 'in flight' }, 'bob');
+    await until(() => raw.events.some((e) => e.op === Op.PeerMessage), 5000, 'bob got it');
+    const closing = server.close();
+    const ev = raw.events.find((e) => e.op === Op.PeerMessage)!.body as PeerMessageEvent;
+    raw.ws.send(encodeEvent(Op.PeerAck, { id: ev.id }));
+    expect(await sent).toEqual({ hasPeerReceived: true });
+    await closing;
+    raw.close();
+    server = await boot(port);
+    const bob = client();
+    const got = collect<Got>(bob, 'MessageFromPeer');
+    await bob.login({ uid: 'bob' });
+    await until(() => alice.connectionState === 'CONNECTED', 10_000, 'alice back');
+    await new Promise((r) => setTimeout(r, 300)); // nothing may be sent again
+    expect(got).toEqual([]);
+    expect(raw.events.filter((e) => e.op === Op.PeerMessage)).toHaveLength(1);
   });
 
   it('channel history is durable: a member cut off across the restart gets what it missed', async () => {

@@ -119,13 +119,13 @@ describe('token lifecycle on a live session', () => {
   });
 
   it.concurrent('a renewal re-arms both timers: warned again, then expires at the new token’s time', async () => {
-    const first = short007('rearmed', 2);
+    const first = short007('rearmed', 3);
     const c = t.client({}, CERT_APP);
     const warnings = collect(c, 'TokenPrivilegeWillExpire');
     const expired = next(c, 'TokenExpired', 15_000);
     await c.login({ uid: 'rearmed', token: first.token });
     await until(() => warnings.length === 1);
-    const second = short007('rearmed', 5);
+    const second = short007('rearmed', 6);
     await c.renewToken(second.token);
     await until(() => warnings.length === 2);
     await expired;
@@ -137,7 +137,7 @@ describe('token lifecycle on a live session', () => {
     const proxy = await DropProxy.start(t.server.port);
     try {
       const uid = 'offline-expiry';
-      const { token, expiresAt } = short007(uid);
+      const { token, expiresAt } = short007(uid, 4);
       const c = t.client(
         { serverUrl: proxy.wsUrl, reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } },
         CERT_APP,

@@ -1,4 +1,9 @@
-import type { InvitationMatch, InvitationPatch, InvitationRecord, InvitationStore } from '../../ports/invitation-store.js';
+import type {
+  InvitationMatch,
+  InvitationPatch,
+  InvitationRecord,
+  InvitationStore,
+} from '../../ports/invitation-store.js';
 
 const key = (appId: string, x: string) => `${appId}\u0000${x}`;
 
@@ -31,7 +36,12 @@ export class MemoryInvitationStore implements InvitationStore {
     return r ? { ...r } : null;
   }
 
-  async advance(appId: string, id: string, match: InvitationMatch, patch: InvitationPatch): Promise<InvitationRecord | null> {
+  async advance(
+    appId: string,
+    id: string,
+    match: InvitationMatch,
+    patch: InvitationPatch,
+  ): Promise<InvitationRecord | null> {
     const r = this.live(appId, id);
     if (!r || !matches(r, match)) return null;
     Object.assign(r, patch);

@@ -5,6 +5,17 @@ import type { RedisKeys } from './keys.js';
 
 /** How many channels one SUBSCRIBE carries when re-subscribing (keeps each command small). */
 const RESUBSCRIBE_BATCH = 1000;
+/** A batch of one topic is published at once when it reaches this size, bytes. */
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** Payloads published to one topic in one event-loop turn: they travel as one Redis message. */
+interface Batch {
+  parts: Buffer[];
+  bytes: number;
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
 
 export interface RedisBusEvents {
   /** the bus became able (true) or unable (false) to carry messages */
@@ -14,9 +25,12 @@ export interface RedisBusEvents {
 }
 
 /**
- * Bus over Redis pub/sub. Publishes go through the node's command connection (auto-pipelined:
- * what one tick publishes leaves as one write); subscriptions use one subscriber connection per
- * node, whatever the number of topics, with handlers multiplexed here.
+ * Bus over Redis pub/sub. Publishes go through the node's command connection; what one
+ * event-loop turn publishes to one topic is coalesced into one PUBLISH (payloads framed with a
+ * 4-byte length each, split again on the receiving node), and the PUBLISHes of one turn leave as
+ * one pipelined write. Subscriptions use one subscriber connection per node, whatever the number
+ * of topics, with handlers multiplexed here. Order per topic is kept: one connection publishes,
+ * one connection receives, batches are flushed in order.
  *
  * After a Redis restart the subscriber connection comes back empty; the bus re-subscribes every
  * topic it holds before it reports ready again, logs it and tells `onResubscribed` (metrics).
@@ -33,6 +47,10 @@ export class RedisBus implements Bus {
   private resubscribing = false;
   private lastReady = false;
   private closed = false;
+  /** Redis channel → payloads waiting for the end of this event-loop turn */
+  private readonly outbox = new Map<string, Batch>();
+  private flushScheduled = false;
+  private badFrames = 0;
 
   constructor(
     private readonly cmd: RedisConn,
@@ -61,11 +79,48 @@ export class RedisBus implements Bus {
     return this.handlers.size;
   }
 
-  async publish(topic: string, payload: Uint8Array): Promise<void> {
+  publish(topic: string, payload: Uint8Array): Promise<void> {
+    const ch = this.keys.topic(topic);
+    let b = this.outbox.get(ch);
+    if (!b) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.outbox.set(ch, (b = { parts: [], bytes: 0, done, resolve, reject }));
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }
     const buf = Buffer.isBuffer(payload)
       ? payload
       : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    await this.cmd.redis.publish(this.keys.topic(topic), buf);
+    b.parts.push(buf);
+    b.bytes += 4 + buf.byteLength;
+    const done = b.done;
+    if (b.bytes >= MAX_BATCH_BYTES) this.send(ch, b);
+    return done;
+  }
+
+  /** Publishes every waiting batch, in the order their topics were first published to. */
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const [ch, b] of this.outbox) this.send(ch, b);
+  }
+
+  private send(ch: string, b: Batch): void {
+    this.outbox.delete(ch);
+    const frame = Buffer.allocUnsafe(b.bytes);
+    let off = 0;
+    for (const p of b.parts) {
+      frame.writeUInt32BE(p.byteLength, off);
+      p.copy(frame, off + 4);
+      off += 4 + p.byteLength;
+    }
+    this.cmd.redis.publish(ch, frame).then(() => b.resolve(), b.reject);
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe> {
@@ -113,11 +168,22 @@ export class RedisBus implements Bus {
   private dispatch(channel: Buffer, message: Buffer): void {
     const hs = this.handlers.get(channel.toString());
     if (!hs) return;
-    for (const h of hs) {
-      try {
-        h(message);
-      } catch (e) {
-        this.log.error({ err: e }, 'bus handler failed');
+    for (let off = 0; off < message.byteLength; ) {
+      const len = off + 4 <= message.byteLength ? message.readUInt32BE(off) : -1;
+      if (len < 0 || off + 4 + len > message.byteLength) {
+        // Not ours (another publisher on our prefix) or cut short: drop the rest.
+        if (this.badFrames++ % 1000 === 0)
+          this.log.error({ channel: channel.toString() }, 'malformed bus message dropped');
+        return;
+      }
+      const payload = message.subarray(off + 4, off + 4 + len);
+      off += 4 + len;
+      for (const h of hs) {
+        try {
+          h(payload);
+        } catch (e) {
+          this.log.error({ err: e }, 'bus handler failed');
+        }
       }
     }
   }

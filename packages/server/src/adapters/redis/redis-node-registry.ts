@@ -108,7 +108,7 @@ return 1`,
  *
  * Every node writes a heartbeat (Redis clock) into `{nodes}:alive` each `heartbeatMs`. A node with
  * no beat for 3 periods is dead. A survivor claims the cleanup with `SET {nodes}:reap:<node> NX`,
- * marks the dead node's sessions UNREACHABLE, waits until `lastBeat + heartbeat + grace`, checks
+ * marks the dead node's sessions UNREACHABLE, waits for the grace period (from now), checks
  * the node is still silent, then ends each session listed in the dead node's index: it moves the
  * entry into its own index with SMOVE (atomic: one survivor gets each entry, and if that survivor
  * dies too the entry is in its index and is reaped with it), runs the session-end path
@@ -121,7 +121,10 @@ return 1`,
 export class RedisNodeRegistry {
   private readonly scripts;
   private readonly deadMs: number;
-  private readonly epochCandidate = randomBytes(8).toString('hex');
+  /** A new random epoch: whoever finds the epoch key gone (Redis lost its data) sets one. */
+  private get epochCandidate(): string {
+    return randomBytes(8).toString('hex');
+  }
   private epoch: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
@@ -275,8 +278,9 @@ export class RedisNodeRegistry {
 
   /** Takes the cleanup of a dead node if no other survivor has it, and schedules it. */
   private async claim(node: string, lastSeen: number, now: number): Promise<void> {
-    const endAt = lastSeen + this.opts.heartbeatMs + this.opts.sessionGraceMs;
-    const delay = Math.max(0, endAt - now);
+    // The grace period counts from when the node was found dead: never earlier than a dropped
+    // socket's grace on a live node would end (its sockets died at most 3 heartbeats before).
+    const delay = this.opts.sessionGraceMs;
     const lease = delay + 10 * this.opts.heartbeatMs + 10_000;
     const got = await this.redis.set(this.keys.reapLock(node), this.opts.nodeId, 'PX', lease, 'NX');
     if (got !== 'OK') return;

@@ -39,6 +39,17 @@ export class AckTracker {
     }
   };
 
+  /**
+   * Resolves once every wait open now has settled (acked or timed out), or after `maxMs`. Used
+   * at shutdown, so senders get their answer before their sessions end.
+   */
+  async drain(maxMs: number): Promise<void> {
+    const open = [...this.waiting.keys()];
+    const end = Date.now() + maxMs;
+    while (open.some((id) => this.waiting.has(id)) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+
   close(): void {
     for (const w of this.waiting.values()) w.resolve(false);
     this.waiting.clear();

@@ -109,9 +109,14 @@ export const peerFeature: Feature = {
       const tail = senderTail.get(s);
 
       if (body.offline !== true) {
-        const h = tail
-          ? await tail.then(() => handOff(s.appId, to, id, event, false))
-          : await handOff(s.appId, to, id, event, false);
+        // Common case first: a local receiver and nothing to wait for, written synchronously.
+        const local = tail ? undefined : ctx.sessions.local(s.appId, to);
+        let h = local
+          ? receiver.deliver(local, id, event, false)
+          : tail
+            ? tail.then(() => handOff(s.appId, to, id, event, false))
+            : handOff(s.appId, to, id, event, false);
+        if (h instanceof Promise) h = await h;
         return ok({ id, ts, received: await h.acked, cached: false } satisfies PeerSendResponse);
       }
 
@@ -161,6 +166,9 @@ export const peerFeature: Feature = {
       purgeTimer = setInterval(purge, Math.max(1000, Math.min(ctx.config.offlineTtlMs, 60_000)));
       purgeTimer.unref();
     });
+    // Shutdown: let messages in flight get their answer before the sessions end, so SDKs do not
+    // send them again to the next server (bounded: receivers that do not ack time out anyway).
+    ctx.registry.hook('preClose', () => acks.drain(Math.min(2000, ctx.config.peerAckTimeoutMs)));
     ctx.registry.hook('onClose', () => {
       if (purgeTimer) clearInterval(purgeTimer);
       acks.close();

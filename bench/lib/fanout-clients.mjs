@@ -1,0 +1,117 @@
+/**
+ * Load-generator clients of the channel fan-out benchmark: thin protocol clients over `ws`, cheap
+ * enough that one process holds thousands of channel members. Both kinds expose the same surface:
+ *   `static connect(url, uid, channelId)` (logged in and joined), `send(text)` (sender),
+ *   `onMessage(text)` and `onSent()` callbacks, `close()`.
+ */
+import { Op, PROTOCOL_VERSION, classify, decodeFrame, encodeRequest } from '@parley/protocol';
+import { Packr } from 'msgpackr';
+import WebSocket from 'ws';
+import { BENCH_APP_ID } from './clients.mjs';
+
+function open(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** A Parley channel member speaking the wire protocol directly (Login, Join, ChannelSend). */
+export class ParleyChannelClient {
+  static async connect(wsUrl, uid, channelId) {
+    const c = new ParleyChannelClient(await open(wsUrl), uid, channelId);
+    const login = await c.request(Op.Login, { v: PROTOCOL_VERSION, appId: BENCH_APP_ID, uid, sdk: 'bench' });
+    if (login.code !== 0) throw new Error(`login of ${uid} failed with code ${login.code}`);
+    const join = await c.request(Op.Join, { channelId });
+    if (join.code !== 0) throw new Error(`join of ${uid} failed with code ${join.code}`);
+    return c;
+  }
+
+  /** called with the text of every ChannelMessage received */
+  onMessage = () => {};
+  /** called when a send is answered (code 0) */
+  onSent = () => {};
+  nextReq = 1;
+  waiting = new Map();
+
+  constructor(ws, uid, channelId) {
+    this.ws = ws;
+    this.uid = uid;
+    this.channelId = channelId;
+    ws.on('message', (data) => this.onFrame(data));
+    ws.on('error', () => {});
+  }
+
+  request(op, body) {
+    const reqId = this.nextReq++;
+    return new Promise((resolve) => {
+      this.waiting.set(reqId, resolve);
+      this.ws.send(encodeRequest(op, reqId, body));
+    });
+  }
+
+  send(text) {
+    this.ws.send(
+      encodeRequest(Op.ChannelSend, this.nextReq++, {
+        channelId: this.channelId,
+        msg: { type: 'TEXT', text },
+      }),
+    );
+  }
+
+  close() {
+    this.ws.terminate();
+  }
+
+  onFrame(data) {
+    for (const v of decodeFrame(data)) {
+      const m = classify(v);
+      if (m.kind === 'event') {
+        if (m.op === Op.ChannelMessage) this.onMessage(m.body.msg.text);
+      } else if (m.kind === 'response') {
+        const w = this.waiting.get(m.reqId);
+        if (w) {
+          this.waiting.delete(m.reqId);
+          w({ code: m.code, body: m.body });
+        } else if (m.code === 0) this.onSent();
+        else throw new Error(`send failed with code ${m.code}`);
+      }
+    }
+  }
+}
+
+const packr = new Packr({ useRecords: false });
+
+/** A member of the bare `ws` broadcast baseline (lib/ws-broadcast-server.mjs). */
+export class BareChannelClient {
+  static async connect(url, uid, channelId) {
+    return new BareChannelClient(
+      await open(`${url}/?ch=${encodeURIComponent(channelId)}&id=${encodeURIComponent(uid)}`),
+    );
+  }
+
+  onMessage = () => {};
+  onSent = () => {};
+  nextId = 1;
+
+  constructor(ws) {
+    this.ws = ws;
+    ws.on('message', (data) => this.onFrame(data));
+    ws.on('error', () => {});
+  }
+
+  send(text) {
+    this.ws.send(packr.pack([1, this.nextId++, text]));
+  }
+
+  close() {
+    this.ws.terminate();
+  }
+
+  onFrame(data) {
+    const m = packr.unpack(data);
+    if (m[0] === 2) this.onMessage(m[2]);
+    else if (m[0] === 3) this.onSent();
+  }
+}
