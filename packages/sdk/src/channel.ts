@@ -535,9 +535,10 @@ export class ChannelsApi implements ClientModule {
         JOIN_CHANNEL_ERRORS,
         JOIN_TIMEOUT_MS,
         JoinChannelError.TIMEOUT,
-      ).catch(() => {
-        // Could not rejoin (e.g. the server's limits changed): the channel is no longer joined.
-        this.drop(ch);
+      ).catch((e: { code?: number }) => {
+        // Refused (e.g. the server's limits changed): the channel is no longer joined. Without an
+        // answer (timeout, link lost again) it stays joined; the next re-login tries again.
+        if (e.code !== JoinChannelError.TIMEOUT && e.code !== 102) this.drop(ch);
       });
     }
     // The rejoin requests are written; waiting sends may go out behind them now.

@@ -73,7 +73,8 @@ export class ChannelRooms {
     ctx.mesh.on(DELIVER, (p) => {
       const d = p as DeliverPayload;
       const room = this.rooms.get(roomKey(d.a, d.c));
-      if (room) this.deliverLocal(room, d.b, d.x, d.i);
+      const n = room ? this.deliverLocal(room, d.b, d.x, d.i) : 0;
+      if (n > 0 && d.i !== null) ctx.metrics.messagesOut.inc({ kind: 'channel' }, n);
     });
     ctx.mesh.on(MEMBER, (p) => {
       const m = p as MemberPayload;
