@@ -75,13 +75,9 @@ export const channelsFeature: Feature = {
       if (r.changed) {
         if (r.count === 1)
           await channelOccupied(ctx, s.appId, channelId).catch(warn('channel attrs keep failed'));
-        await rooms.memberChanged(
-          s.appId,
-          channelId,
-          s.uid,
-          true,
-          r.count <= s.limits.memberEventsMaxMembers,
-        );
+        await rooms
+          .memberChanged(s.appId, channelId, s.uid, true, r.count <= s.limits.memberEventsMaxMembers)
+          .catch(warn('MemberJoined fan-out failed'));
       } else rooms.countChanged(member.room); // the joiner still gets MemberCountUpdated
       if (since) await replayHistory(s, member, since);
       return ok({ ts } satisfies JoinResponse);
@@ -117,13 +113,9 @@ export const channelsFeature: Feature = {
     const leaveStore = async (s: Session, channelId: string): Promise<void> => {
       const r = await ctx.store.channels.leave(s.appId, channelId, s.uid, s.id);
       if (!r.changed) return;
-      await rooms.memberChanged(
-        s.appId,
-        channelId,
-        s.uid,
-        false,
-        r.count + 1 <= s.limits.memberEventsMaxMembers,
-      );
+      await rooms
+        .memberChanged(s.appId, channelId, s.uid, false, r.count + 1 <= s.limits.memberEventsMaxMembers)
+        .catch(warn('MemberLeft fan-out failed'));
       if (r.count === 0)
         await channelMaybeEmpty(ctx, s.appId, channelId).catch(warn('channel attrs expiry failed'));
     };
