@@ -11,3 +11,4 @@ export * from './presence.js';
 export * from './user-attrs.js';
 export * from './channels.js';
 export * from './invitations.js';
+export * from './signaling.js';

@@ -53,6 +53,11 @@ export interface CoreListener {
   resumed(): void;
   tokenExpired(): void;
   tokenWillExpire(): void;
+  /**
+   * A connection attempt starts: `n` is 0 for the first one of a login, then the number of retries
+   * since the last success (the Signaling facade's onReconnecting(n) and retry limits use it).
+   */
+  attempt?(n: number): void;
 }
 
 interface Pending {
@@ -221,6 +226,8 @@ export class Core {
   // ---- socket ----
 
   private open(): void {
+    this.listener.attempt?.(this.attempt);
+    if (this.state !== 'CONNECTING' && this.state !== 'RECONNECTING') return;
     const gen = ++this.gen;
     const url = this.urls[this.urlIndex % this.urls.length]!;
     this.armAttemptTimer(gen);

@@ -171,7 +171,10 @@ export class UserAttrsApi implements ClientModule {
 
   /** The entries of an AttributesMap, checked as the server checks them. */
   private pairsOf(attributes: AttributesMap, lim: Limits): AttrPair[] {
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+    const proto =
+      typeof attributes === 'object' && attributes !== null ? Object.getPrototypeOf(attributes) : undefined;
+    // A plain object only: a Map or an array would silently read as no attributes.
+    if (proto !== Object.prototype && proto !== null)
       throw errorFrom(ATTRIBUTE_ERRORS, AttrErr.INVALID_ARGUMENT);
     const pairs = Object.entries(attributes) as AttrPair[];
     this.check(checkAttrEntries(pairs, lim.userAttrs));

@@ -1,5 +1,5 @@
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode, LoginError, Op, PeerMessageError } from '@parley/protocol';
 import AgoraRTM, { type RtmClient, type RtmConfig } from '../src/index.js';
 import { FakeServer } from './fake-server.js';
@@ -312,6 +312,42 @@ describe('SDK core against a scripted server', () => {
       fake.event(Op.PeerMessage, ev);
       await until(() => fake.received.filter((m) => m.kind === 'event' && m.op === Op.PeerAck).length === 2);
       expect(got).toEqual(['once']);
+    });
+  });
+
+  describe('default timers (Agora values), checked with fake timers', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('login times out after 12 s by default', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      fake.onLogin = () => null;
+      const c = client();
+      const seen = states(c);
+      const login = rejection(c.login({ uid: 'alice' }));
+      await vi.advanceTimersByTimeAsync(11_990);
+      expect(c.connectionState).toBe('CONNECTING');
+      await vi.advanceTimersByTimeAsync(20);
+      const e = await login;
+      expect([e.name, e.code]).toEqual(['RtmTimeoutError', LoginError.TIMEOUT]);
+      expect(seen).toEqual(['CONNECTING/LOGIN', 'DISCONNECTED/LOGIN_TIMEOUT']);
+    });
+
+    it('a peer send made while RECONNECTING waits at most 10 s, then RtmTimeoutError 2', async () => {
+      const c = client();
+      await c.login({ uid: 'alice' });
+      fake.refuse = true;
+      fake.killAll();
+      await until(() => c.connectionState === 'RECONNECTING');
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const send = rejection(c.sendMessageToPeer({ text: 'waits' }, 'bob'));
+      await vi.advanceTimersByTimeAsync(9_990);
+      expect(c.connectionState).toBe('RECONNECTING');
+      await vi.advanceTimersByTimeAsync(20);
+      const e = await send;
+      expect([e.name, e.code]).toEqual(['RtmTimeoutError', PeerMessageError.TIMEOUT]);
+      expect(fake.requests(Op.PeerSend)).toHaveLength(0);
     });
   });
 

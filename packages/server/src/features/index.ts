@@ -5,6 +5,7 @@ import { userAttrsFeature } from './user-attrs/index.js';
 import { channelsFeature } from './channels/index.js';
 import { channelAttrsFeature } from './channel-attrs/index.js';
 import { invitationsFeature } from './invitations/index.js';
+import { signalingFeature } from './signaling/index.js';
 
 /** Every capability, registered in this order at start-up. */
 export const FEATURES: Feature[] = [
@@ -14,4 +15,5 @@ export const FEATURES: Feature[] = [
   channelsFeature,
   channelAttrsFeature,
   invitationsFeature,
+  signalingFeature,
 ];

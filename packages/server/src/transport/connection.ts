@@ -38,7 +38,8 @@ export class Connection {
   closed = false;
   private queue: Uint8Array[] = [];
   private flushScheduled = false;
-  private readonly abuse = new SlidingWindow(ABUSE_LIMIT, ABUSE_WINDOW_MS);
+  /** created at the first protocol error: well-behaved sockets never pay for it */
+  private abuse: SlidingWindow | null = null;
   /** a Login or Resume of this socket is being processed (a second one is refused meanwhile) */
   authPending = false;
 
@@ -85,6 +86,7 @@ export class Connection {
     this.write(
       encodeEvent(Op.ProtocolError, reqId === undefined ? { code, message } : { code, message, reqId }),
     );
+    this.abuse ??= new SlidingWindow(ABUSE_LIMIT, ABUSE_WINDOW_MS);
     if (!this.abuse.take()) this.close(CloseCode.PROTOCOL_ABUSE, 'too many protocol errors');
   }
 
@@ -92,6 +94,7 @@ export class Connection {
     if (this.closed) return;
     // Deliver what is queued (e.g. a SessionEnded event) before the close frame.
     this.flush();
+    if (this.closed) return; // the flush found a slow consumer and closed already
     this.closed = true;
     this.metrics.closes.inc({ code });
     try {

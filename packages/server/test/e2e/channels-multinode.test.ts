@@ -1,6 +1,8 @@
 import type { RtmChannel, RtmClient } from '@parley/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, next, setup, until } from '../helpers.js';
+import { Op } from '@parley/protocol';
+import { APP_ID, collect, next, setup, until } from '../helpers.js';
+import { RawClient } from '../raw-client.js';
 
 /**
  * Channels across nodes: three in-process servers sharing a MemoryBus and one Store, clients
@@ -72,5 +74,21 @@ describe('channels across nodes', () => {
     await a.ch.sendMessage({ text: 'to the new bob' });
     expect((await got)[0].text).toBe('to the new bob');
     expect((await a.ch.getMembers()).sort()).toEqual(['alice', 'bob']);
+  });
+
+  it('takes the sessions of a dead node out of their channels, with MemberLeft', async () => {
+    t = await setup({ nodes: 2 });
+    const a = await member('alice'); // node 1
+    // bob's session lives on node 2; a survivor (node 1) ends it as the cluster does for a dead node
+    const raw = await RawClient.connect(t.servers[1]!.wsUrl);
+    const login = await raw.login({ appId: APP_ID, uid: 'bob' });
+    expect((await raw.request(Op.Join, { channelId: 'room' })).code).toBe(0);
+    expect((await raw.request(Op.Join, { channelId: 'other' })).code).toBe(0);
+    const left = next<[string]>(a.ch, 'MemberLeft');
+    await t.servers[0]!.sessions.endForeign(APP_ID, 'bob', login.body.sessionId);
+    expect((await left)[0]).toBe('bob');
+    expect(await a.ch.getMembers()).toEqual(['alice']);
+    expect(await a.c.getChannelMemberCount(['room', 'other'])).toEqual({ room: 1, other: 0 });
+    raw.close();
   });
 });

@@ -13,7 +13,8 @@ import {
   encodeRequest,
 } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ID, next, setup } from '../helpers.js';
+import { APP_ID, next, setup, until } from '../helpers.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 import { WireClient, metric } from '../wire-client.js';
 
 /**
@@ -93,21 +94,25 @@ describe('malformed input', () => {
     expect(await errorsOf(P.UNKNOWN_OP)).toBe(before + 1);
   });
 
-  it.each([
-    ['not an object', 'alice'],
-    ['null', null],
-    ['an array', [APP_ID, 'alice']],
-    ['a numeric appId', { v: PROTOCOL_VERSION, appId: 42, uid: 'alice' }],
-    ['a numeric uid', { v: PROTOCOL_VERSION, appId: APP_ID, uid: 7 }],
-    ['a numeric token', { v: PROTOCOL_VERSION, appId: APP_ID, uid: 'alice', token: 5 }],
-    ['an unknown kind', { v: PROTOCOL_VERSION, appId: APP_ID, uid: 'alice', kind: 'xmpp' }],
-  ])('Login with a body of the wrong type (%s) → 3 and ProtocolError BAD_BODY', async (_, body) => {
+  it('Login with a body of the wrong type → 3 and ProtocolError BAD_BODY, for each kind of mistake', async () => {
+    const bodies: unknown[] = [
+      'alice',
+      null,
+      [APP_ID, 'alice'],
+      { v: PROTOCOL_VERSION, appId: 42, uid: 'alice' },
+      { v: PROTOCOL_VERSION, appId: APP_ID, uid: 7 },
+      { v: PROTOCOL_VERSION, appId: APP_ID, uid: 'alice', token: 5 },
+      { v: PROTOCOL_VERSION, appId: APP_ID, uid: 'alice', kind: 'xmpp' },
+    ];
     const w = await wire();
     const before = await errorsOf(P.BAD_BODY);
-    const id = w.request(Op.Login, body);
-    expect((await w.response(id)).code).toBe(LoginError.INVALID_ARGUMENT);
-    expect(await w.protocolError(1)).toMatchObject({ code: P.BAD_BODY, reqId: id });
-    expect(await errorsOf(P.BAD_BODY)).toBe(before + 1);
+    for (const [i, body] of bodies.entries()) {
+      const id = w.request(Op.Login, body);
+      expect((await w.response(id)).code, JSON.stringify(body)).toBe(LoginError.INVALID_ARGUMENT);
+      expect(await w.protocolError(i + 1)).toMatchObject({ code: P.BAD_BODY, reqId: id });
+    }
+    expect(await errorsOf(P.BAD_BODY)).toBe(before + bodies.length);
+    expect(w.isOpen).toBe(true);
   });
 
   it('Login with an unsupported protocol version → 1007 and ProtocolError BAD_VERSION', async () => {
@@ -117,23 +122,26 @@ describe('malformed input', () => {
     expect(await w.protocolError(1)).toMatchObject({ code: P.BAD_VERSION, reqId: id });
   });
 
-  it.each([
-    ['null', null],
-    ['a string', 'hi bob'],
-    ['a numeric peer id', { to: 5, msg: { type: 'TEXT', text: 'x' } }],
-    ['a non-boolean offline flag', { to: 'bob', msg: { type: 'TEXT', text: 'x' }, offline: 'yes' }],
-    ['no message', { to: 'bob' }],
-    ['a message of unknown type', { to: 'bob', msg: { type: 'IMAGE', text: 'x' } }],
-    ['text that is not a string', { to: 'bob', msg: { type: 'TEXT', text: 42 } }],
-    ['raw that is not bytes', { to: 'bob', msg: { type: 'RAW', raw: 'AAEC' } }],
-    ['both text and raw', { to: 'bob', msg: { type: 'TEXT', text: 'x', raw: new Uint8Array(1) } }],
-  ])('PeerSend with a body of the wrong type (%s) → 7 and ProtocolError BAD_BODY', async (_, body) => {
-    const w = await loggedIn(`bad-peer-${Math.random().toString(36).slice(2)}`);
+  it('PeerSend with a body of the wrong type → 7 and ProtocolError BAD_BODY, for each kind of mistake', async () => {
+    const bodies: unknown[] = [
+      null,
+      'hi bob',
+      { to: 5, msg: { type: 'TEXT', text: 'x' } },
+      { to: 'bob', msg: { type: 'TEXT', text: 'x' }, offline: 'yes' },
+      { to: 'bob' },
+      { to: 'bob', msg: { type: 'IMAGE', text: 'x' } },
+      { to: 'bob', msg: { type: 'TEXT', text: 42 } },
+      { to: 'bob', msg: { type: 'RAW', raw: 'AAEC' } },
+      { to: 'bob', msg: { type: 'TEXT', text: 'x', raw: new Uint8Array(1) } },
+    ];
+    const w = await loggedIn('bad-peer-bodies');
     const before = await errorsOf(P.BAD_BODY);
-    const id = w.request(Op.PeerSend, body);
-    expect((await w.response(id)).code).toBe(PeerMessageError.INVALID_MESSAGE);
-    expect(await w.protocolError(1)).toMatchObject({ code: P.BAD_BODY, reqId: id });
-    expect(await errorsOf(P.BAD_BODY)).toBe(before + 1);
+    for (const [i, body] of bodies.entries()) {
+      const id = w.request(Op.PeerSend, body);
+      expect((await w.response(id)).code, JSON.stringify(body)).toBe(PeerMessageError.INVALID_MESSAGE);
+      expect(await w.protocolError(i + 1)).toMatchObject({ code: P.BAD_BODY, reqId: id });
+    }
+    expect(await errorsOf(P.BAD_BODY)).toBe(before + bodies.length);
   });
 
   it('a frame over the hard ceiling (> 256 KiB) closes the socket with 1009', async () => {
@@ -188,6 +196,50 @@ describe('malformed input', () => {
       hasPeerReceived: true,
     });
     expect((await got)[0].text).toBe('fine');
+  });
+});
+
+describe('a consumer that cannot keep up', () => {
+  let t: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    t = await setup({ rateLimits: false, maxSocketBufferBytes: 256 * 1024, peerAckTimeoutMs: 300 });
+  });
+  afterAll(async () => t.cleanup());
+
+  it('is disconnected (4004) once its send buffer is over the limit; others are not slowed', async () => {
+    const proxy = await startTcpProxy(t.server.port);
+    const slow = await WireClient.open(proxy.url);
+    expect(await slow.login(APP_ID, 'slow')).toBe(0);
+    // the reader stops reading: kernel buffers fill, then the server's send buffer grows
+    proxy.stall();
+    const alice = await t.login('fast-sender');
+    const bob = await t.login('fast-reader');
+    const closesBefore = await metric(t.server.url, 'parley_socket_closes_total', {
+      code: CloseCode.SLOW_CONSUMER,
+    });
+    const big = 'x'.repeat(32 * 1024);
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < 40 && t.server.sessions.local(APP_ID, 'slow')?.phase === 'active'; i++) {
+      for (let j = 0; j < 10; j++) sends.push(alice.sendMessageToPeer({ text: big }, 'slow'));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(
+      () => t.server.sessions.local(APP_ID, 'slow')?.phase !== 'active',
+      10_000,
+      'the slow socket dropped',
+    );
+    expect(await metric(t.server.url, 'parley_socket_closes_total', { code: CloseCode.SLOW_CONSUMER })).toBe(
+      closesBefore + 1,
+    );
+    // the other clients are served as usual
+    const got = next<[{ text: string }]>(bob, 'MessageFromPeer');
+    expect(await alice.sendMessageToPeer({ text: 'unaffected' }, 'fast-reader')).toEqual({
+      hasPeerReceived: true,
+    });
+    expect((await got)[0].text).toBe('unaffected');
+    await Promise.allSettled(sends);
+    slow.close();
+    await proxy.close();
   });
 });
 

@@ -52,6 +52,10 @@ describe('presence', () => {
     await t?.cleanup();
   });
 
+  /** the user's live session on whichever node holds it (tests may run on several nodes) */
+  const sessionOf = (uid: string) =>
+    t.servers.map((s) => s.sessions.local(APP_ID, uid)).find((x) => x !== undefined);
+
   /** a client whose link to the server goes through a TCP proxy the test can cut */
   const viaProxy = async (uid: string) => {
     proxy ??= await startTcpProxy(t.server.port);
@@ -66,7 +70,7 @@ describe('presence', () => {
       await viaProxy('carol');
       proxy!.pause();
       proxy!.dropAll();
-      await until(() => t.server.sessions.local(APP_ID, 'carol')?.phase === 'detached');
+      await until(() => sessionOf('carol')?.phase === 'detached');
       const r = await alice.queryPeersOnlineStatus(['bob', 'carol', 'dave', 'alice']);
       expect(r).toEqual({ bob: true, carol: true, dave: false, alice: true });
     });
@@ -174,7 +178,7 @@ describe('presence', () => {
       const alice = await t.login('alice');
       const w = watch(alice);
       await viaProxy('bob');
-      const sid = t.server.sessions.local(APP_ID, 'bob')!.id;
+      const sid = sessionOf('bob')!.id;
       await alice.subscribePeersOnlineStatus(['bob']);
       await w.until('bob', 'ONLINE');
       proxy!.pause('hold');
@@ -182,7 +186,7 @@ describe('presence', () => {
       await w.until('bob', 'UNREACHABLE');
       proxy!.resume();
       await w.until('bob', 'ONLINE');
-      expect(t.server.sessions.local(APP_ID, 'bob')!.id).toBe(sid);
+      expect(sessionOf('bob')!.id).toBe(sid);
       expect(w.history('bob')).toEqual(['ONLINE', 'UNREACHABLE', 'ONLINE']);
     });
 
@@ -193,13 +197,13 @@ describe('presence', () => {
       const w = watch(alice);
       await alice.subscribePeersOnlineStatus(['bob']);
       await w.until('bob', 'ONLINE');
-      const sid = t.server.sessions.local(APP_ID, 'alice')!.id;
+      const sid = sessionOf('alice')!.id;
       const reconnected = next(alice, 'ConnectionStateChanged').then(() =>
         next<[string]>(alice, 'ConnectionStateChanged'),
       );
       proxy!.dropAll();
       expect((await reconnected)[0]).toBe('CONNECTED');
-      expect(t.server.sessions.local(APP_ID, 'alice')!.id).toBe(sid);
+      expect(sessionOf('alice')!.id).toBe(sid);
       await bob.logout();
       await w.until('bob', 'OFFLINE');
       expect(await alice.queryPeersBySubscriptionOption('ONLINE_STATUS')).toEqual(['bob']);
@@ -214,7 +218,7 @@ describe('presence', () => {
       await w.until('bob', 'ONLINE');
       proxy!.pause();
       proxy!.dropAll();
-      await until(() => t.server.sessions.local(APP_ID, 'alice')?.phase === 'detached');
+      await until(() => sessionOf('alice')?.phase === 'detached');
       await bob.logout();
       proxy!.resume();
       await w.until('bob', 'OFFLINE');
@@ -228,15 +232,15 @@ describe('presence', () => {
       const w = watch(alice);
       await alice.subscribePeersOnlineStatus(['bob', 'carol']);
       await w.until('bob', 'ONLINE');
-      const sid = t.server.sessions.local(APP_ID, 'alice')!.id;
+      const sid = sessionOf('alice')!.id;
       proxy!.pause();
       proxy!.dropAll();
       // The grace period ends: the server forgets alice's session and her subscriptions.
-      await until(() => !t.server.sessions.local(APP_ID, 'alice'));
+      await until(() => !sessionOf('alice'));
       await bob.logout();
       proxy!.resume();
       await w.until('bob', 'OFFLINE');
-      expect(t.server.sessions.local(APP_ID, 'alice')!.id).not.toBe(sid);
+      expect(sessionOf('alice')!.id).not.toBe(sid);
       // carol did not change: not reported again.
       expect(w.history('carol')).toEqual(['OFFLINE']);
       // The server holds the subscriptions again.

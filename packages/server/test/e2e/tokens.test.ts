@@ -3,8 +3,8 @@ import type { RtmClient } from '@parley/sdk';
 import { buildRtmToken006, buildRtmToken007, buildSignalingToken } from '@parley/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_WARNING_MS } from '../../src/session/token-timers.js';
-import { DropProxy } from '../drop-proxy.js';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 
 const CERT_APP = '970CA35de60c44645bbae8a215061b33';
 const CERT = '5CFd2fd1755d40ecb72977518be15d3b';
@@ -134,17 +134,18 @@ describe('token lifecycle on a live session', () => {
   });
 
   it.concurrent('a token that expires while the link is down: TokenExpired while RECONNECTING; renewToken lets it back in', async () => {
-    const proxy = await DropProxy.start(t.server.port);
+    const proxy = await startTcpProxy(t.server.port);
     try {
       const uid = 'offline-expiry';
       const { token, expiresAt } = short007(uid, 4);
       const c = t.client(
-        { serverUrl: proxy.wsUrl, reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } },
+        { serverUrl: proxy.url, reconnect: { baseMs: 50, capMs: 200, floorMs: 20 } },
         CERT_APP,
       );
       await c.login({ uid, token });
       const states = collect<[ConnectionState, ConnectionChangeReason]>(c, 'ConnectionStateChanged');
-      proxy.cut();
+      proxy.pause('refuse');
+      proxy.dropAll();
       await until(() => c.connectionState === 'RECONNECTING', 5000, 'RECONNECTING');
       // The server ends the detached session when its token expires…
       await until(
@@ -155,7 +156,7 @@ describe('token lifecycle on a live session', () => {
       expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
       // …so when the link is back the SDK's re-login is refused: TokenExpired, state unchanged.
       const expired = next(c, 'TokenExpired', 10_000);
-      proxy.restore();
+      proxy.resume();
       await expired;
       expect(c.connectionState).toBe('RECONNECTING');
       // The next re-login uses the renewed token; the renewal itself goes out on the new session.

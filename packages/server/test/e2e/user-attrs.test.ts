@@ -50,6 +50,10 @@ describe('user attributes', () => {
     await t?.cleanup();
   });
 
+  /** the user's live session on whichever node holds it (tests may run on several nodes) */
+  const sessionOf = (uid: string) =>
+    t.servers.map((s) => s.sessions.local(APP_ID, uid)).find((x) => x !== undefined);
+
   describe('methods', () => {
     it('sets, merges, deletes, clears and reads attributes', async () => {
       t = await setup({ rateLimits: false });
@@ -150,7 +154,7 @@ describe('user attributes', () => {
           name: 'RtmInvalidArgumentError',
         });
       }
-      for (const a of [null, 'str', ['k', 'v']]) {
+      for (const a of [null, 'str', ['k', 'v'], new Map([['k', 'v']])]) {
         expect(await rejection(alice.setLocalUserAttributes(a as never))).toMatchObject({
           code: 3,
           name: 'RtmInvalidArgumentError',
@@ -345,10 +349,10 @@ describe('user attributes', () => {
       await alice.setLocalUserAttributes({ k: 'v' });
       proxy.pause('hold');
       proxy.dropAll();
-      await until(() => t.server.sessions.local(APP_ID, 'alice')?.phase === 'detached');
+      await until(() => sessionOf('alice')?.phase === 'detached');
       expect(await bob.getUserAttributes('alice')).toEqual({ k: 'v' });
       proxy.resume();
-      await until(() => t.server.sessions.local(APP_ID, 'alice')?.phase === 'active');
+      await until(() => sessionOf('alice')?.phase === 'active');
       expect(await bob.getUserAttributes('alice')).toEqual({ k: 'v' });
     });
 
@@ -362,13 +366,13 @@ describe('user attributes', () => {
       await alice.deleteLocalUserAttributesByKeys(['a']);
       proxy.pause();
       proxy.dropAll();
-      await until(() => !t.server.sessions.local(APP_ID, 'alice'));
+      await until(() => !sessionOf('alice'));
       expect(await rejection(bob.getUserAttributes('alice'))).toMatchObject({
         code: 6,
         name: 'RtmUnknownError',
       });
       proxy.resume();
-      await until(() => t.server.sessions.local(APP_ID, 'alice')?.phase === 'active');
+      await until(() => sessionOf('alice')?.phase === 'active');
       // The SDK re-applies its copy right after the re-login; wait for it to land.
       const got = await eventually(
         () => bob.getUserAttributes('alice'),

@@ -3,8 +3,11 @@ import type { Logger } from '../../logger.js';
 
 /** Tuning of the Redis connections; defaults suit a LAN Redis. */
 export interface RedisConnOptions {
-  /** a command without a reply after this long fails, ms (default 2000) */
-  commandTimeoutMs?: number;
+  /**
+   * Redis silent this long while replies are due: the connection is dropped, its commands fail
+   * and it reconnects, ms (default 2000)
+   */
+  replyTimeoutMs?: number;
   /** give up connecting (at start and per reconnect attempt) after this long, ms (default 5000) */
   connectTimeoutMs?: number;
   /** longest pause between reconnect attempts, ms (default 1000) */
@@ -15,9 +18,10 @@ export interface RedisConnOptions {
  * Options shared by both connections. Operations that need Redis must fail fast while it is
  * unreachable, never hang: no offline queue (commands fail at once when disconnected), no retry
  * of commands cut by a disconnect (`maxRetriesPerRequest: 0` rejects them right away, and a
- * PUBLISH sent twice would deliver twice), and a per-command timeout for a Redis that is up but
- * stuck. Reconnects go on forever with a short capped backoff, so service resumes soon after
- * Redis returns.
+ * PUBLISH sent twice would deliver twice), and a reply timeout for a Redis that is up but stuck
+ * (`socketTimeout`: one timer per connection, re-armed per read; ioredis' `commandTimeout` would
+ * cost a timer per command on the hot path). Reconnects go on forever with a short capped
+ * backoff, so service resumes soon after Redis returns.
  */
 function baseOptions(name: string, o: RedisConnOptions): RedisOptions {
   const maxDelay = o.maxReconnectDelayMs ?? 1000;
@@ -27,6 +31,7 @@ function baseOptions(name: string, o: RedisConnOptions): RedisOptions {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: o.connectTimeoutMs ?? 5000,
+    socketTimeout: o.replyTimeoutMs ?? 2000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
     lazyConnect: true,
   };
@@ -54,7 +59,6 @@ export class RedisConn {
     if (role === 'command') {
       // Commands issued in one tick go out as one pipeline (one write, one round trip).
       o.enableAutoPipelining = true;
-      o.commandTimeout = opts.commandTimeoutMs ?? 2000;
     } else {
       // RedisBus re-subscribes itself after a reconnect, so it can count, log and await it.
       o.autoResubscribe = false;

@@ -198,7 +198,8 @@ export const channelsFeature: Feature = {
       const ev: ChannelMessageEvent = { channelId, id, from: s.uid, msg, ts };
       const bytes = encodeEvent(Op.ChannelMessage, ev);
       // Local members first, before any await: messages of one channel keep their order.
-      const n = rooms.deliverLocal(member.room, bytes, s.uid, id);
+      // A Signaling sender gets its own message too, in channel order (Signaling echoes; RTM never).
+      const n = rooms.deliverLocal(member.room, bytes, s.kind === 'signaling' ? null : s.uid, id);
       if (n > 0) ctx.metrics.messagesOut.inc({ kind: 'channel' }, n);
       await Promise.all([
         rooms.deliverRemote(s.appId, channelId, bytes, s.uid, id),

@@ -1,0 +1,404 @@
+import {
+  AttributeOperationError,
+  InvitationOp,
+  JoinChannelError,
+  Op,
+  SIG_INVITE_TIMEOUT_MAX_MS,
+  SIG_USER_LIST_MAX,
+  SIGNALING_RATES,
+  SignalingCode as Code,
+  SignalingOp,
+  encodeEvent,
+  isObj,
+  isStr,
+  isValidChannelId,
+  isValidUserId,
+  optBool,
+  utf8Length,
+  type AttrPair,
+  type AttributesUpdatedEvent,
+  type ChannelMessageEvent,
+  type InvitationAnsweredEvent,
+  type InvitationLocalFailureEvent,
+  type InvitationRemoteFailureEvent,
+  type InvitationSendResponse,
+  type PeerMessageEvent,
+  type SigAttrChange,
+  type SigChannelAttrEvent,
+  type SigInviteEndedEvent,
+  type SigInviteMsgEvent,
+  type SigJoinFailure,
+  type SigJoinResponse,
+  type SigQueryUserIsInResponse,
+  type SigQueryUserListResponse,
+  type SigSendResponse,
+  type WireMessage,
+} from '@parley/protocol';
+import type { HistoryRetention } from '../../ports/channel-history-store.js';
+import type { Session } from '../../session/session.js';
+import { roomsFor } from '../channels/rooms.js';
+import type { Feature, FeatureContext } from '../context.js';
+import { fail, malformed, ok, type Reply } from '../registry.js';
+import { sendBudget } from '../send-budget.js';
+import { InviteTimeouts } from './invite-timeouts.js';
+import { MemberFanout } from './member-fanout.js';
+
+const { WRONG, LARGE } = { WRONG: Code.GENERAL_E_WRONG_PARAM, LARGE: Code.GENERAL_E_LARGE_PARAM };
+const ATTR_TYPES: ReadonlySet<string> = new Set<SigAttrChange>(['update', 'del', 'clear']);
+
+/**
+ * What the legacy Signaling API does and RTM ops cannot express (docs/signaling.md): peer
+ * messages answered when the server has them, join with the member list (one channel at a time),
+ * channel messages from outside the channel, typed channel-attribute events for Signaling members
+ * (RTM members keep getting AttributesUpdated with the full set), member queries, invitations with
+ * `_require_peer_online` / `_timeout`, a callee ending an unanswered invitation, and DTMF.
+ *
+ * It reuses the other features rather than duplicating them: join, leave and channel-attribute
+ * writes run through their registered handlers (same checks, limits, codes and member events),
+ * delivery through the channels' rooms, invitations through the invitation store's
+ * compare-and-set. Response codes are Signaling's (`SignalingCode`).
+ */
+export const signalingFeature: Feature = {
+  name: 'signaling',
+  register(ctx: FeatureContext) {
+    const rooms = roomsFor(ctx);
+    const fanout = new MemberFanout(ctx, rooms);
+    const retention: HistoryRetention = {
+      maxMessages: ctx.config.historyMessages,
+      maxAgeMs: ctx.config.historyMs,
+    };
+    const boot = Date.now().toString(36);
+    let seq = 0;
+    /** Unique across the cluster and restarts; the letter keeps them apart from other features' ids. */
+    const newId = (kind: 'p' | 'f') => `${ctx.config.nodeId}.${boot}.${kind}${(++seq).toString(36)}`;
+    /** The channel each Signaling session is in (Signaling: one at a time). */
+    const current = new WeakMap<Session, string>();
+    /** Per sender: its last peer message still on its way to another node (keeps send order). */
+    const peerTail = new WeakMap<Session, Promise<unknown>>();
+
+    /** Runs the handler another feature registered for `op`, as if the client had sent it. */
+    const run = async (op: number, s: Session, body: unknown): Promise<Reply> => {
+      const h = ctx.registry.requests.get(op);
+      if (!h) return fail(Code.GENERAL_E_FAILED, { message: `op ${op} is not available` });
+      return h.fn(s, body);
+    };
+    const take = (s: Session, name: keyof typeof SIGNALING_RATES) =>
+      s.rates.take(`sig.${name}`, SIGNALING_RATES[name].count, SIGNALING_RATES[name].windowMs);
+    /** 0, or the code for a message text of the wrong type (1004) or size (1005). */
+    const checkText = (s: Session, text: unknown): number => {
+      if (!isStr(text)) return WRONG;
+      return text.length * 3 > s.limits.messageBytes && utf8Length(text) > s.limits.messageBytes ? LARGE : 0;
+    };
+
+    // ---- peer messages ----
+
+    ctx.registry.handle('signaling', SignalingOp.PeerSend, async (s, body): Promise<Reply> => {
+      if (!isObj(body) || !isStr(body.to) || !isStr(body.text))
+        return malformed(WRONG, 'PeerSend body: { to: string, text: string }');
+      if (!isValidUserId(body.to)) return fail(WRONG);
+      const bad = checkText(s, body.text);
+      if (bad) return fail(bad);
+      if (!sendBudget(s)) return fail(Code.SENDMESSAGE_E_OTHER, { message: 'too often' });
+      ctx.metrics.messagesIn.inc({ kind: 'peer' });
+      const id = newId('p');
+      const ts = Date.now();
+      const ev: PeerMessageEvent = { id, from: s.uid, msg: { type: 'TEXT', text: body.text }, ts };
+      const bytes = encodeEvent(Op.PeerMessage, ev);
+      const to = body.to;
+      const tail = peerTail.get(s);
+      const local = tail ? undefined : ctx.sessions.local(s.appId, to);
+      if (local) {
+        local.send(bytes);
+        ctx.metrics.messagesOut.inc({ kind: 'peer' });
+      } else {
+        // Signaling semantics: answered once the server has it, not when the peer acknowledged.
+        const handed = (tail ?? Promise.resolve()).then(() => ctx.router.toUser(s.appId, to, bytes));
+        const settled = handed.catch(() => false);
+        peerTail.set(s, settled);
+        void settled.then(() => {
+          if (peerTail.get(s) === settled) peerTail.delete(s);
+        });
+        await settled;
+      }
+      return ok({ id, ts } satisfies SigSendResponse);
+    });
+
+    // ---- channels ----
+
+    /** Joins of one session run one after another, so "one channel at a time" holds. */
+    const joinChain = new WeakMap<Session, Promise<unknown>>();
+    const serially = <T>(s: Session, op: () => Promise<T>): Promise<T> => {
+      const p = (joinChain.get(s) ?? Promise.resolve()).then(op);
+      joinChain.set(
+        s,
+        p.catch(() => undefined),
+      );
+      return p;
+    };
+
+    ctx.registry.handle('signaling', SignalingOp.Join, (s, body): Reply | Promise<Reply> => {
+      if (!isObj(body) || !isStr(body.channelId))
+        return malformed(WRONG, 'Join body: { channelId: string, since?: { id, ts } }');
+      const channelId = body.channelId;
+      if (!isValidChannelId(channelId)) return fail(WRONG);
+      return serially(s, () => join(s, channelId, body.since ?? null));
+    });
+
+    const join = async (s: Session, channelId: string, since: unknown): Promise<Reply> => {
+      const before = current.get(s) ?? null;
+      let left: string | null = null;
+      if (before !== null && before !== channelId) {
+        const r = await run(Op.Leave, s, { channelId: before });
+        current.delete(s);
+        if (r.code === 0) left = before;
+      }
+      const r = await run(Op.Join, s, { channelId, since });
+      // Joining the channel it is in again is not an error in Signaling.
+      if (r.code !== 0 && r.code !== JoinChannelError.ALREADY_JOINED) {
+        if (r.malformed) return { ...r, code: WRONG };
+        return fail(Code.JOINCHANNEL_E_OTHER, { left, reason: r.code } satisfies SigJoinFailure);
+      }
+      current.set(s, channelId);
+      const [members, attrs] = await Promise.all([
+        ctx.store.channels.members(s.appId, channelId),
+        ctx.store.channelAttrs.get(s.appId, channelId),
+      ]);
+      return ok({
+        ts: (r.body as { ts?: number } | undefined)?.ts ?? Date.now(),
+        left,
+        members: members.length > SIG_USER_LIST_MAX ? members.slice(-SIG_USER_LIST_MAX) : members,
+        attrs: attrs.map((a): AttrPair => [a.key, a.value]),
+      } satisfies SigJoinResponse);
+    };
+
+    ctx.registry.handle('signaling', SignalingOp.ChannelSendForce, async (s, body): Promise<Reply> => {
+      if (!isObj(body) || !isStr(body.channelId) || !isStr(body.text))
+        return malformed(WRONG, 'ChannelSendForce body: { channelId: string, text: string }');
+      const channelId = body.channelId;
+      if (!isValidChannelId(channelId)) return fail(WRONG);
+      const bad = checkText(s, body.text);
+      if (bad) return fail(bad);
+      if (!sendBudget(s)) return fail(Code.SENDMESSAGE_E_OTHER, { message: 'too often' });
+      ctx.metrics.messagesIn.inc({ kind: 'channel' });
+      const id = newId('f');
+      const ts = Date.now();
+      const msg: WireMessage = { type: 'TEXT', text: body.text };
+      const bytes = encodeEvent(Op.ChannelMessage, {
+        channelId,
+        id,
+        from: s.uid,
+        msg,
+        ts,
+      } satisfies ChannelMessageEvent);
+      // A Signaling sender that is a member gets its own message too (Signaling echoes).
+      const except = s.kind === 'signaling' ? null : s.uid;
+      const room = rooms.get(s.appId, channelId);
+      const n = room ? rooms.deliverLocal(room, bytes, except, id) : 0;
+      if (n > 0) ctx.metrics.messagesOut.inc({ kind: 'channel' }, n);
+      await Promise.all([
+        rooms.deliverRemote(s.appId, channelId, bytes, except, id),
+        ctx.store.history.append(s.appId, channelId, { id, ts, from: s.uid, msg }, retention),
+      ]);
+      return ok({ id, ts } satisfies SigSendResponse);
+    });
+
+    // ---- channel attributes ----
+
+    ctx.registry.handle('signaling', SignalingOp.ChannelAttr, async (s, body): Promise<Reply> => {
+      if (
+        !isObj(body) ||
+        !isStr(body.channelId) ||
+        !isStr(body.type) ||
+        !ATTR_TYPES.has(body.type) ||
+        (body.name !== undefined && !isStr(body.name)) ||
+        (body.value !== undefined && !isStr(body.value))
+      )
+        return malformed(
+          WRONG,
+          "ChannelAttr body: { channelId: string, type: 'update'|'del'|'clear', name?: string, value?: string }",
+        );
+      const channelId = body.channelId;
+      const type = body.type as SigAttrChange;
+      const name = (body.name as string | undefined) ?? '';
+      const value = (body.value as string | undefined) ?? '';
+      if (!isValidChannelId(channelId) || (type !== 'clear' && name === '')) return fail(WRONG);
+      // The write runs through the channel-attrs feature (same checks, limits, rates), unnotified:
+      // the notification is sent here, typed for Signaling members and full-set for RTM members.
+      const r =
+        type === 'update'
+          ? await run(Op.AddOrUpdateChannelAttrs, s, { channelId, attrs: [[name, value]] })
+          : type === 'del'
+            ? await run(Op.DeleteChannelAttrs, s, { channelId, keys: [name] })
+            : await run(Op.ClearChannelAttrs, s, { channelId });
+      if (r.code !== 0) return fail(attrCode(r.code), { reason: r.code });
+      const after = await ctx.store.channelAttrs.get(s.appId, channelId);
+      const sig = encodeEvent(SignalingOp.ChannelAttrUpdated, {
+        channelId,
+        name: type === 'clear' ? '' : name,
+        value: type === 'update' ? value : '',
+        type,
+      } satisfies SigChannelAttrEvent);
+      const rtm = encodeEvent(Op.AttributesUpdated, {
+        channelId,
+        attrs: after.map((a) => [a.key, a.value, a.lastUpdateUserId, a.lastUpdateTs]),
+      } satisfies AttributesUpdatedEvent);
+      await fanout.send(s.appId, channelId, sig, rtm);
+      return ok(null);
+    });
+
+    // ---- member queries ----
+
+    const queryChannel = (body: unknown, shape: string): string | Reply => {
+      if (!isObj(body) || !isStr(body.channelId)) return malformed(WRONG, shape);
+      return isValidChannelId(body.channelId) ? body.channelId : fail(WRONG);
+    };
+
+    ctx.registry.handle('signaling', SignalingOp.QueryUserNum, async (s, body): Promise<Reply> => {
+      const channelId = queryChannel(body, 'QueryUserNum body: { channelId: string }');
+      if (!isStr(channelId)) return channelId;
+      if (!take(s, 'query')) return fail(Code.QUERYUSERNUM_E_OTHER, { message: 'too often' });
+      const [num] = await ctx.store.channels.counts(s.appId, [channelId]);
+      return ok({ num: num ?? 0 });
+    });
+
+    ctx.registry.handle('signaling', SignalingOp.QueryUserIsIn, async (s, body): Promise<Reply> => {
+      const channelId = queryChannel(body, 'QueryUserIsIn body: { channelId: string, account: string }');
+      if (!isStr(channelId)) return channelId;
+      const account = (body as { account?: unknown }).account;
+      if (!isStr(account)) return malformed(WRONG, 'QueryUserIsIn body: { channelId: string, account: string }');
+      if (!isValidUserId(account)) return fail(WRONG);
+      if (!take(s, 'query')) return fail(Code.GENERAL_E_FAILED, { message: 'too often' });
+      // Membership belongs to a session: look at the channels of the account's session.
+      const rec = await ctx.store.sessions.lookup(s.appId, account);
+      const isIn = rec
+        ? (await ctx.store.channels.channelsOf(s.appId, account, rec.sessionId)).includes(channelId)
+        : false;
+      return ok({ isIn } satisfies SigQueryUserIsInResponse);
+    });
+
+    ctx.registry.handle('signaling', SignalingOp.QueryUserList, async (s, body): Promise<Reply> => {
+      const shape = 'QueryUserList body: { channelId: string, max?: number }';
+      const channelId = queryChannel(body, shape);
+      if (!isStr(channelId)) return channelId;
+      const max = (body as { max?: unknown }).max ?? SIG_USER_LIST_MAX;
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) return malformed(WRONG, shape);
+      if (!take(s, 'query')) return fail(Code.GENERAL_E_FAILED, { message: 'too often' });
+      const members = await ctx.store.channels.members(s.appId, channelId);
+      const list = members.length > max ? members.slice(members.length - max) : members;
+      return ok({ num: members.length, list } satisfies SigQueryUserListResponse);
+    });
+
+    // ---- invitations ----
+
+    const timeouts = new InviteTimeouts((appId, id) => {
+      void expire(appId, id).catch((err) => ctx.log.warn({ err, id }, 'invitation _timeout failed'));
+    });
+    const toUser = (appId: string, uid: string, op: number, ev: unknown) =>
+      ctx.router.toUser(appId, uid, encodeEvent(op, ev)).catch((err) => {
+        ctx.log.warn({ err, op }, 'signaling event not delivered');
+        return false;
+      });
+
+    /** `_timeout` passed: an invitation nobody answered fails on both sides (INVITATION_EXPIRE). */
+    async function expire(appId: string, id: string): Promise<void> {
+      const r = await ctx.store.invitations.finish(appId, id, { phases: ['SENT', 'RECEIVED'] });
+      if (!r) return; // answered, canceled or failed meanwhile; the owner's own timer finds it gone
+      await toUser(appId, r.caller, InvitationOp.LocalFailure, {
+        id,
+        reason: 'INVITATION_EXPIRE',
+      } satisfies InvitationLocalFailureEvent);
+      await toUser(appId, r.callee, InvitationOp.RemoteFailure, {
+        id,
+        reason: 'INVITATION_EXPIRE',
+      } satisfies InvitationRemoteFailureEvent);
+    }
+
+    ctx.registry.handle('signaling', SignalingOp.Invite, async (s, body): Promise<Reply> => {
+      const shape =
+        'Invite body: { to: string, channelId: string, extra: string, requireOnline?: boolean, timeoutMs?: number }';
+      if (
+        !isObj(body) ||
+        !isStr(body.to) ||
+        !isStr(body.channelId) ||
+        !isStr(body.extra) ||
+        !optBool(body.requireOnline) ||
+        (body.timeoutMs !== undefined && body.timeoutMs !== null && typeof body.timeoutMs !== 'number')
+      )
+        return malformed(WRONG, shape);
+      const timeoutMs = (body.timeoutMs as number | null | undefined) ?? 0;
+      if (!isValidUserId(body.to) || !isValidChannelId(body.channelId) || !(timeoutMs >= 0))
+        return fail(WRONG);
+      if (utf8Length(body.extra) > s.limits.invitationContentBytes) return fail(LARGE);
+      if (body.requireOnline === true && !(await ctx.store.sessions.lookup(s.appId, body.to)))
+        return fail(Code.INVITE_E_PEEROFFLINE);
+      const r = await run(InvitationOp.Send, s, {
+        to: body.to,
+        content: body.extra,
+        channelId: body.channelId,
+      });
+      if (r.code !== 0) return fail(Code.INVITE_E_OTHER, { reason: r.code });
+      const { id } = r.body as InvitationSendResponse;
+      if (timeoutMs > 0) timeouts.arm(s.appId, id, Math.min(timeoutMs, SIG_INVITE_TIMEOUT_MAX_MS));
+      return ok({ id } satisfies InvitationSendResponse);
+    });
+
+    ctx.registry.handle('signaling', SignalingOp.InviteEnd, async (s, body): Promise<Reply> => {
+      if (!isObj(body) || !isStr(body.id) || !isStr(body.extra))
+        return malformed(WRONG, 'InviteEnd body: { id: string, extra: string }');
+      if (utf8Length(body.extra) > s.limits.invitationContentBytes) return fail(LARGE);
+      const r = await ctx.store.invitations.finish(s.appId, body.id, {
+        phases: ['SENT', 'RECEIVED'],
+        callee: s.uid,
+      });
+      if (!r) return fail(Code.INVITE_E_OTHER, { message: 'no unanswered invitation with this id' });
+      // A Signaling caller takes the first (onInviteEndByPeer) and ignores the second; an RTM
+      // caller, which has no "ended by the callee", ignores the first and sees a refusal.
+      await toUser(s.appId, r.caller, SignalingOp.InviteEnded, {
+        id: r.id,
+        extra: body.extra,
+      } satisfies SigInviteEndedEvent);
+      await toUser(s.appId, r.caller, InvitationOp.Refused, {
+        id: r.id,
+        response: body.extra,
+      } satisfies InvitationAnsweredEvent);
+      return ok(null);
+    });
+
+    ctx.registry.handle('signaling', SignalingOp.InviteMsg, async (s, body): Promise<Reply> => {
+      if (
+        !isObj(body) ||
+        !isStr(body.to) ||
+        !isStr(body.channelId) ||
+        !isStr(body.msgType) ||
+        !isStr(body.msgData) ||
+        !isStr(body.extra)
+      )
+        return malformed(
+          WRONG,
+          'InviteMsg body: { to: string, channelId: string, msgType: string, msgData: string, extra: string }',
+        );
+      if (!isValidUserId(body.to) || (body.channelId !== '' && !isValidChannelId(body.channelId)))
+        return fail(WRONG);
+      const size = utf8Length(body.msgType) + utf8Length(body.msgData) + utf8Length(body.extra);
+      if (size > s.limits.invitationContentBytes) return fail(LARGE);
+      if (!take(s, 'inviteMsg')) return fail(Code.INVITE_E_OTHER, { message: 'too often' });
+      const delivered = await toUser(s.appId, body.to, SignalingOp.InviteMsgReceived, {
+        from: s.uid,
+        channelId: body.channelId,
+        msgType: body.msgType,
+        msgData: body.msgData,
+        extra: body.extra,
+      } satisfies SigInviteMsgEvent);
+      return delivered ? ok(null) : fail(Code.INVITE_E_PEEROFFLINE);
+    });
+
+    ctx.registry.hook('onClose', () => timeouts.close());
+  },
+};
+
+/** A channel-attribute code (AttributeOperationError) as a Signaling code. */
+function attrCode(code: number): number {
+  if (code === AttributeOperationError.INVALID_ARGUMENT) return WRONG;
+  if (code === AttributeOperationError.SIZE_OVERFLOW) return LARGE;
+  return Code.GENERAL_E_FAILED;
+}
