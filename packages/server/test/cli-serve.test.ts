@@ -39,11 +39,11 @@ interface Running {
   stop: () => Promise<number | null>;
 }
 
-/** Starts `parley serve --port 0 ...`; resolves once it printed its URL, rejects if it exits first. */
+/** Starts `parley serve --port 0 ...` with its own data dir; resolves once it printed its URL, rejects if it exits first. */
 function serve(args: string[], env: Record<string, string> = {}): Promise<Running> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args],
+    [CLI, 'serve', '--port', '0', '--data-dir', mkdtempSync(join(dir, 'data-')), ...args],
     {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,7 +83,7 @@ function serveFails(
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args],
+    [CLI, 'serve', '--port', '0', '--data-dir', mkdtempSync(join(dir, 'data-')), ...args],
     {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,7 +24,13 @@ describe('Redis outage and restart (private redis-server)', () => {
     if (!haveRedisServer() || !(await redisReachable())) skipWithoutRedis();
     redis = await startPrivateRedis();
     // A reply lost with Redis ends a request at the ack timeout: keep it short.
-    t = await setup({ cluster: 2, redisUrl: redis.url, rateLimits: false, nodeHeartbeatMs: 200, peerAckTimeoutMs: 1000 });
+    t = await setup({
+      cluster: 2,
+      redisUrl: redis.url,
+      rateLimits: false,
+      nodeHeartbeatMs: 200,
+      peerAckTimeoutMs: 1000,
+    });
     const [n1, n2] = t.servers;
     const alice = await t.login('alice');
     const bob = await t.login('bob');
@@ -77,6 +83,29 @@ describe('Redis outage and restart (private redis-server)', () => {
     expect(new Set(texts()).size).toBe(got.length);
     // The clients kept their sessions throughout: the nodes wrote them back into the empty Redis.
     expect([aliceStates, bobStates]).toEqual([[], []]);
+  });
+
+  it('answers errors, never hangs, while Redis is stuck, and recovers when it resumes', async () => {
+    if (!haveRedisServer() || !(await redisReachable())) skipWithoutRedis();
+    redis = await startPrivateRedis();
+    t = await setup({ cluster: 2, redisUrl: redis.url, rateLimits: false, peerAckTimeoutMs: 1000 });
+    const [n1, n2] = t.servers;
+    const alice = await t.login('alice');
+    await t.login('bob');
+    expect(await alice.sendMessageToPeer({ text: 'before' }, 'bob')).toEqual({ hasPeerReceived: true });
+
+    // Frozen: TCP stays up, nothing answers. The reply timeout (2 s) turns that into errors.
+    redis.pause();
+    const outcome = await alice.sendMessageToPeer({ text: 'stuck' }, 'bob').then(
+      (r) => (r.hasPeerReceived ? 'received' : 'not received'),
+      (e: { code?: number }) => `error ${e.code}`,
+    );
+    expect(outcome).not.toBe('received');
+    await untilAsync(async () => (await health(n1!.url)) === 503, 10_000);
+
+    redis.resume();
+    await untilAsync(async () => (await health(n1!.url)) === 200 && (await health(n2!.url)) === 200, 10_000);
+    expect(await alice.sendMessageToPeer({ text: 'after' }, 'bob')).toEqual({ hasPeerReceived: true });
   });
 });
 

@@ -13,6 +13,10 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** starts it again on the same port (empty: no persistence) */
   restart(): Promise<void>;
+  /** freezes it (SIGSTOP): connections stay open, nothing is answered */
+  pause(): void;
+  /** SIGCONT */
+  resume(): void;
   /** kills it for good */
   close(): Promise<void>;
 }
@@ -77,5 +81,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     });
   };
   await start();
-  return { port, url, kill, restart: start, close: kill };
+  return {
+    port,
+    url,
+    kill,
+    restart: start,
+    close: kill,
+    pause: () => void proc?.kill('SIGSTOP'),
+    resume: () => void proc?.kill('SIGCONT'),
+  };
 }
