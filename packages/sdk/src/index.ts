@@ -80,5 +80,5 @@ export {
   RemoteInvitationFailureReason,
   RemoteInvitationState,
 };
-/** @internal the connection core, shared with @parley/signaling */
+/** The connection core, shared with @parley/signaling (not part of the RTM API; kept in the typings for it). */
 export { Core, CallFailure, type CoreListener, type CoreOptions, type CallResult } from './core.js';

@@ -24,9 +24,9 @@ import { NOT_LOGGED_IN, TIMEOUT, generalCode, type Reply } from './request.js';
 
 /** What the call manager needs from the API object. */
 export interface CallsHost {
-  readonly loggedIn: boolean;
+  isLoggedIn(): boolean;
   /** limits.invitationContentBytes in force */
-  readonly extraLimit: number;
+  extraLimit(): number;
   request(op: number, body: unknown): Promise<Reply>;
   fire<K extends keyof ICallBack>(name: K, ...args: Parameters<ICallBack[K]>): void;
   /** fires asynchronously (for failures detected before anything was sent) */
@@ -100,10 +100,10 @@ export class Calls {
     const h = this.host;
     const failed = (code: number, reason: string) =>
       h.later('onInviteFailed', channelId, account, 0, code, reasonJson(reason));
-    if (!h.loggedIn) return failed(Code.INVITE_E_OTHER, 'NOT_LOGGEDIN');
+    if (!h.isLoggedIn()) return failed(Code.INVITE_E_OTHER, 'NOT_LOGGEDIN');
     if (!isValidChannelId(channelId) || !isValidUserId(account) || typeof extra !== 'string')
       return failed(Code.INVITE_E_OTHER, 'INVALID_ARGUMENT');
-    if (utf8Length(extra) > h.extraLimit) return failed(Code.INVITE_E_OTHER, 'EXTRA_TOO_LONG');
+    if (utf8Length(extra) > h.extraLimit()) return failed(Code.INVITE_E_OTHER, 'EXTRA_TOO_LONG');
     const k = key(channelId, account);
     const live = this.byKey.get(k);
     if (live && live.phase !== 'established') return failed(Code.INVITE_E_REINVITE, 'REINVITE');
@@ -158,7 +158,7 @@ export class Calls {
 
   private answerable(name: keyof typeof CALL_NAMES, channelId: string, account: string, extra: string): Call | null {
     const h = this.host;
-    if (!h.loggedIn) {
+    if (!h.isLoggedIn()) {
       h.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
       return null;
     }
@@ -166,7 +166,7 @@ export class Calls {
       h.later('onError', name, Code.GENERAL_E_WRONG_PARAM, 'extra must be a string');
       return null;
     }
-    if (utf8Length(extra) > h.extraLimit) {
+    if (utf8Length(extra) > h.extraLimit()) {
       h.later('onError', name, Code.GENERAL_E_LARGE_PARAM, 'extra is too long');
       return null;
     }
@@ -182,7 +182,7 @@ export class Calls {
   dtmf(channelId: string, peer: string, dtmf: string): void {
     const h = this.host;
     const name = 'channelInviteDTMF';
-    if (!h.loggedIn) return h.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+    if (!h.isLoggedIn()) return h.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
     if (!isValidUserId(peer) || typeof dtmf !== 'string' || !/^[0-9A-D*#]{1,256}$/i.test(dtmf))
       return h.later('onError', name, Code.GENERAL_E_WRONG_PARAM, 'DTMF digits are 0-9, A-D, * and #');
     const extra = JSON.stringify({ msgtype: 'dtmf', msgdata: dtmf });
@@ -202,7 +202,7 @@ export class Calls {
    */
   end(channelId: string, account: string, extra: string): void {
     const h = this.host;
-    if (!h.loggedIn) return h.later('onError', 'channelInviteEnd', Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+    if (!h.isLoggedIn()) return h.later('onError', 'channelInviteEnd', Code.GENERAL_E_NOT_LOGIN, 'not logged in');
     const call = this.byKey.get(key(channelId, account));
     if (call) this.forget(call);
     const hangUp = () => {

@@ -53,8 +53,9 @@ export const INVOKE_FUNCTIONS: readonly string[] = Object.keys(FUNCTIONS).map((f
  * JSON object).
  */
 export async function runInvoke(ops: Operations, name: unknown, req: unknown): Promise<InvokeResult> {
-  const fn = typeof name === 'string' && name.startsWith(PREFIX) ? FUNCTIONS[name.slice(PREFIX.length)] : undefined;
-  if (!fn || !Object.hasOwn(FUNCTIONS, (name as string).slice(PREFIX.length)))
+  const f = typeof name === 'string' && name.startsWith(PREFIX) ? name.slice(PREFIX.length) : '';
+  const fn = Object.hasOwn(FUNCTIONS, f) ? FUNCTIONS[f] : undefined;
+  if (!fn)
     return { err: 'unknown_function', resp: { result: 'unknown_function' } };
   let q: unknown = req;
   if (typeof req === 'string') {
