@@ -217,6 +217,19 @@ export default async function main(argv) {
         fmt(med('parley', size, 'p99') / med('ws', size, 'p99'), 2),
       ]);
     console.log(`\n${markdownTable(ratios)}`);
+    if (o.rounds > 1) {
+      // Per-round ratios (each from one back-to-back pair of runs) are steadier on a busy machine.
+      const perRound = (size, k) => {
+        const rs = results.parley[size].map((p, i) => p[k] / results.ws[size][i][k]);
+        return `${fmt(median(rs), 2)} (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)})`;
+      };
+      const rows2 = [
+        ['members', 'deliveries/s ratio per round: median (min–max)', 'CPU/delivery ratio per round'],
+      ];
+      for (const size of sizes)
+        rows2.push([fmt(size), perRound(size, 'perSec'), perRound(size, 'cpuUsPerDelivery')]);
+      console.log(`\n${markdownTable(rows2)}`);
+    }
   }
   if (o.cpuProf) printProfile(o.cpuProf);
   if (o.jsonOut) writeFileSync(o.jsonOut, JSON.stringify({ options: o, results }, null, 2));

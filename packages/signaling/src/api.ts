@@ -187,7 +187,9 @@ export class AgoraAPIOnlySignal {
     if (this.destroyed) return;
     // Signaling: a login while logged in (or logging in) is ignored.
     if (this.getStatus() !== LoginState.LOGIN_STATE_NOT_LOGIN && !this.loggingOut) return;
-    this.lifecycle = this.lifecycle.then(() => this.doLogin(appId, account, token, uid, retryTimeInS, retryCount));
+    this.lifecycle = this.lifecycle.then(() =>
+      this.doLogin(appId, account, token, uid, retryTimeInS, retryCount),
+    );
   }
 
   private async doLogin(
@@ -227,7 +229,8 @@ export class AgoraAPIOnlySignal {
         resumed: () => undefined,
         tokenExpired: () => {
           // Signaling has no token renewal: an expiry while reconnecting ends the session.
-          if (this.core === core && core.state === 'RECONNECTING') this.giveUp(core, Code.LOGOUT_E_TOKENEXPIRED);
+          if (this.core === core && core.state === 'RECONNECTING')
+            this.giveUp(core, Code.LOGOUT_E_TOKENEXPIRED);
         },
         tokenWillExpire: () => undefined,
         attempt: (n) => this.onAttempt(core, n),
@@ -255,10 +258,13 @@ export class AgoraAPIOnlySignal {
   /** Each connection attempt: enforce the retry limits, report reconnection attempts. */
   private onAttempt(core: Core, n: number): void {
     if (this.core !== core || n === 0) return;
-    const over = n > this.retry.count || (core.state === 'RECONNECTING' && Date.now() - this.lostAt > this.retry.timeMs);
+    const over =
+      n > this.retry.count || (core.state === 'RECONNECTING' && Date.now() - this.lostAt > this.retry.timeMs);
     if (over) {
       // Not from inside the core's own call stack: it is opening a socket right now.
-      queueMicrotask(() => this.giveUp(core, core.state === 'CONNECTING' ? Code.LOGIN_E_NET : Code.LOGOUT_E_NET));
+      queueMicrotask(() =>
+        this.giveUp(core, core.state === 'CONNECTING' ? Code.LOGIN_E_NET : Code.LOGOUT_E_NET),
+      );
       return;
     }
     if (core.state === 'RECONNECTING') this.fire('onReconnecting', n);
@@ -282,7 +288,8 @@ export class AgoraAPIOnlySignal {
   private onState(core: Core, state: ConnectionState, reason: ConnectionChangeReason): void {
     if (this.core !== core) return;
     if (state === 'RECONNECTING') this.lostAt = Date.now();
-    else if (state === 'CONNECTED' && reason === 'LOGIN_SUCCESS' && this.loggedInOnce) this.fire('onReconnected', 0);
+    else if (state === 'CONNECTED' && reason === 'LOGIN_SUCCESS' && this.loggedInOnce)
+      this.fire('onReconnected', 0);
     else if (state === 'ABORTED' && this.loggedInOnce) {
       this.resetSession();
       this.fire('onLogout', LOGOUT_REASON[reason] ?? Code.LOGOUT_E_OTHER);
@@ -387,7 +394,10 @@ export class AgoraAPIOnlySignal {
    */
   messageInstantSend(account: string, _uid: number, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
-    if (!isValidUserId(account)) return this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
+    if (!isValidUserId(account)) {
+      this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
+      return;
+    }
     if (!this.checkSend(id, msg)) return;
     void this.req(SignalingOp.PeerSend, { to: account, text: msg }).then((r) => this.sent(id, r));
   }
@@ -405,7 +415,9 @@ export class AgoraAPIOnlySignal {
   messageChannelSendForce(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
     if (!this.checkSend(id, msg)) return;
-    void this.req(SignalingOp.ChannelSendForce, { channelId: channelID, text: msg }).then((r) => this.sent(id, r));
+    void this.req(SignalingOp.ChannelSendForce, { channelId: channelID, text: msg }).then((r) =>
+      this.sent(id, r),
+    );
   }
 
   private newMsgId(): string {
@@ -422,7 +434,12 @@ export class AgoraAPIOnlySignal {
 
   private sent(id: string, r: Reply): void {
     if (r.code === 0) this.fire('onMessageSendSuccess', id);
-    else this.fire('onMessageSendError', id, r.code === TIMEOUT ? Code.SENDMESSAGE_E_TIMEOUT : Code.SENDMESSAGE_E_OTHER);
+    else
+      this.fire(
+        'onMessageSendError',
+        id,
+        r.code === TIMEOUT ? Code.SENDMESSAGE_E_TIMEOUT : Code.SENDMESSAGE_E_OTHER,
+      );
   }
 
   // ---- online status and user attributes ----
@@ -441,12 +458,16 @@ export class AgoraAPIOnlySignal {
 
   getAttr(name: string): void {
     const me = this.core?.uid ?? '';
-    void this.run('getAttr', this.ops.getUserAttr(me, name), (v) => this.fire('onUserAttrResult', me, name, v));
+    void this.run('getAttr', this.ops.getUserAttr(me, name), (v) =>
+      this.fire('onUserAttrResult', me, name, v),
+    );
   }
 
   getAttrAll(): void {
     const me = this.core?.uid ?? '';
-    void this.run('getAttrAll', this.ops.getUserAttrAll(me), (json) => this.fire('onUserAttrAllResult', me, json));
+    void this.run('getAttrAll', this.ops.getUserAttrAll(me), (json) =>
+      this.fire('onUserAttrAllResult', me, json),
+    );
   }
 
   getUserAttr(account: string, name: string): void {
@@ -463,7 +484,10 @@ export class AgoraAPIOnlySignal {
 
   /** Runs an operation; success goes to `then`, failure to onError(name, ecode, err). */
   private async run<T>(name: string, p: Promise<Outcome<T>>, then: (v: T) => void): Promise<void> {
-    if (!this.loggedIn) return this.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+    if (!this.loggedIn) {
+      this.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+      return;
+    }
     const o = await p;
     if (o.ok) then(o.value);
     else this.fire('onError', name, o.ecode, o.err);
@@ -477,8 +501,10 @@ export class AgoraAPIOnlySignal {
    * onChannelAttrUpdated(…, 'update') per existing attribute. Failure: onChannelJoinFailed(ch, 300).
    */
   channelJoin(channelID: string): void {
-    if (!this.loggedIn || !isValidChannelId(channelID))
-      return this.later('onChannelJoinFailed', channelID, Code.JOINCHANNEL_E_OTHER);
+    if (!this.loggedIn || !isValidChannelId(channelID)) {
+      this.later('onChannelJoinFailed', channelID, Code.JOINCHANNEL_E_OTHER);
+      return;
+    }
     const ch = new ChannelState(channelID);
     this.channel = ch;
     this.membership = this.membership.then(async () => {
@@ -496,7 +522,11 @@ export class AgoraAPIOnlySignal {
       ch.state = 'joined';
       ch.cursor ??= { id: null, ts: j.ts };
       this.fire('onChannelJoined', channelID);
-      this.fire('onChannelUserList', j.members, j.members.map(() => 0));
+      this.fire(
+        'onChannelUserList',
+        j.members,
+        j.members.map(() => 0),
+      );
       for (const [k, v] of j.attrs) {
         ch.attrs.set(k, v);
         this.fire('onChannelAttrUpdated', channelID, k, v, 'update');
@@ -508,12 +538,16 @@ export class AgoraAPIOnlySignal {
 
   /** Leaves the channel: onChannelLeaved(ch, 0). */
   channelLeave(channelID: string): void {
-    if (!this.loggedIn) return this.later('onError', 'channelLeave', Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+    if (!this.loggedIn) {
+      this.later('onError', 'channelLeave', Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+      return;
+    }
     if (this.channel?.id === channelID) this.channel = null;
     this.membership = this.membership.then(async () => {
       const r = await this.req(Op.Leave, { channelId: channelID });
       if (r.code === 0) this.fire('onChannelLeaved', channelID, 0);
-      else this.fire('onError', 'channelLeave', generalCode(r), r.code === 3 ? 'not in the channel' : r.reason);
+      else
+        this.fire('onError', 'channelLeave', generalCode(r), r.code === 3 ? 'not in the channel' : r.reason);
     });
   }
 
@@ -555,9 +589,13 @@ export class AgoraAPIOnlySignal {
 
   /** `io.agora.signal.*` functions (spec §1.7) → onInvokeRet(callID, err, respJson); unknown names answer an error. */
   invoke(name: string, req: string | Record<string, unknown>, callID = ''): void {
-    if (!this.loggedIn)
-      return this.later('onInvokeRet', callID, 'not_logged_in', JSON.stringify({ result: 'not_logged_in' }));
-    void runInvoke(this.ops, name, req).then((r) => this.fire('onInvokeRet', callID, r.err, JSON.stringify(r.resp)));
+    if (!this.loggedIn) {
+      this.later('onInvokeRet', callID, 'not_logged_in', JSON.stringify({ result: 'not_logged_in' }));
+      return;
+    }
+    void runInvoke(this.ops, name, req).then((r) =>
+      this.fire('onInvokeRet', callID, r.err, JSON.stringify(r.resp)),
+    );
   }
 
   // ---- call invitations ----
@@ -596,8 +634,11 @@ export class AgoraAPIOnlySignal {
   // ---- server events ----
 
   private onEvent(op: number, body: unknown): void {
-    if (op === Op.PeerMessage) return this.onPeerMessage(body as PeerMessageEvent);
-    if (this.calls.onEvent(op, body)) return;
+    if (op === Op.PeerMessage) this.onPeerMessage(body as PeerMessageEvent);
+    else if (!this.calls.onEvent(op, body)) this.onOtherEvent(op, body);
+  }
+
+  private onOtherEvent(op: number, body: unknown): void {
     const ch = this.channel;
     const channelId = (body as { channelId?: unknown } | null)?.channelId;
     if (!ch || channelId !== ch.id) return; // another channel (left, or being left): Signaling has one

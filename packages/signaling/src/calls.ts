@@ -100,13 +100,24 @@ export class Calls {
     const h = this.host;
     const failed = (code: number, reason: string) =>
       h.later('onInviteFailed', channelId, account, 0, code, reasonJson(reason));
-    if (!h.isLoggedIn()) return failed(Code.INVITE_E_OTHER, 'NOT_LOGGEDIN');
-    if (!isValidChannelId(channelId) || !isValidUserId(account) || typeof extra !== 'string')
-      return failed(Code.INVITE_E_OTHER, 'INVALID_ARGUMENT');
-    if (utf8Length(extra) > h.extraLimit()) return failed(Code.INVITE_E_OTHER, 'EXTRA_TOO_LONG');
+    if (!h.isLoggedIn()) {
+      failed(Code.INVITE_E_OTHER, 'NOT_LOGGEDIN');
+      return;
+    }
+    if (!isValidChannelId(channelId) || !isValidUserId(account) || typeof extra !== 'string') {
+      failed(Code.INVITE_E_OTHER, 'INVALID_ARGUMENT');
+      return;
+    }
+    if (utf8Length(extra) > h.extraLimit()) {
+      failed(Code.INVITE_E_OTHER, 'EXTRA_TOO_LONG');
+      return;
+    }
     const k = key(channelId, account);
     const live = this.byKey.get(k);
-    if (live && live.phase !== 'established') return failed(Code.INVITE_E_REINVITE, 'REINVITE');
+    if (live && live.phase !== 'established') {
+      failed(Code.INVITE_E_REINVITE, 'REINVITE');
+      return;
+    }
     const call: Call = { role: 'caller', channelId, peer: account, id: null, phase: 'sent', endWith: null };
     this.byKey.set(k, call);
     const body: SigInviteRequest = { to: account, channelId, extra, ...extraOptions(extra) };
@@ -144,7 +155,14 @@ export class Calls {
       // which normally came first; if not, say so.
       if (r.code !== 0 && this.byId.get(call.id!) === call) {
         this.forget(call);
-        this.host.fire('onInviteFailed', channelId, account, 0, Code.INVITE_E_OTHER, reasonJson('ACCEPT_FAILURE'));
+        this.host.fire(
+          'onInviteFailed',
+          channelId,
+          account,
+          0,
+          Code.INVITE_E_OTHER,
+          reasonJson('ACCEPT_FAILURE'),
+        );
       }
     });
   }
@@ -156,7 +174,12 @@ export class Calls {
     void this.host.request(InvitationOp.Refuse, { id: call.id, response: extra });
   }
 
-  private answerable(name: keyof typeof CALL_NAMES, channelId: string, account: string, extra: string): Call | null {
+  private answerable(
+    name: keyof typeof CALL_NAMES,
+    channelId: string,
+    account: string,
+    extra: string,
+  ): Call | null {
     const h = this.host;
     if (!h.isLoggedIn()) {
       h.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
@@ -171,8 +194,13 @@ export class Calls {
       return null;
     }
     const call = this.byKey.get(key(channelId, account));
-    if (!call || call.role !== 'callee' || call.phase !== 'received' || call.id === null) {
-      h.later('onError', name, Code.GENERAL_E_FAILED, 'no unanswered invitation from this account on this channel');
+    if (call?.role !== 'callee' || call.phase !== 'received' || call.id === null) {
+      h.later(
+        'onError',
+        name,
+        Code.GENERAL_E_FAILED,
+        'no unanswered invitation from this account on this channel',
+      );
       return null;
     }
     return call;
@@ -182,14 +210,25 @@ export class Calls {
   dtmf(channelId: string, peer: string, dtmf: string): void {
     const h = this.host;
     const name = 'channelInviteDTMF';
-    if (!h.isLoggedIn()) return h.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
-    if (!isValidUserId(peer) || typeof dtmf !== 'string' || !/^[0-9A-D*#]{1,256}$/i.test(dtmf))
-      return h.later('onError', name, Code.GENERAL_E_WRONG_PARAM, 'DTMF digits are 0-9, A-D, * and #');
+    if (!h.isLoggedIn()) {
+      h.later('onError', name, Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+      return;
+    }
+    if (!isValidUserId(peer) || typeof dtmf !== 'string' || !/^[0-9A-D*#]{1,256}$/i.test(dtmf)) {
+      h.later('onError', name, Code.GENERAL_E_WRONG_PARAM, 'DTMF digits are 0-9, A-D, * and #');
+      return;
+    }
     const extra = JSON.stringify({ msgtype: 'dtmf', msgdata: dtmf });
     void h
       .request(SignalingOp.InviteMsg, { to: peer, channelId, msgType: 'dtmf', msgData: dtmf, extra })
       .then((r) => {
-        if (r.code !== 0) h.fire('onError', name, generalCode(r), r.code === Code.INVITE_E_PEEROFFLINE ? 'peer offline' : r.reason);
+        if (r.code !== 0)
+          h.fire(
+            'onError',
+            name,
+            generalCode(r),
+            r.code === Code.INVITE_E_PEEROFFLINE ? 'peer offline' : r.reason,
+          );
       });
   }
 
@@ -202,7 +241,10 @@ export class Calls {
    */
   end(channelId: string, account: string, extra: string): void {
     const h = this.host;
-    if (!h.isLoggedIn()) return h.later('onError', 'channelInviteEnd', Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+    if (!h.isLoggedIn()) {
+      h.later('onError', 'channelInviteEnd', Code.GENERAL_E_NOT_LOGIN, 'not logged in');
+      return;
+    }
     const call = this.byKey.get(key(channelId, account));
     if (call) this.forget(call);
     const hangUp = () => {
@@ -290,7 +332,14 @@ export class Calls {
         const call = this.byId.get(id);
         if (!call) return true;
         this.forget(call);
-        h.fire('onInviteFailed', call.channelId, call.peer, 0, FAILURE_CODE[reason] ?? Code.INVITE_E_OTHER, reasonJson(reason));
+        h.fire(
+          'onInviteFailed',
+          call.channelId,
+          call.peer,
+          0,
+          FAILURE_CODE[reason] ?? Code.INVITE_E_OTHER,
+          reasonJson(reason),
+        );
         return true;
       }
       case InvitationOp.Canceled: {

@@ -63,8 +63,7 @@ export class ChannelState {
     for (const [k, v] of entries) next.set(k, v);
     const out: AttrChange[] = [];
     if (next.size === 0 && this.attrs.size > 1) out.push({ name: '', value: '', type: 'clear' });
-    else
-      for (const k of this.attrs.keys()) if (!next.has(k)) out.push({ name: k, value: '', type: 'del' });
+    else for (const k of this.attrs.keys()) if (!next.has(k)) out.push({ name: k, value: '', type: 'del' });
     for (const [k, v] of next) if (this.attrs.get(k) !== v) out.push({ name: k, value: v, type: 'update' });
     this.attrs = next;
     return out;

@@ -21,8 +21,7 @@ const FUNCTIONS: Record<string, Fn> = {
   user_query_user_status: async (ops, q) =>
     answer(await ops.userStatus(q.account), (online) => ({ status: online ? 1 : 0 })),
   user_set_attr: async (ops, q) => answer(await ops.setUserAttr(q.name, q.value)),
-  user_get_attr: async (ops, q) =>
-    answer(await ops.getUserAttr(q.account, q.name), (value) => ({ value })),
+  user_get_attr: async (ops, q) => answer(await ops.getUserAttr(q.account, q.name), (value) => ({ value })),
   user_get_attr_all: async (ops, q) =>
     // Signaling's samples read `json` (a JSON string of the attribute map); `value` holds the same.
     answer(await ops.getUserAttrAll(q.account), (json) => ({ json, value: json })),
@@ -55,8 +54,7 @@ export const INVOKE_FUNCTIONS: readonly string[] = Object.keys(FUNCTIONS).map((f
 export async function runInvoke(ops: Operations, name: unknown, req: unknown): Promise<InvokeResult> {
   const f = typeof name === 'string' && name.startsWith(PREFIX) ? name.slice(PREFIX.length) : '';
   const fn = Object.hasOwn(FUNCTIONS, f) ? FUNCTIONS[f] : undefined;
-  if (!fn)
-    return { err: 'unknown_function', resp: { result: 'unknown_function' } };
+  if (!fn) return { err: 'unknown_function', resp: { result: 'unknown_function' } };
   let q: unknown = req;
   if (typeof req === 'string') {
     try {
@@ -65,6 +63,7 @@ export async function runInvoke(ops: Operations, name: unknown, req: unknown): P
       q = null;
     }
   }
-  if (typeof q !== 'object' || q === null || Array.isArray(q)) return { err: 'wrong_param', resp: { result: 'wrong_param' } };
+  if (typeof q !== 'object' || q === null || Array.isArray(q))
+    return { err: 'wrong_param', resp: { result: 'wrong_param' } };
   return fn(ops, q as Record<string, unknown>);
 }

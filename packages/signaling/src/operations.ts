@@ -25,7 +25,10 @@ const WRONG_PARAM = failed(Code.GENERAL_E_WRONG_PARAM, 'wrong_param');
 const LARGE_PARAM = failed(Code.GENERAL_E_LARGE_PARAM, 'large_param');
 
 /** A failed reply as an outcome; `invalid`/`tooLarge`/`tooOften` are the op group's codes for those. */
-function fromReply(r: Reply, codes: { invalid?: number; tooLarge?: number; tooOften?: number } = {}): Outcome<never> {
+function fromReply(
+  r: Reply,
+  codes: { invalid?: number; tooLarge?: number; tooOften?: number } = {},
+): Outcome<never> {
   if (r.code === NOT_LOGGED_IN || r.code === AttributeOperationError.USER_NOT_LOGGED_IN)
     return failed(Code.GENERAL_E_NOT_LOGIN, 'not_logged_in');
   if (r.code === TIMEOUT) return failed(Code.GENERAL_E_FAILED, 'timeout');
@@ -125,7 +128,10 @@ export class Operations {
     return done((r.body as SigQueryUserIsInResponse).isIn);
   }
 
-  async channelUserList(channelId: unknown, max: number = SIG_USER_LIST_MAX): Promise<Outcome<SigQueryUserListResponse>> {
+  async channelUserList(
+    channelId: unknown,
+    max: number = SIG_USER_LIST_MAX,
+  ): Promise<Outcome<SigQueryUserListResponse>> {
     if (!isValidChannelId(channelId) || !Number.isInteger(max) || max < 0) return WRONG_PARAM;
     const r = await this.req(SignalingOp.QueryUserList, { channelId, max });
     if (r.code !== 0) return fromReply(r);
@@ -133,12 +139,22 @@ export class Operations {
   }
 
   /** channelSetAttr / channelDelAttr / channelClearAttr; setting '' deletes (RTM has no empty values). */
-  async channelAttr(channelId: unknown, type: SigAttrChange, name?: unknown, value?: unknown): Promise<Outcome<null>> {
+  async channelAttr(
+    channelId: unknown,
+    type: SigAttrChange,
+    name?: unknown,
+    value?: unknown,
+  ): Promise<Outcome<null>> {
     if (!isValidChannelId(channelId)) return WRONG_PARAM;
     if (type !== 'clear' && (typeof name !== 'string' || name === '')) return WRONG_PARAM;
     if (type === 'update' && typeof value !== 'string') return WRONG_PARAM;
     const t: SigAttrChange = type === 'update' && value === '' ? 'del' : type;
-    const r = await this.req(SignalingOp.ChannelAttr, { channelId, type: t, name, value: t === 'update' ? value : undefined });
+    const r = await this.req(SignalingOp.ChannelAttr, {
+      channelId,
+      type: t,
+      name,
+      value: t === 'update' ? value : undefined,
+    });
     if (r.code !== 0) return fromReply(r);
     return done(null);
   }

@@ -18,14 +18,24 @@ export const NOT_LOGGED_IN = -2;
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Sends a request on `core` and never rejects: failures are codes. */
-export async function request(core: Core | null, op: number, body: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Reply> {
+export async function request(
+  core: Core | null,
+  op: number,
+  body: unknown,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<Reply> {
   if (!core) return { code: NOT_LOGGED_IN, body: null, reason: 'not logged in' };
   try {
     const r = await core.call(op, body, timeoutMs);
     const message = (r.body as { message?: unknown } | null)?.message;
-    return { code: r.code, body: r.body, reason: typeof message === 'string' ? message : r.code === 0 ? '' : `code ${r.code}` };
+    return {
+      code: r.code,
+      body: r.body,
+      reason: typeof message === 'string' ? message : r.code === 0 ? '' : `code ${r.code}`,
+    };
   } catch (e) {
-    if (e instanceof CallFailure && e.kind === 'timeout') return { code: TIMEOUT, body: null, reason: 'timeout' };
+    if (e instanceof CallFailure && e.kind === 'timeout')
+      return { code: TIMEOUT, body: null, reason: 'timeout' };
     return { code: NOT_LOGGED_IN, body: null, reason: 'not logged in' };
   }
 }

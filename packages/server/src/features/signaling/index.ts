@@ -265,7 +265,8 @@ export const signalingFeature: Feature = {
       const channelId = queryChannel(body, 'QueryUserIsIn body: { channelId: string, account: string }');
       if (!isStr(channelId)) return channelId;
       const account = (body as { account?: unknown }).account;
-      if (!isStr(account)) return malformed(WRONG, 'QueryUserIsIn body: { channelId: string, account: string }');
+      if (!isStr(account))
+        return malformed(WRONG, 'QueryUserIsIn body: { channelId: string, account: string }');
       if (!isValidUserId(account)) return fail(WRONG);
       if (!take(s, 'query')) return fail(Code.GENERAL_E_FAILED, { message: 'too often' });
       // Membership belongs to a session: look at the channels of the account's session.
