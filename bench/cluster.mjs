@@ -25,7 +25,7 @@ import { ParleyRawClient } from './lib/clients.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
 import { ParleyChannelClient } from './lib/fanout-clients.mjs';
 import { procStats, startParley } from './lib/server-proc.mjs';
-import { fmt, Latencies, markdownTable, sleep } from './lib/stats.mjs';
+import { fmt, Latencies, markdownTable, median, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
   /** client pairs of the peer workload */
@@ -33,8 +33,8 @@ const DEFAULTS = {
   /** measured seconds of the peer workload (after warm-up) */
   duration: 8,
   warmup: 2,
-  /** peer messages in flight per client */
-  window: 4,
+  /** peer messages in flight per client (enough that two nodes are busy, not waiting on hops) */
+  window: 16,
   size: 100,
   /** channel members of the fan-out workload (sender included; 0 = skip) */
   members: 200,
@@ -43,6 +43,8 @@ const DEFAULTS = {
   /** channel messages in flight from the sender */
   fanWindow: 8,
   topologies: 'single,redis1,cluster',
+  /** rounds over all topologies; figures are the median over rounds */
+  rounds: 1,
   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** directory: run the nodes under `node --cpu-prof` there and print where their CPU time goes */
   cpuProf: '',
@@ -275,26 +277,31 @@ export default async function main(argv) {
   const rpid = await redisPid(o.redis);
   if (o.cpuProf) mkdirSync(o.cpuProf, { recursive: true });
   console.log(
-    `cluster: peer ${o.pairs} pairs × window ${o.window}, ${o.duration} s; fan-out ${o.members} members, ` +
+    `cluster: ${o.rounds} round(s); peer ${o.pairs} pairs × window ${o.window}, ${o.duration} s; fan-out ${o.members} members, ` +
       `~${fmt(o.deliveries)} deliveries; ${o.size}-byte messages; Redis ${o.redis}${rpid ? ` (pid ${rpid})` : ' (CPU not measured)'}; ` +
       `load ${loadavg()
         .map((x) => x.toFixed(2))
         .join(' ')}`,
   );
-  const peer = {};
-  const fan = {};
-  for (const n of names) {
-    peer[n] = await peerRun(TOPOLOGIES[n], o, rpid);
-    console.log(
-      `  peer    ${TOPOLOGIES[n].label.padEnd(32)} ${fmt(peer[n].perSec)} msg/s, p99 ${fmt(peer[n].p99, 1)} ms`,
-    );
-    if (o.members > 1) {
-      fan[n] = await fanoutRun(TOPOLOGIES[n], o, rpid);
+  const peerRounds = {};
+  const fanRounds = {};
+  for (let round = 0; round < o.rounds; round++)
+    for (const n of names) {
+      const p = await peerRun(TOPOLOGIES[n], o, rpid);
+      (peerRounds[n] ??= []).push(p);
       console.log(
-        `  fan-out ${TOPOLOGIES[n].label.padEnd(32)} ${fmt(fan[n].perSec)} deliveries/s, p99 ${fmt(fan[n].p99, 1)} ms`,
+        `  peer    ${TOPOLOGIES[n].label.padEnd(32)} ${fmt(p.perSec)} msg/s, p99 ${fmt(p.p99, 1)} ms`,
       );
+      if (o.members > 1) {
+        const f = await fanoutRun(TOPOLOGIES[n], o, rpid);
+        (fanRounds[n] ??= []).push(f);
+        console.log(
+          `  fan-out ${TOPOLOGIES[n].label.padEnd(32)} ${fmt(f.perSec)} deliveries/s, p99 ${fmt(f.p99, 1)} ms`,
+        );
+      }
     }
-  }
+  const peer = medians(peerRounds);
+  const fan = medians(fanRounds);
   const base = names[0];
   const table = (res, unit) => {
     const rows = [
@@ -334,6 +341,16 @@ export default async function main(argv) {
       .filter((x) => x.endsWith('.cpuprofile'))
       .sort())
       printProfile(join(o.cpuProf, f));
+}
+
+/** Per topology, the median of each figure over the rounds. */
+function medians(rounds) {
+  const out = {};
+  for (const [n, rs] of Object.entries(rounds)) {
+    out[n] = {};
+    for (const k of Object.keys(rs[0])) out[n][k] = rs[0][k] === null ? null : median(rs.map((r) => r[k]));
+  }
+  return out;
 }
 
 function printProfile(file) {

@@ -38,6 +38,8 @@ const DEFAULTS = {
   workloads: 'parley,ws',
   /** give up on a run after this long without progress, ms */
   stallMs: 20_000,
+  /** extra `parley serve` flags, space-separated (e.g. "--history-messages 0") */
+  parleyArgs: '',
   /** directory: run Parley under `node --cpu-prof` there and print where its CPU time goes */
   cpuProf: '',
   /** also write the options and results as JSON to this file */
@@ -50,7 +52,8 @@ const WORKLOADS = {
     start: async (o) => {
       // Members are silent after joining: a long heartbeat keeps their sockets.
       const prof = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(o.cpuProf)}`] : [];
-      const s = await startParley(['--heartbeat-ms', '600000'], prof);
+      const extra = o.parleyArgs.split(' ').filter(Boolean);
+      const s = await startParley(['--heartbeat-ms', '600000', ...extra], prof);
       return { url: s.wsUrl, pid: s.pid, stop: s.stop };
     },
     Client: ParleyChannelClient,

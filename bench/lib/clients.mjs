@@ -18,9 +18,13 @@ function open(url) {
   });
 }
 
+/** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
+const ACK_EVERY = 128;
+
 /**
  * Speaks Parley's wire protocol like the SDK does (one frame per request and per ack; acks a
- * PeerMessage as soon as it arrives), without the SDK's state machine, timers and emitters.
+ * PeerMessage as soon as it arrives; counts the session's messages and reports the count on
+ * Ping), without the SDK's state machine, timers and emitters.
  */
 export class ParleyRawClient {
   static async connect(wsUrl, uid, appId = BENCH_APP_ID) {
@@ -37,6 +41,9 @@ export class ParleyRawClient {
   nextReq = 1;
   pending = new Map();
   loginWaiter = null;
+  /** session messages processed (docs/protocol.md, "Resume and the numbered stream") */
+  received = 0;
+  reported = 0;
 
   constructor(ws, uid) {
     this.ws = ws;
@@ -61,7 +68,8 @@ export class ParleyRawClient {
   }
 
   ping() {
-    this.ws.send(encodeEvent(Op.Ping, null));
+    this.reported = this.received;
+    this.ws.send(encodeEvent(Op.Ping, this.received));
   }
 
   close() {
@@ -72,9 +80,11 @@ export class ParleyRawClient {
     for (const v of decodeFrame(data)) {
       const m = classify(v);
       if (m.kind === 'event') {
+        if (m.op !== Op.Ping && m.op !== Op.ProtocolError) this.received++;
         if (m.op === Op.PeerMessage) this.ws.send(encodeEvent(Op.PeerAck, { id: m.body.id }));
         else if (m.op === Op.SessionEnded) this.endedReason = m.body?.reason ?? 'unknown';
       } else if (m.kind === 'response') {
+        this.received++;
         const t0 = this.pending.get(m.reqId);
         if (t0 !== undefined) {
           this.pending.delete(m.reqId);
@@ -89,6 +99,7 @@ export class ParleyRawClient {
         }
       }
     }
+    if (this.received - this.reported >= ACK_EVERY) this.ping();
   }
 }
 

@@ -4,7 +4,7 @@
  *   `static connect(url, uid, channelId)` (logged in and joined), `send(text)` (sender),
  *   `onMessage(text)` and `onSent()` callbacks, `close()`.
  */
-import { Op, PROTOCOL_VERSION, classify, decodeFrame, encodeRequest } from '@parley/protocol';
+import { Op, PROTOCOL_VERSION, classify, decodeFrame, encodeEvent, encodeRequest } from '@parley/protocol';
 import { Packr } from 'msgpackr';
 import WebSocket from 'ws';
 import { BENCH_APP_ID } from './clients.mjs';
@@ -17,7 +17,13 @@ function open(url) {
   });
 }
 
-/** A Parley channel member speaking the wire protocol directly (Login, Join, ChannelSend). */
+/** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
+const ACK_EVERY = 128;
+
+/**
+ * A Parley channel member speaking the wire protocol directly (Login, Join, ChannelSend). Like the
+ * SDK it counts the session's messages and reports the count on a Ping every ACK_EVERY of them.
+ */
 export class ParleyChannelClient {
   static async connect(wsUrl, uid, channelId) {
     const c = new ParleyChannelClient(await open(wsUrl), uid, channelId);
@@ -34,6 +40,8 @@ export class ParleyChannelClient {
   onSent = () => {};
   nextReq = 1;
   waiting = new Map();
+  received = 0;
+  reported = 0;
 
   constructor(ws, uid, channelId) {
     this.ws = ws;
@@ -68,8 +76,10 @@ export class ParleyChannelClient {
     for (const v of decodeFrame(data)) {
       const m = classify(v);
       if (m.kind === 'event') {
+        if (m.op !== Op.Ping && m.op !== Op.ProtocolError) this.received++;
         if (m.op === Op.ChannelMessage) this.onMessage(m.body.msg.text);
       } else if (m.kind === 'response') {
+        this.received++;
         const w = this.waiting.get(m.reqId);
         if (w) {
           this.waiting.delete(m.reqId);
@@ -77,6 +87,10 @@ export class ParleyChannelClient {
         } else if (m.code === 0) this.onSent();
         else throw new Error(`send failed with code ${m.code}`);
       }
+    }
+    if (this.received - this.reported >= ACK_EVERY) {
+      this.reported = this.received;
+      this.ws.send(encodeEvent(Op.Ping, this.received));
     }
   }
 }

@@ -97,6 +97,13 @@ const TERMINAL_CLOSE_REASON: Record<number, SessionEndReason> = {
 const ATTEMPT_TIMEOUT_MS = 6000;
 
 /**
+ * The client tells the server its `received` count on every heartbeat `Ping`, and also once this
+ * many messages arrived since it last did, so the server can drop what was processed from the
+ * session's resume queue (docs/protocol.md, "Resume and the numbered stream").
+ */
+const ACK_EVERY = 128;
+
+/**
  * The connection core shared by the RTM and Signaling SDKs: one WebSocket, login and resume,
  * requests and responses, heartbeats, reconnect with backoff, and the connection state machine.
  *
@@ -116,6 +123,8 @@ export class Core {
   private lastHeartbeatMs = 0;
   /** server → client messages of the session processed so far (what a resume asks to skip) */
   private received = 0;
+  /** `received` as last told to the server (on a Ping) */
+  private reported = 0;
   private nextReqId = 1;
   private readonly pending = new Map<number, Pending>();
   private heartbeat: ReturnType<typeof setInterval> | null = null;
@@ -282,6 +291,7 @@ export class Core {
   private sendLogin(): void {
     const reqId = this.nextReqId++;
     this.received = 0;
+    this.reported = 0;
     this.loginReqId = reqId;
     this.ws?.send(
       encodeRequest(Op.Login, reqId, {
@@ -352,6 +362,7 @@ export class Core {
         this.onEvent(m.op, m.body);
       }
     }
+    if (this.received - this.reported >= ACK_EVERY && this.session) this.ping();
   }
 
   private onLoginResponse(code: number, body: unknown): void {
@@ -508,8 +519,14 @@ export class Core {
         this.linkLost(1006);
         return;
       }
-      this.ws.send(encodeEvent(Op.Ping, null));
+      this.ping();
     }, every);
+  }
+
+  /** A heartbeat that also tells the server how many session messages were processed. */
+  private ping(): void {
+    this.reported = this.received;
+    this.ws?.send(encodeEvent(Op.Ping, this.received));
   }
 
   private stopHeartbeat(): void {

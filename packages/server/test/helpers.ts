@@ -34,7 +34,15 @@ export async function setup(options: Partial<ServerConfig> & NodeOptions = {}) {
     for (const c of clients) c.release();
     await nodes.close();
   };
-  return { server, servers, mode: nodes.mode, client, login, cleanup };
+  /** The user's live session on whichever node holds it (several nodes: clients are spread). */
+  const sessionOf = (uid: string, appId = APP_ID) => {
+    for (const n of servers) {
+      const s = n.sessions.local(appId, uid);
+      if (s) return s;
+    }
+    return undefined;
+  };
+  return { server, servers, mode: nodes.mode, client, login, sessionOf, cleanup };
 }
 
 /** Resolves with the arguments of the next `event` on `emitter` (rejects after `ms`). */

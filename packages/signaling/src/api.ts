@@ -97,6 +97,9 @@ export class AgoraAPIOnlySignal {
   private lostAt = 0;
   /** logout → login without waiting (Signaling 1.2+): lifecycle steps run in call order */
   private lifecycle: Promise<void> = Promise.resolve();
+  /** a login() made while a logout was finishing: it runs right after (0 = none) */
+  private queuedLogin = 0;
+  private tickets = 0;
   private channel: ChannelState | null = null;
   /** channel membership requests run in call order (a leave never overtakes its join) */
   private membership: Promise<unknown> = Promise.resolve();
@@ -116,11 +119,7 @@ export class AgoraAPIOnlySignal {
       fire: (name, ...args) => this.fire(name, ...args),
       later: (name, ...args) => this.later(name, ...args),
     });
-    this.ops = new Operations(
-      (op, body) => this.req(op, body),
-      () => this.core?.uid ?? '',
-      new Map(),
-    );
+    this.ops = new Operations((op, body) => this.req(op, body), new Map());
   }
 
   /** A new instance (several may live side by side, as in Signaling 1.4). */
@@ -184,12 +183,22 @@ export class AgoraAPIOnlySignal {
     retryTimeInS = DEFAULT_RETRY_TIME_S,
     retryCount = DEFAULT_RETRY_COUNT,
   ): void {
-    if (this.destroyed) return;
     // Signaling: a login while logged in (or logging in) is ignored.
-    if (this.getStatus() !== LoginState.LOGIN_STATE_NOT_LOGIN && !this.loggingOut) return;
-    this.lifecycle = this.lifecycle.then(() =>
-      this.doLogin(appId, account, token, uid, retryTimeInS, retryCount),
-    );
+    if (this.destroyed || this.queuedLogin !== 0) return;
+    if (!this.loggingOut && this.getStatus() !== LoginState.LOGIN_STATE_NOT_LOGIN) return;
+    const go = () => void this.doLogin(appId, account, token, uid, retryTimeInS, retryCount);
+    if (!this.loggingOut) {
+      go();
+      return;
+    }
+    // logout() then login() without waiting (Signaling 1.2+): the login runs once the logout is done.
+    const ticket = ++this.tickets;
+    this.queuedLogin = ticket;
+    this.lifecycle = this.lifecycle.then(() => {
+      if (this.queuedLogin !== ticket) return;
+      this.queuedLogin = 0;
+      go();
+    });
   }
 
   private async doLogin(
@@ -203,7 +212,7 @@ export class AgoraAPIOnlySignal {
     if (this.destroyed || (this.core && this.core.state !== 'DISCONNECTED' && this.core.state !== 'ABORTED'))
       return;
     if (typeof account !== 'string' || !isValidUserId(account)) {
-      this.fire('onLoginFailed', Code.LOGIN_E_INVALID_USER);
+      this.later('onLoginFailed', Code.LOGIN_E_INVALID_USER);
       return;
     }
     this.retry = {
@@ -301,7 +310,12 @@ export class AgoraAPIOnlySignal {
    * without a callback (so logout() then login() re-logs in, as in Signaling 1.2+).
    */
   logout(): void {
-    if (this.destroyed || this.loggingOut) return;
+    if (this.destroyed) return;
+    if (this.queuedLogin !== 0) {
+      this.queuedLogin = 0; // the login waiting for the logout in progress is dropped
+      return;
+    }
+    if (this.loggingOut) return;
     const core = this.core;
     const status = this.getStatus();
     if (!core || status === LoginState.LOGIN_STATE_NOT_LOGIN) {
@@ -322,6 +336,7 @@ export class AgoraAPIOnlySignal {
 
   /** 0 not logged in, 1 logging in, 2 logged in, 3 reconnecting (LOGIN_STATE_*). */
   getStatus(): number {
+    if (this.queuedLogin !== 0) return LoginState.LOGIN_STATE_LOGINING;
     switch (this.core?.state) {
       case 'CONNECTING':
         return LoginState.LOGIN_STATE_LOGINING;
@@ -342,8 +357,12 @@ export class AgoraAPIOnlySignal {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.core?.destroy();
+    const core = this.core;
     this.core = null;
+    // Logged in: end the session on the server (the account goes offline now, not after the
+    // grace period); nothing is reported any more.
+    if (core?.state === 'CONNECTED') void core.logout().finally(() => core.destroy());
+    else core?.destroy();
     this.resetSession();
     this.cb = null;
     if (shared.get(this.appId) === this) shared.delete(this.appId);

@@ -58,10 +58,14 @@ export function attrsJson(pairs: readonly AttrPair[]): string {
  * channel-attribute writes are the Signaling ops.
  */
 export class Operations {
+  /**
+   * Attribute writes have no result callback in Signaling, so an app cannot wait for one before
+   * reading: attribute requests of this client run one after another, in call order.
+   */
+  private attrChain: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly req: (op: number, body: unknown) => Promise<Reply>,
-    /** the logged-in account */
-    private readonly self: () => string,
     /** this client's own attributes as it set them (restored after a re-login) */
     readonly ownAttrs: Map<string, string>,
   ) {}
@@ -81,10 +85,11 @@ export class Operations {
   /** Sets one attribute of the logged-in user; an empty value deletes it (RTM has no empty values). */
   async setUserAttr(name: unknown, value: unknown): Promise<Outcome<null>> {
     if (typeof name !== 'string' || name === '' || typeof value !== 'string') return WRONG_PARAM;
-    const r =
+    const r = await this.serially(() =>
       value === ''
-        ? await this.req(Op.DeleteUserAttrs, { keys: [name] })
-        : await this.req(Op.AddOrUpdateUserAttrs, { attrs: [[name, value]] });
+        ? this.req(Op.DeleteUserAttrs, { keys: [name] })
+        : this.req(Op.AddOrUpdateUserAttrs, { attrs: [[name, value]] }),
+    );
     if (r.code !== 0) return fromReply(r, ATTR_CODES);
     if (value === '') this.ownAttrs.delete(name);
     else this.ownAttrs.set(name, value);
@@ -94,7 +99,7 @@ export class Operations {
   /** One attribute of `account` ('' when it has none, or has no session). */
   async getUserAttr(account: unknown, name: unknown): Promise<Outcome<string>> {
     if (!isValidUserId(account) || typeof name !== 'string' || name === '') return WRONG_PARAM;
-    const r = await this.req(Op.GetUserAttrsByKeys, { uid: account, keys: [name] });
+    const r = await this.serially(() => this.req(Op.GetUserAttrsByKeys, { uid: account, keys: [name] }));
     if (r.code === AttributeOperationError.USER_NOT_FOUND) return done('');
     if (r.code !== 0) return fromReply(r, ATTR_CODES);
     const pair = (r.body as GetUserAttrsResponse).attrs.find(([k]) => k === name);
@@ -104,14 +109,16 @@ export class Operations {
   /** Every attribute of `account`, as a JSON object string ('{}' when it has no session). */
   async getUserAttrAll(account: unknown): Promise<Outcome<string>> {
     if (!isValidUserId(account)) return WRONG_PARAM;
-    const r = await this.req(Op.GetUserAttrs, { uid: account });
+    const r = await this.serially(() => this.req(Op.GetUserAttrs, { uid: account }));
     if (r.code === AttributeOperationError.USER_NOT_FOUND) return done('{}');
     if (r.code !== 0) return fromReply(r, ATTR_CODES);
     return done(attrsJson((r.body as GetUserAttrsResponse).attrs));
   }
 
-  get account(): string {
-    return this.self();
+  private serially<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.attrChain.then(op);
+    this.attrChain = p.catch(() => undefined);
+    return p;
   }
 
   async channelNum(channelId: unknown): Promise<Outcome<number>> {
@@ -149,12 +156,14 @@ export class Operations {
     if (type !== 'clear' && (typeof name !== 'string' || name === '')) return WRONG_PARAM;
     if (type === 'update' && typeof value !== 'string') return WRONG_PARAM;
     const t: SigAttrChange = type === 'update' && value === '' ? 'del' : type;
-    const r = await this.req(SignalingOp.ChannelAttr, {
-      channelId,
-      type: t,
-      name,
-      value: t === 'update' ? value : undefined,
-    });
+    const r = await this.serially(() =>
+      this.req(SignalingOp.ChannelAttr, {
+        channelId,
+        type: t,
+        name,
+        value: t === 'update' ? value : undefined,
+      }),
+    );
     if (r.code !== 0) return fromReply(r);
     return done(null);
   }

@@ -29,7 +29,11 @@ export interface AdapterSet {
 /** Picks the adapter set from config: embedded by default, Redis with `--redis`. */
 export async function createAdapters(config: ServerConfig, log: Logger): Promise<AdapterSet> {
   if (!config.redisUrl)
-    return { store: createEmbeddedStore({ dataDir: config.dataDir, synchronous: config.sqliteSync, log }), bus: new MemoryBus(), cluster: null };
+    return {
+      store: createEmbeddedStore({ dataDir: config.dataDir, synchronous: config.sqliteSync, log }),
+      bus: new MemoryBus(),
+      cluster: null,
+    };
   // Loaded only in cluster mode, so an embedded server never loads ioredis.
   const { createRedisAdapters } = await import('./redis/index.js');
   const r = await createRedisAdapters(config, log);

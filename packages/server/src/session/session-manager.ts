@@ -167,6 +167,9 @@ export class SessionManager implements ConnectionSink {
 
   private onEvent(conn: Connection, op: number, body: unknown): void {
     if (op === Op.Ping) {
+      // The body is the client's count of processed messages (or null from older clients): what
+      // it has processed will never be replayed, so the session stops keeping it.
+      if (typeof body === 'number') conn.session?.outbox.ack(body);
       conn.write(encodeEvent(Op.Ping, Date.now()));
       return;
     }
@@ -249,6 +252,8 @@ export class SessionManager implements ConnectionSink {
     };
     this.metrics.logins.inc({ code: 0 });
     s.send(encodeResponse(reqId, 0, resp));
+    // Message 0 is never replayed: a client can only resume with the token it carries.
+    s.outbox.ack(1);
     this.armTokenTimers(s);
     this.log.debug({ appId, uid, sessionId }, 'login');
     await this.registry.run('sessionReady', s);

@@ -22,8 +22,7 @@ export class Session {
   /** timers owned by the session layer (grace, token) */
   graceTimer: NodeJS.Timeout | null = null;
   tokenTimers: NodeJS.Timeout[] = [];
-  /** per-feature state, keyed by feature name; features cast to their own type */
-  readonly ext = new Map<string, unknown>();
+  private extMap: Map<string, unknown> | null = null;
   /**
    * true for a stand-in of a session that lived on another node which died (cluster mode; see
    * SessionManager.endForeign): no socket, empty `ext`, only ever seen by sessionEnd hooks.
@@ -45,7 +44,14 @@ export class Session {
     this.kind = kind;
     this.tokenExpiresAt = tokenExpiresAt;
     this.outbox = new Outbox(outboxItems, 4 * 1024 * 1024);
-    this.rates = new RateLimits(limits.rateLimits);
+    this.rates = limits.rateLimits ? new RateLimits(true) : RateLimits.OFF;
+  }
+
+  /** per-feature state, keyed by feature name; features cast to their own type */
+  get ext(): Map<string, unknown> {
+    // Created on first use: most sessions never need it, and idle sessions are what memory is for.
+    this.extMap ??= new Map();
+    return this.extMap;
   }
 
   /** Sends an encoded message to the client (now, or on resume). */

@@ -26,11 +26,15 @@ export class SlidingWindow {
 
 /** A set of named limits for one client; `null` windows mean "not limited". */
 export class RateLimits {
-  private readonly windows = new Map<string, SlidingWindow>();
+  /** A shared instance for clients that are not limited (`--rate-limits off`): it holds no state. */
+  static readonly OFF = new RateLimits(false);
+  /** created at the first limited call, so sessions that never use a limit do not pay for it */
+  private windows: Map<string, SlidingWindow> | null = null;
   constructor(private readonly enabled: boolean) {}
 
   take(name: string, count: number, windowMs: number, now = Date.now()): boolean {
     if (!this.enabled) return true;
+    this.windows ??= new Map();
     let w = this.windows.get(name);
     if (!w) this.windows.set(name, (w = new SlidingWindow(count, windowMs)));
     return w.take(now);

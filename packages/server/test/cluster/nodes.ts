@@ -69,6 +69,14 @@ export function redisReachable(url = REDIS_URL): Promise<boolean> {
 
 let warned = false;
 
+/** Prints the loud "skipping cluster tests" line once per test process. */
+export function warnSkipped(url = REDIS_URL): void {
+  if (warned) return;
+  warned = true;
+  const msg = `Redis is not reachable at ${url}: cluster-mode tests need it (start redis-server, or set REDIS_URL)`;
+  console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING: ${msg}\n${'!'.repeat(100)}\n`);
+}
+
 /**
  * Redis is unreachable: fail when PARLEY_REQUIRE_REDIS=1 (CI), else skip the current test with a
  * loud line. Outside a test (beforeAll) it cannot skip, so it throws with the same explanation.
@@ -77,10 +85,7 @@ export function skipWithoutRedis(url = REDIS_URL): never {
   const msg = `Redis is not reachable at ${url}: cluster-mode tests need it (start redis-server, or set REDIS_URL)`;
   if (process.env.PARLEY_REQUIRE_REDIS === '1')
     throw new Error(`${msg}; PARLEY_REQUIRE_REDIS=1 makes this a failure`);
-  if (!warned) {
-    warned = true;
-    console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING: ${msg}\n${'!'.repeat(100)}\n`);
-  }
+  warnSkipped(url);
   const test = getCurrentTest();
   if (test) test.context.skip(msg);
   throw new Error(msg);

@@ -19,7 +19,14 @@ import { RedisPresenceStore } from '../../src/adapters/redis/redis-presence-stor
 import { RedisSessionStore } from '../../src/adapters/redis/redis-session-store.js';
 import { RedisUserAttrsStore } from '../../src/adapters/redis/redis-user-attrs-store.js';
 import type { InvitationPhase, InvitationRecord } from '../../src/ports/invitation-store.js';
-import { REDIS_URL, cleanPrefix, redisReachable, skipWithoutRedis, uniquePrefix } from './nodes.js';
+import {
+  REDIS_URL,
+  cleanPrefix,
+  redisReachable,
+  skipWithoutRedis,
+  uniquePrefix,
+  warnSkipped,
+} from './nodes.js';
 
 /**
  * Contract of the Redis Store parts, checked against the memory parts: random sequences of
@@ -48,6 +55,7 @@ let runs = 0;
 const keysFor = () => new RedisKeys(`${root}:${++runs}`);
 
 const reachable = await redisReachable();
+if (!reachable && process.env.PARLEY_REQUIRE_REDIS !== '1') warnSkipped();
 
 describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
   'Redis Store parts behave like the memory ones',

@@ -46,6 +46,7 @@ export class RedisConn {
   private up = false;
   private everUp = false;
   private closing = false;
+  private lastError: Error | null = null;
   private readonly listeners: Array<(up: boolean) => void> = [];
 
   constructor(
@@ -67,6 +68,7 @@ export class RedisConn {
     this.redis.on('ready', () => this.set(true));
     this.redis.on('close', () => this.set(false));
     this.redis.on('error', (e: Error) => {
+      this.lastError = e;
       // ioredis reports every failed reconnect attempt; the state change was logged once already.
       if (this.up) this.log.warn({ err: e, role }, 'redis error');
     });
@@ -86,7 +88,8 @@ export class RedisConn {
       await this.redis.connect();
     } catch (e) {
       this.redis.disconnect();
-      throw new Error(`cannot reach Redis (${this.role} connection): ${(e as Error).message}`);
+      const why = this.lastError?.message ?? (e as Error).message;
+      throw new Error(`cannot reach Redis (${this.role} connection): ${why}`);
     }
   }
 

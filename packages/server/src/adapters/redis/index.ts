@@ -51,7 +51,11 @@ export async function createRedisAdapters(
   }
   const info = await cmd.redis.info('server');
   const version = /redis_version:(\d+)\./.exec(info)?.[1];
-  if (version && Number(version) < 7) rlog.warn({ version }, 'Parley needs Redis >= 7');
+  if (version && Number(version) < 7) {
+    // The scripts use Redis 7 commands (PEXPIRETIME, PEXPIREAT … LT, ZRANGE … BYSCORE).
+    await Promise.all([cmd.close(), sub.close()]);
+    throw new Error(`Parley needs Redis >= 7 (found ${version})`);
+  }
 
   const sessions = new RedisSessionStore(cmd.redis, keys, config.nodeId);
   const bus = new RedisBus(cmd, sub, keys, rlog);
