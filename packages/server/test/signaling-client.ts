@@ -31,7 +31,9 @@ export function record(api: AgoraAPIOnlySignal): SigClient {
   const log: Call[] = [];
   const recorder = new Proxy({} as ICallBack, {
     get: (_t, name) =>
-      typeof name === 'string' ? (...args: unknown[]) => log.push([name as keyof ICallBack, ...args]) : undefined,
+      typeof name === 'string'
+        ? (...args: unknown[]) => log.push([name as keyof ICallBack, ...args])
+        : undefined,
   });
   api.callbackSet(recorder);
   const matching = (name: keyof ICallBack, pred: (...args: unknown[]) => boolean) =>
@@ -41,7 +43,11 @@ export function record(api: AgoraAPIOnlySignal): SigClient {
     log,
     calls: (name) => matching(name, any),
     async wait(name, pred = any, ms = 5000) {
-      await until(() => matching(name, pred).length > 0, ms, `${name} ${pred === any ? '' : pred.toString()}`);
+      await until(
+        () => matching(name, pred).length > 0,
+        ms,
+        `${name} ${pred === any ? '' : pred.toString()}`,
+      );
       return matching(name, pred)[0]!;
     },
     async waitCount(name, n, ms = 5000) {

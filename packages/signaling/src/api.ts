@@ -425,9 +425,10 @@ export class AgoraAPIOnlySignal {
   messageChannelSend(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
     if (!this.checkSend(id, msg)) return;
-    void this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg } }).then((r) =>
-      this.sent(id, r),
-    );
+    const send = () => this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg } });
+    // Sent right after channelJoin: it goes out once the join is done, as the app meant.
+    const joining = this.channel?.id === channelID && this.channel.state === 'joining';
+    void (joining ? this.membership.then(send) : send()).then((r) => this.sent(id, r));
   }
 
   /** Sends to a channel without being in it (Signaling only; RTM has no equivalent). */

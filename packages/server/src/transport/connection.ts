@@ -5,7 +5,6 @@ import {
   Op,
   ProtocolErrorCode,
   classify,
-  concatFrames,
   decodeFrame,
   encodeEvent,
   type Classified,
@@ -25,6 +24,35 @@ export const ABUSE_WINDOW_MS = 10_000;
 
 let nextConnId = 1;
 
+/** The Connection of a socket, kept on the socket so its listeners can be shared functions. */
+const CONN = Symbol('parley.connection');
+type Socket = WebSocket & { [CONN]: Connection };
+
+/**
+ * Connections with messages queued since the last flush. One setImmediate per event-loop turn
+ * flushes all of them (rather than one per socket), after every I/O callback of that turn ran, so
+ * everything queued for a socket in one turn still goes out as one frame.
+ */
+let dirty: Connection[] = [];
+let spare: Connection[] = [];
+let flushScheduled = false;
+
+/** Joins encoded messages into one frame (MessagePack values simply follow one another). */
+function joinFrames(first: Uint8Array, more: Uint8Array[]): Buffer {
+  let n = first.byteLength;
+  for (let i = 0; i < more.length; i++) n += more[i]!.byteLength;
+  // Pooled and not zero-filled: every byte is written below.
+  const out = Buffer.allocUnsafe(n);
+  out.set(first, 0);
+  let o = first.byteLength;
+  for (let i = 0; i < more.length; i++) {
+    const p = more[i]!;
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
+}
+
 /**
  * One WebSocket: decodes frames, reports malformed input, batches outgoing messages per tick
  * into one frame, and closes sockets that abuse the protocol or cannot keep up.
@@ -34,10 +62,12 @@ export class Connection {
   /** the session this socket serves, once logged in (set by the session layer) */
   session: import('../session/session.js').Session | null = null;
   lastSeen = Date.now();
-  readonly connectedAt = Date.now();
+  readonly connectedAt = this.lastSeen;
   closed = false;
-  private queue: Uint8Array[] = [];
-  private flushScheduled = false;
+  /** first message queued since the last flush (null: nothing queued) */
+  private first: Uint8Array | null = null;
+  /** the ones after it, if any: most flushes carry one message, which needs no array */
+  private more: Uint8Array[] | null = null;
   /** created at the first protocol error: well-behaved sockets never pay for it */
   private abuse: SlidingWindow | null = null;
   /** a Login or Resume of this socket is being processed (a second one is refused meanwhile) */
@@ -48,36 +78,63 @@ export class Connection {
     private readonly sink: ConnectionSink,
     private readonly metrics: Metrics,
     private readonly maxBufferBytes: number,
+    /** the client's IP address ('' if unknown) */
     readonly remoteAddress: string,
   ) {
-    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
-    ws.on('close', (code) => this.onClosed(code));
-    ws.on('error', () => {
-      /* 'close' follows; nothing to add */
-    });
+    (ws as Socket)[CONN] = this;
+    ws.on('message', Connection.onSocketMessage);
+    ws.on('close', Connection.onSocketClose);
+    ws.on('error', Connection.onSocketError);
+  }
+
+  // One listener of each kind for all sockets (EventEmitter calls them with the socket as `this`):
+  // a closure per socket and event would cost memory for every idle client.
+  private static onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    (this as Socket)[CONN].onFrame(data, isBinary);
+  }
+  private static onSocketClose(this: WebSocket, code: number): void {
+    (this as Socket)[CONN].onClosed(code);
+  }
+  private static onSocketError(): void {
+    /* 'close' follows; nothing to add */
+  }
+
+  private static flushDirty(): void {
+    flushScheduled = false;
+    const list = dirty;
+    dirty = spare;
+    for (let i = 0; i < list.length; i++) list[i]!.flush();
+    list.length = 0;
+    spare = list;
   }
 
   /** Queues a message; all messages queued in one tick go out as one frame. */
   write(msg: Uint8Array): void {
     if (this.closed) return;
-    this.queue.push(msg);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
-    }
+    if (this.first === null) {
+      this.first = msg;
+      dirty.push(this);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(Connection.flushDirty);
+      }
+    } else if (this.more === null) this.more = [msg];
+    else this.more.push(msg);
   }
 
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    if (this.closed || this.queue.length === 0) return;
-    const frame = concatFrames(this.queue);
-    this.queue = [];
+  /** Sends what is queued now, as one frame. */
+  private flush(): void {
+    const first = this.first;
+    if (first === null || this.closed) return;
+    const frame = this.more === null ? first : joinFrames(first, this.more);
+    this.first = null;
+    this.more = null;
     if (this.ws.bufferedAmount + frame.byteLength > this.maxBufferBytes) {
       this.close(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer overflow');
       return;
     }
-    this.ws.send(frame, { binary: true });
-  };
+    this.ws.send(frame);
+  }
 
   /** Sends a protocol error event and counts it; repeated abuse closes the socket. */
   protocolError(code: ProtocolErrorCode, message: string, reqId?: number): void {
@@ -152,7 +209,8 @@ export class Connection {
 
   private onClosed(code: number): void {
     this.closed = true;
-    this.queue = [];
+    this.first = null;
+    this.more = null;
     this.sink.onClose(this, code);
   }
 }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
+import type { WebSocket } from 'ws';
 import { Connection, type ConnectionSink } from './connection.js';
 
 export interface GatewayOptions {
@@ -17,7 +18,7 @@ export interface GatewayOptions {
  * Accepts WebSockets on `path`, wraps each in a Connection and drops silent sockets: a client
  * sends a Ping every heartbeatMs; three missed intervals and the socket is closed.
  */
-export class Gateway {
+export class Gateway implements ConnectionSink {
   private readonly wss: WebSocketServer;
   readonly connections = new Set<Connection>();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -39,26 +40,30 @@ export class Gateway {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = new Connection(
-          ws,
-          {
-            onMessage: (c, m) => this.sink.onMessage(c, m),
-            onClose: (c, code) => {
-              this.connections.delete(c);
-              this.sink.onClose(c, code);
-            },
-          },
-          metrics,
-          opts.maxBufferBytes,
-          req.socket.remoteAddress ?? '',
-        );
-        this.connections.add(conn);
-        metrics.connections.inc();
-      });
+      const remoteAddress = req.socket.remoteAddress ?? '';
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, remoteAddress));
     });
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(250, Math.floor(opts.heartbeatMs / 2)));
     this.sweepTimer.unref();
+  }
+
+  /**
+   * Wraps an upgraded socket. Kept out of the `upgrade` handler's scope on purpose: a connection
+   * must not hold on to its upgrade request (headers, head buffer) for its whole life.
+   */
+  private accept(ws: WebSocket, remoteAddress: string): void {
+    const conn = new Connection(ws, this, this.metrics, this.opts.maxBufferBytes, remoteAddress);
+    this.connections.add(conn);
+    this.metrics.connections.inc();
+  }
+
+  onMessage(c: Connection, m: Parameters<ConnectionSink['onMessage']>[1]): void {
+    this.sink.onMessage(c, m);
+  }
+
+  onClose(c: Connection, code: number): void {
+    this.connections.delete(c);
+    this.sink.onClose(c, code);
   }
 
   private sweep(): void {

@@ -116,7 +116,10 @@ describe.each(MODES)('Signaling ↔ RTM interop: %s', (_mode, nodes) => {
     s.api.channelJoin(ch);
     await s.wait('onChannelJoined');
     // Signaling writes: RTM members get AttributesUpdated with the full set
-    const full = collect<[Record<string, { value: string; lastUpdateUserId: string }>]>(channel, 'AttributesUpdated');
+    const full = collect<[Record<string, { value: string; lastUpdateUserId: string }>]>(
+      channel,
+      'AttributesUpdated',
+    );
     s.api.channelSetAttr(ch, 'topic', 'cats');
     await until(() => full.length === 1);
     expect(full[0]![0].topic).toMatchObject({ value: 'cats', lastUpdateUserId: sid });

@@ -1,5 +1,11 @@
 import { SignalingCode, SignalingOp } from '@parley/protocol';
-import { AgoraAPIOnlySignal, CallBack, IAgoraAPI, INVOKE_FUNCTIONS, SDK_VERSION_INT } from '@parley/signaling';
+import {
+  AgoraAPIOnlySignal,
+  CallBack,
+  IAgoraAPI,
+  INVOKE_FUNCTIONS,
+  SDK_VERSION_INT,
+} from '@parley/signaling';
 import { buildSignalingToken } from '@parley/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config.js';
@@ -169,7 +175,7 @@ describe('login and logout', () => {
     c.api.logout();
     c.api.login(APP_ID, 'lg-again', '_no_need_token', 0, '');
     await c.waitCount('onLoginSuccess', 2);
-    expect(c.index('onLogout')).toBeLessThan(c.log.findLastIndex((x) => x[0] === 'onLoginSuccess'));
+    expect(c.index('onLogout')).toBeLessThan(c.log.map((x) => x[0]).lastIndexOf('onLoginSuccess'));
     expect(c.calls('onLogout')).toEqual([[C.LOGOUT_E_USER]]);
     expect(c.api.getStatus()).toBe(2);
   });
@@ -247,7 +253,13 @@ describe('tokens', () => {
     no.api.login(CERT_APP, 'tk-none', '_no_need_token', 0, '');
     expect(await no.wait('onLoginFailed')).toEqual([C.LOGIN_E_TOKENWRONG]);
     const other = onApp(CERT_APP);
-    other.api.login(CERT_APP, 'tk-other', buildSignalingToken(CERT_APP, CERT, 'someone', nowS() + 3600), 0, '');
+    other.api.login(
+      CERT_APP,
+      'tk-other',
+      buildSignalingToken(CERT_APP, CERT, 'someone', nowS() + 3600),
+      0,
+      '',
+    );
     expect(await other.wait('onLoginFailed')).toEqual([C.LOGIN_E_TOKENWRONG]);
   });
 
@@ -264,7 +276,13 @@ describe('tokens', () => {
 
   it('a token that expires on a live session: onLogout(105)', async () => {
     const c = onApp(CERT_APP);
-    c.api.login(CERT_APP, 'tk-expiring', buildSignalingToken(CERT_APP, CERT, 'tk-expiring', nowS() + 2), 0, '');
+    c.api.login(
+      CERT_APP,
+      'tk-expiring',
+      buildSignalingToken(CERT_APP, CERT, 'tk-expiring', nowS() + 2),
+      0,
+      '',
+    );
     await c.wait('onLoginSuccess');
     expect(await c.wait('onLogout', undefined, 5000)).toEqual([C.LOGOUT_E_TOKENEXPIRED]);
     expect(c.api.getStatus()).toBe(0);
@@ -325,12 +343,16 @@ describe('reconnection', () => {
     const proxy = await startTcpProxy(e.server.port);
     try {
       proxy.pause('refuse');
-      const byCount = record(AgoraAPIOnlySignal.createAgoraSDKInstance(APP_ID, { serverUrl: proxy.url, ...FAST }));
+      const byCount = record(
+        AgoraAPIOnlySignal.createAgoraSDKInstance(APP_ID, { serverUrl: proxy.url, ...FAST }),
+      );
       byCount.api.login2(APP_ID, 'rc-count', '_no_need_token', 0, '', 30, 2);
       expect(await byCount.wait('onLoginFailed')).toEqual([C.LOGIN_E_NET]);
       expect(byCount.calls('onReconnecting')).toHaveLength(0);
       proxy.pause('hold');
-      const byTime = record(AgoraAPIOnlySignal.createAgoraSDKInstance(APP_ID, { serverUrl: proxy.url, ...FAST }));
+      const byTime = record(
+        AgoraAPIOnlySignal.createAgoraSDKInstance(APP_ID, { serverUrl: proxy.url, ...FAST }),
+      );
       byTime.api.login2(APP_ID, 'rc-time', '_no_need_token', 0, '', 1, 1000);
       expect(await byTime.wait('onLoginFailed')).toEqual([C.LOGIN_E_NET]);
       expect(byTime.api.getStatus()).toBe(0);
@@ -466,13 +488,15 @@ describe('peer messages, status and user attributes', () => {
     a.api.getAttr('');
     a.api.getUserAttrAll('bad\u0000id');
     await a.waitCount('onError', 5);
-    expect(a.calls('onError').sort()).toEqual([
-      ['setAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
-      ['setAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
-      ['setAttr', C.GENERAL_E_LARGE_PARAM, 'large_param'],
-      ['getAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
-      ['getUserAttrAll', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
-    ].sort());
+    expect(a.calls('onError').sort()).toEqual(
+      [
+        ['setAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
+        ['setAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
+        ['setAttr', C.GENERAL_E_LARGE_PARAM, 'large_param'],
+        ['getAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
+        ['getUserAttrAll', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
+      ].sort(),
+    );
     const out = e.sig.create();
     out.api.setAttr('k', 'v');
     out.api.getAttrAll();
@@ -563,6 +587,21 @@ describe('channels', () => {
     expect(a.calls('onMessageChannelReceive')).toEqual(expected);
   });
 
+  it('join, send and leave back to back (no waiting): they happen in call order', async () => {
+    const a = await e.sig.login('bb-a');
+    const b = await e.sig.login('bb-b');
+    b.api.channelJoin('bb-room');
+    await b.wait('onChannelJoined');
+    a.api.channelJoin('bb-room');
+    a.api.messageChannelSend('bb-room', 'right away', 'r1');
+    a.api.channelLeave('bb-room');
+    expect(await a.wait('onChannelLeaved')).toEqual(['bb-room', 0]);
+    expect(a.calls('onMessageSendSuccess')).toEqual([['r1']]);
+    expect(a.index('onChannelJoined')).toBeLessThan(a.index('onMessageSendSuccess'));
+    expect(await b.wait('onMessageChannelReceive')).toEqual(['bb-room', 'bb-a', 0, 'right away']);
+    expect(await b.wait('onChannelUserLeaved')).toEqual(['bb-a', 0]);
+  });
+
   it('messageChannelSend errors: not in the channel, too large → onMessageSendError(id, 400)', async () => {
     const a = await e.sig.login('cme-a');
     a.api.messageChannelSend('cme-room', 'x', 'n1');
@@ -629,12 +668,14 @@ describe('channels', () => {
     a.api.channelDelAttr('cae-room', '');
     a.api.channelClearAttr('bad\u0000room');
     await a.waitCount('onError', 4);
-    expect(a.calls('onError').sort()).toEqual([
-      ['channelSetAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
-      ['channelSetAttr', C.GENERAL_E_LARGE_PARAM, 'large_param'],
-      ['channelDelAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
-      ['channelClearAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
-    ].sort());
+    expect(a.calls('onError').sort()).toEqual(
+      [
+        ['channelSetAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
+        ['channelSetAttr', C.GENERAL_E_LARGE_PARAM, 'large_param'],
+        ['channelDelAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
+        ['channelClearAttr', C.GENERAL_E_WRONG_PARAM, 'wrong_param'],
+      ].sort(),
+    );
   });
 
   it('channelQueryUserNum and channelQueryUserIsIn', async () => {
@@ -683,7 +724,11 @@ describe('invoke', () => {
 
   let n = 0;
   /** invokes and returns [err, parsed resp] */
-  const call = async (c: SigClient, name: string, req: unknown): Promise<[string, Record<string, unknown>]> => {
+  const call = async (
+    c: SigClient,
+    name: string,
+    req: unknown,
+  ): Promise<[string, Record<string, unknown>]> => {
     const id = `call-${++n}`;
     c.api.invoke(name, req as string, id);
     const [, err, resp] = await c.wait('onInvokeRet', (cid) => cid === id);
@@ -692,7 +737,10 @@ describe('invoke', () => {
   const F = (f: string) => `io.agora.signal.${f}`;
 
   it('user functions', async () => {
-    expect(await call(a, F('user_query_user_status'), '{"account":"iv-b"}')).toEqual(['', { result: 'ok', status: 1 }]);
+    expect(await call(a, F('user_query_user_status'), '{"account":"iv-b"}')).toEqual([
+      '',
+      { result: 'ok', status: 1 },
+    ]);
     expect(await call(a, F('user_query_user_status'), { account: 'iv-none' })).toEqual([
       '',
       { result: 'ok', status: 0 },
@@ -708,7 +756,10 @@ describe('invoke', () => {
   });
 
   it('channel functions', async () => {
-    expect(await call(a, F('channel_query_num'), '{"name":"iv-room"}')).toEqual(['', { result: 'ok', num: 2 }]);
+    expect(await call(a, F('channel_query_num'), '{"name":"iv-room"}')).toEqual([
+      '',
+      { result: 'ok', num: 2 },
+    ]);
     expect(await call(a, F('channel_query_user_isin'), '{"name":"iv-room","account":"iv-b"}')).toEqual([
       '',
       { result: 'ok', isin: 1 },
@@ -727,17 +778,31 @@ describe('invoke', () => {
       { result: 'ok' },
     ]);
     await b.wait('onChannelAttrUpdated', (_c, k, v, type) => k === 'k' && v === 'v' && type === 'update');
-    expect(await call(a, F('channel_del_attr'), '{"channel":"iv-room","name":"k"}')).toEqual(['', { result: 'ok' }]);
+    expect(await call(a, F('channel_del_attr'), '{"channel":"iv-room","name":"k"}')).toEqual([
+      '',
+      { result: 'ok' },
+    ]);
     await b.wait('onChannelAttrUpdated', (_c, k, _v, type) => k === 'k' && type === 'del');
     expect(await call(a, F('channel_clear_attr'), '{"channel":"iv-room"}')).toEqual(['', { result: 'ok' }]);
     await b.wait('onChannelAttrUpdated', (_c, _k, _v, type) => type === 'clear');
   });
 
   it('errors are answered, never silent: unknown name, bad request, bad arguments, not logged in', async () => {
-    const unknown = ['', 'whatever', F('user_logout'), F('nope'), F('__proto__'), 'io.agora.signal', F('toString')];
+    const unknown = [
+      '',
+      'whatever',
+      F('user_logout'),
+      F('nope'),
+      F('__proto__'),
+      'io.agora.signal',
+      F('toString'),
+    ];
     for (const name of unknown)
       expect(await call(a, name, '{}')).toEqual(['unknown_function', { result: 'unknown_function' }]);
-    expect(await call(a, F('channel_query_num'), 'not json')).toEqual(['wrong_param', { result: 'wrong_param' }]);
+    expect(await call(a, F('channel_query_num'), 'not json')).toEqual([
+      'wrong_param',
+      { result: 'wrong_param' },
+    ]);
     expect(await call(a, F('channel_query_num'), '[1]')).toEqual(['wrong_param', { result: 'wrong_param' }]);
     expect(await call(a, F('channel_query_num'), '{}')).toEqual(['wrong_param', { result: 'wrong_param' }]);
     expect(await call(a, F('user_set_attr'), '{"name":"big","value":"' + 'v'.repeat(8193) + '"}')).toEqual([
@@ -757,7 +822,8 @@ describe('call invitations between Signaling users', () => {
   });
   afterAll(() => close(e));
 
-  const pair = async (p: string) => [await e.sig.login(`${p}-caller`), await e.sig.login(`${p}-callee`)] as const;
+  const pair = async (p: string) =>
+    [await e.sig.login(`${p}-caller`), await e.sig.login(`${p}-callee`)] as const;
 
   it('invite, received by peer, accept with extra', async () => {
     const [a, b] = await pair('ok');

@@ -235,7 +235,7 @@ export class RedisNodeRegistry {
     }
     if (this.evictChecks > 0) {
       this.evictChecks--;
-      await this.evictEnded();
+      await this.reconcileAfterSilence();
     }
   }
 
@@ -253,7 +253,11 @@ export class RedisNodeRegistry {
     await Promise.all(ops);
   }
 
-  private async evictEnded(): Promise<void> {
+  /**
+   * After this node was silent past the dead threshold: drops the local sessions a survivor
+   * already ended (their index entries are gone) and restores the registry state of the others.
+   */
+  private async reconcileAfterSilence(): Promise<void> {
     const local = [...(this.hooks?.localSessions() ?? [])];
     if (local.length === 0) return;
     const idx = this.keys.nodeSessions(this.opts.nodeId);
@@ -261,9 +265,14 @@ export class RedisNodeRegistry {
       idx,
       ...local.map((s) => sessionMember(s.appId, s.sessionId, s.uid)),
     )) as number[];
+    const kept: Promise<boolean>[] = [];
     local.forEach((s, i) => {
       if (!present[i]) this.hooks?.evict(s.appId, s.uid, s.sessionId);
+      // A survivor that found this node dead marked its sessions UNREACHABLE: put their state back.
+      else
+        kept.push(this.sessions.setState(s.appId, s.uid, s.sessionId, s.online ? 'ONLINE' : 'UNREACHABLE'));
     });
+    await Promise.all(kept);
   }
 
   private async findDead(): Promise<void> {

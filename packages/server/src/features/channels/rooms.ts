@@ -70,11 +70,12 @@ export class ChannelRooms {
   private readonly rooms = new Map<string, Room>();
 
   constructor(private readonly ctx: FeatureContext) {
+    const channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
     ctx.mesh.on(DELIVER, (p) => {
       const d = p as DeliverPayload;
       const room = this.rooms.get(roomKey(d.a, d.c));
       const n = room ? this.deliverLocal(room, d.b, d.x, d.i) : 0;
-      if (n > 0 && d.i !== null) ctx.metrics.messagesOut.inc({ kind: 'channel' }, n);
+      if (n > 0 && d.i !== null) channelOut.inc(n);
     });
     ctx.mesh.on(MEMBER, (p) => {
       const m = p as MemberPayload;
