@@ -1,15 +1,36 @@
 import { defineConfig } from 'vitest/config';
 
+/** The feature suites that also run against several nodes sharing Redis (same files, not copies). */
+const CLUSTER_SUITES = [
+  'packages/server/test/e2e/peer.test.ts',
+  'packages/server/test/e2e/presence.test.ts',
+  'packages/server/test/e2e/user-attrs.test.ts',
+  'packages/server/test/e2e/channels.test.ts',
+  'packages/server/test/e2e/channel-attrs.test.ts',
+  'packages/server/test/e2e/invitations.test.ts',
+  'packages/server/test/e2e/offline.test.ts',
+  'packages/server/test/e2e/signaling-interop.test.ts',
+];
+
 export default defineConfig({
   resolve: { conditions: ['@parley/source'] },
   // Node-side tests resolve through the SSR environment, which needs the condition too.
   ssr: { resolve: { conditions: ['@parley/source'] } },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Many tests spawn real servers; two workers suit a 2-core machine.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    projects: [
+      {
+        extends: true,
+        test: { name: 'embedded', include: ['packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'cluster', include: CLUSTER_SUITES, env: { PARLEY_TEST_CLUSTER: '1' } },
+      },
+    ],
   },
 });
