@@ -201,11 +201,17 @@ export class RedisNodeRegistry {
     this.ticking = true;
     try {
       await this.beat();
-      if (this.healthySince !== null && Date.now() - this.healthySince >= this.deadMs) await this.findDead();
     } catch (e) {
       if (!this.beatFailing) this.log.error({ err: e }, 'node heartbeat failed');
       this.beatFailing = true;
       this.healthySince = null;
+      this.ticking = false;
+      return;
+    }
+    try {
+      if (this.healthySince !== null && Date.now() - this.healthySince >= this.deadMs) await this.findDead();
+    } catch (e) {
+      this.log.warn({ err: e }, 'looking for dead nodes failed');
     } finally {
       this.ticking = false;
     }
@@ -225,9 +231,9 @@ export class RedisNodeRegistry {
       this.log.warn('Redis lost its data (restart without persistence?): writing this node’s sessions back');
       await this.restoreSessions();
     } else if (age === -1 || age >= this.deadMs) {
-      this.log.error(
+      this.log.warn(
         { silentMs: age },
-        'this node was presumed dead; evicting the sessions the survivors ended',
+        'this node was silent long enough to be presumed dead; reconciling its sessions with the survivors',
       );
       // Check again on the next beats too: a survivor that began its cleanup just before this beat
       // may still be ending sessions.
