@@ -49,15 +49,7 @@ export const channelsFeature: Feature = {
       maxMessages: ctx.config.historyMessages,
       maxAgeMs: ctx.config.historyMs,
     };
-    // Ids stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw,
-    // and a rejoin's history cursor names one.
-    const boot = Date.now().toString(36);
-    let seq = 0;
-    const newId = () => `${ctx.config.nodeId}.${boot}.c${(++seq).toString(36)}`;
     const warn = (what: string) => (e: unknown) => ctx.log.warn({ err: e }, what);
-    // Metric children bound once: no label object per message.
-    const channelIn = ctx.metrics.messagesIn.labels({ kind: 'channel' });
-    const channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
 
     // ---- membership ----
 
@@ -194,21 +186,11 @@ export const channelsFeature: Feature = {
       const member = sc?.joined.get(channelId);
       if (!member) return fail(ChannelMessageError.NOT_IN_CHANNEL);
       if (!sendBudget(s)) return fail(ChannelMessageError.TOO_OFTEN);
-      channelIn.inc();
-      const id = newId();
-      const ts = Date.now();
-      const msg = normalizeWireMessage(raw);
-      const ev: ChannelMessageEvent = { channelId, id, from: s.uid, msg, ts };
-      const bytes = encodeEvent(Op.ChannelMessage, ev);
-      // Local members first, before any await: messages of one channel keep their order.
       // A Signaling sender gets its own message too, in channel order (Signaling echoes; RTM never).
-      const n = rooms.deliverLocal(member.room, bytes, s.kind === 'signaling' ? null : s.uid, id);
-      if (n > 0) channelOut.inc(n);
-      await Promise.all([
-        rooms.deliverRemote(s.appId, channelId, bytes, s.uid, id),
-        ctx.store.history.append(s.appId, channelId, { id, ts, from: s.uid, msg }, retention),
-      ]);
-      return ok({ id, ts } satisfies ChannelSendResponse);
+      const except = s.kind === 'signaling' ? null : s.uid;
+      const msg = normalizeWireMessage(raw);
+      const r = await rooms.sendMessage(s.appId, channelId, s.uid, msg, except, member.room);
+      return ok(r satisfies ChannelSendResponse);
     };
 
     ctx.registry.handle('channels', Op.ChannelSend, (s, body): Promise<Reply> | Reply => {

@@ -1,4 +1,13 @@
-import { Op, encodeEvent, type MemberCountEvent, type MemberEvent } from '@parley/protocol';
+import {
+  Op,
+  encodeEvent,
+  type ChannelMessageEvent,
+  type ChannelSendResponse,
+  type MemberCountEvent,
+  type MemberEvent,
+  type WireMessage,
+} from '@parley/protocol';
+import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import type { Session } from '../../session/session.js';
 import type { FeatureContext } from '../context.js';
 
@@ -59,6 +68,9 @@ interface MemberPayload {
   e: boolean;
 }
 
+/** A metric child with its labels bound. */
+type Counter = ReturnType<FeatureContext['metrics']['messagesIn']['labels']>;
+
 const roomKey = (appId: string, channelId: string) => `${appId}\u0000${channelId}`;
 
 /**
@@ -68,14 +80,24 @@ const roomKey = (appId: string, channelId: string) => `${appId}\u0000${channelId
  */
 export class ChannelRooms {
   private readonly rooms = new Map<string, Room>();
+  // Metric children bound once: no label object per message.
+  private readonly channelIn: Counter;
+  private readonly channelOut: Counter;
+  private readonly retention: HistoryRetention;
+  // Ids stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw,
+  // and a rejoin's history cursor names one.
+  private readonly boot = Date.now().toString(36);
+  private seq = 0;
 
   constructor(private readonly ctx: FeatureContext) {
-    const channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
+    this.channelIn = ctx.metrics.messagesIn.labels({ kind: 'channel' });
+    this.channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
+    this.retention = { maxMessages: ctx.config.historyMessages, maxAgeMs: ctx.config.historyMs };
     ctx.mesh.on(DELIVER, (p) => {
       const d = p as DeliverPayload;
       const room = this.rooms.get(roomKey(d.a, d.c));
       const n = room ? this.deliverLocal(room, d.b, d.x, d.i) : 0;
-      if (n > 0 && d.i !== null) channelOut.inc(n);
+      if (n > 0 && d.i !== null) this.channelOut.inc(n);
     });
     ctx.mesh.on(MEMBER, (p) => {
       const m = p as MemberPayload;
@@ -168,6 +190,35 @@ export class ChannelRooms {
           : this.ctx.mesh.send(n, DELIVER, payload).catch(this.meshFailed),
       ),
     );
+  }
+
+  /**
+   * Stamps a channel message (id, serverReceivedTs) from `from` and sends it to every member except
+   * uid `except`: local members at once (nothing is awaited before, so one channel's messages keep
+   * their order), the other nodes' members with one mesh message each; and appends it to the
+   * channel's history for resumed sessions. The one send path of channel messages, Signaling's
+   * send-from-outside and the REST API. `msg` must be valid and normalized.
+   */
+  async sendMessage(
+    appId: string,
+    channelId: string,
+    from: string,
+    msg: WireMessage,
+    except: string | null,
+    room: Room | undefined = this.get(appId, channelId),
+  ): Promise<ChannelSendResponse> {
+    this.channelIn.inc();
+    const id = `${this.ctx.config.nodeId}.${this.boot}.c${(++this.seq).toString(36)}`;
+    const ts = Date.now();
+    const ev: ChannelMessageEvent = { channelId, id, from, msg, ts };
+    const bytes = encodeEvent(Op.ChannelMessage, ev);
+    const n = room ? this.deliverLocal(room, bytes, except, id) : 0;
+    if (n > 0) this.channelOut.inc(n);
+    await Promise.all([
+      this.deliverRemote(appId, channelId, bytes, except, id),
+      this.ctx.store.history.append(appId, channelId, { id, ts, from, msg }, this.retention),
+    ]);
+    return { id, ts };
   }
 
   /** Sends `bytes` to every member of the channel on any node, except uid `except`. */

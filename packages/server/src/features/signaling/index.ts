@@ -17,7 +17,6 @@ import {
   utf8Length,
   type AttrPair,
   type AttributesUpdatedEvent,
-  type ChannelMessageEvent,
   type InvitationAnsweredEvent,
   type InvitationLocalFailureEvent,
   type InvitationRemoteFailureEvent,
@@ -34,7 +33,6 @@ import {
   type SigSendResponse,
   type WireMessage,
 } from '@parley/protocol';
-import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import type { Session } from '../../session/session.js';
 import { roomsFor } from '../channels/rooms.js';
 import type { Feature, FeatureContext } from '../context.js';
@@ -63,10 +61,6 @@ export const signalingFeature: Feature = {
   register(ctx: FeatureContext) {
     const rooms = roomsFor(ctx);
     const fanout = new MemberFanout(ctx, rooms);
-    const retention: HistoryRetention = {
-      maxMessages: ctx.config.historyMessages,
-      maxAgeMs: ctx.config.historyMs,
-    };
     const boot = Date.now().toString(36);
     let seq = 0;
     /** Unique across the cluster and restarts; the letter keeps them apart from other features' ids. */
@@ -179,27 +173,11 @@ export const signalingFeature: Feature = {
       const bad = checkText(s, body.text);
       if (bad) return fail(bad);
       if (!sendBudget(s)) return fail(Code.SENDMESSAGE_E_OTHER, { message: 'too often' });
-      ctx.metrics.messagesIn.inc({ kind: 'channel' });
-      const id = newId('f');
-      const ts = Date.now();
-      const msg: WireMessage = { type: 'TEXT', text: body.text };
-      const bytes = encodeEvent(Op.ChannelMessage, {
-        channelId,
-        id,
-        from: s.uid,
-        msg,
-        ts,
-      } satisfies ChannelMessageEvent);
       // A Signaling sender that is a member gets its own message too (Signaling echoes).
       const except = s.kind === 'signaling' ? null : s.uid;
-      const room = rooms.get(s.appId, channelId);
-      const n = room ? rooms.deliverLocal(room, bytes, except, id) : 0;
-      if (n > 0) ctx.metrics.messagesOut.inc({ kind: 'channel' }, n);
-      await Promise.all([
-        rooms.deliverRemote(s.appId, channelId, bytes, except, id),
-        ctx.store.history.append(s.appId, channelId, { id, ts, from: s.uid, msg }, retention),
-      ]);
-      return ok({ id, ts } satisfies SigSendResponse);
+      const msg: WireMessage = { type: 'TEXT', text: body.text };
+      const r = await rooms.sendMessage(s.appId, channelId, s.uid, msg, except);
+      return ok(r satisfies SigSendResponse);
     });
 
     // ---- channel attributes ----
