@@ -1,19 +1,153 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type CounterConfiguration,
+} from 'prom-client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** true if `o` has exactly one own enumerable key, `key` (no allocation, unlike Object.keys). */
+function onlyKey(o: object, key: string): boolean {
+  let n = 0;
+  for (const k in o) {
+    if (k !== key || !Object.hasOwn(o, k)) return false;
+    n++;
+  }
+  return n === 1;
+}
+
+/**
+ * A counter with one label, incremented for every message. prom-client hashes and validates the
+ * label object on each `inc` (also through a `labels()` child); here increments are summed per
+ * label value in a plain Map and folded into the counter when it is read (a scrape), so the
+ * exported values are the same.
+ */
+class HotCounter<T extends string> extends Counter<T> {
+  private readonly pending = new Map<string, number>();
+  private readonly label: T;
+  private readonly fold: (labels: Partial<Record<T, string | number>>, value: number) => void;
+
+  constructor(config: CounterConfiguration<T> & { labelNames: readonly [T] }) {
+    super({
+      ...config,
+      collect(this: Counter<T>) {
+        (this as HotCounter<T>).flushPending();
+      },
+    });
+    this.label = config.labelNames[0];
+    // prom-client installs `inc` per instance; keep it for folding, then take its place.
+    this.fold = this.inc.bind(this) as (labels: Partial<Record<T, string | number>>, value: number) => void;
+    this.inc = this.hotInc as Counter<T>['inc'];
+  }
+
+  private readonly hotInc = (labels?: unknown, value?: number): void => {
+    const v =
+      typeof labels === 'object' && labels !== null
+        ? (labels as Record<string, unknown>)[this.label]
+        : undefined;
+    // Anything unusual (no label, other labels, a bad value) goes through prom-client as before.
+    if (
+      typeof v !== 'string' ||
+      !onlyKey(labels as object, this.label) ||
+      !(value === undefined || (value >= 0 && Number.isFinite(value)))
+    ) {
+      this.fold(labels as Partial<Record<T, string | number>>, value as number);
+      return;
+    }
+    this.add(v, value ?? 1);
+  };
+
+  private add(labelValue: string, n: number): void {
+    this.pending.set(labelValue, (this.pending.get(labelValue) ?? 0) + n);
+  }
+
+  override labels(...args: unknown[]): Counter.Internal {
+    const v =
+      args.length === 1 && typeof args[0] === 'object'
+        ? (args[0] as Record<string, unknown>)[this.label]
+        : args[0];
+    if (args.length !== 1 || typeof v !== 'string') return super.labels(...(args as string[]));
+    return {
+      inc: (n = 1) =>
+        n >= 0 && Number.isFinite(n)
+          ? this.add(v, n)
+          : this.fold({ [this.label]: v } as Partial<Record<T, string>>, n),
+    };
+  }
+
+  override reset(): void {
+    // prom-client's constructor calls reset() before this class's fields exist.
+    (this.pending as Map<string, number> | undefined)?.clear();
+    super.reset();
+  }
+
+  private flushPending(): void {
+    for (const [v, n] of this.pending) this.fold({ [this.label]: v } as Partial<Record<T, string>>, n);
+    this.pending.clear();
+  }
+}
 
 /** Prometheus metrics of one server instance (own registry, so several servers fit in a process). */
 export class Metrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({ name: 'parley_connections', help: 'open WebSocket connections', registers: [this.registry] });
-  readonly sessions = new Gauge({ name: 'parley_sessions', help: 'live sessions on this node', registers: [this.registry] });
-  readonly logins = new Counter({ name: 'parley_logins_total', help: 'login attempts by result code', labelNames: ['code'] as const, registers: [this.registry] });
-  readonly messagesIn = new Counter({ name: 'parley_messages_in_total', help: 'messages received from clients by kind', labelNames: ['kind'] as const, registers: [this.registry] });
-  readonly messagesOut = new Counter({ name: 'parley_messages_out_total', help: 'messages delivered to clients by kind', labelNames: ['kind'] as const, registers: [this.registry] });
-  readonly errors = new Counter({ name: 'parley_errors_total', help: 'error responses by op and code', labelNames: ['op', 'code'] as const, registers: [this.registry] });
-  readonly protocolErrors = new Counter({ name: 'parley_protocol_errors_total', help: 'malformed input by code', labelNames: ['code'] as const, registers: [this.registry] });
-  readonly closes = new Counter({ name: 'parley_socket_closes_total', help: 'sockets closed by the server, by close code', labelNames: ['code'] as const, registers: [this.registry] });
-  readonly busReady = new Gauge({ name: 'parley_bus_ready', help: '1 when the bus (Redis in cluster mode) is reachable', registers: [this.registry] });
-  readonly busResubscribes = new Counter({ name: 'parley_bus_resubscribes_total', help: 'times the bus re-subscribed after a reconnect', registers: [this.registry] });
+  readonly connections = new Gauge({
+    name: 'parley_connections',
+    help: 'open WebSocket connections',
+    registers: [this.registry],
+  });
+  readonly sessions = new Gauge({
+    name: 'parley_sessions',
+    help: 'live sessions on this node',
+    registers: [this.registry],
+  });
+  readonly logins = new Counter({
+    name: 'parley_logins_total',
+    help: 'login attempts by result code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesIn: Counter<'kind'> = new HotCounter({
+    name: 'parley_messages_in_total',
+    help: 'messages received from clients by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesOut: Counter<'kind'> = new HotCounter({
+    name: 'parley_messages_out_total',
+    help: 'messages delivered to clients by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'parley_errors_total',
+    help: 'error responses by op and code',
+    labelNames: ['op', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly protocolErrors = new Counter({
+    name: 'parley_protocol_errors_total',
+    help: 'malformed input by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly closes = new Counter({
+    name: 'parley_socket_closes_total',
+    help: 'sockets closed by the server, by close code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly busReady = new Gauge({
+    name: 'parley_bus_ready',
+    help: '1 when the bus (Redis in cluster mode) is reachable',
+    registers: [this.registry],
+  });
+  readonly busResubscribes = new Counter({
+    name: 'parley_bus_resubscribes_total',
+    help: 'times the bus re-subscribed after a reconnect',
+    registers: [this.registry],
+  });
   readonly requestSeconds: Histogram;
   private readonly loop = monitorEventLoopDelay({ resolution: 20 });
 
@@ -29,7 +163,13 @@ export class Metrics {
         loop.reset();
       },
     });
-    this.requestSeconds = new Histogram({ name: 'parley_request_seconds', help: 'request handling time', labelNames: ['op'] as const, registers: [this.registry], buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1] });
+    this.requestSeconds = new Histogram({
+      name: 'parley_request_seconds',
+      help: 'request handling time',
+      labelNames: ['op'] as const,
+      registers: [this.registry],
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_process_' });
   }
 

@@ -12,6 +12,7 @@ import { Router } from './session/router.js';
 import { SessionManager } from './session/session-manager.js';
 import { Gateway } from './transport/gateway.js';
 import { createHttpHandler } from './http/http-handler.js';
+import { createRestApi } from './http/rest-api.js';
 import { FeatureRegistry } from './features/registry.js';
 import type { FeatureContext } from './features/context.js';
 import { FEATURES } from './features/index.js';
@@ -68,6 +69,7 @@ export async function createServer(partial: Partial<ServerConfig> = {}, deps: Se
     createHttpHandler({
       metrics,
       ready: () => ({ ok: !closing && bus.ready, detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' } }),
+      api: createRestApi({ ctx, auth }),
     }),
   );
   const gateway = new Gateway(http, sessions, metrics, {

@@ -5,12 +5,15 @@ export interface HttpDeps {
   metrics: Metrics;
   /** false while the server cannot serve (shutting down, Redis unreachable in cluster mode) */
   ready: () => { ok: boolean; detail: Record<string, unknown> };
+  /** the REST API (rest-api.ts): every request under /api/ */
+  api?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
-/** Plain HTTP routes on the WebSocket port: /healthz and /metrics. */
+/** Plain HTTP routes on the WebSocket port: /healthz, /metrics and the REST API under /api/. */
 export function createHttpHandler(deps: HttpDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = (req.url ?? '/').split('?')[0];
+    const url = (req.url ?? '/').split('?')[0]!;
+    if (deps.api && url.startsWith('/api/')) return deps.api(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
     if (url === '/healthz') {
       const r = deps.ready();

@@ -14,11 +14,12 @@ import {
   isValidUserId,
   optStr,
   type Classified,
+  type Limits,
   type LoginResponse,
   type ResumeResponse,
   type SessionEndReason,
 } from '@parley/protocol';
-import { limitsFor, type ServerConfig } from '../config.js';
+import { limitsFor, type AppConfig, type ServerConfig } from '../config.js';
 import type { FeatureRegistry } from '../features/registry.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -34,7 +35,6 @@ export type SessionEndCause = 'LOGOUT' | 'REMOTE_LOGIN' | 'GRACE_EXPIRED' | 'TOK
 
 type Msg = Exclude<Classified, { kind: 'invalid' | 'response' }>;
 
-const key = (appId: string, uid: string) => `${appId}\u0000${uid}`;
 /** Concurrent requests one session may have in flight. */
 const MAX_INFLIGHT = 4096;
 
@@ -52,9 +52,11 @@ const END_WIRE: Record<SessionEndCause, { close: number; reason: SessionEndReaso
  * logged-in clients to the features. The cluster-wide session registry lives in the Store.
  */
 export class SessionManager implements ConnectionSink {
-  private readonly byUser = new Map<string, Session>();
+  /** appId → uid → session: two levels, so a lookup per message builds no key string */
+  private readonly byUser = new Map<string, Map<string, Session>>();
   private readonly byId = new Map<string, Session>();
-  private readonly inflight = new WeakMap<Session, number>();
+  /** limits per app (the same object for every session of an app) */
+  private readonly limitsByApp = new Map<AppConfig | undefined, Limits>();
   /**
    * Sessions ended by a remote login, kept for the grace period: the old client may come back
    * and try to resume, and must then learn it was replaced (ABORTED/REMOTE_LOGIN) instead of
@@ -81,7 +83,7 @@ export class SessionManager implements ConnectionSink {
 
   /** The live session of a user on this node, if any. */
   local(appId: string, uid: string): Session | undefined {
-    return this.byUser.get(key(appId, uid));
+    return this.byUser.get(appId)?.get(uid);
   }
 
   get count(): number {
@@ -128,14 +130,13 @@ export class SessionManager implements ConnectionSink {
       conn.protocolError(ProtocolErrorCode.UNKNOWN_OP, `unknown op ${op}`, reqId);
       return;
     }
-    const n = this.inflight.get(s) ?? 0;
-    if (n >= MAX_INFLIGHT) {
+    if (s.inflight >= MAX_INFLIGHT) {
       s.send(encodeResponse(reqId, ProtocolErrorCode.TOO_MANY_PENDING, { message: 'too many requests in flight' }));
       return;
     }
-    this.inflight.set(s, n + 1);
+    s.inflight++;
     const done = (code: number, rbody: unknown, malformed?: string) => {
-      this.inflight.set(s, (this.inflight.get(s) ?? 1) - 1);
+      s.inflight--;
       if (code !== 0) this.metrics.errors.inc({ op, code });
       s.send(encodeResponse(reqId, code, rbody ?? null));
       // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
@@ -221,21 +222,24 @@ export class SessionManager implements ConnectionSink {
     if (a.expiresAt !== null && a.expiresAt <= Date.now()) return reply(LoginError.TOKEN_EXPIRED);
 
     const sessionId = randomBytes(12).toString('base64url');
-    const limits = limitsFor(this.config, a.app);
+    let limits = this.limitsByApp.get(a.app);
+    if (!limits) this.limitsByApp.set(a.app, (limits = limitsFor(this.config, a.app)));
     const s = new Session(sessionId, appId, uid, randomBytes(18).toString('base64url'), limits, conn, kind, a.expiresAt, this.config.resumeBufferMessages);
     const prev = await this.store.sessions.claim(appId, uid, { nodeId: this.config.nodeId, sessionId, state: 'ONLINE' });
     if (conn.closed) {
       await this.store.sessions.release(appId, uid, sessionId);
       return;
     }
-    const localPrev = this.byUser.get(key(appId, uid));
+    const localPrev = this.local(appId, uid);
     if (localPrev) await this.end(localPrev, 'REMOTE_LOGIN');
     if (prev && prev.nodeId !== this.config.nodeId) {
       await this.mesh
         .request(prev.nodeId, 'kick', { appId, uid, sessionId: prev.sessionId }, 2000)
         .catch((e) => this.log.warn({ err: e, node: prev.nodeId }, 'remote kick failed; that node will find its session replaced'));
     }
-    this.byUser.set(key(appId, uid), s);
+    let users = this.byUser.get(appId);
+    if (!users) this.byUser.set(appId, (users = new Map()));
+    users.set(uid, s);
     this.byId.set(sessionId, s);
     conn.session = s;
     this.metrics.sessions.set(this.byId.size);
@@ -364,8 +368,11 @@ export class SessionManager implements ConnectionSink {
     if (s.graceTimer) clearTimeout(s.graceTimer);
     for (const t of s.tokenTimers) clearTimeout(t);
     s.tokenTimers = [];
-    const k = key(s.appId, s.uid);
-    if (this.byUser.get(k) === s) this.byUser.delete(k);
+    const users = this.byUser.get(s.appId);
+    if (users?.get(s.uid) === s) {
+      users.delete(s.uid);
+      if (users.size === 0) this.byUser.delete(s.appId);
+    }
     this.byId.delete(s.id);
     this.metrics.sessions.set(this.byId.size);
     const conn = s.conn;

@@ -14,6 +14,8 @@ export class Session {
   conn: Connection | null;
   /** highest request id processed; re-sent requests at or below it are ignored */
   lastReqId = 0;
+  /** requests being handled (the session layer bounds them) */
+  inflight = 0;
   readonly outbox: Outbox;
   readonly rates: RateLimits;
   tokenExpiresAt: number | null;

@@ -1,22 +1,34 @@
+interface Waiter {
+  resolve: (acked: boolean) => void;
+  deadline: number;
+}
+
+// A shared Promise executor: it hands the resolver over through `captured`, so a wait allocates
+// no executor closure (one wait per peer message).
+let captured: (acked: boolean) => void = () => {};
+const capture = (resolve: (acked: boolean) => void): void => {
+  captured = resolve;
+};
+
 /**
  * Waits for acknowledgements by id with one shared sweep timer instead of a timer per message.
  * All waits have the same timeout, so insertion order is deadline order and the sweep stops at
  * the first entry still in time.
  */
 export class AckTracker {
-  private readonly waiting = new Map<string, { resolve: (acked: boolean) => void; deadline: number }>();
+  private readonly waiting = new Map<string, Waiter>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly timeoutMs: number) {}
 
   wait(id: string): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.waiting.set(id, { resolve, deadline: Date.now() + this.timeoutMs });
-      if (!this.timer) {
-        this.timer = setInterval(this.sweep, Math.min(250, this.timeoutMs));
-        this.timer.unref();
-      }
-    });
+    const acked = new Promise<boolean>(capture);
+    this.waiting.set(id, { resolve: captured, deadline: Date.now() + this.timeoutMs });
+    if (!this.timer) {
+      this.timer = setInterval(this.sweep, Math.min(250, this.timeoutMs));
+      this.timer.unref();
+    }
+    return acked;
   }
 
   ack(id: string): void {

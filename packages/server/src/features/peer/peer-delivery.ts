@@ -1,0 +1,151 @@
+import {
+  Op,
+  encodeEvent,
+  type PeerMessageEvent,
+  type PeerSendResponse,
+  type WireMessage,
+} from '@parley/protocol';
+import type { FeatureContext } from '../context.js';
+import { AckTracker } from './ack-tracker.js';
+import { PeerReceiver, type HandOff } from './receiver.js';
+
+/** Mesh payload of a peer message for a session on another node. */
+interface PeerHop {
+  appId: string;
+  to: string;
+  id: string;
+  event: Uint8Array;
+  /** also in the offline inbox: the receiver's ack removes it there */
+  stored?: boolean;
+}
+
+/**
+ * The send path of peer messages, shared by the peer feature (PeerSend) and the REST API: stamps
+ * a message with an id and serverReceivedTs, delivers it to the receiver's session wherever it
+ * lives and resolves once the receiver's SDK acknowledged it (or did not in time).
+ *
+ * Offline messages are written to the offline inbox BEFORE anything else happens to them, then
+ * delivered live if the peer has a session. The inbox copy goes when the peer's SDK acks;
+ * otherwise it waits for the peer's next login. So a message the sender was told about is either
+ * acked by the peer's SDK (`received: true`) or stored durably (`cached: true`), never neither.
+ */
+export class PeerDelivery {
+  readonly acks: AckTracker;
+  readonly receiver: PeerReceiver;
+  // Ids must stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw.
+  private readonly boot = Date.now().toString(36);
+  private seq = 0;
+  /**
+   * Per sender: the hand-off of its last offline message still waiting for its commit. Later
+   * messages of that sender queue behind it, so send order holds across the commit wait.
+   */
+  private readonly senderTail = new WeakMap<object, Promise<unknown>>();
+
+  constructor(private readonly ctx: FeatureContext) {
+    this.acks = new AckTracker(ctx.config.peerAckTimeoutMs);
+    this.receiver = new PeerReceiver(ctx, this.acks);
+    ctx.mesh.on('peer', (p) => {
+      const { appId, to, id, event, stored } = p as PeerHop;
+      const target = ctx.sessions.local(appId, to);
+      if (!target) return null;
+      return Promise.resolve(this.receiver.deliver(target, id, event, stored === true)).then((h) => h.acked);
+    });
+  }
+
+  /**
+   * Sends `msg` (valid and normalized) from `from` to `to`. `sender` keys the order of one
+   * sender's messages (its session); null for a sender with no order to keep (a REST request).
+   * Resolves null when an offline message could not be stored (logged).
+   */
+  async send(
+    sender: object | null,
+    appId: string,
+    from: string,
+    to: string,
+    msg: WireMessage,
+    offline: boolean,
+  ): Promise<PeerSendResponse | null> {
+    const { ctx } = this;
+    ctx.metrics.messagesIn.inc({ kind: 'peer' });
+    const id = `${ctx.config.nodeId}.${this.boot}.${(++this.seq).toString(36)}`;
+    const ts = Date.now();
+    const ev: PeerMessageEvent = { id, from, msg, ts };
+    const event = encodeEvent(Op.PeerMessage, ev);
+    const tail = sender ? this.senderTail.get(sender) : undefined;
+
+    if (!offline) {
+      // Common case first: a local receiver and nothing to wait for, written synchronously.
+      const local = tail ? undefined : ctx.sessions.local(appId, to);
+      let h = local
+        ? this.receiver.deliver(local, id, event, false)
+        : tail
+          ? tail.then(() => this.handOff(appId, to, id, event, false))
+          : this.handOff(appId, to, id, event, false);
+      if (h instanceof Promise) h = await h;
+      return { id, ts, received: await h.acked, cached: false };
+    }
+
+    // Stored first; `put` is called now (not after an await) so the inbox keeps send order.
+    const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
+    const committed = ctx.store.offline.put(
+      appId,
+      to,
+      { id, from, ts, event: stored },
+      ctx.config.offlineMaxPerUser,
+    );
+    const handed = (tail ? tail.then(() => committed) : committed).then(() =>
+      this.handOff(appId, to, id, event, true),
+    );
+    if (sender) {
+      const settled = handed.catch(() => undefined);
+      this.senderTail.set(sender, settled);
+      void settled.then(() => {
+        if (this.senderTail.get(sender) === settled) this.senderTail.delete(sender);
+      });
+    }
+    let h: HandOff;
+    try {
+      h = await handed;
+    } catch (e) {
+      ctx.log.error({ err: e }, 'offline message could not be stored');
+      return null;
+    }
+    const received = await h.acked;
+    return { id, ts, received, cached: !received };
+  }
+
+  /**
+   * Hands a message to the receiver's session, on this node or another. The local path has no
+   * await before the write, so messages of one sender keep their order.
+   */
+  private async handOff(
+    appId: string,
+    to: string,
+    id: string,
+    event: Uint8Array,
+    stored: boolean,
+  ): Promise<HandOff> {
+    const { ctx } = this;
+    const local = ctx.sessions.local(appId, to);
+    if (local) return this.receiver.deliver(local, id, event, stored);
+    const rec = await ctx.store.sessions.lookup(appId, to);
+    if (!rec || rec.nodeId === ctx.config.nodeId) return { acked: Promise.resolve(false) };
+    const hop: PeerHop = { appId, to, id, event, stored: stored || undefined };
+    const acked = ctx.mesh
+      .request<boolean | null>(rec.nodeId, 'peer', hop, ctx.config.peerAckTimeoutMs + 2000)
+      .then((r) => r === true)
+      .catch(() => false);
+    return { acked };
+  }
+}
+
+/**
+ * One PeerDelivery per server (the peer feature and the REST API share it). Keyed by the server's
+ * FeatureContext, so several servers in one process never share state.
+ */
+const perServer = new WeakMap<FeatureContext, PeerDelivery>();
+export function peerDeliveryFor(ctx: FeatureContext): PeerDelivery {
+  let d = perServer.get(ctx);
+  if (!d) perServer.set(ctx, (d = new PeerDelivery(ctx)));
+  return d;
+}
