@@ -19,7 +19,7 @@ function open(url) {
 }
 
 /** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
-const ACK_EVERY = Number(process.env.ACK_EVERY ?? 128);
+const ACK_EVERY = 64;
 
 /**
  * Speaks Parley's wire protocol like the SDK does (one frame per request and per ack; acks a

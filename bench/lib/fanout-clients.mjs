@@ -18,7 +18,7 @@ function open(url) {
 }
 
 /** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
-const ACK_EVERY = 128;
+const ACK_EVERY = 64;
 
 /**
  * A Parley channel member speaking the wire protocol directly (Login, Join, ChannelSend). Like the

@@ -101,7 +101,7 @@ const ATTEMPT_TIMEOUT_MS = 6000;
  * many messages arrived since it last did, so the server can drop what was processed from the
  * session's resume queue (docs/protocol.md, "Resume and the numbered stream").
  */
-const ACK_EVERY = 128;
+const ACK_EVERY = 64;
 
 /**
  * The connection core shared by the RTM and Signaling SDKs: one WebSocket, login and resume,
