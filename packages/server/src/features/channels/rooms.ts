@@ -208,7 +208,7 @@ export class ChannelRooms {
     room: Room | undefined = this.get(appId, channelId),
   ): Promise<ChannelSendResponse> {
     this.channelIn.inc();
-    const id = `${this.ctx.config.nodeId}.${this.boot}.c${(++this.seq).toString(36)}`;
+    const id = `${this.ctx.config.nodeId}.${this.boot}-c${(++this.seq).toString(36)}`;
     const ts = Date.now();
     const ev: ChannelMessageEvent = { channelId, id, from, msg, ts };
     const bytes = encodeEvent(Op.ChannelMessage, ev);

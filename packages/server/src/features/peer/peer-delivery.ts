@@ -67,7 +67,8 @@ export class PeerDelivery {
   ): Promise<PeerSendResponse | null> {
     const { ctx } = this;
     ctx.metrics.messagesIn.inc({ kind: 'peer' });
-    const id = `${ctx.config.nodeId}.${this.boot}.${(++this.seq).toString(36)}`;
+    // Each id source has its own tag after a "-" (never a base36 digit), so ids never collide.
+    const id = `${ctx.config.nodeId}.${this.boot}-p${(++this.seq).toString(36)}`;
     const ts = Date.now();
     const ev: PeerMessageEvent = { id, from, msg, ts };
     const event = encodeEvent(Op.PeerMessage, ev);

@@ -64,7 +64,7 @@ export const signalingFeature: Feature = {
     const boot = Date.now().toString(36);
     let seq = 0;
     /** Unique across the cluster and restarts; the letter keeps them apart from other features' ids. */
-    const newId = (kind: 'p' | 'f') => `${ctx.config.nodeId}.${boot}.${kind}${(++seq).toString(36)}`;
+    const newId = (kind: 'p') => `${ctx.config.nodeId}.${boot}-s${kind}${(++seq).toString(36)}`;
     /** The channel each Signaling session is in (Signaling: one at a time). */
     const current = new WeakMap<Session, string>();
     /** Per sender: its last peer message still on its way to another node (keeps send order). */
