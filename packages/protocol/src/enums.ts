@@ -58,9 +58,20 @@ export const LocalInvitationFailureReason = keys(
 );
 export type LocalInvitationFailureReason = keyof typeof LocalInvitationFailureReason;
 
-export const RemoteInvitationFailureReason = keys('UNKNOWN', 'PEER_OFFLINE', 'ACCEPT_FAILURE', 'INVITATION_EXPIRE');
+export const RemoteInvitationFailureReason = keys(
+  'UNKNOWN',
+  'PEER_OFFLINE',
+  'ACCEPT_FAILURE',
+  'INVITATION_EXPIRE',
+);
 export type RemoteInvitationFailureReason = keyof typeof RemoteInvitationFailureReason;
 
 /** Why the server ended a session (Op.SessionEnded body.reason). */
-export const SessionEndReason = keys('REMOTE_LOGIN', 'TOKEN_EXPIRED', 'BANNED_BY_SERVER', 'SERVER_SHUTDOWN', 'LOGOUT');
+export const SessionEndReason = keys(
+  'REMOTE_LOGIN',
+  'TOKEN_EXPIRED',
+  'BANNED_BY_SERVER',
+  'SERVER_SHUTDOWN',
+  'LOGOUT',
+);
 export type SessionEndReason = keyof typeof SessionEndReason;

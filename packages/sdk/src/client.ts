@@ -12,8 +12,19 @@ import {
   type PeerSubscriptionOption,
 } from '@parley/protocol';
 import { Core } from './core.js';
-import { errorFrom, RtmInvalidArgumentError, RtmInvalidStatusError, RtmInvokeTooOftenError } from './errors.js';
-import { LOGIN_ERRORS, LOGOUT_ERRORS, PEER_MESSAGE_ERRORS, PEER_MESSAGE_TOO_LARGE, RENEW_TOKEN_ERRORS } from './error-tables.js';
+import {
+  errorFrom,
+  RtmInvalidArgumentError,
+  RtmInvalidStatusError,
+  RtmInvokeTooOftenError,
+} from './errors.js';
+import {
+  LOGIN_ERRORS,
+  LOGOUT_ERRORS,
+  PEER_MESSAGE_ERRORS,
+  PEER_MESSAGE_TOO_LARGE,
+  RENEW_TOKEN_ERRORS,
+} from './error-tables.js';
 import type { RtmClientEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
 import { checkMessage, fromWire, receivedProps } from './messages.js';
@@ -82,8 +93,12 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
       {
         state: (s, r) => this.onState(s, r),
         event: (op, body) => this.onEvent(op, body),
-        relogged: () => this.modules.forEach((m) => m.onRelogged?.()),
-        resumed: () => this.modules.forEach((m) => m.onResumed?.()),
+        relogged: () => {
+          for (const m of this.modules) m.onRelogged?.();
+        },
+        resumed: () => {
+          for (const m of this.modules) m.onResumed?.();
+        },
         tokenExpired: () => this.emit('TokenExpired'),
         tokenWillExpire: () => this.emit('TokenPrivilegeWillExpire'),
       },
@@ -110,11 +125,18 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   async login(options: { uid: string; token?: string }): Promise<void> {
     const uid = options?.uid;
     const token = options?.token;
-    if (!isValidUserId(uid)) throw new RtmInvalidArgumentError(LoginError.INVALID_ARGUMENT, 'The uid is invalid.');
-    if (token !== undefined && token !== null && typeof token !== 'string') throw new RtmInvalidArgumentError(LoginError.INVALID_ARGUMENT, 'The token is invalid.');
-    if (this.core.state !== CS.DISCONNECTED) throw new RtmInvalidStatusError(LoginError.ALREADY_LOGIN, 'The client is already logged in or logging in.');
+    if (!isValidUserId(uid))
+      throw new RtmInvalidArgumentError(LoginError.INVALID_ARGUMENT, 'The uid is invalid.');
+    if (token !== undefined && token !== null && typeof token !== 'string')
+      throw new RtmInvalidArgumentError(LoginError.INVALID_ARGUMENT, 'The token is invalid.');
+    if (this.core.state !== CS.DISCONNECTED)
+      throw new RtmInvalidStatusError(
+        LoginError.ALREADY_LOGIN,
+        'The client is already logged in or logging in.',
+      );
     const now = Date.now();
-    if (now - this.lastLoginAt < LOGIN_GAP_MS) throw new RtmInvokeTooOftenError(LoginError.TOO_OFTEN, 'Login too often.');
+    if (now - this.lastLoginAt < LOGIN_GAP_MS)
+      throw new RtmInvokeTooOftenError(LoginError.TOO_OFTEN, 'Login too often.');
     this.lastLoginAt = now;
     // Passing the App ID as the token means "no token", as in Agora's SDK.
     const tok = token === this.appId || token === '' || token === null ? undefined : token;
@@ -132,7 +154,8 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   }
 
   async renewToken(token: string): Promise<void> {
-    if (typeof token !== 'string' || token === '') throw new RtmInvalidArgumentError(RenewTokenError.INVALID_ARGUMENT, 'The token is invalid.');
+    if (typeof token !== 'string' || token === '')
+      throw new RtmInvalidArgumentError(RenewTokenError.INVALID_ARGUMENT, 'The token is invalid.');
     if (!this.core.loggedIn) throw errorFrom(RENEW_TOKEN_ERRORS, 102);
     // The next automatic re-login uses the new token at once: after an expiry while RECONNECTING
     // that login is the only way the renewal can reach the server. A refused token is dropped.
@@ -152,13 +175,18 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     return message as T;
   }
 
-  async sendMessageToPeer(message: RtmMessage, peerId: string, options?: SendMessageOptions): Promise<PeerMessageSendResult> {
+  async sendMessageToPeer(
+    message: RtmMessage,
+    peerId: string,
+    options?: SendMessageOptions,
+  ): Promise<PeerMessageSendResult> {
     if (!this.core.loggedIn) throw errorFrom(PEER_MESSAGE_ERRORS, 102);
     if (!isValidUserId(peerId)) throw errorFrom(PEER_MESSAGE_ERRORS, PeerMessageError.INVALID_USERID);
     const limits = this.core.limits!;
     const c = checkMessage(message, limits.messageBytes);
     if ('problem' in c) {
-      if (c.problem === 'too_large') throw new PEER_MESSAGE_TOO_LARGE[0](PeerMessageError.INVALID_MESSAGE, PEER_MESSAGE_TOO_LARGE[1]);
+      if (c.problem === 'too_large')
+        throw new PEER_MESSAGE_TOO_LARGE[0](PeerMessageError.INVALID_MESSAGE, PEER_MESSAGE_TOO_LARGE[1]);
       throw errorFrom(PEER_MESSAGE_ERRORS, PeerMessageError.INVALID_MESSAGE);
     }
     if (!this.budget.take(limits)) throw errorFrom(PEER_MESSAGE_ERRORS, PeerMessageError.TOO_OFTEN);
@@ -222,13 +250,25 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   getChannelMemberCount(channelIds: string[]): Promise<{ [channelId: string]: number }> {
     return this.channels.getChannelMemberCount(channelIds);
   }
-  setChannelAttributes(channelId: string, attributes: AttributesMap, options?: ChannelAttributeOptions): Promise<void> {
+  setChannelAttributes(
+    channelId: string,
+    attributes: AttributesMap,
+    options?: ChannelAttributeOptions,
+  ): Promise<void> {
     return this.channels.setChannelAttributes(channelId, attributes, options);
   }
-  addOrUpdateChannelAttributes(channelId: string, attributes: AttributesMap, options?: ChannelAttributeOptions): Promise<void> {
+  addOrUpdateChannelAttributes(
+    channelId: string,
+    attributes: AttributesMap,
+    options?: ChannelAttributeOptions,
+  ): Promise<void> {
     return this.channels.addOrUpdateChannelAttributes(channelId, attributes, options);
   }
-  deleteChannelAttributesByKeys(channelId: string, attributeKeys: string[], options?: ChannelAttributeOptions): Promise<void> {
+  deleteChannelAttributesByKeys(
+    channelId: string,
+    attributeKeys: string[],
+    options?: ChannelAttributeOptions,
+  ): Promise<void> {
     return this.channels.deleteChannelAttributesByKeys(channelId, attributeKeys, options);
   }
   clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void> {
@@ -267,14 +307,14 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   /** Parley extra (Java's release()): closes the connection and drops all listeners. */
   release(): void {
     this.core.destroy();
-    this.modules.forEach((m) => m.onReset?.());
+    for (const m of this.modules) m.onReset?.();
     this.removeAllListeners();
   }
 
   // ---- internals ----
 
   private onState(state: ConnectionState, reason: ConnectionChangeReason): void {
-    if (state === CS.ABORTED || state === CS.DISCONNECTED) this.modules.forEach((m) => m.onReset?.());
+    if (state === CS.ABORTED || state === CS.DISCONNECTED) for (const m of this.modules) m.onReset?.();
     this.emit('ConnectionStateChanged', state, reason);
   }
 

@@ -1,5 +1,15 @@
-import type { ConnectionChangeReason, ConnectionState, LocalInvitationFailureReason, RemoteInvitationFailureReason } from '@parley/protocol';
-import type { ChannelAttributes, PeersOnlineStatusMap, ReceivedMessageProperties, RtmMessage } from './types.js';
+import type {
+  ConnectionChangeReason,
+  ConnectionState,
+  LocalInvitationFailureReason,
+  RemoteInvitationFailureReason,
+} from '@parley/protocol';
+import type {
+  ChannelAttributes,
+  PeersOnlineStatusMap,
+  ReceivedMessageProperties,
+  RtmMessage,
+} from './types.js';
 import type { RemoteInvitation } from './invitation.js';
 
 /** Every event of every SDK object, with its listener signature (agora-rtm-sdk 1.5.x names). */

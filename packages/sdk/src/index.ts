@@ -16,7 +16,13 @@ import type { LogFilterType, RtmConfig } from './types.js';
 
 const LOG_FILTER_OFF: LogFilterType = { error: false, warn: false, info: false, track: false, debug: false };
 const LOG_FILTER_ERROR: LogFilterType = { error: true, warn: false, info: false, track: false, debug: false };
-const LOG_FILTER_WARNING: LogFilterType = { error: true, warn: true, info: false, track: false, debug: false };
+const LOG_FILTER_WARNING: LogFilterType = {
+  error: true,
+  warn: true,
+  info: false,
+  track: false,
+  debug: false,
+};
 const LOG_FILTER_INFO: LogFilterType = { error: true, warn: true, info: true, track: true, debug: false };
 const LOG_FILTER_DEBUG: LogFilterType = { error: true, warn: true, info: true, track: true, debug: true };
 
@@ -63,7 +69,12 @@ export type AgoraRTM = typeof AgoraRTM;
 export { RtmClient } from './client.js';
 export { RtmChannel } from './channel.js';
 export { LocalInvitation, RemoteInvitation } from './invitation.js';
-export { RtmCallManager, ErrorInfo, LOCAL_INVITATION_ERROR, REMOTE_INVITATION_ERROR } from './call-manager.js';
+export {
+  RtmCallManager,
+  ErrorInfo,
+  LOCAL_INVITATION_ERROR,
+  REMOTE_INVITATION_ERROR,
+} from './call-manager.js';
 export type { RtmCallEventListener, ResultCallback } from './call-manager.js';
 export * from './errors.js';
 export type * from './types.js';

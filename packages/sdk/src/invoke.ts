@@ -5,7 +5,14 @@ import { errorFrom, type ErrorTable } from './errors.js';
  * Sends a request and maps the outcome to agora-rtm-sdk's errors: the server's code through the
  * operation's table, a local timeout to `timeoutCode`, "not logged in" to 102.
  */
-export async function invoke<T = unknown>(core: Core, op: number, body: unknown, table: ErrorTable, timeoutMs: number, timeoutCode: number): Promise<T> {
+export async function invoke<T = unknown>(
+  core: Core,
+  op: number,
+  body: unknown,
+  table: ErrorTable,
+  timeoutMs: number,
+  timeoutCode: number,
+): Promise<T> {
   let r: Awaited<ReturnType<Core['call']>>;
   try {
     r = await core.call(op, body, timeoutMs);

@@ -6,7 +6,9 @@ export function toWire(m: unknown): WireMessage | null {
   if (typeof m !== 'object' || m === null) return null;
   const x = m as { messageType?: unknown; text?: unknown; rawMessage?: unknown; description?: unknown };
   // Agora infers the type when messageType is missing: Uint8Array rawMessage → RAW, string text → TEXT.
-  const type = x.messageType ?? (x.rawMessage instanceof Uint8Array ? 'RAW' : typeof x.text === 'string' ? 'TEXT' : undefined);
+  const type =
+    x.messageType ??
+    (x.rawMessage instanceof Uint8Array ? 'RAW' : typeof x.text === 'string' ? 'TEXT' : undefined);
   if (type === 'TEXT') {
     if (x.rawMessage !== undefined || typeof x.text !== 'string') return null;
     return { type: 'TEXT', text: x.text };
@@ -20,7 +22,10 @@ export function toWire(m: unknown): WireMessage | null {
 }
 
 /** Checks a message before it is sent: 'invalid', 'too_large' or null (ok). */
-export function checkMessage(m: unknown, maxBytes: number): { wire: WireMessage } | { problem: 'invalid' | 'too_large' } {
+export function checkMessage(
+  m: unknown,
+  maxBytes: number,
+): { wire: WireMessage } | { problem: 'invalid' | 'too_large' } {
   const wire = toWire(m);
   if (!wire) return { problem: 'invalid' };
   const p = checkWireMessage(wire, maxBytes);

@@ -69,11 +69,19 @@ export interface RtmConfig {
   /** Parley: WebSocket URL of the server (`ws://host:port/rtm`), or a list to fail over across */
   serverUrl?: string | string[];
   /** Parley: WebSocket constructor to use (default: global WebSocket, or `ws` in Node) */
-  WebSocket?: new (url: string) => unknown;
+  WebSocket?: new (
+    url: string,
+  ) => unknown;
   /** Parley: login timeout, ms (default 12000, as Agora) */
   loginTimeoutMs?: number;
   /** Parley: reconnect backoff, ms */
   reconnect?: { baseMs?: number; capMs?: number; floorMs?: number };
 }
 
-export type { ConnectionState, ConnectionChangeReason, PeerOnlineState, LocalInvitationFailureReason, RemoteInvitationFailureReason };
+export type {
+  ConnectionState,
+  ConnectionChangeReason,
+  PeerOnlineState,
+  LocalInvitationFailureReason,
+  RemoteInvitationFailureReason,
+};

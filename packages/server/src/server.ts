@@ -45,7 +45,10 @@ export interface ParleyServer {
  * Builds a server from config. Nothing listens until `listen()`; nothing is global, so several
  * servers can run in one process.
  */
-export async function createServer(partial: Partial<ServerConfig> = {}, deps: ServerDeps = {}): Promise<ParleyServer> {
+export async function createServer(
+  partial: Partial<ServerConfig> = {},
+  deps: ServerDeps = {},
+): Promise<ParleyServer> {
   const config = resolveConfig(partial);
   const log = deps.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics();
@@ -59,16 +62,37 @@ export async function createServer(partial: Partial<ServerConfig> = {}, deps: Se
   const auth = new Authenticator(config.apps);
   const registry = new FeatureRegistry();
   const mesh = new NodeMesh(bus, config.nodeId, log.child({ layer: 'mesh' }));
-  const sessions = new SessionManager(config, auth, store, mesh, registry, metrics, log.child({ layer: 'session' }));
+  const sessions = new SessionManager(
+    config,
+    auth,
+    store,
+    mesh,
+    registry,
+    metrics,
+    log.child({ layer: 'session' }),
+  );
   const router = new Router(sessions, store, mesh);
-  const ctx: FeatureContext = { config, log: log.child({ layer: 'features' }), metrics, store, bus, mesh, router, sessions, registry };
+  const ctx: FeatureContext = {
+    config,
+    log: log.child({ layer: 'features' }),
+    metrics,
+    store,
+    bus,
+    mesh,
+    router,
+    sessions,
+    registry,
+  };
   for (const f of FEATURES) f.register(ctx);
 
   let closing = false;
   const http: HttpServer = createHttpServer(
     createHttpHandler({
       metrics,
-      ready: () => ({ ok: !closing && bus.ready, detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' } }),
+      ready: () => ({
+        ok: !closing && bus.ready,
+        detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' },
+      }),
       api: createRestApi({ ctx, auth }),
     }),
   );

@@ -46,7 +46,11 @@ export async function setup(options: Partial<ServerConfig> & NodeOptions = {}) {
 }
 
 /** Resolves with the arguments of the next `event` on `emitter` (rejects after `ms`). */
-export function next<A extends unknown[]>(emitter: { once(e: string, fn: (...a: never[]) => void): unknown }, event: string, ms = 5000): Promise<A> {
+export function next<A extends unknown[]>(
+  emitter: { once(e: string, fn: (...a: never[]) => void): unknown },
+  event: string,
+  ms = 5000,
+): Promise<A> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), ms);
     emitter.once(event, ((...a: A) => {
@@ -57,7 +61,10 @@ export function next<A extends unknown[]>(emitter: { once(e: string, fn: (...a: 
 }
 
 /** Collects every emission of `event` into an array. */
-export function collect<A extends unknown[]>(emitter: { on(e: string, fn: (...a: never[]) => void): unknown }, event: string): A[] {
+export function collect<A extends unknown[]>(
+  emitter: { on(e: string, fn: (...a: never[]) => void): unknown },
+  event: string,
+): A[] {
   const out: A[] = [];
   emitter.on(event, ((...a: A) => out.push(a)) as never);
   return out;

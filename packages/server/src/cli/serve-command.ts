@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LIMITS, isValidAppId, type Limits } from '@parley/protocol';
 import { DEFAULT_CONFIG, type AppConfig, type ServerConfig } from '../config.js';
 
@@ -14,27 +14,92 @@ const choice = (name: string, allowed: string[]) => (v: string) => {
 };
 
 /** Flags of `parley serve`; each is also read from env PARLEY_<FLAG> (e.g. PARLEY_SESSION_GRACE_MS). */
-const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?: (v: string) => unknown }> = [
-  { flag: 'port <n>', key: 'port', desc: 'TCP port (0 = pick a free one)', parse: int('port') },
-  { flag: 'host <addr>', key: 'host', desc: 'bind address' },
-  { flag: 'data-dir <dir>', key: 'dataDir', desc: 'directory for durable data (SQLite)' },
-  { flag: 'redis <url>', key: 'redisUrl', desc: 'Redis URL: cluster mode' },
-  { flag: 'redis-prefix <prefix>', key: 'redisPrefix', desc: 'prefix of Redis keys and channels (cluster mode)' },
-  { flag: 'node-heartbeat-ms <ms>', key: 'nodeHeartbeatMs', desc: 'node heartbeat into Redis; dead after 3 missed', parse: int('node-heartbeat-ms') },
-  { flag: 'node-id <id>', key: 'nodeId', desc: 'this node’s id (default random)' },
-  { flag: 'log-level <level>', key: 'logLevel', desc: 'fatal|error|warn|info|debug|trace|silent' },
-  { flag: 'session-grace-ms <ms>', key: 'sessionGraceMs', desc: 'how long a dropped session waits for its client', parse: int('session-grace-ms') },
-  { flag: 'invitation-ack-timeout-ms <ms>', key: 'invitationAckTimeoutMs', desc: 'callee offline or silent', parse: int('invitation-ack-timeout-ms') },
-  { flag: 'invitation-expire-ms <ms>', key: 'invitationExpireMs', desc: 'invitation received but unanswered', parse: int('invitation-expire-ms') },
-  { flag: 'heartbeat-ms <ms>', key: 'heartbeatMs', desc: 'client heartbeat interval; 3 missed = dead socket', parse: int('heartbeat-ms') },
-  { flag: 'peer-ack-timeout-ms <ms>', key: 'peerAckTimeoutMs', desc: 'wait for the receiving SDK to ack a peer message', parse: int('peer-ack-timeout-ms') },
-  { flag: 'offline-max-per-user <n>', key: 'offlineMaxPerUser', desc: 'offline messages kept per receiver', parse: int('offline-max-per-user') },
-  { flag: 'offline-ttl-ms <ms>', key: 'offlineTtlMs', desc: 'offline message lifetime', parse: int('offline-ttl-ms') },
-  { flag: 'history-messages <n>', key: 'historyMessages', desc: 'channel history kept for resumed sessions', parse: int('history-messages') },
-  { flag: 'history-ms <ms>', key: 'historyMs', desc: 'age limit of channel history', parse: int('history-ms') },
-  { flag: 'sqlite-sync <normal|full>', key: 'sqliteSync', desc: 'SQLite durability: normal survives a process crash, full also a power loss', parse: choice('sqlite-sync', ['normal', 'full']) },
-  { flag: 'empty-channel-attrs-ttl-ms <ms>', key: 'emptyChannelAttrsTtlMs', desc: 'drop attributes of a channel empty this long', parse: int('empty-channel-attrs-ttl-ms') },
-];
+const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?: (v: string) => unknown }> =
+  [
+    { flag: 'port <n>', key: 'port', desc: 'TCP port (0 = pick a free one)', parse: int('port') },
+    { flag: 'host <addr>', key: 'host', desc: 'bind address' },
+    { flag: 'data-dir <dir>', key: 'dataDir', desc: 'directory for durable data (SQLite)' },
+    { flag: 'redis <url>', key: 'redisUrl', desc: 'Redis URL: cluster mode' },
+    {
+      flag: 'redis-prefix <prefix>',
+      key: 'redisPrefix',
+      desc: 'prefix of Redis keys and channels (cluster mode)',
+    },
+    {
+      flag: 'node-heartbeat-ms <ms>',
+      key: 'nodeHeartbeatMs',
+      desc: 'node heartbeat into Redis; dead after 3 missed',
+      parse: int('node-heartbeat-ms'),
+    },
+    { flag: 'node-id <id>', key: 'nodeId', desc: 'this node’s id (default random)' },
+    { flag: 'log-level <level>', key: 'logLevel', desc: 'fatal|error|warn|info|debug|trace|silent' },
+    {
+      flag: 'session-grace-ms <ms>',
+      key: 'sessionGraceMs',
+      desc: 'how long a dropped session waits for its client',
+      parse: int('session-grace-ms'),
+    },
+    {
+      flag: 'invitation-ack-timeout-ms <ms>',
+      key: 'invitationAckTimeoutMs',
+      desc: 'callee offline or silent',
+      parse: int('invitation-ack-timeout-ms'),
+    },
+    {
+      flag: 'invitation-expire-ms <ms>',
+      key: 'invitationExpireMs',
+      desc: 'invitation received but unanswered',
+      parse: int('invitation-expire-ms'),
+    },
+    {
+      flag: 'heartbeat-ms <ms>',
+      key: 'heartbeatMs',
+      desc: 'client heartbeat interval; 3 missed = dead socket',
+      parse: int('heartbeat-ms'),
+    },
+    {
+      flag: 'peer-ack-timeout-ms <ms>',
+      key: 'peerAckTimeoutMs',
+      desc: 'wait for the receiving SDK to ack a peer message',
+      parse: int('peer-ack-timeout-ms'),
+    },
+    {
+      flag: 'offline-max-per-user <n>',
+      key: 'offlineMaxPerUser',
+      desc: 'offline messages kept per receiver',
+      parse: int('offline-max-per-user'),
+    },
+    {
+      flag: 'offline-ttl-ms <ms>',
+      key: 'offlineTtlMs',
+      desc: 'offline message lifetime',
+      parse: int('offline-ttl-ms'),
+    },
+    {
+      flag: 'history-messages <n>',
+      key: 'historyMessages',
+      desc: 'channel history kept for resumed sessions',
+      parse: int('history-messages'),
+    },
+    {
+      flag: 'history-ms <ms>',
+      key: 'historyMs',
+      desc: 'age limit of channel history',
+      parse: int('history-ms'),
+    },
+    {
+      flag: 'sqlite-sync <normal|full>',
+      key: 'sqliteSync',
+      desc: 'SQLite durability: normal survives a process crash, full also a power loss',
+      parse: choice('sqlite-sync', ['normal', 'full']),
+    },
+    {
+      flag: 'empty-channel-attrs-ttl-ms <ms>',
+      key: 'emptyChannelAttrsTtlMs',
+      desc: 'drop attributes of a channel empty this long',
+      parse: int('empty-channel-attrs-ttl-ms'),
+    },
+  ];
 
 const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, '_').toUpperCase();
 
@@ -177,8 +242,15 @@ export function registerServeCommand(program: Command): void {
       .env('PARLEY_APP_CERTIFICATE')
       .argParser(certificateArg),
   );
-  cmd.addOption(new Option('--config <file>', 'JSON config file (apps, limits, any option)').env('PARLEY_CONFIG'));
-  cmd.addOption(new Option('--rate-limits <on|off>', 'off lifts rate limits (not size limits)').choices(['on', 'off']).default('on').env('PARLEY_RATE_LIMITS'));
+  cmd.addOption(
+    new Option('--config <file>', 'JSON config file (apps, limits, any option)').env('PARLEY_CONFIG'),
+  );
+  cmd.addOption(
+    new Option('--rate-limits <on|off>', 'off lifts rate limits (not size limits)')
+      .choices(['on', 'off'])
+      .default('on')
+      .env('PARLEY_RATE_LIMITS'),
+  );
   cmd.action(async (opts: Record<string, unknown>) => {
     const fromFile = opts.config ? readConfigFile(String(opts.config)) : {};
     const cfg: Partial<ServerConfig> = { ...fromFile };
@@ -186,11 +258,14 @@ export function registerServeCommand(program: Command): void {
       const k = f.key;
       const source = cmd.getOptionValueSource(camel(f.flag));
       // Config-file values win over defaults, flags and env win over the file.
-      if (opts[camel(f.flag)] !== undefined && (source !== 'default' || fromFile[k] === undefined)) (cfg as Record<string, unknown>)[k] = opts[camel(f.flag)];
+      if (opts[camel(f.flag)] !== undefined && (source !== 'default' || fromFile[k] === undefined))
+        (cfg as Record<string, unknown>)[k] = opts[camel(f.flag)];
     }
     // --rate-limits / PARLEY_RATE_LIMITS win over the file's "rateLimits", which wins over the default.
     cfg.rateLimits =
-      cmd.getOptionValueSource('rateLimits') === 'default' ? fromFile.rateLimits !== false : opts.rateLimits !== 'off';
+      cmd.getOptionValueSource('rateLimits') === 'default'
+        ? fromFile.rateLimits !== false
+        : opts.rateLimits !== 'off';
     if (opts.appId) {
       // --app-id adds an app to the file's, replacing a file entry with the same App ID.
       const app: AppConfig = {
@@ -205,8 +280,18 @@ export function registerServeCommand(program: Command): void {
     const server = await createServer(cfg);
     await server.listen();
     if (server.config.apps.length === 0)
-      server.log.warn('DEVELOPMENT MODE: no apps configured; any well-formed App ID may log in without a token. Configure --app-id/--config before exposing this server.');
-    server.log.info({ url: server.url, ws: server.wsUrl, node: server.config.nodeId, mode: server.config.redisUrl ? 'cluster' : 'embedded' }, 'parley listening');
+      server.log.warn(
+        'DEVELOPMENT MODE: no apps configured; any well-formed App ID may log in without a token. Configure --app-id/--config before exposing this server.',
+      );
+    server.log.info(
+      {
+        url: server.url,
+        ws: server.wsUrl,
+        node: server.config.nodeId,
+        mode: server.config.redisUrl ? 'cluster' : 'embedded',
+      },
+      'parley listening',
+    );
     process.stdout.write(`Parley listening on ${server.url} (WebSocket ${server.wsUrl})\n`);
     let stopping = false;
     const stop = (sig: string) => {

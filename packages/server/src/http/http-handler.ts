@@ -14,10 +14,16 @@ export function createHttpHandler(deps: HttpDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = (req.url ?? '/').split('?')[0]!;
     if (deps.api && url.startsWith('/api/')) return deps.api(req, res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'text/plain', 'method not allowed\n');
     if (url === '/healthz') {
       const r = deps.ready();
-      return send(res, r.ok ? 200 : 503, 'application/json', JSON.stringify({ status: r.ok ? 'ok' : 'unavailable', ...r.detail }) + '\n');
+      return send(
+        res,
+        r.ok ? 200 : 503,
+        'application/json',
+        JSON.stringify({ status: r.ok ? 'ok' : 'unavailable', ...r.detail }) + '\n',
+      );
     }
     if (url === '/metrics') {
       const body = await deps.metrics.registry.metrics();

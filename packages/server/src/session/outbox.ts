@@ -7,8 +7,8 @@
  * it fails (the client then logs in again).
  */
 export class Outbox {
-  /** kept messages: items[head] is number `base` */
-  private items: Uint8Array[] = [];
+  /** kept messages: items[head] is number `base`; NONE (shared, never written) while empty */
+  private items: Uint8Array[] = NONE;
   private head = 0;
   private bytes = 0;
   private base = 0;
@@ -24,6 +24,7 @@ export class Outbox {
   }
 
   push(msg: Uint8Array): void {
+    if (this.items === NONE) this.items = [];
     this.items.push(msg);
     this.bytes += msg.byteLength;
     if (this.items.length - this.head > this.maxItems || this.bytes > this.maxBytes) this.dropOverflow();
@@ -70,7 +71,8 @@ export class Outbox {
   private compact(): void {
     const { items, head } = this;
     if (head === items.length) {
-      items.length = 0;
+      // Everything is acknowledged: an idle session keeps no array.
+      this.items = NONE;
       this.head = 0;
     } else if (head >= 64 && head * 2 >= items.length) {
       items.copyWithin(0, head);
@@ -81,3 +83,4 @@ export class Outbox {
 }
 
 const EMPTY = new Uint8Array(0);
+const NONE: Uint8Array[] = [];

@@ -54,6 +54,11 @@ const END_WIRE: Record<SessionEndCause, { close: number; reason: SessionEndReaso
 export class SessionManager implements ConnectionSink {
   /** appId → uid → session: two levels, so a lookup per message builds no key string */
   private readonly byUser = new Map<string, Map<string, Session>>();
+  /**
+   * One App ID string per app with sessions here, shared by its sessions: a decoded one is a
+   * slice of a larger string (the rest of its login frame), which each session would keep alive.
+   */
+  private readonly appIds = new Map<string, string>();
   private readonly byId = new Map<string, Session>();
   /** limits per app (the same object for every session of an app) */
   private readonly limitsByApp = new Map<AppConfig | undefined, Limits>();
@@ -97,7 +102,10 @@ export class SessionManager implements ConnectionSink {
   // ---- ConnectionSink ----
 
   onMessage(conn: Connection, m: Msg): void {
-    if (m.kind === 'event') return this.onEvent(conn, m.op, m.body);
+    if (m.kind === 'event') {
+      this.onEvent(conn, m.op, m.body);
+      return;
+    }
     const { op, reqId, body } = m;
     if (op === Op.Login || op === Op.Resume) {
       // One login/resume at a time per socket: two in flight would bind two sessions to it.
@@ -123,7 +131,10 @@ export class SessionManager implements ConnectionSink {
     if (reqId <= s.lastReqId) return;
     s.lastReqId = reqId;
     if (op === Op.Logout) return void this.logout(s, reqId).catch((e) => this.internal(conn, reqId, op, e));
-    if (op === Op.RenewToken) return this.renew(s, reqId, body);
+    if (op === Op.RenewToken) {
+      this.renew(s, reqId, body);
+      return;
+    }
     const h = this.registry.requests.get(op);
     if (!h) {
       s.send(encodeResponse(reqId, ProtocolErrorCode.UNKNOWN_OP, { message: `unknown op ${op}` }));
@@ -176,8 +187,14 @@ export class SessionManager implements ConnectionSink {
     }
     const s = conn.session;
     const h = this.registry.events.get(op);
-    if (!h) return conn.protocolError(ProtocolErrorCode.UNKNOWN_OP, `unknown event op ${op}`);
-    if (!s || s.phase === 'ended') return conn.protocolError(ProtocolErrorCode.NOT_LOGGED_IN, 'log in first');
+    if (!h) {
+      conn.protocolError(ProtocolErrorCode.UNKNOWN_OP, `unknown event op ${op}`);
+      return;
+    }
+    if (!s || s.phase === 'ended') {
+      conn.protocolError(ProtocolErrorCode.NOT_LOGGED_IN, 'log in first');
+      return;
+    }
     try {
       h.fn(s, body);
     } catch (e) {
@@ -216,7 +233,7 @@ export class SessionManager implements ConnectionSink {
     if (conn.session && conn.session.phase !== 'ended') return reply(LoginError.ALREADY_LOGIN);
     const kind = (body.kind as 'rtm' | 'signaling' | undefined) ?? 'rtm';
     const uid = body.uid;
-    const appId = body.appId;
+    const appId = this.appIds.get(body.appId) ?? body.appId;
     const a = this.auth.login(appId, uid, (body.token as string | undefined) ?? undefined, kind);
     if (a.code !== 0 || !('app' in a)) return reply(a.code);
     if (a.expiresAt !== null && a.expiresAt <= Date.now()) return reply(LoginError.TOKEN_EXPIRED);
@@ -238,7 +255,10 @@ export class SessionManager implements ConnectionSink {
         .catch((e) => this.log.warn({ err: e, node: prev.nodeId }, 'remote kick failed; that node will find its session replaced'));
     }
     let users = this.byUser.get(appId);
-    if (!users) this.byUser.set(appId, (users = new Map()));
+    if (!users) {
+      this.byUser.set(appId, (users = new Map()));
+      this.appIds.set(appId, appId);
+    }
     users.set(uid, s);
     this.byId.set(sessionId, s);
     conn.session = s;
@@ -315,11 +335,11 @@ export class SessionManager implements ConnectionSink {
 
   private renew(s: Session, reqId: number, body: unknown): void {
     const token = isObj(body) ? body.token : undefined;
-    if (!isStr(token) || token === '') return s.send(encodeResponse(reqId, RenewTokenError.INVALID_ARGUMENT, null));
-    if (!s.rates.take('renew', 2, 1000)) return s.send(encodeResponse(reqId, RenewTokenError.TOO_OFTEN, null));
+    if (!isStr(token) || token === '') return void s.send(encodeResponse(reqId, RenewTokenError.INVALID_ARGUMENT, null));
+    if (!s.rates.take('renew', 2, 1000)) return void s.send(encodeResponse(reqId, RenewTokenError.TOO_OFTEN, null));
     const r = this.auth.renew(s.appId, s.uid, token, s.kind);
-    if (r.code !== 0) return s.send(encodeResponse(reqId, r.code, null));
-    if (r.expiresAt !== null && r.expiresAt <= Date.now()) return s.send(encodeResponse(reqId, RenewTokenError.TOKEN_EXPIRED, null));
+    if (r.code !== 0) return void s.send(encodeResponse(reqId, r.code, null));
+    if (r.expiresAt !== null && r.expiresAt <= Date.now()) return void s.send(encodeResponse(reqId, RenewTokenError.TOKEN_EXPIRED, null));
     s.tokenExpiresAt = r.expiresAt;
     this.armTokenTimers(s);
     s.send(encodeResponse(reqId, 0, { tokenExpiresAt: r.expiresAt }));
@@ -371,7 +391,10 @@ export class SessionManager implements ConnectionSink {
     const users = this.byUser.get(s.appId);
     if (users?.get(s.uid) === s) {
       users.delete(s.uid);
-      if (users.size === 0) this.byUser.delete(s.appId);
+      if (users.size === 0) {
+        this.byUser.delete(s.appId);
+        this.appIds.delete(s.appId);
+      }
     }
     this.byId.delete(s.id);
     this.metrics.sessions.set(this.byId.size);

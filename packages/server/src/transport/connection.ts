@@ -78,13 +78,17 @@ export class Connection {
     private readonly sink: ConnectionSink,
     private readonly metrics: Metrics,
     private readonly maxBufferBytes: number,
-    /** the client's IP address ('' if unknown) */
-    readonly remoteAddress: string,
+    private readonly socket: { readonly remoteAddress?: string },
   ) {
     (ws as Socket)[CONN] = this;
     ws.on('message', Connection.onSocketMessage);
     ws.on('close', Connection.onSocketClose);
     ws.on('error', Connection.onSocketError);
+  }
+
+  /** The client's IP address ('' if unknown or the socket is gone); read on demand, not kept. */
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? '';
   }
 
   // One listener of each kind for all sockets (EventEmitter calls them with the socket as `this`):

@@ -1,4 +1,5 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '@parley/protocol';
@@ -40,8 +41,8 @@ export class Gateway implements ConnectionSink {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
       }
-      const remoteAddress = req.socket.remoteAddress ?? '';
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, remoteAddress));
+      const tcp = req.socket;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, tcp));
     });
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(250, Math.floor(opts.heartbeatMs / 2)));
     this.sweepTimer.unref();
@@ -51,8 +52,8 @@ export class Gateway implements ConnectionSink {
    * Wraps an upgraded socket. Kept out of the `upgrade` handler's scope on purpose: a connection
    * must not hold on to its upgrade request (headers, head buffer) for its whole life.
    */
-  private accept(ws: WebSocket, remoteAddress: string): void {
-    const conn = new Connection(ws, this, this.metrics, this.opts.maxBufferBytes, remoteAddress);
+  private accept(ws: WebSocket, tcp: Socket): void {
+    const conn = new Connection(ws, this, this.metrics, this.opts.maxBufferBytes, tcp);
     this.connections.add(conn);
     this.metrics.connections.inc();
   }

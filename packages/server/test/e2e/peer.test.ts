@@ -11,7 +11,10 @@ describe('peer messages', () => {
   it('delivers a text message and reports hasPeerReceived', async () => {
     const alice = await t.login('alice');
     const bob = await t.login('bob');
-    const got = next<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(bob, 'MessageFromPeer');
+    const got = next<[unknown, string, { serverReceivedTs: number; isOfflineMessage: boolean }]>(
+      bob,
+      'MessageFromPeer',
+    );
     const before = Date.now();
     const r = await alice.sendMessageToPeer({ text: 'hello' }, 'bob');
     expect(r).toEqual({ hasPeerReceived: true });

@@ -18,7 +18,12 @@ export class MemorySessionStore implements SessionStore {
   async lookupMany(appId: string, uids: string[]): Promise<(SessionRecord | null)[]> {
     return uids.map((u) => this.map.get(key(appId, u)) ?? null);
   }
-  async setState(appId: string, uid: string, sessionId: string, state: SessionRecord['state']): Promise<boolean> {
+  async setState(
+    appId: string,
+    uid: string,
+    sessionId: string,
+    state: SessionRecord['state'],
+  ): Promise<boolean> {
     const r = this.map.get(key(appId, uid));
     if (!r || r.sessionId !== sessionId) return false;
     r.state = state;
