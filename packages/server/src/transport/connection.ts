@@ -93,21 +93,29 @@ export class Connection {
 
   // One listener of each kind for all sockets (EventEmitter calls them with the socket as `this`):
   // a closure per socket and event would cost memory for every idle client.
-  private static onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  private static readonly onSocketMessage = function (this: WebSocket, data: RawData, isBinary: boolean) {
     (this as Socket)[CONN].onFrame(data, isBinary);
-  }
-  private static onSocketClose(this: WebSocket, code: number): void {
+  };
+  private static readonly onSocketClose = function (this: WebSocket, code: number) {
     (this as Socket)[CONN].onClosed(code);
-  }
-  private static onSocketError(): void {
+  };
+  private static readonly onSocketError = (): void => {
     /* 'close' follows; nothing to add */
-  }
+  };
 
   private static flushDirty(): void {
     flushScheduled = false;
     const list = dirty;
     dirty = spare;
-    for (let i = 0; i < list.length; i++) list[i]!.flush();
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      try {
+        c.flush();
+      } catch {
+        // A socket that cannot take a frame is broken; the others still get theirs.
+        c.terminate();
+      }
+    }
     list.length = 0;
     spare = list;
   }

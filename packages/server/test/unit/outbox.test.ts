@@ -34,6 +34,42 @@ describe('Outbox', () => {
     expect(o.since(2)).toBeNull();
   });
 
+  it('drops what the client acknowledged; a replay from its count or later still works', () => {
+    const o = new Outbox(10, 1 << 20);
+    for (let i = 0; i < 6; i++) o.push(msg(i));
+    o.ack(4);
+    expect(o.sent).toBe(6);
+    expect(o.since(3)).toBeNull(); // the client said it processed it: gone
+    expect(o.since(4)!.map((m) => m[0])).toEqual([4, 5]);
+    o.push(msg(6));
+    expect(o.since(5)!.map((m) => m[0])).toEqual([5, 6]);
+    o.ack(7);
+    expect(o.since(7)).toEqual([]);
+    expect(o.sent).toBe(7);
+  });
+
+  it('ignores counts it cannot use: older than what is gone, beyond what was sent, not integers', () => {
+    const o = new Outbox(10, 1 << 20);
+    for (let i = 0; i < 5; i++) o.push(msg(i));
+    o.ack(3);
+    for (const bad of [2, 0, -1, 6, 3.5, Number.NaN, Number.POSITIVE_INFINITY]) o.ack(bad);
+    expect(o.since(3)!.map((m) => m[0])).toEqual([3, 4]);
+  });
+
+  it('acks keep a busy session small and bytes counted (the byte bound still holds)', () => {
+    const o = new Outbox(1000, 40);
+    for (let i = 0; i < 10_000; i++) {
+      o.push(msg(i, 8));
+      if (i % 3 === 2) o.ack(o.sent - 1);
+    }
+    expect(o.sent).toBe(10_000);
+    expect(o.since(9_999)!.map((m) => m[0])).toEqual([9_999 % 256]);
+    for (let i = 0; i < 10; i++) o.push(msg(i, 8)); // 11 × 8 bytes > 40: only the newest 5 stay
+    expect(o.since(10_005)).toHaveLength(5);
+    expect(o.since(10_004)).toBeNull();
+    expect((o as unknown as { items: unknown[] }).items.length).toBeLessThan(64);
+  });
+
   it('stays bounded over a long session (compaction)', () => {
     const o = new Outbox(16, 1 << 20);
     for (let i = 0; i < 100_000; i++) o.push(msg(i));
