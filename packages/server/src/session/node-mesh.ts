@@ -14,7 +14,10 @@ const REPLY = '$r';
  */
 export class NodeMesh {
   private readonly handlers = new Map<string, Handler>();
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private nextRid = 1;
   private unsub: Unsubscribe | null = null;
 
@@ -49,11 +52,13 @@ export class NodeMesh {
         reject(new Error(`mesh request ${type} to ${nodeId} timed out`));
       }, timeoutMs);
       this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject, timer });
-      this.bus.publish(NodeMesh.topic(nodeId), packr.pack([type, rid, this.nodeId, payload])).catch((e: Error) => {
-        clearTimeout(timer);
-        this.pending.delete(rid);
-        reject(e);
-      });
+      this.bus
+        .publish(NodeMesh.topic(nodeId), packr.pack([type, rid, this.nodeId, payload]))
+        .catch((e: Error) => {
+          clearTimeout(timer);
+          this.pending.delete(rid);
+          reject(e);
+        });
     });
   }
 
@@ -84,10 +89,18 @@ export class NodeMesh {
     Promise.resolve()
       .then(() => h(payload, from))
       .then(
-        (v) => (rid ? this.bus.publish(NodeMesh.topic(from), packr.pack([REPLY, rid, this.nodeId, [true, v ?? null]])) : undefined),
+        (v) =>
+          rid
+            ? this.bus.publish(NodeMesh.topic(from), packr.pack([REPLY, rid, this.nodeId, [true, v ?? null]]))
+            : undefined,
         (e: Error) => {
           this.log.error({ err: e, type }, 'mesh handler failed');
-          return rid ? this.bus.publish(NodeMesh.topic(from), packr.pack([REPLY, rid, this.nodeId, [false, e.message]])) : undefined;
+          return rid
+            ? this.bus.publish(
+                NodeMesh.topic(from),
+                packr.pack([REPLY, rid, this.nodeId, [false, e.message]]),
+              )
+            : undefined;
         },
       )
       .catch((e) => this.log.error({ err: e }, 'mesh reply failed'));

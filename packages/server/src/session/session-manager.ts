@@ -110,7 +110,11 @@ export class SessionManager implements ConnectionSink {
     if (op === Op.Login || op === Op.Resume) {
       // One login/resume at a time per socket: two in flight would bind two sessions to it.
       if (conn.authPending || (conn.session && conn.session.phase !== 'ended' && op === Op.Resume)) {
-        conn.write(encodeResponse(reqId, LoginError.ALREADY_LOGIN, { message: 'this socket is logged in or logging in' }));
+        conn.write(
+          encodeResponse(reqId, LoginError.ALREADY_LOGIN, {
+            message: 'this socket is logged in or logging in',
+          }),
+        );
         return;
       }
       conn.authPending = true;
@@ -142,7 +146,9 @@ export class SessionManager implements ConnectionSink {
       return;
     }
     if (s.inflight >= MAX_INFLIGHT) {
-      s.send(encodeResponse(reqId, ProtocolErrorCode.TOO_MANY_PENDING, { message: 'too many requests in flight' }));
+      s.send(
+        encodeResponse(reqId, ProtocolErrorCode.TOO_MANY_PENDING, { message: 'too many requests in flight' }),
+      );
       return;
     }
     s.inflight++;
@@ -223,11 +229,19 @@ export class SessionManager implements ConnectionSink {
       !(body.kind === undefined || body.kind === 'rtm' || body.kind === 'signaling')
     ) {
       reply(LoginError.INVALID_ARGUMENT, { message: 'bad login body' });
-      return conn.protocolError(ProtocolErrorCode.BAD_BODY, 'Login body: { v, appId: string, uid: string, token?: string, kind?: rtm|signaling }', reqId);
+      return conn.protocolError(
+        ProtocolErrorCode.BAD_BODY,
+        'Login body: { v, appId: string, uid: string, token?: string, kind?: rtm|signaling }',
+        reqId,
+      );
     }
     if (body.v !== PROTOCOL_VERSION) {
       reply(ProtocolErrorCode.BAD_VERSION, { message: `protocol version ${PROTOCOL_VERSION} required` });
-      return conn.protocolError(ProtocolErrorCode.BAD_VERSION, `protocol version ${PROTOCOL_VERSION} required`, reqId);
+      return conn.protocolError(
+        ProtocolErrorCode.BAD_VERSION,
+        `protocol version ${PROTOCOL_VERSION} required`,
+        reqId,
+      );
     }
     if (!isValidUserId(body.uid)) return reply(LoginError.INVALID_ARGUMENT, { message: 'invalid uid' });
     if (conn.session && conn.session.phase !== 'ended') return reply(LoginError.ALREADY_LOGIN);
@@ -241,8 +255,22 @@ export class SessionManager implements ConnectionSink {
     const sessionId = randomBytes(12).toString('base64url');
     let limits = this.limitsByApp.get(a.app);
     if (!limits) this.limitsByApp.set(a.app, (limits = limitsFor(this.config, a.app)));
-    const s = new Session(sessionId, appId, uid, randomBytes(18).toString('base64url'), limits, conn, kind, a.expiresAt, this.config.resumeBufferMessages);
-    const prev = await this.store.sessions.claim(appId, uid, { nodeId: this.config.nodeId, sessionId, state: 'ONLINE' });
+    const s = new Session(
+      sessionId,
+      appId,
+      uid,
+      randomBytes(18).toString('base64url'),
+      limits,
+      conn,
+      kind,
+      a.expiresAt,
+      this.config.resumeBufferMessages,
+    );
+    const prev = await this.store.sessions.claim(appId, uid, {
+      nodeId: this.config.nodeId,
+      sessionId,
+      state: 'ONLINE',
+    });
     if (conn.closed) {
       await this.store.sessions.release(appId, uid, sessionId);
       return;
@@ -252,7 +280,12 @@ export class SessionManager implements ConnectionSink {
     if (prev && prev.nodeId !== this.config.nodeId) {
       await this.mesh
         .request(prev.nodeId, 'kick', { appId, uid, sessionId: prev.sessionId }, 2000)
-        .catch((e) => this.log.warn({ err: e, node: prev.nodeId }, 'remote kick failed; that node will find its session replaced'));
+        .catch((e) =>
+          this.log.warn(
+            { err: e, node: prev.nodeId },
+            'remote kick failed; that node will find its session replaced',
+          ),
+        );
     }
     let users = this.byUser.get(appId);
     if (!users) {
@@ -285,16 +318,30 @@ export class SessionManager implements ConnectionSink {
 
   private async resume(conn: Connection, reqId: number, body: unknown): Promise<void> {
     const reply = (code: number, b: unknown = null) => conn.write(encodeResponse(reqId, code, b));
-    if (!isObj(body) || !isStr(body.sessionId) || !isStr(body.resumeToken) || typeof body.received !== 'number')
+    if (
+      !isObj(body) ||
+      !isStr(body.sessionId) ||
+      !isStr(body.resumeToken) ||
+      typeof body.received !== 'number'
+    )
       return reply(LoginError.INVALID_ARGUMENT, { message: 'bad resume body' });
     const s = this.byId.get(body.sessionId);
     // Resume is per node: a session on another node (or from before a restart) cannot be resumed;
     // the client then logs in again.
-    if (!s || s.phase === 'ended' || s.resumeToken !== body.resumeToken || s.appId !== body.appId || s.uid !== body.uid) {
+    if (
+      !s ||
+      s.phase === 'ended' ||
+      s.resumeToken !== body.resumeToken ||
+      s.appId !== body.appId ||
+      s.uid !== body.uid
+    ) {
       // A session replaced by a remote login: tell its client, so it stops (ABORTED/REMOTE_LOGIN).
       const r = !s ? this.replaced.get(body.sessionId) : undefined;
       if (r && r.resumeToken === body.resumeToken)
-        return reply(LoginError.REJECTED, { message: 'the same user logged in elsewhere', ended: 'REMOTE_LOGIN' });
+        return reply(LoginError.REJECTED, {
+          message: 'the same user logged in elsewhere',
+          ended: 'REMOTE_LOGIN',
+        });
       return reply(LoginError.REJECTED, { message: 'session not resumable' });
     }
     const replay = s.outbox.since(body.received);
@@ -335,11 +382,14 @@ export class SessionManager implements ConnectionSink {
 
   private renew(s: Session, reqId: number, body: unknown): void {
     const token = isObj(body) ? body.token : undefined;
-    if (!isStr(token) || token === '') return void s.send(encodeResponse(reqId, RenewTokenError.INVALID_ARGUMENT, null));
-    if (!s.rates.take('renew', 2, 1000)) return void s.send(encodeResponse(reqId, RenewTokenError.TOO_OFTEN, null));
+    if (!isStr(token) || token === '')
+      return void s.send(encodeResponse(reqId, RenewTokenError.INVALID_ARGUMENT, null));
+    if (!s.rates.take('renew', 2, 1000))
+      return void s.send(encodeResponse(reqId, RenewTokenError.TOO_OFTEN, null));
     const r = this.auth.renew(s.appId, s.uid, token, s.kind);
     if (r.code !== 0) return void s.send(encodeResponse(reqId, r.code, null));
-    if (r.expiresAt !== null && r.expiresAt <= Date.now()) return void s.send(encodeResponse(reqId, RenewTokenError.TOKEN_EXPIRED, null));
+    if (r.expiresAt !== null && r.expiresAt <= Date.now())
+      return void s.send(encodeResponse(reqId, RenewTokenError.TOKEN_EXPIRED, null));
     s.tokenExpiresAt = r.expiresAt;
     this.armTokenTimers(s);
     s.send(encodeResponse(reqId, 0, { tokenExpiresAt: r.expiresAt }));
@@ -348,7 +398,8 @@ export class SessionManager implements ConnectionSink {
   private armTokenTimers(s: Session): void {
     scheduleTokenTimers(s, {
       warn: () => s.send(encodeEvent(Op.TokenWillExpire, { expiresAt: s.tokenExpiresAt })),
-      expire: () => void this.end(s, 'TOKEN_EXPIRED').catch((e) => this.log.error({ err: e }, 'token expiry failed')),
+      expire: () =>
+        void this.end(s, 'TOKEN_EXPIRED').catch((e) => this.log.error({ err: e }, 'token expiry failed')),
     });
   }
 
@@ -402,7 +453,8 @@ export class SessionManager implements ConnectionSink {
     s.conn = null;
     if (conn) {
       const wire = END_WIRE[cause];
-      if (wire.reason && cause !== 'LOGOUT') conn.write(encodeEvent(Op.SessionEnded, { reason: wire.reason }));
+      if (wire.reason && cause !== 'LOGOUT')
+        conn.write(encodeEvent(Op.SessionEnded, { reason: wire.reason }));
       conn.session = null;
       conn.close(wire.close, cause);
     }
