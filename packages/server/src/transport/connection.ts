@@ -94,11 +94,9 @@ export class Connection {
   // One listener of each kind for all sockets (EventEmitter calls them with the socket as `this`):
   // a closure per socket and event would cost memory for every idle client.
   private static readonly onSocketMessage = function (this: WebSocket, data: RawData, isBinary: boolean) {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the socket (a function, not the class)
     (this as Socket)[CONN].onFrame(data, isBinary);
   };
   private static readonly onSocketClose = function (this: WebSocket, code: number) {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the socket (a function, not the class)
     (this as Socket)[CONN].onClosed(code);
   };
   private static readonly onSocketError = (): void => {
