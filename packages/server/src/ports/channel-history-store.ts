@@ -49,3 +49,26 @@ export interface ChannelHistoryStore {
     keep: HistoryRetention,
   ): Promise<ChannelHistoryEntry[]>;
 }
+
+/**
+ * The entries of `list` (oldest first) after `after` and not older than `keep.maxAgeMs`: after
+ * the entry with `after.id` when the list still holds it, else from `after.ts` on. Shared by the
+ * stores that read a whole channel's history before filtering it.
+ */
+export function entriesAfter(
+  list: readonly ChannelHistoryEntry[],
+  after: HistoryCursor,
+  keep: HistoryRetention,
+  now = Date.now(),
+): ChannelHistoryEntry[] {
+  const oldest = now - keep.maxAgeMs;
+  let from = after.id === null ? -1 : list.findIndex((e) => e.id === after.id);
+  if (from >= 0) from++;
+  else {
+    from = list.findIndex((e) => e.ts >= after.ts);
+    if (from < 0) return [];
+  }
+  const out: ChannelHistoryEntry[] = [];
+  for (let i = from; i < list.length; i++) if (list[i]!.ts >= oldest) out.push(list[i]!);
+  return out;
+}

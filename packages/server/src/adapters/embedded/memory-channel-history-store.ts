@@ -1,8 +1,9 @@
-import type {
-  ChannelHistoryEntry,
-  ChannelHistoryStore,
-  HistoryCursor,
-  HistoryRetention,
+import {
+  entriesAfter,
+  type ChannelHistoryEntry,
+  type ChannelHistoryStore,
+  type HistoryCursor,
+  type HistoryRetention,
 } from '../../ports/channel-history-store.js';
 
 const key = (appId: string, channelId: string) => `${appId}\u0000${channelId}`;
@@ -43,16 +44,7 @@ export class MemoryChannelHistoryStore implements ChannelHistoryStore {
   ): Promise<ChannelHistoryEntry[]> {
     const list = this.channels.get(key(appId, channelId));
     if (!list) return [];
-    const oldest = Date.now() - keep.maxAgeMs;
-    let from = after.id === null ? -1 : list.findIndex((e) => e.id === after.id);
-    if (from >= 0) from++;
-    else {
-      from = list.findIndex((e) => e.ts >= after.ts);
-      if (from < 0) return [];
-    }
-    const out: ChannelHistoryEntry[] = [];
-    for (let i = from; i < list.length; i++) if (list[i]!.ts >= oldest) out.push(list[i]!);
-    return out;
+    return entriesAfter(list, after, keep);
   }
 
   private sweep(oldest: number, now: number): void {

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
-import type {
-  ChannelHistoryEntry,
-  ChannelHistoryStore,
-  HistoryCursor,
-  HistoryRetention,
+import {
+  entriesAfter,
+  type ChannelHistoryEntry,
+  type ChannelHistoryStore,
+  type HistoryCursor,
+  type HistoryRetention,
 } from '../../ports/channel-history-store.js';
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
@@ -78,15 +79,6 @@ export class RedisChannelHistoryStore implements ChannelHistoryStore {
       ];
       list.push({ id, ts, from, msg });
     }
-    const oldest = Date.now() - keep.maxAgeMs;
-    let from = after.id === null ? -1 : list.findIndex((e) => e.id === after.id);
-    if (from >= 0) from++;
-    else {
-      from = list.findIndex((e) => e.ts >= after.ts);
-      if (from < 0) return [];
-    }
-    const out: ChannelHistoryEntry[] = [];
-    for (let i = from; i < list.length; i++) if (list[i]!.ts >= oldest) out.push(list[i]!);
-    return out;
+    return entriesAfter(list, after, keep);
   }
 }
