@@ -292,7 +292,6 @@ export function registerServeCommand(program: Command): void {
       },
       'parley listening',
     );
-    process.stdout.write(`Parley listening on ${server.url} (WebSocket ${server.wsUrl})\n`);
     let stopping = false;
     const stop = (sig: string) => {
       if (stopping) return;
@@ -308,6 +307,8 @@ export function registerServeCommand(program: Command): void {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // Printed last: whoever waits for this line may signal the process at once.
+    process.stdout.write(`Parley listening on ${server.url} (WebSocket ${server.wsUrl})\n`);
   });
 }
 
