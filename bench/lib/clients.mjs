@@ -10,7 +10,8 @@ import WebSocket from 'ws';
 
 export const BENCH_APP_ID = 'be9c4be9c4be9c4be9c4be9c4be9c4be';
 
-function open(url) {
+/** Opens a WebSocket without compression (resolves once open). */
+export function open(url) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
@@ -19,7 +20,7 @@ function open(url) {
 }
 
 /** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
-const ACK_EVERY = 64;
+export const ACK_EVERY = 64;
 
 /**
  * Speaks Parley's wire protocol like the SDK does (one frame per request and per ack; acks a

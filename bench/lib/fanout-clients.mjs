@@ -6,19 +6,7 @@
  */
 import { Op, PROTOCOL_VERSION, classify, decodeFrame, encodeEvent, encodeRequest } from '@parley/protocol';
 import { Packr } from 'msgpackr';
-import WebSocket from 'ws';
-import { BENCH_APP_ID } from './clients.mjs';
-
-function open(url) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-/** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
-const ACK_EVERY = 64;
+import { ACK_EVERY, BENCH_APP_ID, open } from './clients.mjs';
 
 /**
  * A Parley channel member speaking the wire protocol directly (Login, Join, ChannelSend). Like the

@@ -71,7 +71,9 @@ export class PeerReceiver {
         ),
       )
       .finally(() => {
-        if (st.draining === run) st.draining = null;
+        if (st.draining !== run) return;
+        st.draining = null;
+        this.release(s, st);
       });
     st.draining = run;
     return run;
@@ -82,13 +84,21 @@ export class PeerReceiver {
     const st = this.inbox.get(s);
     if (!st?.pending.has(id)) return;
     this.ctx.store.offline.remove(s.appId, s.uid, [id]).then(
-      () => st.pending.delete(id),
+      () => {
+        st.pending.delete(id);
+        this.release(s, st);
+      },
       (e) =>
         this.ctx.log.error(
           { err: e },
           'acked offline message could not be removed; it may be delivered again',
         ),
     );
+  }
+
+  /** Drops a session's inbox state once nothing is pending, so idle sessions hold none. */
+  private release(s: Session, st: InboxState): void {
+    if (st.pending.size === 0 && st.draining === null && this.inbox.get(s) === st) this.inbox.delete(s);
   }
 
   private stateOf(s: Session): InboxState {
