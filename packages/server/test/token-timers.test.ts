@@ -55,4 +55,17 @@ describe('scheduleTokenTimers (fake clock)', () => {
     vi.advanceTimersByTime(2 * 3600_000);
     expect(calls).toEqual(['warn']);
   });
+
+  it('a timer that wakes before the wall clock reaches expiry waits for the remainder', () => {
+    const exp = Date.now() + 60_000;
+    const s = sessionExpiringAt(exp);
+    let expiredAt: number | undefined;
+    scheduleTokenTimers(s, { warn: () => {}, expire: () => (expiredAt = Date.now()) });
+    // The wall clock lags the timer clock by 5 ms (what setTimeout's rounding can do, by 1 ms).
+    vi.setSystemTime(Date.now() - 5);
+    vi.advanceTimersByTime(60_000);
+    expect(expiredAt).toBeUndefined();
+    vi.advanceTimersByTime(5);
+    expect(expiredAt).toBe(exp);
+  });
 });

@@ -14,9 +14,12 @@ export function scheduleTokenTimers(s: Session, on: { warn: () => void; expire: 
   s.tokenTimers = [];
   const exp = s.tokenExpiresAt;
   if (exp === null) return;
+  // Timers run on the monotonic clock and may fire a millisecond before the wall clock reaches
+  // `at`; a timer that wakes early re-arms for the remainder, so nothing ends before expiry.
   const arm = (at: number, fn: () => void) => {
     const wait = Math.max(0, at - Date.now());
-    const t = setTimeout(wait > MAX_TIMER_MS ? () => arm(at, fn) : fn, Math.min(wait, MAX_TIMER_MS));
+    const fire = () => (Date.now() < at ? arm(at, fn) : fn());
+    const t = setTimeout(fire, Math.min(wait, MAX_TIMER_MS));
     t.unref();
     s.tokenTimers.push(t);
   };
