@@ -6,18 +6,21 @@
  *   - parley: `parley serve` (ChannelSend → ChannelMessage to every other member, batched per
  *     socket per tick → result to the sender),
  *   - ws:     a bare `ws` broadcast server with the same flow, MessagePack-coded, encoded once,
- *     one frame per message per recipient (lib/ws-broadcast-server.mjs).
+ *     one frame per message per recipient (lib/ws-broadcast-server.mjs),
+ *   - socketio: Socket.IO with the same flow: members join a room, the sender emits with an ack,
+ *     the server does `socket.to(room).emit(...)` and acks (lib/socketio-broadcast-server.mjs).
  * Each server runs in its own child process; its CPU (utime + stime) comes from /proc. The members
- * are thin protocol clients over `ws` in this process (lib/fanout-clients.mjs), so the generator
- * costs the same for both servers. Reported per size: deliveries per second, latency from send to
- * delivery (p50/p99, over every delivery), server CPU per delivery, and Parley / ws ratios.
+ * are clients in this process (lib/fanout-clients.mjs): thin protocol clients over `ws` for Parley
+ * and the bare server, socket.io-client for Socket.IO. Reported per size: deliveries per second,
+ * latency from send to delivery (p50/p99, over every delivery), server CPU per delivery, and
+ * Parley ÷ each baseline. Workloads run back to back within a round, reversed every other round.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args.mjs';
-import { BareChannelClient, ParleyChannelClient } from './lib/fanout-clients.mjs';
+import { BareChannelClient, ParleyChannelClient, SocketIoChannelClient } from './lib/fanout-clients.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
 import { procStats, ROOT, spawnNode, startParley } from './lib/server-proc.mjs';
 import { fmt, Latencies, markdownTable, median, sleep } from './lib/stats.mjs';
@@ -35,7 +38,7 @@ const DEFAULTS = {
   warmup: 50,
   /** rounds over all workloads; figures are the median over rounds */
   rounds: 1,
-  workloads: 'parley,ws',
+  workloads: 'parley,ws,socketio',
   /** give up on a run after this long without progress, ms */
   stallMs: 20_000,
   /** extra `parley serve` flags, space-separated (e.g. "--history-messages 0") */
@@ -65,6 +68,14 @@ const WORKLOADS = {
       return { url: `ws://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
     },
     Client: BareChannelClient,
+  },
+  socketio: {
+    label: 'Socket.IO broadcast',
+    start: async () => {
+      const s = await spawnNode([`${ROOT}/bench/lib/socketio-broadcast-server.mjs`], /listening (\d+)/);
+      return { url: `http://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
+    },
+    Client: SocketIoChannelClient,
   },
 };
 
@@ -163,7 +174,7 @@ async function runSize(w, server, members, o, round) {
 export default async function main(argv) {
   const o = parseArgs(argv, DEFAULTS);
   const sizes = o.sizes.split(',').map(Number);
-  const names = o.workloads.split(',');
+  const names = o.workloads.split(',').filter(Boolean);
   for (const n of names) if (!WORKLOADS[n]) throw new Error(`unknown workload ${n}`);
   console.log(
     `channel fan-out: sizes ${sizes.join('/')}, ~${fmt(o.deliveries)} deliveries each, window ${o.window}, ` +
@@ -174,7 +185,8 @@ export default async function main(argv) {
   /** results[workload][size] = [round results] */
   const results = {};
   for (let round = 0; round < o.rounds; round++) {
-    for (const name of names) {
+    // Reversed every other round, so no workload always runs first (or last) on a busy machine.
+    for (const name of round % 2 ? [...names].reverse() : names) {
       const w = WORKLOADS[name];
       if (o.cpuProf) mkdirSync(o.cpuProf, { recursive: true });
       const server = await w.start(o);
@@ -183,7 +195,7 @@ export default async function main(argv) {
           const r = await runSize(w, server, size, o, round);
           ((results[name] ??= {})[size] ??= []).push(r);
           console.log(
-            `  ${w.label.padEnd(18)} ${String(size).padStart(5)} members: ${fmt(r.perSec)} deliveries/s, ` +
+            `  round ${round + 1} ${w.label.padEnd(19)} ${String(size).padStart(5)} members: ${fmt(r.perSec)} deliveries/s, ` +
               `p99 ${fmt(r.p99, 1)} ms, ${fmt(r.cpuUsPerDelivery, 2)} µs CPU/delivery`,
           );
         }
@@ -208,29 +220,41 @@ export default async function main(argv) {
         fmt(med(name, size, 'serverCpuPct')),
       ]);
   console.log(`\n${markdownTable(rows)}`);
-  if (results.parley && results.ws) {
-    const ratios = [
-      ['members', 'deliveries/s Parley ÷ ws', 'CPU per delivery Parley ÷ ws', 'p99 Parley ÷ ws'],
-    ];
+  const baselines = names.filter((n) => n !== 'parley');
+  if (results.parley && baselines.length) {
+    const ratios = [['members', 'Parley ÷', 'deliveries/s', 'CPU per delivery', 'p99']];
     for (const size of sizes)
-      ratios.push([
-        fmt(size),
-        fmt(med('parley', size, 'perSec') / med('ws', size, 'perSec'), 2),
-        fmt(med('parley', size, 'cpuUsPerDelivery') / med('ws', size, 'cpuUsPerDelivery'), 2),
-        fmt(med('parley', size, 'p99') / med('ws', size, 'p99'), 2),
-      ]);
-    console.log(`\n${markdownTable(ratios)}`);
+      for (const b of baselines)
+        ratios.push([
+          fmt(size),
+          WORKLOADS[b].label,
+          fmt(med('parley', size, 'perSec') / med(b, size, 'perSec'), 2),
+          fmt(med('parley', size, 'cpuUsPerDelivery') / med(b, size, 'cpuUsPerDelivery'), 2),
+          fmt(med('parley', size, 'p99') / med(b, size, 'p99'), 2),
+        ]);
+    console.log(`\nRatios of medians:\n${markdownTable(ratios)}`);
     if (o.rounds > 1) {
       // Per-round ratios (each from one back-to-back pair of runs) are steadier on a busy machine.
-      const perRound = (size, k) => {
-        const rs = results.parley[size].map((p, i) => p[k] / results.ws[size][i][k]);
-        return `${fmt(median(rs), 2)} (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)})`;
+      const perRound = (b, size, k) => {
+        const rs = results.parley[size].map((p, i) => p[k] / results[b][size][i][k]);
+        return `${fmt(median(rs), 2)} (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)}; ${rs.map((x) => fmt(x, 2)).join(', ')})`;
       };
       const rows2 = [
-        ['members', 'deliveries/s ratio per round: median (min–max)', 'CPU/delivery ratio per round'],
+        [
+          'members',
+          'Parley ÷',
+          'CPU/delivery ratio per round: median (min–max; rounds)',
+          'deliveries/s ratio per round',
+        ],
       ];
       for (const size of sizes)
-        rows2.push([fmt(size), perRound(size, 'perSec'), perRound(size, 'cpuUsPerDelivery')]);
+        for (const b of baselines)
+          rows2.push([
+            fmt(size),
+            WORKLOADS[b].label,
+            perRound(b, size, 'cpuUsPerDelivery'),
+            perRound(b, size, 'perSec'),
+          ]);
       console.log(`\n${markdownTable(rows2)}`);
     }
   }

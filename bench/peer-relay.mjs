@@ -4,16 +4,24 @@
  * N client pairs exchange acknowledged 100-byte text peer messages for a fixed time, through
  *   - parley:    `parley serve` (send → deliver → SDK ack → result with received: true),
  *   - ws:        a bare `ws` relay with the same flow, MessagePack-coded (lib/ws-relay-server.mjs),
- *   - ws-binary: the same relay forwarding fixed binary headers without decoding (the floor).
+ *   - ws-binary: the same relay forwarding fixed binary headers without decoding (the floor),
+ *   - socketio:  Socket.IO with the same flow: emit with an ack callback, the server emits to the
+ *                peer with its own ack and acks the sender when the peer's ack arrives
+ *                (lib/socketio-relay-server.mjs; clients use socket.io-client).
  * Each server runs in its own child process; its CPU (utime + stime) and RSS come from /proc.
  * The load generator (this process) uses thin protocol clients over `ws` (lib/clients.mjs).
- * Then idle memory: RSS per idle logged-in Parley client vs per idle bare `ws` connection.
- * Socket.IO is not installed in this repository, so its baseline is skipped.
+ * Then idle memory: RSS per idle logged-in Parley client vs per idle bare `ws` and Socket.IO
+ * connection. Workloads run back to back within a round, in reverse order every other round.
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BinaryRelayClient, MsgpackRelayClient, ParleyRawClient } from './lib/clients.mjs';
+import {
+  BinaryRelayClient,
+  MsgpackRelayClient,
+  ParleyRawClient,
+  SocketIoRelayClient,
+} from './lib/clients.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { procStats, ROOT, spawnNode, startParley } from './lib/server-proc.mjs';
 import { summarizeProfile } from './lib/cpuprofile.mjs';
@@ -29,7 +37,7 @@ const DEFAULTS = {
   size: 100,
   /** rounds over all workloads; figures are the median over rounds */
   rounds: 1,
-  workloads: 'parley,ws,ws-binary',
+  workloads: 'parley,ws,ws-binary,socketio',
   /** idle clients for the memory part (0 = skip) */
   idleClients: 2000,
   /** skip the relay part (idle memory only) */
@@ -62,6 +70,18 @@ const WORKLOADS = {
     start: (o) => startRelay('binary', profFlags(o, 'ws-binary')),
     Client: BinaryRelayClient,
     uid: (i) => String(i + 1),
+  },
+  socketio: {
+    label: 'Socket.IO relay',
+    start: async (o) => {
+      const s = await spawnNode(
+        [...profFlags(o, 'socketio'), `${ROOT}/bench/lib/socketio-relay-server.mjs`],
+        /listening (\d+)/,
+      );
+      return { url: `http://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
+    },
+    Client: SocketIoRelayClient,
+    uid: (i) => `u${i}`,
   },
 };
 
@@ -229,9 +249,9 @@ export default async function peerRelay(argv) {
 
   log(
     `peer-relay: ${o.pairs} pairs, ${o.size}-byte text, window ${o.window}/client, ${o.warmup}s warm-up + ` +
-      `${o.duration}s measured, ${o.rounds} round(s); Node ${process.version}; generator: raw protocol clients over ws`,
+      `${o.duration}s measured, ${o.rounds} round(s); Node ${process.version}; generator: raw protocol clients over ws ` +
+      '(Socket.IO: socket.io-client, websocket transport)',
   );
-  log('Socket.IO baseline: skipped (socket.io is not installed in this repository).');
   log(
     `load average before: ${loadavg()
       .map((x) => x.toFixed(2))
@@ -246,7 +266,8 @@ export default async function peerRelay(argv) {
   if (!o.idleOnly) {
     const perRound = Object.fromEntries(names.map((n) => [n, []]));
     for (let r = 0; r < o.rounds; r++)
-      for (const n of names) {
+      // Reversed every other round, so no workload always runs first (or last) on a busy machine.
+      for (const n of r % 2 ? [...names].reverse() : names) {
         const res = await relayRun(n, o);
         perRound[n].push(res);
         log(
@@ -260,6 +281,7 @@ export default async function peerRelay(argv) {
       }
     for (const n of names) results[n] = medianOf(perRound[n]);
     const b = results[base];
+    const sio = base !== 'socketio' ? results.socketio : undefined;
     const rows = [
       [
         'server',
@@ -271,6 +293,7 @@ export default async function peerRelay(argv) {
         'RSS MiB (peak)',
         'msgs/s ratio',
         'CPU/msg ratio',
+        ...(sio ? ['CPU/msg ÷ Socket.IO'] : []),
       ],
     ];
     for (const n of names) {
@@ -285,6 +308,7 @@ export default async function peerRelay(argv) {
         `${fmt(x.serverRssMiB)} (${fmt(x.serverPeakRssMiB)})`,
         b ? fmt(x.msgsPerSec / b.msgsPerSec, 2) : '',
         b ? fmt(x.serverCpuUsPerMsg / b.serverCpuUsPerMsg, 2) : '',
+        ...(sio ? [fmt(x.serverCpuUsPerMsg / sio.serverCpuUsPerMsg, 2)] : []),
       ]);
     }
     log(`\nPeer relay (ratios against ${base ? WORKLOADS[base].label : 'n/a'}):\n${markdownTable(rows)}`);
@@ -294,20 +318,29 @@ export default async function peerRelay(argv) {
           `(goal ≥ 0.6), CPU per message ${fmt(b.serverCpuUsPerMsg / results.parley.serverCpuUsPerMsg, 2)} of the ` +
           `baseline's efficiency (target ≥ 0.7, i.e. ≤ ${fmt(b.serverCpuUsPerMsg / 0.7, 1)} µs/msg).`,
       );
-      if (o.rounds > 1) {
-        // Ratios within each round (the workloads of a round run back to back) vary less with
-        // other load on the machine than ratios of medians taken across rounds.
-        const range = (xs) =>
-          `median ${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)})`;
-        const p = perRound.parley;
-        const q = perRound[base];
-        results.perRoundRatios = {
+      if (sio)
+        log(
+          `Parley vs Socket.IO: CPU per message ${fmt(results.parley.serverCpuUsPerMsg / sio.serverCpuUsPerMsg, 2)} ` +
+            `of Socket.IO's (target ≤ 1), throughput ${fmt(results.parley.msgsPerSec / sio.msgsPerSec, 2)} × Socket.IO's.`,
+        );
+    }
+    if (results.parley && o.rounds > 1) {
+      // Ratios within each round (the workloads of a round run back to back) vary less with
+      // other load on the machine than ratios of medians taken across rounds.
+      const range = (xs) =>
+        `median ${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}; ` +
+        `rounds: ${xs.map((x) => fmt(x, 2)).join(', ')})`;
+      const p = perRound.parley;
+      results.perRoundRatios = {};
+      for (const n of names.filter((x) => x !== 'parley')) {
+        const q = perRound[n];
+        const r = {
           msgsPerSec: p.map((x, i) => x.msgsPerSec / q[i].msgsPerSec),
           serverCpuUsPerMsg: p.map((x, i) => x.serverCpuUsPerMsg / q[i].serverCpuUsPerMsg),
         };
+        results.perRoundRatios[n] = r;
         log(
-          `Per-round Parley/${base} ratios: msgs/s ${range(results.perRoundRatios.msgsPerSec)}, ` +
-            `CPU per message ${range(results.perRoundRatios.serverCpuUsPerMsg)}.`,
+          `Per-round Parley/${n}: CPU per message ${range(r.serverCpuUsPerMsg)}; msgs/s ${range(r.msgsPerSec)}.`,
         );
       }
     }
@@ -337,9 +370,19 @@ export default async function peerRelay(argv) {
     const idle = {};
     for (const n of idleNames) idle[n] = await idleRun(n, o.idleClients);
     results.idle = idle;
-    const ib = idle[base] ?? idle.ws;
+    const ibName = idleNames.includes(base) ? base : idleNames.find((n) => n !== 'parley');
+    const ib = idle[ibName];
+    const isio = ibName !== 'socketio' ? idle.socketio : undefined;
     const rows = [
-      ['server', 'clients', 'RSS at 100 clients MiB', 'RSS after MiB', 'KiB per client', 'ratio'],
+      [
+        'server',
+        'clients',
+        'RSS at 100 clients MiB',
+        'RSS after MiB',
+        'KiB per client',
+        'ratio',
+        ...(isio ? ['÷ Socket.IO'] : []),
+      ],
     ];
     for (const n of idleNames) {
       const x = idle[n];
@@ -350,10 +393,12 @@ export default async function peerRelay(argv) {
         fmt(x.rssAfterMiB, 1),
         fmt(x.kibPerClient, 1),
         ib ? fmt(x.kibPerClient / ib.kibPerClient, 2) : '',
+        ...(isio ? [fmt(x.kibPerClient / isio.kibPerClient, 2)] : []),
       ]);
     }
     log(
-      `\nIdle memory (${o.idleClients} more idle clients after 100 warm-up ones; Parley clients logged in; target ≤ 1.3):\n${markdownTable(rows)}`,
+      `\nIdle memory (${o.idleClients} more idle clients after 100 warm-up ones; Parley clients logged in; ` +
+        `ratio against ${ib ? WORKLOADS[ibName].label : 'n/a'}, target ≤ 1.3):\n${markdownTable(rows)}`,
     );
   }
   if (o.jsonOut)

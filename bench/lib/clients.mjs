@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { classify, decodeFrame, encodeEvent, encodeRequest, Op, PROTOCOL_VERSION } from '@parley/protocol';
 import { Packr } from 'msgpackr';
+import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 
 export const BENCH_APP_ID = 'be9c4be9c4be9c4be9c4be9c4be9c4be';
@@ -16,6 +17,24 @@ export function open(url) {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
+  });
+}
+
+/**
+ * Opens a Socket.IO connection over the websocket transport only, without compression, its own
+ * Manager (one WebSocket per client) and no reconnection; resolves once connected.
+ */
+export function openSocketIo(url, auth) {
+  return new Promise((resolve, reject) => {
+    const socket = io(url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      perMessageDeflate: false,
+      auth,
+    });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
   });
 }
 
@@ -196,5 +215,36 @@ export class BinaryRelayClient {
       this.pending.delete(id);
       this.onDone(performance.now() - t0, b[9] === 1);
     }
+  }
+}
+
+/**
+ * Client of socketio-relay-server.mjs with socket.io-client: `send` emits with an ack callback
+ * (answered with `received`); a delivered `msg` is acked at once. The Socket.IO server pings, the
+ * client library answers: nothing for the driver to keep alive.
+ */
+export class SocketIoRelayClient {
+  static async connect(url, uid) {
+    return new SocketIoRelayClient(await openSocketIo(url, { id: uid }), uid);
+  }
+
+  onDone = () => {};
+  heartbeatMs = 0;
+
+  constructor(socket, uid) {
+    this.socket = socket;
+    this.uid = uid;
+    socket.on('msg', (_from, _text, ack) => ack());
+  }
+
+  send(to, text) {
+    const t0 = performance.now();
+    this.socket.emit('send', to, text, (received) => this.onDone(performance.now() - t0, received));
+  }
+
+  ping() {}
+
+  close() {
+    this.socket.disconnect();
   }
 }

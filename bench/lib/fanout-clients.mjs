@@ -1,12 +1,13 @@
 /**
  * Load-generator clients of the channel fan-out benchmark: thin protocol clients over `ws`, cheap
- * enough that one process holds thousands of channel members. Both kinds expose the same surface:
+ * enough that one process holds thousands of channel members (the Socket.IO one uses
+ * socket.io-client, as a Socket.IO app would). All kinds expose the same surface:
  *   `static connect(url, uid, channelId)` (logged in and joined), `send(text)` (sender),
  *   `onMessage(text)` and `onSent()` callbacks, `close()`.
  */
 import { Op, PROTOCOL_VERSION, classify, decodeFrame, encodeEvent, encodeRequest } from '@parley/protocol';
 import { Packr } from 'msgpackr';
-import { ACK_EVERY, BENCH_APP_ID, open } from './clients.mjs';
+import { ACK_EVERY, BENCH_APP_ID, open, openSocketIo } from './clients.mjs';
 
 /**
  * A Parley channel member speaking the wire protocol directly (Login, Join, ChannelSend). Like the
@@ -115,5 +116,29 @@ export class BareChannelClient {
     const m = packr.unpack(data);
     if (m[0] === 2) this.onMessage(m[2]);
     else if (m[0] === 3) this.onSent();
+  }
+}
+
+/** A member of the Socket.IO broadcast baseline (lib/socketio-broadcast-server.mjs). */
+export class SocketIoChannelClient {
+  static async connect(url, uid, channelId) {
+    return new SocketIoChannelClient(await openSocketIo(url, { id: uid, ch: channelId }));
+  }
+
+  onMessage = () => {};
+  onSent = () => {};
+
+  constructor(socket) {
+    this.socket = socket;
+    socket.on('msg', (_from, text) => this.onMessage(text));
+    this.sent = () => this.onSent();
+  }
+
+  send(text) {
+    this.socket.emit('send', text, this.sent);
+  }
+
+  close() {
+    this.socket.disconnect();
   }
 }

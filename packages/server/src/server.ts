@@ -123,6 +123,7 @@ export async function createServer(
       // Cluster mode: heartbeats, and ending the sessions of dead nodes through the session layer.
       await adapters.cluster?.start({
         endForeign: (appId, uid, sessionId) => sessions.endForeign(appId, uid, sessionId),
+        detachForeign: (appId, uid, sessionId) => sessions.detachForeign(appId, uid, sessionId),
         evict: (_appId, _uid, sessionId) => sessions.evict(sessionId),
         *localSessions() {
           for (const s of sessions.all())

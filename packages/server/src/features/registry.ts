@@ -22,7 +22,10 @@ export interface SessionHooks {
   sessionStart: (s: Session) => void | Promise<void>;
   /** the login response has been sent: deliver backlog (offline messages) here */
   sessionReady: (s: Session) => void | Promise<void>;
-  /** the socket dropped; the session waits for a resume (UNREACHABLE) */
+  /**
+   * the socket dropped; the session waits for a resume (UNREACHABLE). Cluster mode also runs it
+   * for a dead node's sessions with a stand-in (`s.foreign`): find state in the Store, not in `s`.
+   */
   sessionDetached: (s: Session) => void | Promise<void>;
   /** the client resumed the session */
   sessionResumed: (s: Session) => void | Promise<void>;

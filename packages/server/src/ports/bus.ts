@@ -6,8 +6,11 @@ export type BusHandler = (payload: Uint8Array) => void;
 export type Unsubscribe = () => Promise<void>;
 
 export interface Bus {
-  /** Publishes to every subscriber of `topic` on any node. Resolves once the bus accepted it. */
-  publish(topic: string, payload: Uint8Array): Promise<void>;
+  /**
+   * Publishes to every subscriber of `topic` on any node. Resolves once the bus accepted it, with
+   * the number of subscriber connections it reached (0: nobody listens, e.g. a dead node's topic).
+   */
+  publish(topic: string, payload: Uint8Array): Promise<number>;
   /** Subscribes; resolves once the subscription is active (messages published after it arrive). */
   subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe>;
   /** true while the bus can carry messages (Redis reachable). */

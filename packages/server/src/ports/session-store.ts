@@ -15,7 +15,10 @@ export interface SessionStore {
   lookup(appId: string, uid: string): Promise<SessionRecord | null>;
   /** Looks up many users at once (one round trip). */
   lookupMany(appId: string, uids: string[]): Promise<(SessionRecord | null)[]>;
-  /** Updates the state, only if `sessionId` is still the user's session. Resolves true if it was. */
+  /**
+   * Updates the state, only if `sessionId` is still the user's session. Resolves true if it changed
+   * the state (false: another session, no entry, or already in that state).
+   */
   setState(appId: string, uid: string, sessionId: string, state: SessionRecord['state']): Promise<boolean>;
   /** Removes the entry only if `sessionId` is still the user's session. Resolves true if removed. */
   release(appId: string, uid: string, sessionId: string): Promise<boolean>;

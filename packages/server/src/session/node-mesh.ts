@@ -4,6 +4,16 @@ import type { Logger } from '../logger.js';
 
 type Handler = (payload: unknown, fromNode: string) => unknown | Promise<unknown>;
 
+/** A mesh request whose target node has no subscriber on the bus: no answer can come. */
+export class MeshUnreachableError extends Error {
+  constructor(
+    readonly nodeId: string,
+    type: string,
+  ) {
+    super(`mesh request ${type}: node ${nodeId} is not listening`);
+  }
+}
+
 const packr = new Packr({ useRecords: false });
 const REPLY = '$r';
 
@@ -40,7 +50,8 @@ export class NodeMesh {
     this.handlers.set(type, handler);
   }
 
-  send(nodeId: string, type: string, payload: unknown): Promise<void> {
+  /** One-way; resolves with the number of nodes that received it (0: `nodeId` is not listening). */
+  send(nodeId: string, type: string, payload: unknown): Promise<number> {
     return this.bus.publish(NodeMesh.topic(nodeId), packr.pack([type, 0, this.nodeId, payload]));
   }
 
@@ -52,13 +63,18 @@ export class NodeMesh {
         reject(new Error(`mesh request ${type} to ${nodeId} timed out`));
       }, timeoutMs);
       this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject, timer });
+      const fail = (e: Error) => {
+        if (!this.pending.delete(rid)) return;
+        clearTimeout(timer);
+        reject(e);
+      };
+      // Nobody subscribed to the node's topic: it is dead (or cut off from the bus), so no answer
+      // can come; fail now rather than after the timeout (a login kicking a dead node's session).
       this.bus
         .publish(NodeMesh.topic(nodeId), packr.pack([type, rid, this.nodeId, payload]))
-        .catch((e: Error) => {
-          clearTimeout(timer);
-          this.pending.delete(rid);
-          reject(e);
-        });
+        .then((receivers) => {
+          if (receivers === 0) fail(new MeshUnreachableError(nodeId, type));
+        }, fail);
     });
   }
 

@@ -467,12 +467,29 @@ export class SessionManager implements ConnectionSink {
    * must find what to clean up in the Store (keyed by uid/sessionId), not in local state.
    */
   async endForeign(appId: string, uid: string, sessionId: string, cause: SessionEndCause = 'GRACE_EXPIRED') {
-    const limits = limitsFor(this.config, this.auth.app(appId));
-    const s = new Session(sessionId, appId, uid, '', limits, null, 'rtm', null, 1);
+    const s = this.standIn(appId, uid, sessionId);
     s.phase = 'ended';
-    s.foreign = true;
     await this.store.sessions.release(appId, uid, sessionId);
     await this.registry.run('sessionEnd', s, cause);
+  }
+
+  /**
+   * A session of a node found dead was marked UNREACHABLE in the Store (cluster mode): runs the
+   * sessionDetached hooks here with a stand-in session, as the dead node would have when its
+   * socket dropped. Its grace period runs on the survivor that reaps the node.
+   */
+  async detachForeign(appId: string, uid: string, sessionId: string): Promise<void> {
+    const s = this.standIn(appId, uid, sessionId);
+    s.phase = 'detached';
+    await this.registry.run('sessionDetached', s);
+  }
+
+  /** A session of another node, for hooks that find what they need in the Store. */
+  private standIn(appId: string, uid: string, sessionId: string): Session {
+    const limits = limitsFor(this.config, this.auth.app(appId));
+    const s = new Session(sessionId, appId, uid, '', limits, null, 'rtm', null, 1);
+    s.foreign = true;
+    return s;
   }
 
   /**

@@ -9,13 +9,14 @@ export class MemoryBus implements Bus {
   private readonly topics = new Map<string, Set<BusHandler>>();
   readonly ready = true;
 
-  async publish(topic: string, payload: Uint8Array): Promise<void> {
+  async publish(topic: string, payload: Uint8Array): Promise<number> {
     const hs = this.topics.get(topic);
-    if (!hs || hs.size === 0) return;
+    if (!hs || hs.size === 0) return 0;
     const list = [...hs];
     queueMicrotask(() => {
       for (const h of list) h(payload);
     });
+    return list.length;
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe> {

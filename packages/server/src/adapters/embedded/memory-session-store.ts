@@ -25,7 +25,7 @@ export class MemorySessionStore implements SessionStore {
     state: SessionRecord['state'],
   ): Promise<boolean> {
     const r = this.map.get(key(appId, uid));
-    if (!r || r.sessionId !== sessionId) return false;
+    if (!r || r.sessionId !== sessionId || r.state === state) return false;
     r.state = state;
     return true;
   }

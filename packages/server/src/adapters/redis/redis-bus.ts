@@ -12,8 +12,9 @@ const MAX_BATCH_BYTES = 256 * 1024;
 interface Batch {
   parts: Buffer[];
   bytes: number;
-  done: Promise<void>;
-  resolve: () => void;
+  /** settles with PUBLISH's reply: how many subscriber connections got the batch */
+  done: Promise<number>;
+  resolve: (receivers: number) => void;
   reject: (e: unknown) => void;
 }
 
@@ -79,13 +80,13 @@ export class RedisBus implements Bus {
     return this.handlers.size;
   }
 
-  publish(topic: string, payload: Uint8Array): Promise<void> {
+  publish(topic: string, payload: Uint8Array): Promise<number> {
     const ch = this.keys.topic(topic);
     let b = this.outbox.get(ch);
     if (!b) {
-      let resolve!: () => void;
+      let resolve!: (receivers: number) => void;
       let reject!: (e: unknown) => void;
-      const done = new Promise<void>((res, rej) => {
+      const done = new Promise<number>((res, rej) => {
         resolve = res;
         reject = rej;
       });
@@ -120,7 +121,7 @@ export class RedisBus implements Bus {
       p.copy(frame, off + 4);
       off += 4 + p.byteLength;
     }
-    this.cmd.redis.publish(ch, frame).then(() => b.resolve(), b.reject);
+    this.cmd.redis.publish(ch, frame).then(b.resolve, b.reject);
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe> {
@@ -140,7 +141,7 @@ export class RedisBus implements Bus {
       try {
         await p;
       } catch (e) {
-        this.drop(ch, handler);
+        void this.drop(ch, handler);
         throw e;
       }
     }
@@ -148,7 +149,7 @@ export class RedisBus implements Bus {
     return async () => {
       if (done) return;
       done = true;
-      this.drop(ch, handler);
+      await this.drop(ch, handler);
     };
   }
 
@@ -157,12 +158,13 @@ export class RedisBus implements Bus {
     this.handlers.clear();
   }
 
-  private drop(ch: string, handler: BusHandler): void {
+  /** Resolves once Redis confirmed the UNSUBSCRIBE (when this was the topic's last handler). */
+  private async drop(ch: string, handler: BusHandler): Promise<void> {
     const hs = this.handlers.get(ch);
     if (!hs?.delete(handler) || hs.size > 0) return;
     this.handlers.delete(ch);
     // Redis orders UNSUBSCRIBE after a SUBSCRIBE still in flight on the same connection.
-    if (this.sub.isUp) this.sub.redis.unsubscribe(ch).catch(() => undefined);
+    if (this.sub.isUp) await this.sub.redis.unsubscribe(ch).catch(() => undefined);
   }
 
   private dispatch(channel: Buffer, message: Buffer): void {

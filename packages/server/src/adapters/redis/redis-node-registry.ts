@@ -12,6 +12,11 @@ export interface ClusterHooks {
    * exactly once per session cluster-wide (each session is claimed with an atomic SMOVE).
    */
   endForeign(appId: string, uid: string, sessionId: string): Promise<void>;
+  /**
+   * A session of a node just found dead is now UNREACHABLE in the registry: runs its
+   * sessionDetached hooks on this node (presence tells its watchers), as a dropped socket would.
+   */
+  detachForeign(appId: string, uid: string, sessionId: string): Promise<void>;
   /** This node's live sessions, to put back into Redis after it lost its data. */
   localSessions(): Iterable<{ appId: string; uid: string; sessionId: string; online: boolean }>;
   /** Forgets a local session the survivors already ended (this node had been presumed dead). */
@@ -326,7 +331,12 @@ export class RedisNodeRegistry {
       await Promise.all(
         batch.map((m) => {
           const p = parseSessionMember(m);
-          return p ? this.sessions.setState(p.appId, p.uid, p.sessionId, 'UNREACHABLE') : undefined;
+          if (!p) return undefined;
+          return this.sessions
+            .setState(p.appId, p.uid, p.sessionId, 'UNREACHABLE')
+            .then((changed) =>
+              changed ? this.hooks?.detachForeign(p.appId, p.uid, p.sessionId) : undefined,
+            );
         }),
       );
     }

@@ -30,14 +30,14 @@ const SID = `local function sid(v)
 end`;
 
 const SCRIPTS = {
-  /** KEYS[1] entry; ARGV[1] session id, ARGV[2] state letter → 1 if it was still that session's */
+  /** KEYS[1] entry; ARGV[1] session id, ARGV[2] state letter → 1 if it was still that session's and the state changed */
   sessSetState: {
     keys: 1,
     lua: `${SID}
 local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 local s, a = sid(v)
-if s ~= ARGV[1] then return 0 end
+if s ~= ARGV[1] or string.sub(v, 1, 1) == ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2] .. string.sub(v, a))
 return 1`,
   },
