@@ -22,4 +22,12 @@ export interface SessionStore {
   setState(appId: string, uid: string, sessionId: string, state: SessionRecord['state']): Promise<boolean>;
   /** Removes the entry only if `sessionId` is still the user's session. Resolves true if removed. */
   release(appId: string, uid: string, sessionId: string): Promise<boolean>;
+  /**
+   * Remembers for `ttlMs` that a newer login replaced session `sessionId`, so that its client,
+   * trying to resume on any node, learns it was replaced instead of logging in again and kicking
+   * the newer session out in turn.
+   */
+  markReplaced(appId: string, uid: string, sessionId: string, ttlMs: number): Promise<void>;
+  /** Whether `markReplaced` was called for this session less than its `ttlMs` ago. */
+  wasReplaced(appId: string, uid: string, sessionId: string): Promise<boolean>;
 }

@@ -31,6 +31,9 @@ import { Session } from './session.js';
 import { TOKEN_WARNING_MS, scheduleTokenTimers } from './token-timers.js';
 
 /** Why a session ended; hooks receive it. */
+/** How long a session replaced by a newer login is remembered, at least (10 min). */
+const REPLACED_MEMORY_MS = 10 * 60_000;
+
 export type SessionEndCause = 'LOGOUT' | 'REMOTE_LOGIN' | 'GRACE_EXPIRED' | 'TOKEN_EXPIRED' | 'SHUTDOWN';
 
 type Msg = Exclude<Classified, { kind: 'invalid' | 'response' }>;
@@ -62,13 +65,14 @@ export class SessionManager implements ConnectionSink {
   private readonly byId = new Map<string, Session>();
   /** limits per app (the same object for every session of an app) */
   private readonly limitsByApp = new Map<AppConfig | undefined, Limits>();
-  /**
-   * Sessions ended by a remote login, kept for the grace period: the old client may come back
-   * and try to resume, and must then learn it was replaced (ABORTED/REMOTE_LOGIN) instead of
-   * logging in again and kicking the newer session out in turn.
-   */
-  private readonly replaced = new Map<string, { resumeToken: string; at: number }>();
   private closing = false;
+  /**
+   * How long a replaced session is remembered: its client may come back after a long outage and
+   * must still learn it was replaced. At least the grace period.
+   */
+  private get replacedMemoryMs(): number {
+    return Math.max(this.config.sessionGraceMs, REPLACED_MEMORY_MS);
+  }
 
   constructor(
     private readonly config: ServerConfig,
@@ -275,6 +279,10 @@ export class SessionManager implements ConnectionSink {
       await this.store.sessions.release(appId, uid, sessionId);
       return;
     }
+    if (prev && prev.sessionId !== sessionId)
+      await this.store.sessions
+        .markReplaced(appId, uid, prev.sessionId, this.replacedMemoryMs)
+        .catch((e) => this.log.warn({ err: e }, 'could not record the replaced session'));
     const localPrev = this.local(appId, uid);
     if (localPrev) await this.end(localPrev, 'REMOTE_LOGIN');
     if (prev && prev.nodeId !== this.config.nodeId) {
@@ -335,9 +343,16 @@ export class SessionManager implements ConnectionSink {
       s.appId !== body.appId ||
       s.uid !== body.uid
     ) {
-      // A session replaced by a remote login: tell its client, so it stops (ABORTED/REMOTE_LOGIN).
-      const r = !s ? this.replaced.get(body.sessionId) : undefined;
-      if (r && r.resumeToken === body.resumeToken)
+      // A session replaced by a newer login, on any node: tell its client, so it stops
+      // (ABORTED/REMOTE_LOGIN) instead of logging in again and kicking the newer session out.
+      if (
+        !s &&
+        isStr(body.appId) &&
+        isStr(body.uid) &&
+        (await this.store.sessions
+          .wasReplaced(this.appIds.get(body.appId) ?? body.appId, body.uid, body.sessionId)
+          .catch(() => false))
+      )
         return reply(LoginError.REJECTED, {
           message: 'the same user logged in elsewhere',
           ended: 'REMOTE_LOGIN',
@@ -419,18 +434,8 @@ export class SessionManager implements ConnectionSink {
   async end(s: Session, cause: SessionEndCause): Promise<void> {
     if (s.phase === 'ended') return;
     this.forget(s, cause);
-    if (cause === 'REMOTE_LOGIN') this.rememberReplaced(s);
     await this.store.sessions.release(s.appId, s.uid, s.id);
     await this.registry.run('sessionEnd', s, cause);
-  }
-
-  private rememberReplaced(s: Session): void {
-    const now = Date.now();
-    for (const [id, r] of this.replaced) {
-      if (now - r.at <= this.config.sessionGraceMs && this.replaced.size < 100_000) break;
-      this.replaced.delete(id);
-    }
-    this.replaced.set(s.id, { resumeToken: s.resumeToken, at: now });
   }
 
   /** The local part of ending a session: timers, maps, telling the client and closing its socket. */

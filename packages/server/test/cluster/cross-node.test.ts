@@ -1,6 +1,7 @@
 import type { RtmClient } from '@parley/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 
 /**
  * The same node-to-node behaviour on both multi-node setups: three in-process nodes sharing
@@ -55,6 +56,41 @@ describe.each(MODES)('across nodes: %s', (_name, mode) => {
     const got = next<[{ text: string }]>(second, 'MessageFromPeer');
     expect(await bob.sendMessageToPeer({ text: 'hi' }, 'alice')).toEqual({ hasPeerReceived: true });
     expect((await got)[0].text).toBe('hi');
+  });
+
+  it('a client replaced while it was reconnecting, coming back through another node, stops with REMOTE_LOGIN', async () => {
+    t = await setup(mode);
+    const [toA, toB] = await Promise.all([
+      startTcpProxy(t.servers[0]!.port),
+      startTcpProxy(t.servers[1]!.port),
+    ]);
+    try {
+      // The first device reaches the nodes through a load balancer (a URL list): node A now.
+      toB.pause('refuse');
+      const first = t.client({
+        serverUrl: [toA.url, toB.url],
+        reconnect: { baseMs: 50, capMs: 200, floorMs: 20 },
+      });
+      await first.login({ uid: 'alice' });
+      const seen = collect<[string, string]>(first, 'ConnectionStateChanged');
+      toA.pause('refuse');
+      toA.dropAll();
+      await until(() => first.connectionState === 'RECONNECTING');
+      // Meanwhile the second device logs in; node A ends the first session (REMOTE_LOGIN).
+      const second = await t.login('alice', { serverUrl: t.servers[1]!.wsUrl });
+      // The first device comes back through node B, which never held its session: it must learn
+      // it was replaced, not log in again and kick the second device out.
+      toB.resume();
+      await until(() => first.connectionState === 'ABORTED', 10_000, 'the first device aborted');
+      expect(seen).toEqual([
+        ['RECONNECTING', 'INTERRUPTED'],
+        ['ABORTED', 'REMOTE_LOGIN'],
+      ]);
+      expect(second.connectionState).toBe('CONNECTED');
+      expect(t.servers[1]!.sessions.local(APP_ID, 'alice')).toBeDefined();
+    } finally {
+      await Promise.all([toA.close(), toB.close()]);
+    }
   });
 
   it('fans channel messages out to members on every node, never back to the sender', async () => {

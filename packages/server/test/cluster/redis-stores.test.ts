@@ -86,7 +86,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
 
     it('SessionStore', async () => {
       const op = fc.record({
-        k: fc.constantFrom('claim', 'lookup', 'many', 'state', 'release'),
+        k: fc.constantFrom('claim', 'lookup', 'many', 'state', 'release', 'replaced', 'wasReplaced'),
         app,
         u: user,
         s: sid,
@@ -113,6 +113,10 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
                   return st.lookupMany(o.app, USERS);
                 case 'state':
                   return st.setState(o.app, o.u, o.s, o.on ? 'ONLINE' : 'UNREACHABLE');
+                case 'replaced':
+                  return st.markReplaced(o.app, o.u, o.s, 60_000);
+                case 'wasReplaced':
+                  return st.wasReplaced(o.app, o.u, o.s);
                 default:
                   return st.release(o.app, o.u, o.s);
               }

@@ -3,8 +3,13 @@ import type { SessionRecord, SessionStore } from '../../ports/session-store.js';
 const key = (appId: string, uid: string) => `${appId}\u0000${uid}`;
 
 /** Session registry in process memory (embedded mode; sessions never outlive the process). */
+/** Replaced-session markers kept at most; the oldest go first beyond it. */
+const MAX_REPLACED = 100_000;
+
 export class MemorySessionStore implements SessionStore {
   private readonly map = new Map<string, SessionRecord>();
+  /** replaced session → when its marker expires; insertion order ≈ expiry order */
+  private readonly replaced = new Map<string, number>();
 
   async claim(appId: string, uid: string, rec: SessionRecord): Promise<SessionRecord | null> {
     const k = key(appId, uid);
@@ -35,5 +40,17 @@ export class MemorySessionStore implements SessionStore {
     if (!r || r.sessionId !== sessionId) return false;
     this.map.delete(k);
     return true;
+  }
+  async markReplaced(appId: string, uid: string, sessionId: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    for (const [k, until] of this.replaced) {
+      if (until > now && this.replaced.size < MAX_REPLACED) break;
+      this.replaced.delete(k);
+    }
+    this.replaced.set(`${key(appId, uid)}\u0000${sessionId}`, now + ttlMs);
+  }
+  async wasReplaced(appId: string, uid: string, sessionId: string): Promise<boolean> {
+    const until = this.replaced.get(`${key(appId, uid)}\u0000${sessionId}`);
+    return until !== undefined && until > Date.now();
   }
 }

@@ -124,6 +124,14 @@ export class RedisSessionStore implements SessionStore {
     return r === 1;
   }
 
+  async markReplaced(appId: string, uid: string, sessionId: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.user(appId, uid, `replaced:${sessionId}`), '1', 'PX', Math.max(1, ttlMs));
+  }
+
+  async wasReplaced(appId: string, uid: string, sessionId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.user(appId, uid, `replaced:${sessionId}`))) === 1;
+  }
+
   /**
    * Puts a live local session back after Redis lost its data (restart without persistence): the
    * index entry always, the registry entry unless a newer login took the user meanwhile.
