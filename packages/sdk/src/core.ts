@@ -18,6 +18,7 @@ import {
   type SessionEndReason,
 } from '@parley/protocol';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffConfig } from './backoff.js';
+import { sendFarewell } from './farewell.js';
 import { defaultWebSocket, type WebSocketCtor, type WebSocketLike } from './platform.js';
 
 /** Why a call failed before the server answered. */
@@ -140,6 +141,8 @@ export class Core {
     timer: ReturnType<typeof setTimeout>;
   } | null = null;
   private loggingOut = false;
+  /** stops the farewell of a session left by a logout while RECONNECTING */
+  private cancelFarewell: (() => void) | null = null;
   /** the socket generation; callbacks of an old socket are ignored */
   private gen = 0;
   private loginReqId = -1;
@@ -165,6 +168,8 @@ export class Core {
 
   /** Logs in; rejects with `{ code }` (LoginError) on failure. */
   login(uid: string, token: string | undefined): Promise<void> {
+    this.cancelFarewell?.();
+    this.cancelFarewell = null;
     this.uid = uid;
     this.token = token;
     this.session = null;
@@ -182,7 +187,10 @@ export class Core {
     });
   }
 
-  /** Logs out (the server ends the session); safe in any state but DISCONNECTED. */
+  /**
+   * Logs out (the server ends the session); safe in any state but DISCONNECTED. While the link is
+   * down it does not wait: the session is ended by a farewell once the server is reachable.
+   */
   async logout(): Promise<void> {
     if (this.state === 'CONNECTED' && this.ws) {
       this.loggingOut = true;
@@ -191,6 +199,14 @@ export class Core {
       } finally {
         this.loggingOut = false;
       }
+    } else if (this.state === 'RECONNECTING' && this.session) {
+      this.cancelFarewell?.();
+      this.cancelFarewell = sendFarewell(this.WS, this.urls, this.urlIndex, {
+        appId: this.opts.appId,
+        uid: this.uid,
+        sessionId: this.session.id,
+        resumeToken: this.session.resumeToken,
+      });
     }
     this.settleLogin(LoginError.ABORTED_BY_LOGOUT);
     this.teardown(false);
@@ -586,6 +602,8 @@ export class Core {
 
   /** Releases everything (client.release()). */
   destroy(): void {
+    this.cancelFarewell?.();
+    this.cancelFarewell = null;
     this.settleLogin(LoginError.ABORTED_BY_LOGOUT);
     this.teardown(false);
     this.session = null;

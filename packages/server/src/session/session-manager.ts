@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CloseCode,
   LoginError,
+  LogoutError,
   NOT_LOGGED_IN,
   Op,
   PROTOCOL_VERSION,
@@ -31,6 +32,16 @@ import { Session } from './session.js';
 import { TOKEN_WARNING_MS, scheduleTokenTimers } from './token-timers.js';
 
 /** Why a session ended; hooks receive it. */
+/** `Logout` sent without a session: ends the named detached session (see `farewell`). */
+interface FarewellBody {
+  appId: string;
+  uid: string;
+  sessionId: string;
+  resumeToken: string;
+}
+const isFarewell = (b: unknown): b is FarewellBody =>
+  isObj(b) && isStr(b.appId) && isStr(b.uid) && isStr(b.sessionId) && isStr(b.resumeToken);
+
 /** How long a session replaced by a newer login is remembered, at least (10 min). */
 const REPLACED_MEMORY_MS = 10 * 60_000;
 
@@ -88,6 +99,7 @@ export class SessionManager implements ConnectionSink {
       const s = this.byId.get(sessionId);
       if (s && s.appId === appId && s.uid === uid) await this.end(s, 'REMOTE_LOGIN');
     });
+    mesh.on('farewell', (p) => this.farewellLocal(p as FarewellBody));
   }
 
   /** The live session of a user on this node, if any. */
@@ -129,6 +141,8 @@ export class SessionManager implements ConnectionSink {
           conn.authPending = false;
         });
     }
+    if (op === Op.Logout && !conn.session && isFarewell(body))
+      return void this.farewell(conn, reqId, body).catch((e) => this.internal(conn, reqId, op, e));
     const s = conn.session;
     if (!s || s.phase === 'ended') {
       conn.write(encodeResponse(reqId, NOT_LOGGED_IN, null));
@@ -393,6 +407,35 @@ export class SessionManager implements ConnectionSink {
   private async logout(s: Session, reqId: number): Promise<void> {
     s.send(encodeResponse(reqId, 0, null));
     await this.end(s, 'LOGOUT');
+  }
+
+  /**
+   * A client that logged out while its link was down ends its detached session from a fresh
+   * socket (no login): `Logout` with the session's id and resume token. Its members and
+   * subscribers then see it leave now, not at the end of the grace period. Answers 0 when the
+   * session ended, USER_NOT_LOGGED_IN when there was none to end (already over, or not ours).
+   */
+  private async farewell(conn: Connection, reqId: number, body: FarewellBody): Promise<void> {
+    let code = this.farewellLocal(body) ? 0 : LogoutError.USER_NOT_LOGGED_IN;
+    if (code !== 0) {
+      // The session may live on another node (a load balancer sent this socket elsewhere).
+      const appId = this.appIds.get(body.appId) ?? body.appId;
+      const rec = await this.store.sessions.lookup(appId, body.uid);
+      if (rec && rec.sessionId === body.sessionId && rec.nodeId !== this.config.nodeId) {
+        const ended = await this.mesh.request<boolean>(rec.nodeId, 'farewell', body, 2000).catch(() => false);
+        if (ended) code = 0;
+      }
+    }
+    conn.write(encodeResponse(reqId, code, null));
+  }
+
+  /** Ends the local session `body` names if its resume token matches; true if it did. */
+  private farewellLocal(body: FarewellBody): boolean {
+    const s = this.byId.get(body.sessionId);
+    if (!s || s.phase === 'ended' || s.resumeToken !== body.resumeToken) return false;
+    if (s.appId !== (this.appIds.get(body.appId) ?? body.appId) || s.uid !== body.uid) return false;
+    void this.end(s, 'LOGOUT').catch((e) => this.log.error({ err: e }, 'farewell end failed'));
+    return true;
   }
 
   private renew(s: Session, reqId: number, body: unknown): void {

@@ -93,6 +93,36 @@ describe.each(MODES)('across nodes: %s', (_name, mode) => {
     }
   });
 
+  it("a logout while reconnecting reaches the session's node through another node (farewell)", async () => {
+    t = await setup({ ...mode, sessionGraceMs: 60_000 });
+    const [toA, toB] = await Promise.all([
+      startTcpProxy(t.servers[0]!.port),
+      startTcpProxy(t.servers[1]!.port),
+    ]);
+    try {
+      toB.pause('refuse');
+      const alice = t.client({
+        serverUrl: [toA.url, toB.url],
+        reconnect: { baseMs: 50, capMs: 200, floorMs: 20 },
+      });
+      await alice.login({ uid: 'alice' });
+      const bob = await t.login('bob', { serverUrl: t.servers[1]!.wsUrl });
+      const status = collect<[Record<string, string>]>(bob, 'PeersOnlineStatusChanged');
+      await bob.subscribePeersOnlineStatus(['alice']);
+      toA.pause('refuse');
+      toA.dropAll();
+      await until(() => alice.connectionState === 'RECONNECTING');
+      await alice.logout();
+      // Node A stays out of reach; node B takes the farewell and hands it to node A.
+      toB.resume();
+      await until(() => status.some(([m]) => m.alice === 'OFFLINE'), 15_000, 'OFFLINE');
+      expect(t.servers[0]!.sessions.local(APP_ID, 'alice')).toBeUndefined();
+      expect(alice.connectionState).toBe('DISCONNECTED');
+    } finally {
+      await Promise.all([toA.close(), toB.close()]);
+    }
+  });
+
   it('fans channel messages out to members on every node, never back to the sender', async () => {
     t = await setup({ ...mode, rateLimits: false });
     const users = ['u0', 'u1', 'u2', 'u3'];
