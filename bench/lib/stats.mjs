@@ -18,9 +18,12 @@ export class Latencies {
   }
 }
 
+/** Median; of an even count, the mean of the two middle values (so 2 rounds do not report the max). */
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)] : Number.NaN;
+  const h = s.length >> 1;
+  if (!s.length) return Number.NaN;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
 
 /** Formats a number with a fixed number of decimals and thousands separators. */
