@@ -1,6 +1,7 @@
 import {
   ConnectionState as CS,
   LoginError,
+  NOT_LOGGED_IN,
   Op,
   PeerMessageError,
   RenewTokenError,
@@ -71,6 +72,8 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private readonly budget = new SendBudget();
   private readonly seenPeerIds = new RecentIds(4096);
   private lastLoginAt = 0;
+  /** logout() calls so far: a renewal that sees this change while it waits was cut short by one */
+  private logouts = 0;
   private config: RtmConfig;
 
   constructor(
@@ -150,6 +153,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
 
   async logout(): Promise<void> {
     if (this.core.state === CS.DISCONNECTED) throw errorFrom(LOGOUT_ERRORS, 102);
+    this.logouts++;
     await this.core.logout();
   }
 
@@ -161,10 +165,14 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     // that login is the only way the renewal can reach the server. A refused token is dropped.
     const previous = this.core.token;
     this.core.token = token;
+    const logouts = this.logouts;
     try {
       await invoke(this.core, Op.RenewToken, { token }, RENEW_TOKEN_ERRORS, 20_000, RenewTokenError.FAILURE);
     } catch (e) {
       if (this.core.token === token) this.core.token = previous;
+      // A logout() while the renewal waited ends it as Agora's does: ABORTED_BY_LOGOUT, not 102.
+      if (this.logouts !== logouts && (e as { code?: number }).code === NOT_LOGGED_IN)
+        throw errorFrom(RENEW_TOKEN_ERRORS, RenewTokenError.ABORTED_BY_LOGOUT);
       throw e;
     }
   }

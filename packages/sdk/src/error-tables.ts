@@ -42,7 +42,9 @@ export const PEER_MESSAGE_ERRORS: ErrorTable = {
 /** a message over the size limit is RtmLimitExceededError with the INVALID_MESSAGE code (Agora) */
 export const PEER_MESSAGE_TOO_LARGE: [typeof Limit, string] = [Limit, 'The message is too long.'];
 export const RENEW_TOKEN_ERRORS: ErrorTable = {
-  [RenewTokenError.FAILURE]: [Unknown, 'Renew token failure.'],
+  // Agora: a renewal nobody answered within 20 s rejects with RtmTimeoutError code 1; the server
+  // never answers 1 itself, so the row is the timeout's.
+  [RenewTokenError.FAILURE]: [Timeout, 'Renew token timeout.'],
   [RenewTokenError.INVALID_ARGUMENT]: [Arg, 'Invalid token.'],
   [RenewTokenError.REJECTED]: [Unavail, 'Renew token rejected.'],
   [RenewTokenError.TOO_OFTEN]: [Often, 'Renew token too often.'],
