@@ -46,7 +46,7 @@ import type {
 } from './types.js';
 import { SendBudget } from './send-budget.js';
 import { RecentIds } from './recent-ids.js';
-import type { WebSocketCtor } from './platform.js';
+import { defaultServerUrl, type WebSocketCtor } from './platform.js';
 
 export const SDK_VERSION = '1.5.1';
 /** Agora: 10 s message timeout; while reconnecting a send waits ≤ 9 s of that for the link. */
@@ -337,10 +337,4 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     }
     for (const m of this.modules) if (m.onEvent(op, body)) return;
   }
-}
-
-function defaultServerUrl(): string {
-  const loc = (globalThis as { location?: { protocol: string; host: string } }).location;
-  if (loc?.host) return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/rtm`;
-  return 'ws://127.0.0.1:8080/rtm';
 }

@@ -7,3 +7,29 @@ export function defaultWebSocket(): WebSocketCtor {
   if (!ws) throw new Error('no WebSocket in this environment; pass config.WebSocket');
   return ws;
 }
+
+type Loc = { protocol: string; host: string };
+/**
+ * Where this code was loaded from, when it runs as a classic <script> (the global build): read
+ * while the script is evaluated, the only time `document.currentScript` names it. A page that
+ * loads the SDK from its Parley server (`<script src="https://parley.example/sdk/agora-rtm-sdk.js">`)
+ * then needs no `serverUrl`. Null for ES modules and bundlers.
+ */
+const scriptOrigin: Loc | null = (() => {
+  const src = (globalThis as { document?: { currentScript?: { src?: string } | null } }).document
+    ?.currentScript?.src;
+  if (!src) return null;
+  try {
+    const u = new URL(src);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
+  } catch {
+    return null;
+  }
+})();
+
+/** The server the SDK was loaded from, else the page's own origin, at `/rtm`. */
+export function defaultServerUrl(): string {
+  const loc = scriptOrigin ?? (globalThis as { location?: Loc }).location;
+  if (loc?.host) return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/rtm`;
+  return 'ws://127.0.0.1:8080/rtm';
+}

@@ -16,3 +16,10 @@ export interface WebSocketLike {
 export function defaultWebSocket(): WebSocketCtor {
   return (globalThis as { WebSocket?: WebSocketCtor }).WebSocket ?? (WebSocket as unknown as WebSocketCtor);
 }
+
+/** Node: a local Parley on its default port (a page's origin, if something defines `location`). */
+export function defaultServerUrl(): string {
+  const loc = (globalThis as { location?: { protocol: string; host: string } }).location;
+  if (loc?.host) return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/rtm`;
+  return 'ws://127.0.0.1:8080/rtm';
+}

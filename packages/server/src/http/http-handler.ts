@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from '../metrics.js';
+import { serveSdkFile } from './sdk-files.js';
 
 export interface HttpDeps {
   metrics: Metrics;
@@ -9,7 +10,10 @@ export interface HttpDeps {
   api?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
-/** Plain HTTP routes on the WebSocket port: /healthz, /metrics and the REST API under /api/. */
+/**
+ * Plain HTTP routes on the WebSocket port: /healthz, /metrics, the REST API under /api/ and the
+ * SDKs' browser builds under /sdk/.
+ */
 export function createHttpHandler(deps: HttpDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = (req.url ?? '/').split('?')[0]!;
@@ -30,6 +34,7 @@ export function createHttpHandler(deps: HttpDeps) {
       return send(res, 200, deps.metrics.registry.contentType, body);
     }
     if (url === '/rtm') return send(res, 426, 'text/plain', 'upgrade to WebSocket required\n');
+    if (url.startsWith('/sdk/')) return serveSdkFile(req, res, url.slice('/sdk/'.length));
     return send(res, 404, 'text/plain', 'not found\n');
   };
 }

@@ -11,7 +11,8 @@ import { APP_ID, next, setup } from '../helpers.js';
 
 /**
  * The SDK's browser ESM bundle, loaded in Debian Chromium, talks to a real server and exchanges
- * peer messages (text and raw bytes, both ways) with a Node SDK client.
+ * peer messages (text and raw bytes, both ways) with a Node SDK client; and the classic-script
+ * build, served by the server under /sdk/, runs a page written for Agora's <script> tag.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -255,6 +256,61 @@ describe.skipIf(!runBrowser)('SDK browser bundle in Chromium', () => {
     expect(got[0]!.raw).toBeUndefined();
     expect(got[1]).toMatchObject({ peerId: NODE_UID, messageType: 'RAW', description: 'desc', raw: bytes });
     expect(got[1]!.text).toBeUndefined();
+  });
+
+  it("a page written for Agora's <script> tag runs on the server's /sdk/agora-rtm-sdk.js: window.AgoraRTM, no serverUrl", async () => {
+    const classic = await browser.newPage();
+    classic.on('pageerror', (e) => pageErrors.push(`classic pageerror: ${e.message}`));
+    try {
+      // The page comes from elsewhere (about:blank); only the script comes from the Parley server,
+      // and the SDK connects back to where it was loaded from.
+      await classic.setContent(
+        `<!doctype html><script src="http://127.0.0.1:${t.server.port}/sdk/agora-rtm-sdk.js"></script>`,
+      );
+      type G = {
+        AgoraRTM: {
+          VERSION: string;
+          createInstance(appId: string): {
+            on(e: string, fn: (...a: unknown[]) => void): void;
+            login(o: { uid: string }): Promise<void>;
+            sendMessageToPeer(m: { text: string }, to: string): Promise<{ hasPeerReceived: boolean }>;
+            logout(): Promise<void>;
+            connectionState: string;
+          };
+          ConnectionState: Record<string, string>;
+        };
+        c: ReturnType<G['AgoraRTM']['createInstance']>;
+        got: string[];
+      };
+      const info = await classic.evaluate(async (appId) => {
+        const g = globalThis as unknown as G;
+        g.got = [];
+        g.c = g.AgoraRTM.createInstance(appId);
+        g.c.on('MessageFromPeer', (m, from) => g.got.push(`${from}:${(m as { text: string }).text}`));
+        await g.c.login({ uid: 'script-tag-carol' });
+        return [g.c.connectionState, g.AgoraRTM.ConnectionState.CONNECTED, typeof g.AgoraRTM.VERSION];
+      }, APP_ID);
+      expect(info).toEqual(['CONNECTED', 'CONNECTED', 'string']);
+
+      const got = next<[{ text?: string }, string]>(bob, 'MessageFromPeer');
+      const sent = await classic.evaluate(
+        (to) => (globalThis as unknown as G).c.sendMessageToPeer({ text: 'from a script tag' }, to),
+        NODE_UID,
+      );
+      expect(sent).toEqual({ hasPeerReceived: true });
+      const [m, from] = await got;
+      expect([m.text, from]).toEqual(['from a script tag', 'script-tag-carol']);
+      expect(await bob.sendMessageToPeer({ text: 'back' }, 'script-tag-carol')).toEqual({
+        hasPeerReceived: true,
+      });
+      await classic.waitForFunction(() => (globalThis as unknown as G).got.length === 1, undefined, {
+        timeout: 5000,
+      });
+      expect(await classic.evaluate(() => (globalThis as unknown as G).got)).toEqual([`${NODE_UID}:back`]);
+      await classic.evaluate(() => (globalThis as unknown as G).c.logout());
+    } finally {
+      await classic.close();
+    }
   });
 
   it('logs out from the browser; the peer is then offline', async () => {

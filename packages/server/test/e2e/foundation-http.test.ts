@@ -30,6 +30,33 @@ describe('/healthz and /metrics', () => {
     expect((await fetch(`${t.server.url}/rtm`)).status).toBe(426);
   });
 
+  it("serves the SDKs' browser builds under /sdk/ (script tag swap), revalidated by ETag", async () => {
+    const r = await fetch(`${t.server.url}/sdk/agora-rtm-sdk.js`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
+    const js = await r.text();
+    // A classic script that defines Agora's global and nothing Node.
+    expect(js.slice(0, 40)).toMatch(/^("use strict";)?var AgoraRTM=/);
+    expect(js.includes('AgoraRTM = AgoraRTM.default;')).toBe(true);
+    expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(js));
+    const etag = r.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+    const again = await fetch(`${t.server.url}/sdk/agora-rtm-sdk.js`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    const head = await fetch(`${t.server.url}/sdk/parley-sdk.browser.js`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(1000);
+    expect((await fetch(`${t.server.url}/sdk/agora-rtm-sdk.js.map`)).headers.get('content-type')).toBe(
+      'application/json',
+    );
+    const missing = await fetch(`${t.server.url}/sdk/../package.json`);
+    expect(missing.status).toBe(404);
+    const unknown = await fetch(`${t.server.url}/sdk/nope.js`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toMatch(/^no such SDK file; available: agora-rtm-sdk\.js/);
+  });
+
   it('exposes connections, logins, messages in/out, errors by code and event-loop lag', async () => {
     const before = await scrape();
     for (const name of [
