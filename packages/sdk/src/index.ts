@@ -93,3 +93,5 @@ export {
 };
 /** The connection core, shared with @parley/signaling (not part of the RTM API; kept in the typings for it). */
 export { Core, CallFailure, type CoreListener, type CoreOptions, type CallResult } from './core.js';
+/** Where an SDK connects without `serverUrl` (shared with @parley/signaling; not part of the RTM API). */
+export { defaultServerUrl } from './platform.js';

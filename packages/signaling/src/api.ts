@@ -18,7 +18,7 @@ import {
   type SigChannelAttrEvent,
   type SigJoinResponse,
 } from '@parley/protocol';
-import { Core, type CoreOptions } from '@parley/sdk';
+import { Core, type CoreOptions, defaultServerUrl } from '@parley/sdk';
 import { Calls } from './calls.js';
 import type { Callbacks, ICallBack } from './callbacks.js';
 import { ChannelState, RecentIds, type AttrChange } from './channel-state.js';
@@ -29,8 +29,12 @@ import { NOT_LOGGED_IN, TIMEOUT, generalCode, request, type Reply } from './requ
 
 /** Options of an instance: where the Parley server is, and transport settings. */
 export interface SignalingOptions {
-  /** `ws://host:port/rtm` (a list: tried in turn when reconnecting) */
-  serverUrl: string | string[];
+  /**
+   * `ws://host:port/rtm` (a list: tried in turn when reconnecting). Default: the server this
+   * script was loaded from (`<script src="…/sdk/agora-signaling.js">`), else the page's origin,
+   * else ws://127.0.0.1:8080/rtm in Node.
+   */
+  serverUrl?: string | string[];
   /** a WebSocket implementation (default: the global one, else `ws` in Node) */
   WebSocket?: CoreOptions['WebSocket'];
   /** reconnect backoff, ms (`baseMs` 250, `capMs` 5000, `floorMs` 100) */
@@ -123,12 +127,12 @@ export class AgoraAPIOnlySignal {
   }
 
   /** A new instance (several may live side by side, as in Signaling 1.4). */
-  static createAgoraSDKInstance(appId: string, opts: SignalingOptions): AgoraAPIOnlySignal {
+  static createAgoraSDKInstance(appId: string, opts?: SignalingOptions): AgoraAPIOnlySignal {
     return new AgoraAPIOnlySignal(appId, checkOptions(opts));
   }
 
   /** The shared instance of `appId` (created on first use; `destroy()` drops it). */
-  static getInstance(appId: string, opts: SignalingOptions): AgoraAPIOnlySignal {
+  static getInstance(appId: string, opts?: SignalingOptions): AgoraAPIOnlySignal {
     let api = shared.get(appId);
     if (!api) shared.set(appId, (api = new AgoraAPIOnlySignal(appId, checkOptions(opts))));
     return api;
@@ -223,7 +227,7 @@ export class AgoraAPIOnlySignal {
     this.core?.destroy();
     const core = new Core(
       {
-        serverUrl: this.opts.serverUrl,
+        serverUrl: this.opts.serverUrl ?? defaultServerUrl(),
         appId: appId || this.appId,
         kind: 'signaling',
         WebSocket: this.opts.WebSocket,
@@ -712,8 +716,9 @@ export class AgoraAPIOnlySignal {
   }
 }
 
-function checkOptions(opts: SignalingOptions): SignalingOptions {
-  if (!opts || (typeof opts.serverUrl !== 'string' && !Array.isArray(opts.serverUrl)))
-    throw new TypeError('AgoraAPIOnlySignal: options.serverUrl (ws://host:port/rtm) is required');
-  return opts;
+function checkOptions(opts: SignalingOptions | undefined): SignalingOptions {
+  const serverUrl = opts?.serverUrl ?? defaultServerUrl();
+  if (typeof serverUrl !== 'string' && !Array.isArray(serverUrl))
+    throw new TypeError('AgoraAPIOnlySignal: options.serverUrl must be ws://host:port/rtm or a list of them');
+  return { ...opts, serverUrl };
 }

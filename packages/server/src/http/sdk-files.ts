@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 /**
  * The browser builds of the client SDKs, served under /sdk/ so that a web app can swap Agora's
  * script tag for its Parley server's: `<script src="http://parley:8080/sdk/agora-rtm-sdk.js">`
- * defines `AgoraRTM` as Agora's file did, and connects back to the server it came from.
+ * defines `AgoraRTM` as Agora's file did (`agora-signaling.js`: `Signal`, as AgoraSig.js did), and
+ * connects back to the server it came from.
  * name → [package, file in its directory]
  */
 const FILES: Record<string, [string, string]> = {
@@ -14,6 +15,11 @@ const FILES: Record<string, [string, string]> = {
   'agora-rtm-sdk.js.map': ['@parley/sdk', 'dist/agora-rtm-sdk.js.map'],
   'parley-sdk.browser.js': ['@parley/sdk', 'dist/parley-sdk.browser.js'],
   'parley-sdk.browser.js.map': ['@parley/sdk', 'dist/parley-sdk.browser.js.map'],
+  // Legacy Signaling: `Signal` (Web API, as AgoraSig.js) and `AgoraAPIOnlySignal`
+  'agora-signaling.js': ['@parley/signaling', 'dist/agora-signaling.js'],
+  'agora-signaling.js.map': ['@parley/signaling', 'dist/agora-signaling.js.map'],
+  'parley-signaling.browser.js': ['@parley/signaling', 'dist/parley-signaling.browser.js'],
+  'parley-signaling.browser.js.map': ['@parley/signaling', 'dist/parley-signaling.browser.js.map'],
 };
 
 const require = createRequire(import.meta.url);

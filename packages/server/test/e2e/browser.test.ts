@@ -50,9 +50,14 @@ function newestMtime(dir: string): number {
 
 /** Builds the bundle (from source) when it is missing or older than the sources it is made of. */
 function ensureBundle(): void {
-  const sources = Math.max(newestMtime(join(SDK, 'src')), newestMtime(join(ROOT, 'packages/protocol/src')));
+  const sources = Math.max(
+    ...['sdk', 'signaling', 'protocol'].map((p) => newestMtime(join(ROOT, 'packages', p, 'src'))),
+  );
   if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= sources) return;
-  const r = spawnSync(process.execPath, [join(SDK, 'scripts/bundle.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle-browser.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`bundle build failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -310,6 +315,62 @@ describe.skipIf(!runBrowser)('SDK browser bundle in Chromium', () => {
       await classic.evaluate(() => (globalThis as unknown as G).c.logout());
     } finally {
       await classic.close();
+    }
+  });
+
+  it("a page written for Agora's Web Signaling script (AgoraSig.js) runs on the server's /sdk/agora-signaling.js: Signal(appId), no serverUrl", async () => {
+    const legacy = await browser.newPage();
+    legacy.on('pageerror', (e) => pageErrors.push(`signaling pageerror: ${e.message}`));
+    try {
+      await legacy.setContent(
+        `<!doctype html><script src="http://127.0.0.1:${t.server.port}/sdk/agora-signaling.js"></script>`,
+      );
+      type Session = {
+        onLoginSuccess: ((uid: number) => void) | string;
+        onLoginFailed: ((ecode: number) => void) | string;
+        onMessageInstantReceive: ((account: string, uid: number, msg: string) => void) | string;
+        messageInstantSend(peer: string, msg: string, cb: (failed: boolean) => void): void;
+        logout(): void;
+      };
+      type G = {
+        Signal(appId: string): { login(account: string, token: string): Session; getSDKVersion(): string };
+        AgoraAPIOnlySignal: unknown;
+        session: Session;
+        got: string[];
+      };
+      const loggedIn = await legacy.evaluate(
+        (appId) =>
+          new Promise<string>((resolve) => {
+            const g = globalThis as unknown as G;
+            g.got = [];
+            g.session = g.Signal(appId).login('sig-dave', '_no_need_token');
+            g.session.onLoginSuccess = () => resolve(`ok ${typeof g.AgoraAPIOnlySignal}`);
+            g.session.onLoginFailed = (ecode) => resolve(`failed ${ecode}`);
+            g.session.onMessageInstantReceive = (account, _uid, msg) => g.got.push(`${account}:${msg}`);
+          }),
+        APP_ID,
+      );
+      expect(loggedIn).toBe('ok function');
+
+      const got = next<[{ text?: string }, string]>(bob, 'MessageFromPeer');
+      const failed = await legacy.evaluate(
+        (to) =>
+          new Promise<boolean>((resolve) =>
+            (globalThis as unknown as G).session.messageInstantSend(to, 'from AgoraSig.js', resolve),
+          ),
+        NODE_UID,
+      );
+      expect(failed).toBe(false);
+      const [m, from] = await got;
+      expect([m.text, from]).toEqual(['from AgoraSig.js', 'sig-dave']);
+      expect(await bob.sendMessageToPeer({ text: 'back' }, 'sig-dave')).toEqual({ hasPeerReceived: true });
+      await legacy.waitForFunction(() => (globalThis as unknown as G).got.length === 1, undefined, {
+        timeout: 5000,
+      });
+      expect(await legacy.evaluate(() => (globalThis as unknown as G).got)).toEqual([`${NODE_UID}:back`]);
+      await legacy.evaluate(() => (globalThis as unknown as G).session.logout());
+    } finally {
+      await legacy.close();
     }
   });
 

@@ -132,9 +132,9 @@ describe('Signal and Session', () => {
   });
   afterAll(() => e.close());
 
-  it('Signal needs a serverUrl; versions, setDoLog and setup_debugging', () => {
-    expect(() => Signal(APP_ID, undefined as never)).toThrow(TypeError);
-    expect(() => Signal(APP_ID, {} as never)).toThrow(TypeError);
+  it('Signal: serverUrl optional (defaults like the RTM SDK), a bad one a TypeError; versions, setDoLog and setup_debugging', () => {
+    expect(Signal(APP_ID).getSDKVersion()).toBe('1.4.0');
+    expect(() => Signal(APP_ID, { serverUrl: 42 } as never)).toThrow(TypeError);
     const sig = e.signal();
     expect(sig.getSDKVersion()).toBe('1.4.0');
     expect(sig.getSDKVersion_int()).toBe(1010400000);

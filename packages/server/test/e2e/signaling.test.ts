@@ -99,7 +99,11 @@ describe('constants and instances', () => {
     const s2 = AgoraAPIOnlySignal.getInstance(APP_ID, opts);
     expect(s2).not.toBe(s1);
     s2.destroy();
-    expect(() => AgoraAPIOnlySignal.createAgoraSDKInstance(APP_ID, {} as never)).toThrow(TypeError);
+    // serverUrl is optional (the RTM SDK's default); a value that is not a URL or a list is refused
+    AgoraAPIOnlySignal.createAgoraSDKInstance(APP_ID).destroy();
+    expect(() => AgoraAPIOnlySignal.createAgoraSDKInstance(APP_ID, { serverUrl: 42 } as never)).toThrow(
+      TypeError,
+    );
     a.destroy();
     b.destroy();
   });

@@ -1,3 +1,4 @@
+import { defaultServerUrl } from '@parley/sdk';
 import type { SignalingOptions } from '../api.js';
 import { type LogLevel, WebLog } from './callback.js';
 import { WebSession } from './session.js';
@@ -82,7 +83,9 @@ export class WebSignal {
 /**
  * The legacy Agora **Web** Signaling SDK's entry point (`Signal(appId)`, 1.4.0 object model:
  * Signal → Session → Channel / Call, callbacks as assignable properties) on Parley's server.
- * The one change to an app: pass the server, `Signal(appId, { serverUrl: 'ws://host:port/rtm' })`.
+ * The one change to an app: where the server is — load the script from it
+ * (`<script src="http://host:8080/sdk/agora-signaling.js">`, then `Signal(appId)` as before) or pass
+ * it, `Signal(appId, { serverUrl: 'ws://host:port/rtm' })`.
  * Guide and differences: docs/signaling.md "Web API (`Signal`)".
  *
  * @example
@@ -95,8 +98,9 @@ export class WebSignal {
  * };
  * session.onLoginFailed = (ecode) => console.error('login failed', ecode);
  */
-export function Signal(appId: string, options: SignalOptions): WebSignal {
-  if (!options || (typeof options.serverUrl !== 'string' && !Array.isArray(options.serverUrl)))
-    throw new TypeError('Signal: options.serverUrl (ws://host:port/rtm) is required');
-  return new WebSignal(appId, options);
+export function Signal(appId: string, options?: SignalOptions): WebSignal {
+  const serverUrl = options?.serverUrl ?? defaultServerUrl();
+  if (typeof serverUrl !== 'string' && !Array.isArray(serverUrl))
+    throw new TypeError('Signal: options.serverUrl must be ws://host:port/rtm or a list of them');
+  return new WebSignal(appId, { ...options, serverUrl });
 }
