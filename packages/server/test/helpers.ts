@@ -42,7 +42,7 @@ export async function setup(options: Partial<ServerConfig> & NodeOptions = {}) {
     }
     return undefined;
   };
-  return { server, servers, mode: nodes.mode, client, login, sessionOf, cleanup };
+  return { server, servers, mode: nodes.mode, prefix: nodes.prefix, client, login, sessionOf, cleanup };
 }
 
 /** Resolves with the arguments of the next `event` on `emitter` (rejects after `ms`). */

@@ -15,5 +15,7 @@ export interface Bus {
   subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe>;
   /** true while the bus can carry messages (Redis reachable). */
   readonly ready: boolean;
+  /** Other nodes use this bus too (cluster mode); false for a lone node's in-process bus. */
+  readonly shared: boolean;
   close(): Promise<void>;
 }

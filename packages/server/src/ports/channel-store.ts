@@ -34,9 +34,4 @@ export interface ChannelStore {
   members(appId: string, channelId: string): Promise<string[]>;
   /** Member counts, in the order of `channelIds` (0 for an unknown channel); one round trip. */
   counts(appId: string, channelIds: readonly string[]): Promise<number[]>;
-  /**
-   * Ids of the nodes that serve at least one member of the channel: the targets of a fan-out.
-   * Called once per channel message, so implementations keep it cheap; callers must not mutate it.
-   */
-  nodes(appId: string, channelId: string): Promise<readonly string[]>;
 }

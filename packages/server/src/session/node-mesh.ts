@@ -19,7 +19,8 @@ const REPLY = '$r';
 
 /**
  * Node-to-node messaging over the Bus: each node listens on `node:<id>`; `send` is one-way,
- * `request` waits for the handler's return value. Cluster semantics are built once here, so a
+ * `request` waits for the handler's return value; `listen` / `publish` carry messages on shared
+ * topics (a channel's) to every other node listening there. Cluster semantics are built once here, so a
  * Bus adapter only has to publish and subscribe.
  */
 export class NodeMesh {
@@ -120,6 +121,39 @@ export class NodeMesh {
         },
       )
       .catch((e) => this.log.error({ err: e }, 'mesh reply failed'));
+  }
+
+  /** Other nodes may be listening (cluster mode); false for a lone node. */
+  get clustered(): boolean {
+    return this.bus.shared;
+  }
+
+  /**
+   * Listens on a shared topic (e.g. a channel's): `handler(type, payload, fromNode)` gets what
+   * other nodes publish there with `publish`, never this node's own messages. Resolves once active.
+   */
+  listen(
+    topic: string,
+    handler: (type: string, payload: unknown, from: string) => void,
+  ): Promise<Unsubscribe> {
+    return this.bus.subscribe(topic, (bytes) => {
+      let msg: [string, number, string, unknown];
+      try {
+        msg = packr.unpack(bytes as Buffer) as [string, number, string, unknown];
+      } catch (e) {
+        this.log.error({ err: e, topic }, 'undecodable topic message');
+        return;
+      }
+      if (msg[2] !== this.nodeId) handler(msg[0], msg[3], msg[2]);
+    });
+  }
+
+  /**
+   * One message to every other node listening on `topic`, whatever their number (one PUBLISH).
+   * Resolves with how many subscriber connections got it (this node's own included).
+   */
+  publish(topic: string, type: string, payload: unknown): Promise<number> {
+    return this.bus.publish(topic, packr.pack([type, 0, this.nodeId, payload]));
   }
 
   async close(): Promise<void> {

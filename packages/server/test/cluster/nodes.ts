@@ -138,7 +138,7 @@ export async function startNodes(cfg: Partial<ServerConfig>, o: NodeOptions): Pr
   }
   if (o.nodes && o.nodes > 1) {
     const store = createEmbeddedStore({ dataDir: null });
-    const bus = new MemoryBus();
+    const bus = new MemoryBus({ shared: true });
     const servers: ParleyServer[] = [];
     for (let i = 0; i < o.nodes; i++)
       servers.push(await startTestServer({ ...cfg, nodeId: `m${i + 1}` }, { store, bus }));

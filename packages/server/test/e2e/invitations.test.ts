@@ -782,7 +782,7 @@ describe('call invitations', () => {
     });
     const cluster = async (cfg: Partial<ServerConfig>) => {
       const store = createEmbeddedStore({ dataDir: null });
-      const bus = new MemoryBus();
+      const bus = new MemoryBus({ shared: true });
       nodes.push(
         await startTestServer({ ...cfg, nodeId: 'A' }, { store, bus }),
         await startTestServer({ ...cfg, nodeId: 'B' }, { store, bus }),

@@ -103,7 +103,7 @@ describe('user attributes', () => {
 
     it('serves users on another node', async () => {
       const store = createEmbeddedStore({ dataDir: null });
-      const bus = new MemoryBus();
+      const bus = new MemoryBus({ shared: true });
       const a = await startTestServer({ nodeId: 'a', rateLimits: false }, { store, bus });
       const b = await startTestServer({ nodeId: 'b', rateLimits: false }, { store, bus });
       const clients: RtmClient[] = [];

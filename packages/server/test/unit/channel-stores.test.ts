@@ -45,29 +45,11 @@ describe('MemoryChannelStore', () => {
       changed: false,
       count: 1,
     });
-    expect(await s.nodes(APP, 'room')).toEqual(['n2']);
     expect(await s.channelsOf(APP, 'a', 'old')).toEqual(['other']);
     expect(await s.channelsOf(APP, 'a', 'new')).toEqual(['room']);
     expect(await s.leave(APP, 'room', 'a', 'old')).toEqual({ changed: false, count: 1 });
     expect(await s.leave(APP, 'room', 'a', 'new')).toEqual({ changed: true, count: 0 });
     expect(await s.channelsOf(APP, 'a', 'new')).toEqual([]);
-  });
-
-  it('lists the nodes serving members, and keeps the list stable between changes', async () => {
-    const s = new MemoryChannelStore();
-    expect(await s.nodes(APP, 'room')).toEqual([]);
-    await s.join(APP, 'room', { uid: 'a', nodeId: 'n1', sessionId: 's1' });
-    await s.join(APP, 'room', { uid: 'b', nodeId: 'n1', sessionId: 's2' });
-    const first = await s.nodes(APP, 'room');
-    expect(first).toEqual(['n1']);
-    await s.join(APP, 'room', { uid: 'c', nodeId: 'n2', sessionId: 's3' });
-    expect([...(await s.nodes(APP, 'room'))].sort()).toEqual(['n1', 'n2']);
-    await s.leave(APP, 'room', 'a', 's1');
-    expect([...(await s.nodes(APP, 'room'))].sort()).toEqual(['n1', 'n2']);
-    await s.leave(APP, 'room', 'b', 's2');
-    expect(await s.nodes(APP, 'room')).toEqual(['n2']);
-    // read once per channel message: the same array until the node set changes
-    expect(await s.nodes(APP, 'room')).toBe(await s.nodes(APP, 'room'));
   });
 });
 

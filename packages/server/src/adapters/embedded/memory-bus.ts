@@ -8,6 +8,12 @@ import type { Bus, BusHandler, Unsubscribe } from '../../ports/bus.js';
 export class MemoryBus implements Bus {
   private readonly topics = new Map<string, Set<BusHandler>>();
   readonly ready = true;
+  /** true when several servers share this bus (multi-node tests), false for a lone server */
+  readonly shared: boolean;
+
+  constructor(opts: { shared?: boolean } = {}) {
+    this.shared = opts.shared ?? false;
+  }
 
   async publish(topic: string, payload: Uint8Array): Promise<number> {
     const hs = this.topics.get(topic);

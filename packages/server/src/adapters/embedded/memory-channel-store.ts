@@ -7,10 +7,6 @@ const sessionKey = (appId: string, uid: string, sessionId: string) =>
 interface ChannelEntry {
   /** uid → its member entry */
   members: Map<string, ChannelMember>;
-  /** nodeId → members it serves */
-  perNode: Map<string, number>;
-  /** cached `perNode` keys, rebuilt when the node set changes (read once per channel message) */
-  nodeList: readonly string[];
 }
 
 /** ChannelStore in process memory (embedded mode: every member is on this one process). */
@@ -22,14 +18,10 @@ export class MemoryChannelStore implements ChannelStore {
   async join(appId: string, channelId: string, member: ChannelMember): Promise<MembershipChange> {
     const ck = key(appId, channelId);
     let ch = this.channels.get(ck);
-    if (!ch) this.channels.set(ck, (ch = { members: new Map(), perNode: new Map(), nodeList: [] }));
+    if (!ch) this.channels.set(ck, (ch = { members: new Map() }));
     const prev = ch.members.get(member.uid);
-    if (prev) {
-      if (prev.sessionId !== member.sessionId) this.unindex(appId, prev.uid, prev.sessionId, channelId);
-      this.removeNode(ch, prev.nodeId);
-    }
+    if (prev && prev.sessionId !== member.sessionId) this.unindex(appId, prev.uid, prev.sessionId, channelId);
     ch.members.set(member.uid, { ...member });
-    this.addNode(ch, member.nodeId);
     this.index(appId, member.uid, member.sessionId, channelId);
     return { changed: !prev, count: ch.members.size };
   }
@@ -40,7 +32,6 @@ export class MemoryChannelStore implements ChannelStore {
     const m = ch?.members.get(uid);
     if (!ch || !m || m.sessionId !== sessionId) return { changed: false, count: ch?.members.size ?? 0 };
     ch.members.delete(uid);
-    this.removeNode(ch, m.nodeId);
     this.unindex(appId, uid, sessionId, channelId);
     if (ch.members.size === 0) this.channels.delete(ck);
     return { changed: true, count: ch.members.size };
@@ -60,25 +51,6 @@ export class MemoryChannelStore implements ChannelStore {
     return channelIds.map((id) => this.channels.get(key(appId, id))?.members.size ?? 0);
   }
 
-  async nodes(appId: string, channelId: string): Promise<readonly string[]> {
-    return this.channels.get(key(appId, channelId))?.nodeList ?? NONE;
-  }
-
-  private addNode(ch: ChannelEntry, nodeId: string): void {
-    const n = ch.perNode.get(nodeId) ?? 0;
-    ch.perNode.set(nodeId, n + 1);
-    if (n === 0) ch.nodeList = [...ch.perNode.keys()];
-  }
-
-  private removeNode(ch: ChannelEntry, nodeId: string): void {
-    const n = (ch.perNode.get(nodeId) ?? 1) - 1;
-    if (n > 0) ch.perNode.set(nodeId, n);
-    else {
-      ch.perNode.delete(nodeId);
-      ch.nodeList = [...ch.perNode.keys()];
-    }
-  }
-
   private index(appId: string, uid: string, sessionId: string, channelId: string): void {
     const sk = sessionKey(appId, uid, sessionId);
     let s = this.bySession.get(sk);
@@ -94,5 +66,3 @@ export class MemoryChannelStore implements ChannelStore {
     if (s.size === 0) this.bySession.delete(sk);
   }
 }
-
-const NONE: readonly string[] = Object.freeze([]);

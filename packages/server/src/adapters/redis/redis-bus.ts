@@ -71,6 +71,8 @@ export class RedisBus implements Bus {
     this.lastReady = this.ready;
   }
 
+  readonly shared = true;
+
   get ready(): boolean {
     return !this.closed && this.cmd.isUp && this.sub.isUp && !this.resubscribing;
   }

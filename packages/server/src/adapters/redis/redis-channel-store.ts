@@ -3,49 +3,39 @@ import type { ChannelMember, ChannelStore, MembershipChange } from '../../ports/
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
 
-/** Lua: decrements a node's member count in the `nodes` hash, removing it at 0. */
-const DEC_NODE = `local function decNode(key, node)
-  if redis.call('HINCRBY', key, node, -1) <= 0 then redis.call('HDEL', key, node) end
-end`;
-
 const SCRIPTS = {
   /**
-   * KEYS: members hash, nodes hash; ARGV: uid, session id, node id.
+   * KEYS: members hash; ARGV: uid, session id, node id.
    * → {changed 1|0, count, previous session id or ''}
    */
   chJoin: {
-    keys: 2,
-    lua: `${DEC_NODE}
-local prev = redis.call('HGET', KEYS[1], ARGV[1])
+    keys: 1,
+    lua: `local prev = redis.call('HGET', KEYS[1], ARGV[1])
 local prevSid = ''
 if prev then
   local bar = string.find(prev, '|', 1, true)
   prevSid = string.sub(prev, 1, bar - 1)
-  decNode(KEYS[2], string.sub(prev, bar + 1))
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
-redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
 return {prev and 0 or 1, redis.call('HLEN', KEYS[1]), prevSid}`,
   },
-  /** KEYS: members hash, nodes hash; ARGV: uid, session id → {changed 1|0, count} */
+  /** KEYS: members hash; ARGV: uid, session id → {changed 1|0, count} */
   chLeave: {
-    keys: 2,
-    lua: `${DEC_NODE}
-local m = redis.call('HGET', KEYS[1], ARGV[1])
+    keys: 1,
+    lua: `local m = redis.call('HGET', KEYS[1], ARGV[1])
 if not m then return {0, redis.call('HLEN', KEYS[1])} end
 local bar = string.find(m, '|', 1, true)
 if string.sub(m, 1, bar - 1) ~= ARGV[2] then return {0, redis.call('HLEN', KEYS[1])} end
 redis.call('HDEL', KEYS[1], ARGV[1])
-decNode(KEYS[2], string.sub(m, bar + 1))
 return {1, redis.call('HLEN', KEYS[1])}`,
   },
 };
 
 /**
- * ChannelStore in Redis. Per channel (one hash slot): `members`, a hash uid → `<sessionId>|<node>`,
- * and `nodes`, a hash node → how many members it serves (HKEYS of it is the fan-out target list,
- * read once per channel message). Per session (the user's slot): `chans:<sessionId>`, the set of
- * channels whose entry belongs to that session, so a survivor can clear a dead node's sessions.
+ * ChannelStore in Redis. Per channel (one hash slot): `members`, a hash uid → `<sessionId>|<node>`.
+ * Per session (the user's slot): `chans:<sessionId>`, the set of channels whose entry belongs to
+ * that session, so a survivor can clear a dead node's sessions. (Fan-out needs no list of nodes:
+ * the nodes with members listen on the channel's pub/sub topic.)
  */
 export class RedisChannelStore implements ChannelStore {
   private readonly scripts;
@@ -58,7 +48,7 @@ export class RedisChannelStore implements ChannelStore {
   }
 
   private ch(appId: string, channelId: string): string[] {
-    return [this.keys.channel(appId, channelId, 'members'), this.keys.channel(appId, channelId, 'nodes')];
+    return [this.keys.channel(appId, channelId, 'members')];
   }
 
   private sessionChannels(appId: string, uid: string, sessionId: string): string {
@@ -98,9 +88,5 @@ export class RedisChannelStore implements ChannelStore {
 
   async counts(appId: string, channelIds: readonly string[]): Promise<number[]> {
     return Promise.all(channelIds.map((c) => this.redis.hlen(this.keys.channel(appId, c, 'members'))));
-  }
-
-  async nodes(appId: string, channelId: string): Promise<readonly string[]> {
-    return this.redis.hkeys(this.keys.channel(appId, channelId, 'nodes'));
   }
 }

@@ -67,6 +67,8 @@ export const channelsFeature: Feature = {
       });
       const member = rooms.add(s, channelId, since !== null);
       sc.joined.set(channelId, member);
+      // Cluster: what other nodes send to the channel from now on reaches this node's members.
+      await rooms.listening(member.room);
       if (r.changed) {
         if (r.count === 1)
           await channelOccupied(ctx, s.appId, channelId).catch(warn('channel attrs keep failed'));

@@ -7,6 +7,7 @@ import {
   type MemberEvent,
   type WireMessage,
 } from '@parley/protocol';
+import type { Unsubscribe } from '../../ports/bus.js';
 import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import type { Session } from '../../session/session.js';
 import type { FeatureContext } from '../context.js';
@@ -33,6 +34,13 @@ export interface LocalMember {
 export class Room {
   /** dense array: the fan-out loop walks it without allocating */
   readonly members: LocalMember[] = [];
+  /**
+   * Cluster mode: this node's subscription to the channel's topic, where the other nodes publish
+   * for this node's members (null: not clustered; resolves to null while a failed one is retried)
+   */
+  listening: Promise<Unsubscribe | null> | null = null;
+  /** the room was emptied and dropped: stop listening, no retries */
+  closed = false;
   countTimer: NodeJS.Timeout | null = null;
   countDirty = false;
   lastCountAt = 0;
@@ -45,9 +53,17 @@ export class Room {
   ) {}
 }
 
-/** Mesh message types of the channel fan-out. */
+/** Message types on a channel's topic. */
 const DELIVER = 'ch.deliver';
 const MEMBER = 'ch.member';
+
+/** A handler of messages other nodes publish on a channel's topic, for this node's room. */
+export type TopicHandler = (room: Room, payload: unknown) => void;
+
+/** Bus topic of a channel: the nodes serving its members listen there (App IDs contain no `:`). */
+const topicOf = (appId: string, channelId: string) => `channel:${appId}:${channelId}`;
+/** Wait before re-trying a channel subscription that failed (Redis unreachable), ms. */
+const RELISTEN_MS = 1000;
 
 /** `ch.deliver`: encoded event bytes for every member on the receiving node except uid `x`. */
 interface DeliverPayload {
@@ -76,7 +92,9 @@ const roomKey = (appId: string, channelId: string) => `${appId}\u0000${channelId
 /**
  * Channel delivery on this node and to the other nodes. An event is encoded once; the same bytes
  * go to every local member (`session.send`, which the transport batches per socket per tick) and,
- * as one mesh message per other node that serves members, to that node's members.
+ * in cluster mode, as one message on the channel's topic to every other node serving members:
+ * a node listens on a channel's topic while it has a room for it (DESIGN §6), so a send costs one
+ * PUBLISH whatever the number of nodes, and no lookup of which nodes those are.
  */
 export class ChannelRooms {
   private readonly rooms = new Map<string, Room>();
@@ -93,16 +111,70 @@ export class ChannelRooms {
     this.channelIn = ctx.metrics.messagesIn.labels({ kind: 'channel' });
     this.channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
     this.retention = { maxMessages: ctx.config.historyMessages, maxAgeMs: ctx.config.historyMs };
-    ctx.mesh.on(DELIVER, (p) => {
+    this.onTopic(DELIVER, (room, p) => {
       const d = p as DeliverPayload;
-      const room = this.rooms.get(roomKey(d.a, d.c));
-      const n = room ? this.deliverLocal(room, d.b, d.x, d.i) : 0;
+      const n = this.deliverLocal(room, d.b, d.x, d.i);
       if (n > 0 && d.i !== null) this.channelOut.inc(n);
     });
-    ctx.mesh.on(MEMBER, (p) => {
+    this.onTopic(MEMBER, (_room, p) => {
       const m = p as MemberPayload;
       this.applyMemberChange(m.a, m.c, m.u, m.j, m.e);
     });
+  }
+
+  private readonly topicHandlers = new Map<string, TopicHandler>();
+
+  /** Registers the handler of one message type on channel topics (channels, Signaling). */
+  onTopic(type: string, handler: TopicHandler): void {
+    if (this.topicHandlers.has(type)) throw new Error(`channel topic handler ${type} registered twice`);
+    this.topicHandlers.set(type, handler);
+  }
+
+  /**
+   * Sends `payload` to this channel's rooms on every other node (one publish; nothing when this
+   * node is alone). Failures are logged: pub/sub keeps nothing, as for any cross-node delivery.
+   */
+  async publish(appId: string, channelId: string, type: string, payload: unknown): Promise<void> {
+    if (!this.ctx.mesh.clustered) return;
+    await this.ctx.mesh.publish(topicOf(appId, channelId), type, payload).catch(this.meshFailed);
+  }
+
+  /** Resolves once this node receives what other nodes publish for the room's channel. */
+  async listening(room: Room): Promise<void> {
+    await room.listening;
+  }
+
+  private listen(room: Room): void {
+    const topic = topicOf(room.appId, room.channelId);
+    room.listening = this.ctx.mesh
+      .listen(topic, (type, payload) => {
+        if (room.closed) return;
+        const h = this.topicHandlers.get(type);
+        if (h) h(room, payload);
+        else this.ctx.log.warn({ type }, 'channel topic message of unknown type');
+      })
+      .then(
+        (unsub) => {
+          if (room.closed) void unsub();
+          return unsub;
+        },
+        (e) => {
+          this.ctx.log.warn(
+            { err: e, channel: room.channelId },
+            'channel subscription failed; members on other nodes are not heard until it is retried',
+          );
+          const t = setTimeout(() => {
+            if (!room.closed) this.listen(room);
+          }, RELISTEN_MS);
+          t.unref();
+          return null;
+        },
+      );
+  }
+
+  private unlisten(room: Room): void {
+    room.closed = true;
+    void room.listening?.then((unsub) => unsub?.()).catch(this.meshFailed);
   }
 
   get(appId: string, channelId: string): Room | undefined {
@@ -113,7 +185,10 @@ export class ChannelRooms {
   add(session: Session, channelId: string, hold: boolean): LocalMember {
     const k = roomKey(session.appId, channelId);
     let room = this.rooms.get(k);
-    if (!room) this.rooms.set(k, (room = new Room(session.appId, channelId, k)));
+    if (!room) {
+      this.rooms.set(k, (room = new Room(session.appId, channelId, k)));
+      if (this.ctx.mesh.clustered) this.listen(room);
+    }
     const m: LocalMember = { uid: session.uid, session, room, held: hold ? [] : null };
     room.members.push(m);
     return m;
@@ -130,6 +205,7 @@ export class ChannelRooms {
       if (m.room.countTimer) clearTimeout(m.room.countTimer);
       m.room.countTimer = null;
       if (this.rooms.get(m.room.key) === m.room) this.rooms.delete(m.room.key);
+      this.unlisten(m.room);
     }
   }
 
@@ -172,24 +248,16 @@ export class ChannelRooms {
     for (const m of room.members.filter((x) => x.session.phase === 'ended')) this.remove(m);
   }
 
-  /** Sends `bytes` to the channel's members on the other nodes: one mesh message per node. */
-  async deliverRemote(
+  /** Sends `bytes` to the channel's members on the other nodes (one message on its topic). */
+  deliverRemote(
     appId: string,
     channelId: string,
     bytes: Uint8Array,
     except: string | null,
     id: string | null,
   ): Promise<void> {
-    const nodes = await this.ctx.store.channels.nodes(appId, channelId);
-    if (nodes.length === 0 || (nodes.length === 1 && nodes[0] === this.ctx.mesh.nodeId)) return;
     const payload: DeliverPayload = { a: appId, c: channelId, x: except, i: id, b: bytes };
-    await Promise.all(
-      nodes.map((n) =>
-        n === this.ctx.mesh.nodeId
-          ? undefined
-          : this.ctx.mesh.send(n, DELIVER, payload).catch(this.meshFailed),
-      ),
-    );
+    return this.publish(appId, channelId, DELIVER, payload);
   }
 
   /**
@@ -231,7 +299,7 @@ export class ChannelRooms {
   /**
    * `uid` joined or left the channel: members on every node get MemberJoined/MemberLeft (when
    * `notify`; never the member itself) and a MemberCountUpdated within the throttle interval.
-   * Call after the store change, so `nodes` includes a joiner's node and excludes an emptied one.
+   * Call after the store change (the count read later must include it).
    */
   async memberChanged(
     appId: string,
@@ -241,15 +309,8 @@ export class ChannelRooms {
     notify: boolean,
   ): Promise<void> {
     this.applyMemberChange(appId, channelId, uid, joined, notify);
-    const nodes = await this.ctx.store.channels.nodes(appId, channelId);
     const payload: MemberPayload = { a: appId, c: channelId, u: uid, j: joined, e: notify };
-    await Promise.all(
-      nodes.map((n) =>
-        n === this.ctx.mesh.nodeId
-          ? undefined
-          : this.ctx.mesh.send(n, MEMBER, payload).catch(this.meshFailed),
-      ),
-    );
+    await this.publish(appId, channelId, MEMBER, payload);
   }
 
   private applyMemberChange(

@@ -60,7 +60,7 @@ export const signalingFeature: Feature = {
   name: 'signaling',
   register(ctx: FeatureContext) {
     const rooms = roomsFor(ctx);
-    const fanout = new MemberFanout(ctx, rooms);
+    const fanout = new MemberFanout(rooms);
     const boot = Date.now().toString(36);
     let seq = 0;
     /** Unique across the cluster and restarts; the letter keeps them apart from other features' ids. */

@@ -1,7 +1,6 @@
-import type { FeatureContext } from '../context.js';
 import type { ChannelRooms, Room } from '../channels/rooms.js';
 
-/** Mesh message type: one typed channel event for the members of a channel on the receiving node. */
+/** Channel topic message type: one typed channel event for the receiving node's members. */
 const BY_KIND = 'sig.bykind';
 
 /** `sig.bykind` payload: bytes for Signaling members (`s`) and for RTM members (`r`) of channel `c`. */
@@ -15,36 +14,22 @@ interface ByKindPayload {
 /**
  * Sends one channel event in two encodings: Signaling members get `sig`, RTM members get `rtm`
  * (e.g. a typed onChannelAttrUpdated vs. RTM's full-set AttributesUpdated). Members on this node
- * are written directly; each other node serving members gets one mesh message. Each encoding is
+ * are written directly; the other nodes serving members get one message on the channel's topic. Each encoding is
  * made once by the caller and the same bytes go to every member of that kind.
  */
 export class MemberFanout {
-  constructor(
-    private readonly ctx: FeatureContext,
-    private readonly rooms: ChannelRooms,
-  ) {
-    ctx.mesh.on(BY_KIND, (p) => {
+  constructor(private readonly rooms: ChannelRooms) {
+    rooms.onTopic(BY_KIND, (room, p) => {
       const m = p as ByKindPayload;
-      const room = rooms.get(m.a, m.c);
-      if (room) this.local(room, m.s, m.r);
+      this.local(room, m.s, m.r);
     });
   }
 
   async send(appId: string, channelId: string, sig: Uint8Array, rtm: Uint8Array): Promise<void> {
     const room = this.rooms.get(appId, channelId);
     if (room) this.local(room, sig, rtm);
-    const nodes = await this.ctx.store.channels.nodes(appId, channelId);
-    const me = this.ctx.mesh.nodeId;
     const payload: ByKindPayload = { a: appId, c: channelId, s: sig, r: rtm };
-    await Promise.all(
-      nodes.map((n) =>
-        n === me
-          ? undefined
-          : this.ctx.mesh
-              .send(n, BY_KIND, payload)
-              .catch((e) => this.ctx.log.warn({ err: e }, 'signaling fan-out to a node failed')),
-      ),
-    );
+    await this.rooms.publish(appId, channelId, BY_KIND, payload);
   }
 
   private local(room: Room, sig: Uint8Array, rtm: Uint8Array): void {
