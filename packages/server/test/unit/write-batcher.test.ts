@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WriteBatcher } from '../../src/adapters/embedded/sqlite/write-batcher.js';
 
 describe('WriteBatcher', () => {
@@ -49,5 +49,36 @@ describe('WriteBatcher', () => {
     await last;
     expect(rows()).toEqual([1]);
     await expect(w.enqueue(insert, 2)).rejects.toThrow(/closed/);
+  });
+
+  it('with delayMs, writes of several turns share one transaction, committed after the delay; afterBatch runs inside it', async () => {
+    vi.useFakeTimers();
+    try {
+      const batches: number[][] = [];
+      const delayed = new WriteBatcher(db, {
+        delayMs: 20,
+        afterBatch: () => batches.push(rows() as number[]),
+      });
+      const a = delayed.enqueue(insert, 1);
+      await vi.advanceTimersByTimeAsync(5); // other turns pass
+      const b = delayed.enqueue(insert, 2);
+      expect(b).toBe(a);
+      expect(rows()).toEqual([]);
+      await vi.advanceTimersByTimeAsync(15);
+      await a;
+      expect(rows()).toEqual([1, 2]);
+      expect(batches).toEqual([[1, 2]]); // afterBatch saw the batch's writes, in its transaction
+      // flush() commits early (a read must see every earlier write)
+      void delayed.enqueue(insert, 3);
+      delayed.flush();
+      expect(rows()).toEqual([1, 2, 3]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(batches).toEqual([
+        [1, 2],
+        [1, 2, 3],
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

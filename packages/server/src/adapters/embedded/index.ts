@@ -57,15 +57,17 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
   );
   const writes = new WriteBatcher(db);
   const offline: OfflineStore = new SqliteOfflineStore(db, writes);
+  const history = new SqliteChannelHistoryStore(db);
   let closed = false;
   return {
     ...memory,
-    history: new SqliteChannelHistoryStore(db, writes),
+    history,
     offline,
     async close() {
       if (closed) return;
       closed = true;
       writes.close();
+      history.close();
       closeDatabase(db);
     },
   };

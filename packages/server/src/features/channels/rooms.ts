@@ -263,9 +263,10 @@ export class ChannelRooms {
   /**
    * Stamps a channel message (id, serverReceivedTs) from `from` and sends it to every member except
    * uid `except`: local members at once (nothing is awaited before, so one channel's messages keep
-   * their order), the other nodes' members with one mesh message each; and appends it to the
-   * channel's history for resumed sessions. The one send path of channel messages, Signaling's
-   * send-from-outside and the REST API. `msg` must be valid and normalized.
+   * their order), the other nodes' members with one message on the channel's topic; and appends
+   * it to the channel's history for resumed sessions (not waited for). The one send path of
+   * channel messages, Signaling's send-from-outside and the REST API. `msg` must be valid and
+   * normalized.
    */
   async sendMessage(
     appId: string,
@@ -282,10 +283,11 @@ export class ChannelRooms {
     const bytes = encodeEvent(Op.ChannelMessage, ev);
     const n = room ? this.deliverLocal(room, bytes, except, id) : 0;
     if (n > 0) this.channelOut.inc(n);
-    await Promise.all([
-      this.deliverRemote(appId, channelId, bytes, except, id),
-      this.ctx.store.history.append(appId, channelId, { id, ts, from, msg }, this.retention),
-    ]);
+    // History only fills a rejoining member's gap: the sender does not wait for it to be written.
+    this.ctx.store.history
+      .append(appId, channelId, { id, ts, from, msg }, this.retention)
+      .catch(this.historyFailed);
+    await this.deliverRemote(appId, channelId, bytes, except, id);
     return { id, ts };
   }
 
@@ -361,6 +363,10 @@ export class ChannelRooms {
     const ev: MemberCountEvent = { channelId: room.channelId, count: room.lastCount };
     this.deliverLocal(room, encodeEvent(Op.MemberCountUpdated, ev), null, null);
   }
+
+  private readonly historyFailed = (e: unknown): void => {
+    this.ctx.log.warn({ err: e }, 'channel history append failed');
+  };
 
   private readonly meshFailed = (e: unknown): void => {
     this.ctx.log.warn({ err: e }, 'channel fan-out to a node failed');

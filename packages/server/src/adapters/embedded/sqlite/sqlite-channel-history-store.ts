@@ -6,7 +6,7 @@ import type {
   HistoryCursor,
   HistoryRetention,
 } from '../../../ports/channel-history-store.js';
-import type { WriteBatcher } from './write-batcher.js';
+import { WriteBatcher } from './write-batcher.js';
 
 interface AppendArgs {
   appId: string;
@@ -24,10 +24,16 @@ interface Row {
   description: string | null;
 }
 
+/** Appends commit this long after the first of a batch, ms (a crash loses at most that much). */
+export const HISTORY_COMMIT_DELAY_MS = 20;
+
 /**
- * Channel history in SQLite (table channel_history, schema v2). Appends of one tick commit in one
- * transaction through the shared WriteBatcher; each trims its channel to `maxMessages`, and
- * entries older than `maxAgeMs` are swept from all channels at most once per `maxAgeMs`.
+ * Channel history in SQLite (table channel_history, schema v2). History only fills a rejoining
+ * member's gap and no sender waits for it, so appends are batched over `HISTORY_COMMIT_DELAY_MS`
+ * (its own WriteBatcher, not the offline inbox's, whose senders wait for each commit): a busy
+ * channel costs one transaction per batch, not per message. Each batch then trims every channel
+ * it touched to `maxMessages` once, and entries older than `maxAgeMs` are swept from all channels
+ * at most once per `maxAgeMs`. Reads commit what is pending first.
  */
 export class SqliteChannelHistoryStore implements ChannelHistoryStore {
   private readonly insert: Statement;
@@ -38,11 +44,12 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
   private readonly afterSeq: Statement;
   private readonly fromTs: Statement;
   private lastSweep = Date.now();
+  private readonly writes: WriteBatcher;
+  /** channels appended to in the pending batch → their retention */
+  private readonly touched = new Map<string, { appId: string; channelId: string; keep: HistoryRetention }>();
 
-  constructor(
-    db: Database,
-    private readonly writes: WriteBatcher,
-  ) {
+  constructor(db: Database) {
+    this.writes = new WriteBatcher(db, { delayMs: HISTORY_COMMIT_DELAY_MS, afterBatch: this.trim });
     this.insert = db.prepare(
       'INSERT INTO channel_history (app_id, channel_id, id, sender, ts, type, text, raw, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -76,7 +83,7 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
   }
 
   private readonly doAppend = (a: AppendArgs): void => {
-    const { e, keep } = a;
+    const { e } = a;
     const m = e.msg;
     const raw = m.type === 'RAW' ? (m.raw ?? new Uint8Array(0)) : null;
     this.insert.run(
@@ -90,14 +97,29 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
       raw,
       m.type === 'RAW' ? (m.description ?? '') : null,
     );
-    const seq = this.nthNewest.get(a.appId, a.channelId, keep.maxMessages) as number | undefined;
-    if (seq !== undefined) this.dropUpTo.run(a.appId, a.channelId, seq);
+    this.touched.set(`${a.appId}\u0000${a.channelId}`, a);
+  };
+
+  /** End of a batch (same transaction): each channel it touched keeps its newest `maxMessages`. */
+  private readonly trim = (): void => {
+    let maxAgeMs = Number.POSITIVE_INFINITY;
+    for (const { appId, channelId, keep } of this.touched.values()) {
+      const seq = this.nthNewest.get(appId, channelId, keep.maxMessages) as number | undefined;
+      if (seq !== undefined) this.dropUpTo.run(appId, channelId, seq);
+      maxAgeMs = Math.min(maxAgeMs, keep.maxAgeMs);
+    }
+    this.touched.clear();
     const now = Date.now();
-    if (now - this.lastSweep >= keep.maxAgeMs) {
+    if (now - this.lastSweep >= maxAgeMs) {
       this.lastSweep = now;
-      this.sweepOld.run(now - keep.maxAgeMs);
+      this.sweepOld.run(now - maxAgeMs);
     }
   };
+
+  /** Commits what is pending and refuses further appends (storage close). */
+  close(): void {
+    this.writes.close();
+  }
 
   async since(
     appId: string,
