@@ -141,7 +141,7 @@ export class Core {
     timer: ReturnType<typeof setTimeout>;
   } | null = null;
   private loggingOut = false;
-  /** stops the farewell of a session left by a logout while RECONNECTING */
+  /** stops the farewell of a session left by a logout while RECONNECTING (a new login does) */
   private cancelFarewell: (() => void) | null = null;
   /** the socket generation; callbacks of an old socket are ignored */
   private gen = 0;
@@ -602,8 +602,8 @@ export class Core {
 
   /** Releases everything (client.release()). */
   destroy(): void {
-    this.cancelFarewell?.();
-    this.cancelFarewell = null;
+    // A farewell still under way goes on (it holds nothing of this client): apps often release
+    // right after a logout, and the session should still end at once.
     this.settleLogin(LoginError.ABORTED_BY_LOGOUT);
     this.teardown(false);
     this.session = null;

@@ -19,7 +19,7 @@ const ATTEMPT_TIMEOUT_MS = 3000;
  * end the detached session now, so channel members and subscribers see the user leave at once
  * instead of at the end of the session grace period. Best effort and silent: a few attempts over
  * the server URLs, each a fresh socket carrying one `Logout` with the session's id and resume
- * token. Returns a cancel function (a new login or `release()` stops it).
+ * token. Returns a cancel function (a new login stops it; `release()` does not).
  */
 export function sendFarewell(
   WS: WebSocketCtor,

@@ -58,6 +58,23 @@ describe('logout while reconnecting', () => {
     expect(states).toHaveLength(2);
   });
 
+  it('release() right after the logout does not stop the farewell', async () => {
+    t = await setup({ sessionGraceMs: 60_000 });
+    proxy = await startTcpProxy(t.server.port);
+    const alice = await t.login('alice', { ...FAST, serverUrl: proxy.url });
+    const bob = await t.login('bob');
+    const status = collect<[Record<string, string>]>(bob, 'PeersOnlineStatusChanged');
+    await bob.subscribePeersOnlineStatus(['alice']);
+    proxy.pause('refuse');
+    proxy.dropAll();
+    await until(() => alice.connectionState === 'RECONNECTING');
+    await alice.logout();
+    alice.release();
+    proxy.resume();
+    await until(() => status.some(([m]) => m.alice === 'OFFLINE'), 10_000, 'OFFLINE');
+    expect(t.server.sessions.local(APP_ID, 'alice')).toBeUndefined();
+  });
+
   it('the farewell request ends only the session its resume token belongs to', async () => {
     t = await setup({ sessionGraceMs: 60_000 });
     const owner = await RawClient.connect(t.server.wsUrl);
