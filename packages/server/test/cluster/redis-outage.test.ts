@@ -35,6 +35,12 @@ describe('Redis outage and restart (private redis-server)', () => {
     const alice = await t.login('alice');
     const bob = await t.login('bob');
     const got = collect<[{ text: string }]>(bob, 'MessageFromPeer');
+    // Channel members on both nodes: each node listens on the channel's topic.
+    const aliceRoom = alice.createChannel('room');
+    const bobRoom = bob.createChannel('room');
+    await aliceRoom.join();
+    await bobRoom.join();
+    const roomGot = collect<[{ text: string }]>(bobRoom, 'ChannelMessage');
     const aliceStates = collect<[string, string]>(alice, 'ConnectionStateChanged');
     const bobStates = collect<[string, string]>(bob, 'ConnectionStateChanged');
 
@@ -69,6 +75,9 @@ describe('Redis outage and restart (private redis-server)', () => {
     expect(metric(m, 'parley_bus_ready')).toBe(1);
     expect(metric(m, 'parley_bus_resubscribes_total')).toBeGreaterThanOrEqual(1);
     await until(() => acked.length >= ackedBefore + 20, 10_000, 'delivery to resume');
+    // The channel's topic was subscribed again too: channel messages cross nodes again.
+    await aliceRoom.sendMessage({ text: 'after the restart' });
+    await until(() => roomGot.some(([m]) => m.text === 'after the restart'), 5000, 'channel delivery');
 
     stop = true;
     await sender;
