@@ -8,6 +8,7 @@ import type { Bus } from './ports/bus.js';
 import type { Store } from './ports/store.js';
 import { Authenticator } from './session/auth.js';
 import { NodeMesh } from './session/node-mesh.js';
+import { RouteCache } from './session/route-cache.js';
 import { Router } from './session/router.js';
 import { SessionManager } from './session/session-manager.js';
 import { Gateway } from './transport/gateway.js';
@@ -35,6 +36,8 @@ export interface ParleyServer {
   readonly port: number;
   readonly metrics: Metrics;
   readonly sessions: SessionManager;
+  /** where users of other nodes are (cluster mode), cached */
+  readonly routes: RouteCache;
   readonly log: Logger;
   listen(): Promise<void>;
   /** Graceful shutdown: stop accepting, end sessions (going-away close), flush storage. */
@@ -62,16 +65,18 @@ export async function createServer(
   const auth = new Authenticator(config.apps);
   const registry = new FeatureRegistry();
   const mesh = new NodeMesh(bus, config.nodeId, log.child({ layer: 'mesh' }));
+  const routes = new RouteCache(store, mesh);
   const sessions = new SessionManager(
     config,
     auth,
     store,
     mesh,
+    routes,
     registry,
     metrics,
     log.child({ layer: 'session' }),
   );
-  const router = new Router(sessions, store, mesh);
+  const router = new Router(sessions, routes, mesh);
   const ctx: FeatureContext = {
     config,
     log: log.child({ layer: 'features' }),
@@ -108,6 +113,7 @@ export async function createServer(
     config,
     metrics,
     sessions,
+    routes,
     log,
     get port() {
       return port;
@@ -120,6 +126,7 @@ export async function createServer(
     },
     async listen() {
       await mesh.start();
+      await routes.start();
       // Cluster mode: heartbeats, and ending the sessions of dead nodes through the session layer.
       await adapters.cluster?.start({
         endForeign: (appId, uid, sessionId) => sessions.endForeign(appId, uid, sessionId),
@@ -150,6 +157,7 @@ export async function createServer(
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections?.();
       await registry.run('onClose');
+      await routes.close();
       await mesh.close();
       await adapters.cluster?.stop();
       if (adapters.owned) {

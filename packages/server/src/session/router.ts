@@ -1,5 +1,5 @@
-import type { Store } from '../ports/store.js';
 import type { NodeMesh } from './node-mesh.js';
+import type { RouteCache } from './route-cache.js';
 import type { SessionManager } from './session-manager.js';
 
 /**
@@ -9,7 +9,7 @@ import type { SessionManager } from './session-manager.js';
 export class Router {
   constructor(
     private readonly sessions: SessionManager,
-    private readonly store: Store,
+    readonly routes: RouteCache,
     private readonly mesh: NodeMesh,
   ) {
     mesh.on('deliver', (p) => {
@@ -28,9 +28,10 @@ export class Router {
       s.send(msg);
       return true;
     }
-    const rec = await this.store.sessions.lookup(appId, uid);
-    if (!rec || rec.nodeId === this.mesh.nodeId) return false;
-    await this.mesh.send(rec.nodeId, 'deliver', { appId, uid, msg });
+    const node = await this.routes.remoteNode(appId, uid);
+    if (node === null) return false;
+    // Nobody listening there: that node died; read the registry next time.
+    if ((await this.mesh.send(node, 'deliver', { appId, uid, msg })) === 0) this.routes.forget(appId, uid);
     return true;
   }
 }

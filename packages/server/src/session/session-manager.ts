@@ -28,6 +28,7 @@ import type { Store } from '../ports/store.js';
 import type { Connection, ConnectionSink } from '../transport/connection.js';
 import type { Authenticator } from './auth.js';
 import type { NodeMesh } from './node-mesh.js';
+import type { RouteCache } from './route-cache.js';
 import { Session } from './session.js';
 import { TOKEN_WARNING_MS, scheduleTokenTimers } from './token-timers.js';
 
@@ -90,6 +91,7 @@ export class SessionManager implements ConnectionSink {
     private readonly auth: Authenticator,
     private readonly store: Store,
     private readonly mesh: NodeMesh,
+    private readonly routes: RouteCache,
     private readonly registry: FeatureRegistry,
     private readonly metrics: Metrics,
     private readonly log: Logger,
@@ -293,6 +295,10 @@ export class SessionManager implements ConnectionSink {
       await this.store.sessions.release(appId, uid, sessionId);
       return;
     }
+    // Every node forgets where this user's session was (cached routes of peer messages).
+    await this.routes
+      .claimed(appId, uid)
+      .catch((e) => this.log.warn({ err: e }, 'could not announce the login to the other nodes'));
     if (prev && prev.sessionId !== sessionId)
       await this.store.sessions
         .markReplaced(appId, uid, prev.sessionId, this.replacedMemoryMs)

@@ -129,13 +129,22 @@ export class PeerDelivery {
     const { ctx } = this;
     const local = ctx.sessions.local(appId, to);
     if (local) return this.receiver.deliver(local, id, event, stored);
-    const rec = await ctx.store.sessions.lookup(appId, to);
-    if (!rec || rec.nodeId === ctx.config.nodeId) return { acked: Promise.resolve(false) };
+    const node = await ctx.router.routes.remoteNode(appId, to);
+    if (node === null) return { acked: Promise.resolve(false) };
     const hop: PeerHop = { appId, to, id, event, stored: stored || undefined };
     const acked = ctx.mesh
-      .request<boolean | null>(rec.nodeId, 'peer', hop, ctx.config.peerAckTimeoutMs + 2000)
-      .then((r) => r === true)
-      .catch(() => false);
+      .request<boolean | null>(node, 'peer', hop, ctx.config.peerAckTimeoutMs + 2000)
+      .then(
+        (r) => {
+          // null: the user has no session there (any more); read the registry next time.
+          if (r === null) ctx.router.routes.forget(appId, to);
+          return r === true;
+        },
+        () => {
+          ctx.router.routes.forget(appId, to);
+          return false;
+        },
+      );
     return { acked };
   }
 }
