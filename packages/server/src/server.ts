@@ -60,12 +60,17 @@ export async function createServer(
       ? { store: deps.store, bus: deps.bus, cluster: null, owned: false }
       : { ...(await createAdapters(config, log)), owned: true };
   adapters.cluster?.onBusReady((r) => metrics.busReady.set(r ? 1 : 0));
-  adapters.cluster?.onResubscribed(() => metrics.busResubscribes.inc());
+
   const { store, bus } = adapters;
   const auth = new Authenticator(config.apps);
   const registry = new FeatureRegistry();
   const mesh = new NodeMesh(bus, config.nodeId, log.child({ layer: 'mesh' }));
   const routes = new RouteCache(store, mesh);
+  adapters.cluster?.onResubscribed(() => {
+    metrics.busResubscribes.inc();
+    // Logins announced while this node was cut off from Redis were missed.
+    routes.clear();
+  });
   const sessions = new SessionManager(
     config,
     auth,

@@ -19,7 +19,8 @@ const key = (appId: string, uid: string) => `${appId}\u0000${uid}`;
  * - a node that answers "not here" for a cached user makes the sender forget it (`forget`).
  * So a stale entry lives only while an announcement travels, as a registry read raced by a login
  * would; a message sent on it is reported not received, like one to a user who just left. Entries
- * also expire after 30 s, which bounds the harm of an announcement lost with a Redis hiccup.
+ * also expire after 30 s, and all are dropped when the bus comes back from an outage (the
+ * announcements made meanwhile were lost).
  */
 export class RouteCache {
   /** user → [node, expires at] */
@@ -77,6 +78,12 @@ export class RouteCache {
   cached(appId: string, uid: string): string | undefined {
     const hit = this.nodes.get(key(appId, uid));
     return hit && hit[1] > Date.now() ? hit[0] : undefined;
+  }
+
+  /** Forgets every route (the announcements of a bus outage were missed). */
+  clear(): void {
+    this.nodes.clear();
+    for (const mark of this.reading.values()) mark.stale = true;
   }
 
   /** The cached node answered that the user is not there: look it up next time. */

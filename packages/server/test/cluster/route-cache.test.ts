@@ -91,6 +91,16 @@ describe('RouteCache', () => {
     expect(lone.cached(APP_ID, 'bob')).toBeUndefined();
   });
 
+  it('clear() (the bus is back from an outage) drops every route', async () => {
+    const store = createEmbeddedStore({ dataDir: null });
+    const a = await node(new MemoryBus({ shared: true }), store, 'a');
+    await store.sessions.claim(APP_ID, 'bob', { nodeId: 'b', sessionId: 's1', state: 'ONLINE' });
+    await a.remoteNode(APP_ID, 'bob');
+    expect(a.cached(APP_ID, 'bob')).toBe('b');
+    a.clear();
+    expect(a.cached(APP_ID, 'bob')).toBeUndefined();
+  });
+
   it('a login announced by another node, or on this one, drops the route', async () => {
     const store = createEmbeddedStore({ dataDir: null });
     const bus = new MemoryBus({ shared: true });
