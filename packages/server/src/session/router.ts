@@ -12,12 +12,20 @@ export class Router {
     readonly routes: RouteCache,
     private readonly mesh: NodeMesh,
   ) {
-    mesh.on('deliver', (p) => {
+    mesh.on('deliver', (p, from) => {
       const { appId, uid, msg } = p as { appId: string; uid: string; msg: Uint8Array };
       const s = sessions.local(appId, uid);
-      if (!s) return false;
+      if (!s) {
+        // The sender's cached route is stale: tell it (the message itself is one-way, and lost).
+        void mesh.send(from, 'route.gone', [appId, uid]).catch(() => undefined);
+        return false;
+      }
       s.send(msg);
       return true;
+    });
+    mesh.on('route.gone', (p) => {
+      const [appId, uid] = p as [string, string];
+      routes.forget(appId, uid);
     });
   }
 

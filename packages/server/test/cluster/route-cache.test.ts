@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { NodeMesh } from '../../src/session/node-mesh.js';
 import { RouteCache } from '../../src/session/route-cache.js';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
+import { signalingClients } from '../signaling-client.js';
 
 /**
  * Peer messages to users on other nodes use a cached route (which node holds the session) instead
@@ -15,7 +16,9 @@ describe.each([
   ['three nodes on Redis', { cluster: 3 }],
 ] as const)('routes to other nodes: %s', (_name, mode) => {
   let t: Awaited<ReturnType<typeof setup>> | undefined;
+  const cleanups: Array<() => void> = [];
   afterEach(async () => {
+    for (const c of cleanups.splice(0)) c();
     await t?.cleanup();
     t = undefined;
   });
@@ -40,9 +43,31 @@ describe.each([
     expect(got.map(([m]) => m.text)).toEqual(['2']);
     expect(n1!.routes.cached(APP_ID, 'bob')).toBe(n3!.config.nodeId);
 
-    // bob logs out: the cached route answers "not here", is forgotten, and the next send reads
-    // the registry (offline: not received)
+    // bob's second device logs out and a third logs in on n2 (announced, so n1 forgets): a
+    // Signaling user on n1 caches that route, then bob logs out there too (no announcement)…
     await bob2.logout();
+    const bob3 = await t.login('bob', { serverUrl: n2!.wsUrl });
+    await until(() => n1!.routes.cached(APP_ID, 'bob') === undefined, 5000, 'n1 heard the login');
+    const sig = signalingClients(t.servers);
+    cleanups.push(sig.cleanup);
+    const carol = sig.create({ serverUrl: n1!.wsUrl });
+    await carol.login('carol');
+    const got3 = collect<[{ text: string }]>(bob3, 'MessageFromPeer');
+    carol.api.messageInstantSend('bob', 0, 'from Signaling', 'm1');
+    await until(() => got3.length === 1, 5000, 'the Signaling message');
+    expect(n1!.routes.cached(APP_ID, 'bob')).toBe(n2!.config.nodeId);
+    await bob3.logout();
+    // …a one-way delivery (Signaling's) on the stale route is lost, and the node that had no
+    // session for it tells n1 to forget the route
+    carol.api.messageInstantSend('bob', 0, 'nobody there', 'm2');
+    await until(() => n1!.routes.cached(APP_ID, 'bob') === undefined, 5000, 'route.gone');
+
+    // bob logs in on n3 and out again: the cached route answers "not here", is forgotten, and the
+    // next send reads the registry (offline: not received)
+    const bob4 = await t.login('bob', { serverUrl: n3!.wsUrl });
+    expect(await alice.sendMessageToPeer({ text: '2b' }, 'bob')).toEqual({ hasPeerReceived: true });
+    expect(n1!.routes.cached(APP_ID, 'bob')).toBe(n3!.config.nodeId);
+    await bob4.logout();
     expect(await alice.sendMessageToPeer({ text: '3' }, 'bob')).toEqual({ hasPeerReceived: false });
     expect(n1!.routes.cached(APP_ID, 'bob')).toBeUndefined();
     expect(await alice.sendMessageToPeer({ text: '4' }, 'bob')).toEqual({ hasPeerReceived: false });
