@@ -19,6 +19,7 @@ import { RedisPresenceStore } from '../../src/adapters/redis/redis-presence-stor
 import { RedisSessionStore } from '../../src/adapters/redis/redis-session-store.js';
 import { RedisUserAttrsStore } from '../../src/adapters/redis/redis-user-attrs-store.js';
 import type { InvitationPhase, InvitationRecord } from '../../src/ports/invitation-store.js';
+import type { Store } from '../../src/ports/store.js';
 import {
   REDIS_URL,
   cleanPrefix,
@@ -97,7 +98,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
           const keys = keysFor();
           await same(
             ops,
-            new MemorySessionStore(),
+            new MemorySessionStore() as Store['sessions'],
             new RedisSessionStore(redis, keys, 'n1'),
             async (st, o) => {
               switch (o.k) {
@@ -142,7 +143,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
         fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
           await same(
             ops,
-            new MemoryPresenceStore(),
+            new MemoryPresenceStore() as Store['presence'],
             new RedisPresenceStore(redis, keysFor()),
             async (st, o) => {
               switch (o.k) {
@@ -185,7 +186,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
         fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
           await same(
             ops,
-            new MemoryUserAttrsStore(),
+            new MemoryUserAttrsStore() as Store['userAttrs'],
             new RedisUserAttrsStore(redis, keysFor()),
             async (st, o) => {
               switch (o.k) {
@@ -218,7 +219,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
         fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
           await same(
             ops,
-            new MemoryChannelStore(),
+            new MemoryChannelStore() as Store['channels'],
             new RedisChannelStore(redis, keysFor()),
             async (st, o) => {
               switch (o.k) {
@@ -262,7 +263,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
         fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
           await same(
             ops,
-            new MemoryChannelAttrsStore(),
+            new MemoryChannelAttrsStore() as Store['channelAttrs'],
             new RedisChannelAttrsStore(redis, keysFor()),
             async (st, o) => {
               switch (o.k) {
@@ -306,7 +307,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
           const withIds = ops.map((o, i) => ({ ...o, id: `m${i}`, ts: t0 + i }));
           await same(
             withIds,
-            new MemoryChannelHistoryStore(),
+            new MemoryChannelHistoryStore() as Store['history'],
             new RedisChannelHistoryStore(redis, keysFor()),
             async (st, o) => {
               if (o.k === 'append') {
@@ -349,7 +350,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
           const withIdx = ops.map((o, i) => ({ ...o, i }));
           await same(
             withIdx,
-            new MemoryInvitationStore(),
+            new MemoryInvitationStore() as Store['invitations'],
             new RedisInvitationStore(redis, keysFor()),
             async (st, o) => {
               const id = `inv${o.n}`;
@@ -413,7 +414,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
           const withIdx = ops.map((o, i) => ({ ...o, i }));
           await same(
             withIdx,
-            new MemoryOfflineStore(),
+            new MemoryOfflineStore() as Store['offline'],
             new RedisOfflineStore(redis, keysFor()),
             async (st, o) => {
               switch (o.k) {
