@@ -15,17 +15,20 @@
  * Reported: throughput, latency, CPU per message, and each topology's ratio to `single`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadavg } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { parseArgs } from './lib/args.mjs';
-import { ParleyRawClient } from './lib/clients.mjs';
-import { summarizeProfile } from './lib/cpuprofile.mjs';
+import { pumpChannel } from './lib/channel-pump.mjs';
+import { connectInBatches, ParleyRawClient } from './lib/clients.mjs';
+import { cpuProfFlags, cpuProfiles } from './lib/cpuprofile.mjs';
 import { ParleyChannelClient } from './lib/fanout-clients.mjs';
+import { keepAlive, startPeerTraffic } from './lib/peer-traffic.mjs';
+import { fmt, fmtLoadAvg, fmtRatio, markdownTable, printProfile } from './lib/report.mjs';
+import { medianOfRuns } from './lib/rounds.mjs';
 import { procStats, startParley } from './lib/server-proc.mjs';
-import { fmt, Latencies, markdownTable, median, sleep } from './lib/stats.mjs';
+import { Latencies, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
   /** client pairs of the peer workload */
@@ -63,14 +66,7 @@ async function startNodes(topo, o, extra = []) {
   try {
     for (let i = 0; i < topo.nodes; i++) {
       const args = topo.redis ? ['--redis', o.redis, '--redis-prefix', prefix, '--node-id', `b${i + 1}`] : [];
-      const prof = o.cpuProf
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${resolve(o.cpuProf)}`,
-            `--cpu-prof-name=${topo.key}-${i + 1}-${Date.now()}.cpuprofile`,
-          ]
-        : [];
-      nodes.push(await startParley([...args, ...extra], prof));
+      nodes.push(await startParley([...args, ...extra], cpuProfFlags(o.cpuProf, `${topo.key}-${i + 1}`)));
     }
   } catch (e) {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -114,157 +110,73 @@ async function redisPid(url) {
 
 const redisCpu = (pid) => (pid ? procStats(pid).cpuMs : 0);
 
-/** Connects `n` clients, client i to node i % nodes, 100 at a time. */
-async function connectSpread(urls, n, make) {
-  const out = [];
-  for (let i = 0; i < n; i += 100) {
-    const part = [];
-    for (let j = i; j < Math.min(n, i + 100); j++) part.push(make(urls[j % urls.length], j));
-    out.push(...(await Promise.all(part)));
-  }
-  return out;
+/** CPU ms so far of the nodes (`s`, from startNodes) and of the local redis-server. */
+const cpuNow = (s, rpid) => ({ nodes: s.cpuMs(), redis: redisCpu(rpid) });
+
+/** Throughput and latency of `n` messages (or deliveries) in `ms`, and their CPU cost each. */
+function figures(topo, rpid, { n, ms, lat, cpu0, cpu1 }) {
+  const [p50, p99] = lat.percentiles(50, 99);
+  return {
+    perSec: (n / ms) * 1000,
+    p50,
+    p99,
+    cpuUs: ((cpu1.nodes - cpu0.nodes) * 1000) / n,
+    redisUs: topo.redis && rpid ? ((cpu1.redis - cpu0.redis) * 1000) / n : null,
+  };
 }
 
 async function peerRun(topo, o, rpid) {
   const s = await startNodes(topo, o);
   try {
-    const urls = s.nodes.map((n) => n.wsUrl);
-    // Client i talks to client i ^ 1: with two nodes they are always on different nodes.
-    const clients = await connectSpread(urls, o.pairs * 2, (url, i) => ParleyRawClient.connect(url, `u${i}`));
-    const pings = setInterval(() => {
-      for (const c of clients) c.ping();
-    }, clients[0].heartbeatMs);
-    const text = 'x'.repeat(o.size);
-    const lat = new Latencies();
-    let measuring = false;
-    let running = true;
-    let completed = 0;
-    let notReceived = 0;
-    let inFlight = 0;
-    clients.forEach((c, i) => {
-      c.onDone = (ms, received) => {
-        inFlight--;
-        if (measuring) {
-          completed++;
-          lat.add(ms);
-          if (!received) notReceived++;
-        }
-        if (running) {
-          inFlight++;
-          c.send(`u${i ^ 1}`, text);
-        }
-      };
+    const urls = s.nodes.map((n) => n.url);
+    // Client i, on node i % nodes, talks to client i ^ 1: with two nodes, always on the other node.
+    const clients = await connectInBatches(o.pairs * 2, (i) =>
+      ParleyRawClient.connect(urls[i % urls.length], `u${i}`),
+    );
+    const stopPings = keepAlive(clients);
+    const traffic = startPeerTraffic(clients, {
+      partnerOf: (i) => `u${i ^ 1}`,
+      text: 'x'.repeat(o.size),
+      window: o.window,
     });
-    for (let k = 0; k < o.window; k++)
-      clients.forEach((c, i) => {
-        inFlight++;
-        c.send(`u${i ^ 1}`, text);
-      });
     await sleep(o.warmup * 1000);
-    const cpu0 = s.cpuMs();
-    const r0 = redisCpu(rpid);
-    const t0 = performance.now();
-    measuring = true;
-    await sleep(o.duration * 1000);
-    measuring = false;
-    const ms = performance.now() - t0;
-    const cpuMs = s.cpuMs() - cpu0;
-    const rMs = redisCpu(rpid) - r0;
-    running = false;
-    for (let i = 0; i < 300 && inFlight > 0; i++) await sleep(10);
-    clearInterval(pings);
+    const m = await traffic.measure(o.duration * 1000, () => cpuNow(s, rpid));
+    await traffic.stop(3000);
+    stopPings();
     for (const c of clients) c.close();
-    const [p50, p99] = lat.percentiles(50, 99);
     return {
-      perSec: (completed / ms) * 1000,
-      p50,
-      p99,
-      cpuUs: (cpuMs * 1000) / completed,
-      redisUs: topo.redis && rpid ? (rMs * 1000) / completed : null,
-      notReceived,
+      ...figures(topo, rpid, { n: m.completed, ms: m.elapsedMs, lat: m.lat, cpu0: m.before, cpu1: m.after }),
+      notReceived: m.notReceived,
     };
   } finally {
     await s.stop();
   }
 }
 
-/** Sends `count` channel messages, `window` in flight; resolves when every member got every one. */
-function pump(sender, members, count, window, size, lat) {
-  const pad = 'x'.repeat(size);
-  const sentAt = new Float64Array(count);
-  const expected = count * members.length;
-  let sent = 0;
-  let answered = 0;
-  let delivered = 0;
-  let last = performance.now();
-  return new Promise((resolve, reject) => {
-    const sendOne = () => {
-      const seq = sent++;
-      const head = `${seq}|`;
-      sentAt[seq] = performance.now();
-      sender.send(head + pad.slice(head.length));
-    };
-    const check = setInterval(() => {
-      if (performance.now() - last > 20_000) {
-        clearInterval(check);
-        reject(new Error(`stalled: ${delivered}/${expected} deliveries`));
-      }
-    }, 1000);
-    const done = () => {
-      if (delivered === expected && answered === count) {
-        clearInterval(check);
-        resolve();
-      }
-    };
-    for (const m of members)
-      m.onMessage = (t) => {
-        if (lat) lat.add(performance.now() - sentAt[Number.parseInt(t, 10)]);
-        delivered++;
-        last = performance.now();
-        if (delivered === expected) done();
-      };
-    sender.onSent = () => {
-      answered++;
-      last = performance.now();
-      if (sent < count) sendOne();
-      else done();
-    };
-    while (sent < Math.min(window, count)) sendOne();
-  });
-}
-
 async function fanoutRun(topo, o, rpid) {
   // Members are silent after joining: a long heartbeat keeps their sockets.
   const s = await startNodes(topo, o, ['--heartbeat-ms', '600000']);
   try {
-    const urls = s.nodes.map((n) => n.wsUrl);
+    const urls = s.nodes.map((n) => n.url);
     const channelId = 'fan';
     // Member i on node i % nodes; the sender (member 0's slot) on the first node.
-    const receivers = await connectSpread(urls, o.members - 1, (_url, i) =>
+    const receivers = await connectInBatches(o.members - 1, (i) =>
       ParleyChannelClient.connect(urls[(i + 1) % urls.length], `m${i}`, channelId),
     );
     const sender = await ParleyChannelClient.connect(urls[0], 'sender', channelId);
     await sleep(1500);
-    await pump(sender, receivers, 50, o.fanWindow, o.size, null);
+    const pump = (count, lat) =>
+      pumpChannel(sender, receivers, { count, window: o.fanWindow, size: o.size, lat, stallMs: 20_000 });
+    await pump(50, null);
     const count = Math.max(1, Math.round(o.deliveries / receivers.length));
     const lat = new Latencies();
-    const cpu0 = s.cpuMs();
-    const r0 = redisCpu(rpid);
+    const cpu0 = cpuNow(s, rpid);
     const t0 = performance.now();
-    await pump(sender, receivers, count, o.fanWindow, o.size, lat);
+    await pump(count, lat);
     const ms = performance.now() - t0;
-    const cpuMs = s.cpuMs() - cpu0;
-    const rMs = redisCpu(rpid) - r0;
+    const cpu1 = cpuNow(s, rpid);
     for (const c of [sender, ...receivers]) c.close();
-    const deliveries = count * receivers.length;
-    const [p50, p99] = lat.percentiles(50, 99);
-    return {
-      perSec: (deliveries / ms) * 1000,
-      p50,
-      p99,
-      cpuUs: (cpuMs * 1000) / deliveries,
-      redisUs: topo.redis && rpid ? (rMs * 1000) / deliveries : null,
-    };
+    return figures(topo, rpid, { n: count * receivers.length, ms, lat, cpu0, cpu1 });
   } finally {
     await s.stop();
   }
@@ -279,9 +191,7 @@ export default async function main(argv) {
   console.log(
     `cluster: ${o.rounds} round(s); peer ${o.pairs} pairs × window ${o.window}, ${o.duration} s; fan-out ${o.members} members, ` +
       `~${fmt(o.deliveries)} deliveries; ${o.size}-byte messages; Redis ${o.redis}${rpid ? ` (pid ${rpid})` : ' (CPU not measured)'}; ` +
-      `load ${loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')}`,
+      `load ${fmtLoadAvg()}`,
   );
   const peerRounds = {};
   const fanRounds = {};
@@ -320,7 +230,7 @@ export default async function main(argv) {
       rows.push([
         TOPOLOGIES[n].label,
         fmt(r.perSec),
-        fmt(r.perSec / res[base].perSec, 2),
+        fmtRatio(r.perSec, res[base].perSec),
         fmt(r.p50, 2),
         fmt(r.p99, 2),
         fmt(r.cpuUs, 1),
@@ -337,27 +247,12 @@ export default async function main(argv) {
     console.log(`\n(not received: ${lost.map((n) => `${n} ${peer[n].notReceived}`).join(', ')})`);
   if (o.members > 1) console.log(`\nChannel fan-out (${o.members} members):\n\n${table(fan, 'delivery')}`);
   if (o.cpuProf)
-    for (const f of readdirSync(o.cpuProf)
-      .filter((x) => x.endsWith('.cpuprofile'))
-      .sort())
-      printProfile(join(o.cpuProf, f));
+    for (const f of cpuProfiles(o.cpuProf)) {
+      const file = join(o.cpuProf, f);
+      printProfile(file, (ms) => `CPU profile ${file} (${ms} ms sampled)`);
+    }
 }
 
-/** Per topology, the median of each figure over the rounds. */
-function medians(rounds) {
-  const out = {};
-  for (const [n, rs] of Object.entries(rounds)) {
-    out[n] = {};
-    for (const k of Object.keys(rs[0])) out[n][k] = rs[0][k] === null ? null : median(rs.map((r) => r[k]));
-  }
-  return out;
-}
-
-function printProfile(file) {
-  const s = summarizeProfile(file, 20);
-  const pct = (ms) => `${((ms / s.totalMs) * 100).toFixed(1).padStart(5)}%`;
-  console.log(`\nCPU profile ${file} (${fmt(s.totalMs)} ms sampled), self time by area:`);
-  for (const [k, ms] of s.byArea) console.log(`  ${pct(ms)}  ${k}`);
-  console.log('by function:');
-  for (const [k, ms] of s.byFunction) console.log(`  ${pct(ms)}  ${k}`);
-}
+/** Per topology, the median of each figure over the rounds (the null Redis figures stay null). */
+const medians = (rounds) =>
+  Object.fromEntries(Object.entries(rounds).map(([n, rs]) => [n, medianOfRuns(rs)]));

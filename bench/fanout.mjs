@@ -15,15 +15,18 @@
  * latency from send to delivery (p50/p99, over every delivery), server CPU per delivery, and
  * Parley ÷ each baseline. Workloads run back to back within a round, reversed every other round.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args.mjs';
+import { pumpChannel } from './lib/channel-pump.mjs';
+import { connectInBatches } from './lib/clients.mjs';
+import { cpuProfFlags, cpuProfiles } from './lib/cpuprofile.mjs';
 import { BareChannelClient, ParleyChannelClient, SocketIoChannelClient } from './lib/fanout-clients.mjs';
-import { summarizeProfile } from './lib/cpuprofile.mjs';
-import { procStats, ROOT, spawnNode, startParley } from './lib/server-proc.mjs';
-import { fmt, Latencies, markdownTable, median, sleep } from './lib/stats.mjs';
+import { fmt, fmtLoadAvg, fmtRatio, fmtSpread, markdownTable, printProfile } from './lib/report.mjs';
+import { perRoundRatios, roundOrder } from './lib/rounds.mjs';
+import { procStats, startBaseline, startParley } from './lib/server-proc.mjs';
+import { Latencies, median, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
   /** channel sizes (members, sender included) */
@@ -52,106 +55,42 @@ const DEFAULTS = {
 const WORKLOADS = {
   parley: {
     label: 'Parley',
-    start: async (o) => {
+    start: (o) => {
       // Members are silent after joining: a long heartbeat keeps their sockets.
-      const prof = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(o.cpuProf)}`] : [];
       const extra = o.parleyArgs.split(' ').filter(Boolean);
-      const s = await startParley(['--heartbeat-ms', '600000', ...extra], prof);
-      return { url: s.wsUrl, pid: s.pid, stop: s.stop };
+      return startParley(['--heartbeat-ms', '600000', ...extra], cpuProfFlags(o.cpuProf));
     },
     Client: ParleyChannelClient,
   },
   ws: {
     label: 'bare ws broadcast',
-    start: async () => {
-      const s = await spawnNode([`${ROOT}/bench/lib/ws-broadcast-server.mjs`], /listening (\d+)/);
-      return { url: `ws://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
-    },
+    start: () => startBaseline('ws-broadcast-server.mjs'),
     Client: BareChannelClient,
   },
   socketio: {
     label: 'Socket.IO broadcast',
-    start: async () => {
-      const s = await spawnNode([`${ROOT}/bench/lib/socketio-broadcast-server.mjs`], /listening (\d+)/);
-      return { url: `http://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
-    },
+    start: () => startBaseline('socketio-broadcast-server.mjs', { scheme: 'http' }),
     Client: SocketIoChannelClient,
   },
 };
 
-/** Connects `n` members of `channelId`, `batch` at a time. */
-async function connectMembers(w, url, channelId, n, batch = 100) {
-  const out = [];
-  for (let i = 0; i < n; i += batch) {
-    const part = [];
-    for (let j = i; j < Math.min(n, i + batch); j++) part.push(w.Client.connect(url, `m${j}`, channelId));
-    out.push(...(await Promise.all(part)));
-  }
-  return out;
-}
-
-/**
- * Sends `count` messages through `sender` with `window` in flight and resolves when every member
- * got every message. Messages carry their sequence number; `sentAt` maps it to the send time.
- */
-function pump(sender, members, count, window, size, lat, stallMs) {
-  const pad = 'x'.repeat(size);
-  const sentAt = new Float64Array(count);
-  const expected = count * members.length;
-  let sent = 0;
-  let answered = 0;
-  let delivered = 0;
-  let lastProgress = performance.now();
-  return new Promise((resolve, reject) => {
-    const sendOne = () => {
-      const seq = sent++;
-      const head = `${seq}|`;
-      sentAt[seq] = performance.now();
-      sender.send(head + pad.slice(head.length));
-    };
-    const check = setInterval(() => {
-      if (performance.now() - lastProgress > stallMs) {
-        clearInterval(check);
-        reject(new Error(`stalled: ${delivered}/${expected} deliveries, ${answered}/${count} answers`));
-      }
-    }, 1000);
-    const maybeDone = () => {
-      if (delivered === expected && answered === count) {
-        clearInterval(check);
-        resolve();
-      }
-    };
-    for (const m of members)
-      m.onMessage = (text) => {
-        const seq = Number.parseInt(text, 10);
-        if (lat) lat.add(performance.now() - sentAt[seq]);
-        delivered++;
-        lastProgress = performance.now();
-        if (delivered === expected) maybeDone();
-      };
-    sender.onSent = () => {
-      answered++;
-      lastProgress = performance.now();
-      if (sent < count) sendOne();
-      else maybeDone();
-    };
-    while (sent < Math.min(window, count)) sendOne();
-  });
-}
-
 /** One workload at one channel size: connect, warm up, measure, disconnect. */
 async function runSize(w, server, members, o, round) {
   const channelId = `fan-${members}-${round}`;
-  const receivers = await connectMembers(w, server.url, channelId, members - 1);
+  const receivers = await connectInBatches(members - 1, (i) =>
+    w.Client.connect(server.url, `m${i}`, channelId),
+  );
   const sender = await w.Client.connect(server.url, 'sender', channelId);
   // Let join-time events (member events, count updates) settle before measuring.
   await sleep(members > 512 ? 3500 : 1500);
-  await pump(sender, receivers, o.warmup, o.window, o.size, null, o.stallMs);
+  const pump = (count, lat) =>
+    pumpChannel(sender, receivers, { count, window: o.window, size: o.size, lat, stallMs: o.stallMs });
+  await pump(o.warmup, null);
   const count = Math.max(1, Math.round(o.deliveries / receivers.length));
   const lat = new Latencies();
   const cpu0 = procStats(server.pid).cpuMs;
   const t0 = performance.now();
-  await pump(sender, receivers, count, o.window, o.size, lat, o.stallMs);
+  await pump(count, lat);
   const secs = (performance.now() - t0) / 1000;
   const cpuMs = procStats(server.pid).cpuMs - cpu0;
   const rss = procStats(server.pid).rssKiB;
@@ -178,15 +117,12 @@ export default async function main(argv) {
   for (const n of names) if (!WORKLOADS[n]) throw new Error(`unknown workload ${n}`);
   console.log(
     `channel fan-out: sizes ${sizes.join('/')}, ~${fmt(o.deliveries)} deliveries each, window ${o.window}, ` +
-      `${o.size}-byte messages, ${o.rounds} round(s); load ${loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')}`,
+      `${o.size}-byte messages, ${o.rounds} round(s); load ${fmtLoadAvg()}`,
   );
   /** results[workload][size] = [round results] */
   const results = {};
   for (let round = 0; round < o.rounds; round++) {
-    // Reversed every other round, so no workload always runs first (or last) on a busy machine.
-    for (const name of round % 2 ? [...names].reverse() : names) {
+    for (const name of roundOrder(names, round)) {
       const w = WORKLOADS[name];
       if (o.cpuProf) mkdirSync(o.cpuProf, { recursive: true });
       const server = await w.start(o);
@@ -222,56 +158,42 @@ export default async function main(argv) {
   console.log(`\n${markdownTable(rows)}`);
   const baselines = names.filter((n) => n !== 'parley');
   if (results.parley && baselines.length) {
-    const ratios = [['members', 'Parley ÷', 'deliveries/s', 'CPU per delivery', 'p99']];
-    for (const size of sizes)
-      for (const b of baselines)
-        ratios.push([
-          fmt(size),
-          WORKLOADS[b].label,
-          fmt(med('parley', size, 'perSec') / med(b, size, 'perSec'), 2),
-          fmt(med('parley', size, 'cpuUsPerDelivery') / med(b, size, 'cpuUsPerDelivery'), 2),
-          fmt(med('parley', size, 'p99') / med(b, size, 'p99'), 2),
-        ]);
-    console.log(`\nRatios of medians:\n${markdownTable(ratios)}`);
+    /** A table with a row per size and baseline: members, the baseline, then `cells(baseline, size)`. */
+    const perBaseline = (header, cells) =>
+      markdownTable([
+        header,
+        ...sizes.flatMap((size) => baselines.map((b) => [fmt(size), WORKLOADS[b].label, ...cells(b, size)])),
+      ]);
+    const ofMedians = (b, size, k) => fmtRatio(med('parley', size, k), med(b, size, k));
+    const ratios = perBaseline(
+      ['members', 'Parley ÷', 'deliveries/s', 'CPU per delivery', 'p99'],
+      (b, size) => [
+        ofMedians(b, size, 'perSec'),
+        ofMedians(b, size, 'cpuUsPerDelivery'),
+        ofMedians(b, size, 'p99'),
+      ],
+    );
+    console.log(`\nRatios of medians:\n${ratios}`);
     if (o.rounds > 1) {
-      // Per-round ratios (each from one back-to-back pair of runs) are steadier on a busy machine.
-      const perRound = (b, size, k) => {
-        const rs = results.parley[size].map((p, i) => p[k] / results[b][size][i][k]);
-        return `${fmt(median(rs), 2)} (${fmt(Math.min(...rs), 2)}–${fmt(Math.max(...rs), 2)}; ${rs.map((x) => fmt(x, 2)).join(', ')})`;
-      };
-      const rows2 = [
-        [
-          'members',
-          'Parley ÷',
-          'CPU/delivery ratio per round: median (min–max; rounds)',
-          'deliveries/s ratio per round',
-        ],
+      const perRound = (b, size, k) => fmtSpread(perRoundRatios(results.parley[size], results[b][size], k));
+      const header = [
+        'members',
+        'Parley ÷',
+        'CPU/delivery ratio per round: median (min–max; rounds)',
+        'deliveries/s ratio per round',
       ];
-      for (const size of sizes)
-        for (const b of baselines)
-          rows2.push([
-            fmt(size),
-            WORKLOADS[b].label,
-            perRound(b, size, 'cpuUsPerDelivery'),
-            perRound(b, size, 'perSec'),
-          ]);
-      console.log(`\n${markdownTable(rows2)}`);
+      const table = perBaseline(header, (b, size) => [
+        perRound(b, size, 'cpuUsPerDelivery'),
+        perRound(b, size, 'perSec'),
+      ]);
+      console.log(`\n${table}`);
     }
   }
-  if (o.cpuProf) printProfile(o.cpuProf);
+  if (o.cpuProf) {
+    // The newest profile is this run's Parley (it covers the whole run).
+    const latest = cpuProfiles(o.cpuProf).at(-1);
+    if (latest)
+      printProfile(join(o.cpuProf, latest), (ms) => `Parley CPU profile (${latest}, ${ms} ms sampled)`);
+  }
   if (o.jsonOut) writeFileSync(o.jsonOut, JSON.stringify({ options: o, results }, null, 2));
-}
-
-/** Prints where Parley's CPU went (the newest profile in `dir`; it covers the whole run). */
-function printProfile(dir) {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .sort();
-  if (files.length === 0) return;
-  const s = summarizeProfile(join(dir, files.at(-1)), 20);
-  const pct = (ms) => `${((ms / s.totalMs) * 100).toFixed(1).padStart(5)}%`;
-  console.log(`\nParley CPU profile (${files.at(-1)}, ${fmt(s.totalMs)} ms sampled), self time by area:`);
-  for (const [k, ms] of s.byArea) console.log(`  ${pct(ms)}  ${k}`);
-  console.log('by function:');
-  for (const [k, ms] of s.byFunction) console.log(`  ${pct(ms)}  ${k}`);
 }

@@ -13,19 +13,23 @@
  * Then idle memory: RSS per idle logged-in Parley client vs per idle bare `ws` and Socket.IO
  * connection. Workloads run back to back within a round, in reverse order every other round.
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from './lib/args.mjs';
 import {
   BinaryRelayClient,
+  connectInBatches,
   MsgpackRelayClient,
   ParleyRawClient,
   SocketIoRelayClient,
 } from './lib/clients.mjs';
-import { parseArgs } from './lib/args.mjs';
-import { procStats, ROOT, spawnNode, startParley } from './lib/server-proc.mjs';
-import { summarizeProfile } from './lib/cpuprofile.mjs';
-import { fmt, Latencies, markdownTable, median, sleep } from './lib/stats.mjs';
+import { cpuProfFlags, cpuProfiles, summarizeProfile } from './lib/cpuprofile.mjs';
+import { keepAlive, startPeerTraffic } from './lib/peer-traffic.mjs';
+import { fmt, fmtLoadAvg, fmtRatio, fmtSpread, markdownTable } from './lib/report.mjs';
+import { medianOfRuns, perRoundRatios, roundOrder } from './lib/rounds.mjs';
+import { procStats, startBaseline, startParley } from './lib/server-proc.mjs';
+import { median, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
   pairs: 50,
@@ -52,10 +56,7 @@ const DEFAULTS = {
 const WORKLOADS = {
   parley: {
     label: 'Parley',
-    start: async (o) => {
-      const s = await startParley([], profFlags(o, 'parley'));
-      return { url: s.wsUrl, pid: s.pid, stop: s.stop };
-    },
+    start: (o) => startParley([], profFlags(o, 'parley')),
     Client: ParleyRawClient,
     uid: (i) => `u${i}`,
   },
@@ -73,52 +74,21 @@ const WORKLOADS = {
   },
   socketio: {
     label: 'Socket.IO relay',
-    start: async (o) => {
-      const s = await spawnNode(
-        [...profFlags(o, 'socketio'), `${ROOT}/bench/lib/socketio-relay-server.mjs`],
-        /listening (\d+)/,
-      );
-      return { url: `http://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
-    },
+    start: (o) =>
+      startBaseline('socketio-relay-server.mjs', { nodeFlags: profFlags(o, 'socketio'), scheme: 'http' }),
     Client: SocketIoRelayClient,
     uid: (i) => `u${i}`,
   },
 };
 
 /** `node --cpu-prof` flags when profiling; the newest `<name>-<ms>.cpuprofile` is the run's. */
-const profFlags = (o, name) =>
-  o?.cpuProf
-    ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
-    : [];
+const profFlags = (o, name) => cpuProfFlags(o?.cpuProf, name);
 
-async function startRelay(mode, nodeFlags) {
-  const s = await spawnNode([...nodeFlags, `${ROOT}/bench/lib/ws-relay-server.mjs`, mode], /listening (\d+)/);
-  return { url: `ws://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
-}
+const startRelay = (mode, nodeFlags) => startBaseline('ws-relay-server.mjs', { args: [mode], nodeFlags });
 
-/**
- * Connects `n` clients with uids from index `first` on, `batch` at a time (a burst of thousands of
- * handshakes would only measure accept()).
- */
-async function connectMany(w, url, n, first = 0, batch = 100) {
-  const out = [];
-  for (let i = first; i < first + n; i += batch) {
-    const part = [];
-    for (let j = i; j < Math.min(first + n, i + batch); j++) part.push(w.Client.connect(url, w.uid(j)));
-    out.push(...(await Promise.all(part)));
-  }
-  return out;
-}
-
-/** Keeps Parley sessions alive (the SDK pings every heartbeatMs); one timer for all clients. */
-function keepAlive(clients) {
-  const every = clients[0]?.heartbeatMs;
-  if (!every) return () => {};
-  const t = setInterval(() => {
-    for (const c of clients) c.ping();
-  }, every);
-  return () => clearInterval(t);
-}
+/** Connects `n` clients of workload `w` with uids from index `first` on. */
+const connectMany = (w, url, n, first = 0) =>
+  connectInBatches(n, (i) => w.Client.connect(url, w.uid(first + i)));
 
 async function relayRun(name, o) {
   const w = WORKLOADS[name];
@@ -126,67 +96,43 @@ async function relayRun(name, o) {
   try {
     const clients = await connectMany(w, server.url, o.pairs * 2);
     const stopPings = keepAlive(clients);
-    const text = 'x'.repeat(o.size);
-    const lat = new Latencies();
-    let measuring = false;
-    let running = true;
-    let completed = 0;
-    let notReceived = 0;
-    let inFlight = 0;
-    clients.forEach((c, i) => {
-      const peer = w.uid(i ^ 1);
-      c.onDone = (ms, received) => {
-        inFlight--;
-        if (measuring) {
-          completed++;
-          lat.add(ms);
-          if (!received) notReceived++;
-        }
-        if (running) {
-          inFlight++;
-          c.send(peer, text);
-        }
-      };
+    const traffic = startPeerTraffic(clients, {
+      partnerOf: (i) => w.uid(i ^ 1),
+      text: 'x'.repeat(o.size),
+      window: o.window,
     });
-    for (let k = 0; k < o.window; k++)
-      clients.forEach((c, i) => {
-        inFlight++;
-        c.send(w.uid(i ^ 1), text);
-      });
-
     await sleep(o.warmup * 1000);
-    const s0 = procStats(server.pid);
-    const g0 = process.cpuUsage();
-    const t0 = performance.now();
-    measuring = true;
-    await sleep(o.duration * 1000);
-    measuring = false;
-    const t1 = performance.now();
-    const s1 = procStats(server.pid);
-    const g1 = process.cpuUsage(g0);
-    running = false;
-    for (let i = 0; i < 200 && inFlight > 0; i++) await sleep(10);
+    const { elapsedMs, before, after, completed, notReceived, lat } = await traffic.measure(
+      o.duration * 1000,
+      () => {
+        const serverStats = procStats(server.pid);
+        const g = process.cpuUsage();
+        return { server: serverStats, generatorCpuMs: (g.user + g.system) / 1000 };
+      },
+    );
+    const stuck = await traffic.stop(2000);
     stopPings();
     const ended = clients.filter((c) => c.endedReason).length;
     for (const c of clients) c.close();
 
-    const secs = (t1 - t0) / 1000;
+    const serverCpuMs = after.server.cpuMs - before.server.cpuMs;
+    const generatorCpuMs = after.generatorCpuMs - before.generatorCpuMs;
     const [p50, p99] = lat.percentiles(50, 99);
     return {
       name,
-      msgsPerSec: completed / secs,
+      msgsPerSec: completed / (elapsedMs / 1000),
       p50Ms: p50,
       p99Ms: p99,
-      serverCpuUsPerMsg: ((s1.cpuMs - s0.cpuMs) * 1000) / completed,
-      serverCpuPct: ((s1.cpuMs - s0.cpuMs) / (t1 - t0)) * 100,
-      serverRssMiB: s1.rssKiB / 1024,
-      serverPeakRssMiB: s1.hwmKiB / 1024,
-      generatorCpuPct: ((g1.user + g1.system) / 1000 / (t1 - t0)) * 100,
+      serverCpuUsPerMsg: (serverCpuMs * 1000) / completed,
+      serverCpuPct: (serverCpuMs / elapsedMs) * 100,
+      serverRssMiB: after.server.rssKiB / 1024,
+      serverPeakRssMiB: after.server.hwmKiB / 1024,
+      generatorCpuPct: (generatorCpuMs / elapsedMs) * 100,
       completed,
       loadAvg1: loadavg()[0],
       notReceived,
       sessionsEnded: ended,
-      stuck: inFlight,
+      stuck,
     };
   } finally {
     await server.stop();
@@ -232,13 +178,6 @@ async function idleRun(name, n) {
   }
 }
 
-/** Median of each numeric field over rounds. */
-function medianOf(runs) {
-  const out = { ...runs[0] };
-  for (const k of Object.keys(out)) if (typeof out[k] === 'number') out[k] = median(runs.map((r) => r[k]));
-  return out;
-}
-
 export default async function peerRelay(argv) {
   const o = parseArgs(argv, DEFAULTS);
   const names = o.workloads.split(',').filter(Boolean);
@@ -252,11 +191,7 @@ export default async function peerRelay(argv) {
       `${o.duration}s measured, ${o.rounds} round(s); Node ${process.version}; generator: raw protocol clients over ws ` +
       '(Socket.IO: socket.io-client, websocket transport)',
   );
-  log(
-    `load average before: ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')} (other work on the machine skews absolute figures)`,
-  );
+  log(`load average before: ${fmtLoadAvg()} (other work on the machine skews absolute figures)`);
   if (o.cpuProf) {
     o.cpuProf = resolve(o.cpuProf);
     mkdirSync(o.cpuProf, { recursive: true });
@@ -266,8 +201,7 @@ export default async function peerRelay(argv) {
   if (!o.idleOnly) {
     const perRound = Object.fromEntries(names.map((n) => [n, []]));
     for (let r = 0; r < o.rounds; r++)
-      // Reversed every other round, so no workload always runs first (or last) on a busy machine.
-      for (const n of r % 2 ? [...names].reverse() : names) {
+      for (const n of roundOrder(names, r)) {
         const res = await relayRun(n, o);
         perRound[n].push(res);
         log(
@@ -279,7 +213,7 @@ export default async function peerRelay(argv) {
             `    warning: ${res.notReceived} not received, ${res.sessionsEnded} sessions ended, ${res.stuck} stuck`,
           );
       }
-    for (const n of names) results[n] = medianOf(perRound[n]);
+    for (const n of names) results[n] = medianOfRuns(perRound[n]);
     const b = results[base];
     const sio = base !== 'socketio' ? results.socketio : undefined;
     const rows = [
@@ -306,38 +240,30 @@ export default async function peerRelay(argv) {
         fmt(x.serverCpuUsPerMsg, 1),
         `${fmt(x.serverCpuPct)}%`,
         `${fmt(x.serverRssMiB)} (${fmt(x.serverPeakRssMiB)})`,
-        b ? fmt(x.msgsPerSec / b.msgsPerSec, 2) : '',
-        b ? fmt(x.serverCpuUsPerMsg / b.serverCpuUsPerMsg, 2) : '',
-        ...(sio ? [fmt(x.serverCpuUsPerMsg / sio.serverCpuUsPerMsg, 2)] : []),
+        b ? fmtRatio(x.msgsPerSec, b.msgsPerSec) : '',
+        b ? fmtRatio(x.serverCpuUsPerMsg, b.serverCpuUsPerMsg) : '',
+        ...(sio ? [fmtRatio(x.serverCpuUsPerMsg, sio.serverCpuUsPerMsg)] : []),
       ]);
     }
     log(`\nPeer relay (ratios against ${base ? WORKLOADS[base].label : 'n/a'}):\n${markdownTable(rows)}`);
     if (results.parley && b) {
       log(
-        `\nParley efficiency vs ${WORKLOADS[base].label}: throughput ${fmt(results.parley.msgsPerSec / b.msgsPerSec, 2)} ` +
-          `(goal ≥ 0.6), CPU per message ${fmt(b.serverCpuUsPerMsg / results.parley.serverCpuUsPerMsg, 2)} of the ` +
+        `\nParley efficiency vs ${WORKLOADS[base].label}: throughput ${fmtRatio(results.parley.msgsPerSec, b.msgsPerSec)} ` +
+          `(goal ≥ 0.6), CPU per message ${fmtRatio(b.serverCpuUsPerMsg, results.parley.serverCpuUsPerMsg)} of the ` +
           `baseline's efficiency (target ≥ 0.7, i.e. ≤ ${fmt(b.serverCpuUsPerMsg / 0.7, 1)} µs/msg).`,
       );
       if (sio)
         log(
-          `Parley vs Socket.IO: CPU per message ${fmt(results.parley.serverCpuUsPerMsg / sio.serverCpuUsPerMsg, 2)} ` +
-            `of Socket.IO's (target ≤ 1), throughput ${fmt(results.parley.msgsPerSec / sio.msgsPerSec, 2)} × Socket.IO's.`,
+          `Parley vs Socket.IO: CPU per message ${fmtRatio(results.parley.serverCpuUsPerMsg, sio.serverCpuUsPerMsg)} ` +
+            `of Socket.IO's (target ≤ 1), throughput ${fmtRatio(results.parley.msgsPerSec, sio.msgsPerSec)} × Socket.IO's.`,
         );
     }
     if (results.parley && o.rounds > 1) {
-      // Ratios within each round (the workloads of a round run back to back) vary less with
-      // other load on the machine than ratios of medians taken across rounds.
-      const range = (xs) =>
-        `median ${fmt(median(xs), 2)} (${fmt(Math.min(...xs), 2)}–${fmt(Math.max(...xs), 2)}; ` +
-        `rounds: ${xs.map((x) => fmt(x, 2)).join(', ')})`;
-      const p = perRound.parley;
+      const range = (xs) => `median ${fmtSpread(xs, 'rounds: ')}`;
       results.perRoundRatios = {};
       for (const n of names.filter((x) => x !== 'parley')) {
-        const q = perRound[n];
-        const r = {
-          msgsPerSec: p.map((x, i) => x.msgsPerSec / q[i].msgsPerSec),
-          serverCpuUsPerMsg: p.map((x, i) => x.serverCpuUsPerMsg / q[i].serverCpuUsPerMsg),
-        };
+        const ratios = (k) => perRoundRatios(perRound.parley, perRound[n], k);
+        const r = { msgsPerSec: ratios('msgsPerSec'), serverCpuUsPerMsg: ratios('serverCpuUsPerMsg') };
         results.perRoundRatios[n] = r;
         log(
           `Per-round Parley/${n}: CPU per message ${range(r.serverCpuUsPerMsg)}; msgs/s ${range(r.msgsPerSec)}.`,
@@ -348,10 +274,7 @@ export default async function peerRelay(argv) {
 
   if (o.cpuProf && !o.idleOnly) {
     for (const n of names) {
-      const latest = readdirSync(o.cpuProf)
-        .filter((f) => f.startsWith(`${n}-`) && /^\d+\.cpuprofile$/.test(f.slice(n.length + 1)))
-        .sort()
-        .at(-1);
+      const latest = cpuProfiles(o.cpuProf, n).at(-1);
       if (!latest) continue;
       const p = summarizeProfile(join(o.cpuProf, latest), 12);
       const pct = (ms) => `${((ms / p.totalMs) * 100).toFixed(1)}%`;
@@ -392,8 +315,8 @@ export default async function peerRelay(argv) {
         fmt(x.rssBeforeMiB, 1),
         fmt(x.rssAfterMiB, 1),
         fmt(x.kibPerClient, 1),
-        ib ? fmt(x.kibPerClient / ib.kibPerClient, 2) : '',
-        ...(isio ? [fmt(x.kibPerClient / isio.kibPerClient, 2)] : []),
+        ib ? fmtRatio(x.kibPerClient, ib.kibPerClient) : '',
+        ...(isio ? [fmtRatio(x.kibPerClient, isio.kibPerClient)] : []),
       ]);
     }
     log(

@@ -1,7 +1,8 @@
 /**
  * Load-generator clients: thin protocol clients over `ws`, cheap enough that one process can drive
- * hundreds of them. Each exposes the same surface to the benchmark drivers:
+ * hundreds of them. Each peer client exposes the same surface to the benchmark drivers:
  *   `static connect(url, uid)`, `send(peerUid, text)`, `onDone(latencyMs, received)`, `ping()`, `close()`.
+ * The channel clients (fanout-clients.mjs) build on the connection helpers and base classes here.
  */
 import { performance } from 'node:perf_hooks';
 import { classify, decodeFrame, encodeEvent, encodeRequest, Op, PROTOCOL_VERSION } from '@parley/protocol';
@@ -38,53 +39,68 @@ export function openSocketIo(url, auth) {
   });
 }
 
+/**
+ * Connects `n` clients, `connect(i)` for i in 0…n-1, `batch` at a time (a burst of thousands of
+ * handshakes would only measure accept()).
+ */
+export async function connectInBatches(n, connect, batch = 100) {
+  const out = [];
+  for (let i = 0; i < n; i += batch) {
+    const part = [];
+    for (let j = i; j < Math.min(n, i + batch); j++) part.push(connect(j));
+    out.push(...(await Promise.all(part)));
+  }
+  return out;
+}
+
+/** A client on one WebSocket: its messages go to `onFrame`; socket errors are ignored (the socket closes). */
+export class WsClient {
+  constructor(ws) {
+    this.ws = ws;
+    ws.on('message', (data) => this.onFrame(data));
+    ws.on('error', () => {});
+  }
+
+  close() {
+    this.ws.terminate();
+  }
+}
+
 /** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
 export const ACK_EVERY = 64;
 
 /**
- * Speaks Parley's wire protocol like the SDK does (one frame per request and per ack; acks a
- * PeerMessage as soon as it arrives; counts the session's messages and reports the count on
- * Ping), without the SDK's state machine, timers and emitters.
+ * Speaks Parley's wire protocol like the SDK does (one frame per request; counts the session's
+ * messages and reports the count on a Ping every ACK_EVERY of them), without the SDK's state
+ * machine, timers and emitters. Subclasses handle events (`onEvent`) and the responses that
+ * `request` is not waiting for (`onResponse`).
  */
-export class ParleyRawClient {
-  static async connect(wsUrl, uid, appId = BENCH_APP_ID) {
-    const ws = await open(wsUrl);
-    const c = new ParleyRawClient(ws, uid);
-    await c.login(appId);
-    return c;
-  }
-
-  /** called with (latencyMs, received) when a send is answered */
-  onDone = () => {};
-  heartbeatMs = 5000;
-  endedReason = null;
+export class ParleyWireClient extends WsClient {
   nextReq = 1;
-  pending = new Map();
-  loginWaiter = null;
+  waiting = new Map();
   /** session messages processed (docs/protocol.md, "Resume and the numbered stream") */
   received = 0;
   reported = 0;
 
   constructor(ws, uid) {
-    this.ws = ws;
+    super(ws);
     this.uid = uid;
-    ws.on('message', (data) => this.onFrame(data));
-    ws.on('error', () => {});
   }
 
-  login(appId) {
-    return new Promise((resolve, reject) => {
-      this.loginWaiter = { reqId: this.nextReq, resolve, reject };
-      this.ws.send(
-        encodeRequest(Op.Login, this.nextReq++, { v: PROTOCOL_VERSION, appId, uid: this.uid, sdk: 'bench' }),
-      );
+  /** Sends a request; resolves with its response (`{ code, body }`). */
+  request(op, body) {
+    const reqId = this.nextReq++;
+    return new Promise((resolve) => {
+      this.waiting.set(reqId, resolve);
+      this.ws.send(encodeRequest(op, reqId, body));
     });
   }
 
-  send(to, text) {
-    const reqId = this.nextReq++;
-    this.pending.set(reqId, performance.now());
-    this.ws.send(encodeRequest(Op.PeerSend, reqId, { to, msg: { type: 'TEXT', text } }));
+  /** Logs in as `uid`; resolves with the Login response body. */
+  async login(appId = BENCH_APP_ID) {
+    const r = await this.request(Op.Login, { v: PROTOCOL_VERSION, appId, uid: this.uid, sdk: 'bench' });
+    if (r.code !== 0) throw new Error(`login of ${this.uid} failed with code ${r.code}`);
+    return r.body;
   }
 
   ping() {
@@ -92,96 +108,121 @@ export class ParleyRawClient {
     this.ws.send(encodeEvent(Op.Ping, this.received));
   }
 
-  close() {
-    this.ws.terminate();
-  }
-
   onFrame(data) {
     for (const v of decodeFrame(data)) {
       const m = classify(v);
       if (m.kind === 'event') {
         if (m.op !== Op.Ping && m.op !== Op.ProtocolError) this.received++;
-        if (m.op === Op.PeerMessage) this.ws.send(encodeEvent(Op.PeerAck, { id: m.body.id }));
-        else if (m.op === Op.SessionEnded) this.endedReason = m.body?.reason ?? 'unknown';
+        this.onEvent(m);
       } else if (m.kind === 'response') {
         this.received++;
-        const t0 = this.pending.get(m.reqId);
-        if (t0 !== undefined) {
-          this.pending.delete(m.reqId);
-          this.onDone(performance.now() - t0, m.code === 0 && m.body.received === true);
-        } else if (this.loginWaiter?.reqId === m.reqId) {
-          const w = this.loginWaiter;
-          this.loginWaiter = null;
-          if (m.code === 0) {
-            this.heartbeatMs = m.body.heartbeatMs;
-            w.resolve();
-          } else w.reject(new Error(`login of ${this.uid} failed with code ${m.code}`));
-        }
+        this.onResponse(m);
       }
     }
     if (this.received - this.reported >= ACK_EVERY) this.ping();
+  }
+
+  onEvent() {}
+
+  /** Settles a `request` waiting for this response; false if none was. */
+  onResponse(m) {
+    const resolve = this.waiting.get(m.reqId);
+    if (!resolve) return false;
+    this.waiting.delete(m.reqId);
+    resolve({ code: m.code, body: m.body });
+    return true;
+  }
+}
+
+/** A Parley peer: acks a PeerMessage as soon as it arrives, as the SDK does. */
+export class ParleyRawClient extends ParleyWireClient {
+  static async connect(wsUrl, uid, appId = BENCH_APP_ID) {
+    const c = new ParleyRawClient(await open(wsUrl), uid);
+    c.heartbeatMs = (await c.login(appId)).heartbeatMs;
+    return c;
+  }
+
+  /** called with (latencyMs, received) when a send is answered */
+  onDone = () => {};
+  heartbeatMs = 5000;
+  endedReason = null;
+  /** send time by reqId of the sends not answered yet */
+  pending = new Map();
+
+  send(to, text) {
+    const reqId = this.nextReq++;
+    this.pending.set(reqId, performance.now());
+    this.ws.send(encodeRequest(Op.PeerSend, reqId, { to, msg: { type: 'TEXT', text } }));
+  }
+
+  onEvent(m) {
+    if (m.op === Op.PeerMessage) this.ws.send(encodeEvent(Op.PeerAck, { id: m.body.id }));
+    else if (m.op === Op.SessionEnded) this.endedReason = m.body?.reason ?? 'unknown';
+  }
+
+  onResponse(m) {
+    const t0 = this.pending.get(m.reqId);
+    if (t0 === undefined) return super.onResponse(m);
+    this.pending.delete(m.reqId);
+    this.onDone(performance.now() - t0, m.code === 0 && m.body.received === true);
+    return true;
   }
 }
 
 const packr = new Packr({ useRecords: false });
 
+/**
+ * A client of ws-relay-server.mjs: `stamp` a message id when sending, `settle` it when answered.
+ * The relay has no sessions: nothing to keep alive.
+ */
+class RelayClient extends WsClient {
+  onDone = () => {};
+  heartbeatMs = 0;
+  nextId = 1;
+  /** send time by message id of the sends not answered yet */
+  pending = new Map();
+
+  constructor(ws, uid) {
+    super(ws);
+    this.uid = uid;
+  }
+
+  stamp(id) {
+    this.pending.set(id, performance.now());
+  }
+
+  settle(id, received) {
+    const t0 = this.pending.get(id);
+    this.pending.delete(id);
+    this.onDone(performance.now() - t0, received);
+  }
+
+  ping() {}
+}
+
 /** Client of ws-relay-server.mjs in msgpack mode (uids are strings). */
-export class MsgpackRelayClient {
+export class MsgpackRelayClient extends RelayClient {
   static async connect(url, uid) {
     return new MsgpackRelayClient(await open(`${url}/?id=${encodeURIComponent(uid)}`), uid);
   }
 
-  onDone = () => {};
-  heartbeatMs = 0;
-  nextId = 1;
-  pending = new Map();
-
-  constructor(ws, uid) {
-    this.ws = ws;
-    this.uid = uid;
-    ws.on('message', (data) => this.onFrame(data));
-    ws.on('error', () => {});
-  }
-
   send(to, text) {
     const id = this.nextId++;
-    this.pending.set(id, performance.now());
+    this.stamp(id);
     this.ws.send(packr.pack([1, id, to, text]));
-  }
-
-  ping() {}
-
-  close() {
-    this.ws.terminate();
   }
 
   onFrame(data) {
     const m = packr.unpack(data);
     if (m[0] === 2) this.ws.send(packr.pack([3, m[1], m[2]]));
-    else if (m[0] === 4) {
-      const t0 = this.pending.get(m[1]);
-      this.pending.delete(m[1]);
-      this.onDone(performance.now() - t0, m[2]);
-    }
+    else if (m[0] === 4) this.settle(m[1], m[2]);
   }
 }
 
 /** Client of ws-relay-server.mjs in binary mode (uids must be decimal integers). */
-export class BinaryRelayClient {
+export class BinaryRelayClient extends RelayClient {
   static async connect(url, uid) {
     return new BinaryRelayClient(await open(`${url}/?id=${uid}`), uid);
-  }
-
-  onDone = () => {};
-  heartbeatMs = 0;
-  nextId = 1;
-  pending = new Map();
-
-  constructor(ws, uid) {
-    this.ws = ws;
-    this.uid = uid;
-    ws.on('message', (data) => this.onFrame(data));
-    ws.on('error', () => {});
   }
 
   send(to, text) {
@@ -192,14 +233,8 @@ export class BinaryRelayClient {
     b.writeUInt32BE(Number(to), 1);
     b.writeUInt32BE(id, 5);
     payload.copy(b, 9);
-    this.pending.set(id, performance.now());
+    this.stamp(id);
     this.ws.send(b);
-  }
-
-  ping() {}
-
-  close() {
-    this.ws.terminate();
   }
 
   onFrame(b) {
@@ -209,15 +244,9 @@ export class BinaryRelayClient {
       b.copy(ack, 1, 1, 9); // peer (the original sender) and msgId
       ack[9] = 0;
       this.ws.send(ack);
-    } else if (b[0] === 4) {
-      const id = b.readUInt32BE(5);
-      const t0 = this.pending.get(id);
-      this.pending.delete(id);
-      this.onDone(performance.now() - t0, b[9] === 1);
-    }
+    } else if (b[0] === 4) this.settle(b.readUInt32BE(5), b[9] === 1);
   }
 }
-
 /**
  * Client of socketio-relay-server.mjs with socket.io-client: `send` emits with an ack callback
  * (answered with `received`); a delivered `msg` is acked at once. The Socket.IO server pings, the

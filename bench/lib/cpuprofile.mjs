@@ -1,8 +1,29 @@
 /**
- * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per area
- * (our packages by file, dependencies by package, Node internals, GC, idle).
+ * CPU profiles of the servers under test: the `node --cpu-prof` flags that write them, and a summary
+ * of a V8 .cpuprofile: self time per function and per area (our packages by file, dependencies by
+ * package, Node internals, GC, idle).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * `node` flags that write a CPU profile into `dir` (none without a `dir`). With a `name` the file is
+ * `<name>-<ms since epoch>.cpuprofile`, so the newest profile of a name sorts last.
+ */
+export function cpuProfFlags(dir, name) {
+  if (!dir) return [];
+  const flags = ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`];
+  if (name) flags.push(`--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
+  return flags;
+}
+
+/** The .cpuprofile files in `dir`, sorted by name; with `name`, only the `<name>-<ms>` ones. */
+export function cpuProfiles(dir, name) {
+  const mine = name
+    ? (f) => f.startsWith(`${name}-`) && /^\d+\.cpuprofile$/.test(f.slice(name.length + 1))
+    : (f) => f.endsWith('.cpuprofile');
+  return readdirSync(dir).filter(mine).sort();
+}
 
 function areaOf(node) {
   const { url, functionName } = node.callFrame;

@@ -5,19 +5,18 @@
  *   `static connect(url, uid, channelId)` (logged in and joined), `send(text)` (sender),
  *   `onMessage(text)` and `onSent()` callbacks, `close()`.
  */
-import { Op, PROTOCOL_VERSION, classify, decodeFrame, encodeEvent, encodeRequest } from '@parley/protocol';
+import { encodeRequest, Op } from '@parley/protocol';
 import { Packr } from 'msgpackr';
-import { ACK_EVERY, BENCH_APP_ID, open, openSocketIo } from './clients.mjs';
+import { open, openSocketIo, ParleyWireClient, WsClient } from './clients.mjs';
 
 /**
  * A Parley channel member speaking the wire protocol directly (Login, Join, ChannelSend). Like the
  * SDK it counts the session's messages and reports the count on a Ping every ACK_EVERY of them.
  */
-export class ParleyChannelClient {
+export class ParleyChannelClient extends ParleyWireClient {
   static async connect(wsUrl, uid, channelId) {
     const c = new ParleyChannelClient(await open(wsUrl), uid, channelId);
-    const login = await c.request(Op.Login, { v: PROTOCOL_VERSION, appId: BENCH_APP_ID, uid, sdk: 'bench' });
-    if (login.code !== 0) throw new Error(`login of ${uid} failed with code ${login.code}`);
+    await c.login();
     const join = await c.request(Op.Join, { channelId });
     if (join.code !== 0) throw new Error(`join of ${uid} failed with code ${join.code}`);
     return c;
@@ -27,25 +26,10 @@ export class ParleyChannelClient {
   onMessage = () => {};
   /** called when a send is answered (code 0) */
   onSent = () => {};
-  nextReq = 1;
-  waiting = new Map();
-  received = 0;
-  reported = 0;
 
   constructor(ws, uid, channelId) {
-    this.ws = ws;
-    this.uid = uid;
+    super(ws, uid);
     this.channelId = channelId;
-    ws.on('message', (data) => this.onFrame(data));
-    ws.on('error', () => {});
-  }
-
-  request(op, body) {
-    const reqId = this.nextReq++;
-    return new Promise((resolve) => {
-      this.waiting.set(reqId, resolve);
-      this.ws.send(encodeRequest(op, reqId, body));
-    });
   }
 
   send(text) {
@@ -57,37 +41,22 @@ export class ParleyChannelClient {
     );
   }
 
-  close() {
-    this.ws.terminate();
+  onEvent(m) {
+    if (m.op === Op.ChannelMessage) this.onMessage(m.body.msg.text);
   }
 
-  onFrame(data) {
-    for (const v of decodeFrame(data)) {
-      const m = classify(v);
-      if (m.kind === 'event') {
-        if (m.op !== Op.Ping && m.op !== Op.ProtocolError) this.received++;
-        if (m.op === Op.ChannelMessage) this.onMessage(m.body.msg.text);
-      } else if (m.kind === 'response') {
-        this.received++;
-        const w = this.waiting.get(m.reqId);
-        if (w) {
-          this.waiting.delete(m.reqId);
-          w({ code: m.code, body: m.body });
-        } else if (m.code === 0) this.onSent();
-        else throw new Error(`send failed with code ${m.code}`);
-      }
-    }
-    if (this.received - this.reported >= ACK_EVERY) {
-      this.reported = this.received;
-      this.ws.send(encodeEvent(Op.Ping, this.received));
-    }
+  onResponse(m) {
+    if (super.onResponse(m)) return true;
+    if (m.code !== 0) throw new Error(`send failed with code ${m.code}`);
+    this.onSent();
+    return true;
   }
 }
 
 const packr = new Packr({ useRecords: false });
 
 /** A member of the bare `ws` broadcast baseline (lib/ws-broadcast-server.mjs). */
-export class BareChannelClient {
+export class BareChannelClient extends WsClient {
   static async connect(url, uid, channelId) {
     return new BareChannelClient(
       await open(`${url}/?ch=${encodeURIComponent(channelId)}&id=${encodeURIComponent(uid)}`),
@@ -98,18 +67,8 @@ export class BareChannelClient {
   onSent = () => {};
   nextId = 1;
 
-  constructor(ws) {
-    this.ws = ws;
-    ws.on('message', (data) => this.onFrame(data));
-    ws.on('error', () => {});
-  }
-
   send(text) {
     this.ws.send(packr.pack([1, this.nextId++, text]));
-  }
-
-  close() {
-    this.ws.terminate();
   }
 
   onFrame(data) {

@@ -59,9 +59,18 @@ export function stopChild(child, graceMs = 3000) {
 }
 
 /**
+ * Starts a baseline server, `bench/lib/<script> [args]`, which prints `listening <port>` once ready.
+ * `scheme` is the clients' URL scheme (`http` for Socket.IO). Resolves with `{ url, pid, stop }`.
+ */
+export async function startBaseline(script, { args = [], nodeFlags = [], scheme = 'ws' } = {}) {
+  const s = await spawnNode([...nodeFlags, join(ROOT, 'bench/lib', script), ...args], /listening (\d+)/);
+  return { url: `${scheme}://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
+}
+
+/**
  * Starts `parley serve` from packages/server/dist (run `npm run build` first) on port 0 with rate
  * limits off, quiet logs and a throw-away data dir. `nodeFlags` go to node (e.g. `--cpu-prof`).
- * Resolves with `{ wsUrl, pid, stop }`.
+ * Resolves with `{ url, pid, stop }` (`url`: its WebSocket URL).
  */
 export async function startParley(extraArgs = [], nodeFlags = []) {
   const cli = join(ROOT, 'packages/server/dist/cli.js');
@@ -89,7 +98,7 @@ export async function startParley(extraArgs = [], nodeFlags = []) {
     throw e;
   }
   return {
-    wsUrl: s.match[1],
+    url: s.match[1],
     pid: s.pid,
     child: s.child,
     stop: async () => {

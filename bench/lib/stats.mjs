@@ -1,4 +1,4 @@
-/** Small statistics and formatting helpers for benchmarks. */
+/** Small statistics helpers for benchmarks (formatting is in report.mjs). */
 
 /** Latency samples in ms; percentiles over what was recorded. */
 export class Latencies {
@@ -25,22 +25,5 @@ export const median = (xs) => {
   if (!s.length) return Number.NaN;
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
-
-/** Formats a number with a fixed number of decimals and thousands separators. */
-export const fmt = (n, decimals = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
-    : 'n/a';
-
-/** Renders rows (arrays of strings) as a Markdown table; the first row is the header. */
-export function markdownTable(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  const line = (r) => `| ${r.map((v, c) => String(v).padEnd(widths[c])).join(' | ')} |`;
-  return [
-    line(rows[0]),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...rows.slice(1).map(line),
-  ].join('\n');
-}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

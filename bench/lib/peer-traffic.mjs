@@ -1,0 +1,70 @@
+/** Closed-loop acknowledged peer traffic over the peer clients of clients.mjs. */
+import { performance } from 'node:perf_hooks';
+import { Latencies, sleep } from './stats.mjs';
+
+/** Keeps Parley sessions alive (the SDK pings every heartbeatMs); one timer for all clients. */
+export function keepAlive(clients) {
+  const every = clients[0]?.heartbeatMs;
+  if (!every) return () => {};
+  const t = setInterval(() => {
+    for (const c of clients) c.ping();
+  }, every);
+  return () => clearInterval(t);
+}
+
+/**
+ * Starts the traffic: client i keeps `window` messages of `text` in flight to uid `partnerOf(i)`,
+ * sending the next one as each is answered, until `stop()`. Only answers that arrive during
+ * `measure()` are counted.
+ */
+export function startPeerTraffic(clients, { partnerOf, text, window }) {
+  const lat = new Latencies();
+  let measuring = false;
+  let running = true;
+  let completed = 0;
+  let notReceived = 0;
+  let inFlight = 0;
+  clients.forEach((c, i) => {
+    const peer = partnerOf(i);
+    c.onDone = (ms, received) => {
+      inFlight--;
+      if (measuring) {
+        completed++;
+        lat.add(ms);
+        if (!received) notReceived++;
+      }
+      if (running) {
+        inFlight++;
+        c.send(peer, text);
+      }
+    };
+  });
+  for (let k = 0; k < window; k++)
+    clients.forEach((c, i) => {
+      inFlight++;
+      c.send(partnerOf(i), text);
+    });
+
+  return {
+    /**
+     * Counts answers for `ms`. `sample()` (CPU counters) is called right before the measured time
+     * starts and right after it ends; its results come back as `before` and `after`.
+     */
+    async measure(ms, sample) {
+      const before = sample();
+      const t0 = performance.now();
+      measuring = true;
+      await sleep(ms);
+      measuring = false;
+      const elapsedMs = performance.now() - t0;
+      const after = sample();
+      return { elapsedMs, before, after, completed, notReceived, lat };
+    },
+    /** Stops sending and waits up to `drainMs` for the answers in flight; resolves with those still missing. */
+    async stop(drainMs) {
+      running = false;
+      for (let i = 0; i < drainMs / 10 && inFlight > 0; i++) await sleep(10);
+      return inFlight;
+    },
+  };
+}
