@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../src/adapters/embedded/index.js';
+import { LOCK_FILE } from '../../src/adapters/embedded/sqlite/data-dir-lock.js';
 import { SCHEMA_VERSION } from '../../src/adapters/embedded/sqlite/migrations.js';
 import { runFailingServer, spawnServer } from '../server-process.js';
 
@@ -64,5 +65,33 @@ describe('parley serve refuses an unusable data dir', () => {
       v: SCHEMA_VERSION + 1,
     });
     after.close();
+  });
+
+  it('a data dir another running server holds (one server per data dir); free again once it stopped', async () => {
+    const first = await spawnServer(['--port', '0', '--data-dir', dir]);
+    try {
+      const r = await runFailingServer(['--data-dir', dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `parley: data dir .* is in use by another Parley server \\(pid ${first.proc.pid} on host ${hostname()}; lock file .*parley\\.lock\\)`,
+        ),
+      );
+      expect(r.stdout).not.toMatch(/listening/);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false); // a graceful stop releases it
+    const again = await spawnServer(['--port', '0', '--data-dir', dir]);
+    expect(await again.stop()).toBe(0);
+  });
+
+  it('a lock left by a server that died (kill -9) is taken over at once', async () => {
+    const first = await spawnServer(['--port', '0', '--data-dir', dir]);
+    await first.kill9();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
+    const again = await spawnServer(['--port', '0', '--data-dir', dir]);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(again.proc.pid);
+    expect(await again.stop()).toBe(0);
   });
 });

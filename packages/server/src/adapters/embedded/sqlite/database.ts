@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { DataDirError } from './data-dir-error.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { MIGRATIONS, migrate, type Migration } from './migrations.js';
 
 /** The database file inside the data dir (plus its `-wal` and `-shm` companions while open). */
@@ -20,8 +21,8 @@ export interface OpenOptions {
 }
 
 /**
- * Opens (creating if needed) the Parley database under `dataDir`: WAL mode, schema migrated to
- * this build's version. Throws DataDirError with a message an operator can act on when the
+ * Opens (creating if needed) the Parley database under `dataDir`: the data dir locked for this
+ * server (one server per data dir), WAL mode, schema migrated to this build's version. Throws DataDirError with a message an operator can act on when the
  * directory or the file cannot be used; it never recreates or overwrites a file it cannot read.
  */
 export function openDatabase(
@@ -42,12 +43,15 @@ export function openDatabase(
     throw new DataDirError(`data dir ${dir} is not readable and writable by this process: ${reason(e)}.`);
   }
   const file = join(dir, DB_FILE);
+  const unlock = lockDataDir(dir);
   let db: Database;
   try {
     db = new BetterSqlite3(file, { timeout: 5000 });
   } catch (e) {
+    unlock();
     throw new DataDirError(`cannot open database ${file}: ${reason(e)}.`);
   }
+  locks.set(db, unlock);
   try {
     // The first statements read the header: a file that is not a database fails here.
     const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -57,6 +61,7 @@ export function openDatabase(
     return { db, file, schema };
   } catch (e) {
     db.close();
+    unlock();
     if (e instanceof DataDirError) throw e;
     const code = (e as { code?: string }).code;
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
@@ -74,8 +79,13 @@ export function closeDatabase(db: Database): void {
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     db.close();
+    locks.get(db)?.();
+    locks.delete(db);
   }
 }
+
+/** The data-dir lock of each open database, released when it closes. */
+const locks = new WeakMap<Database, () => void>();
 
 function reason(e: unknown): string {
   const err = e as { code?: string; message?: string };
