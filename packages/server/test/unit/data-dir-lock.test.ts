@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataDirError } from '../../src/adapters/embedded/sqlite/data-dir-error.js';
@@ -32,6 +32,12 @@ describe('lockDataDir', () => {
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     release();
     expect(() => readFileSync(join(dir, LOCK_FILE))).toThrow(/ENOENT/);
+  });
+
+  it('a lock of this hostname but another PID namespace (a container) is judged by its age', () => {
+    const body = JSON.stringify({ pid: 999_999, host: hostname(), ns: 'pid:[1]', startedAt: 1 });
+    foreign(1000, body);
+    expect(() => lockDataDir(dir)).toThrow(/in use by another Parley server \(pid 999999 on host /);
   });
 
   it('an unreadable lock is judged by its age alone', () => {

@@ -1,4 +1,13 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DataDirError } from './data-dir-error.js';
@@ -13,20 +22,32 @@ const STALE_MS = 10_000;
 interface Holder {
   pid: number;
   host: string;
+  /** the PID namespace (Linux): pids are comparable only within one */
+  ns?: string;
   startedAt: number;
+}
+
+/** This process' PID namespace on Linux ('pid:[4026531836]'), '' elsewhere. */
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
 }
 
 /**
  * One server per data dir: two would share one offline inbox and deliver each other's stored
  * messages. The lock is a file created exclusively (`wx`), naming its holder, touched every 2 s.
- * A lock is taken over when its holder is gone: on this host when its process no longer exists
- * (so a restart right after a crash or `kill -9` starts at once), anywhere when it has not been
- * touched for 10 s (another container or host sharing the directory). Anything else: start-up
+ * A lock is taken over when its holder is gone: on this host (same hostname and PID namespace)
+ * when its process no longer exists (so a restart right after a crash or `kill -9` starts at
+ * once), anywhere when it has not been touched for 10 s (another container or host sharing the
+ * directory). Anything else: start-up
  * stops with a DataDirError naming the holder. Returns the release function (graceful close).
  */
 export function lockDataDir(dir: string): () => void {
   const file = join(dir, LOCK_FILE);
-  const me: Holder = { pid: process.pid, host: hostname(), startedAt: Date.now() };
+  const me: Holder = { pid: process.pid, host: hostname(), ns: pidNamespace(), startedAt: Date.now() };
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
@@ -102,7 +123,8 @@ function readHolder(file: string): 'gone' | { info: Holder | null; touchedAt: nu
 function isStale(h: { info: Holder | null; touchedAt: number }): boolean {
   if (Date.now() - h.touchedAt > STALE_MS) return true;
   const info = h.info;
-  if (!info || info.host !== hostname()) return false;
+  // Another host, or a container sharing this hostname but not our pids: its age decides.
+  if (!info || info.host !== hostname() || (info.ns ?? '') !== pidNamespace()) return false;
   // Our own pid: a previous run in a container (pid 1 again) or this process itself.
   if (info.pid === process.pid) return true;
   return !processExists(info.pid);
