@@ -312,7 +312,9 @@ export class ChannelRooms {
   ): Promise<void> {
     this.applyMemberChange(appId, channelId, uid, joined, notify);
     const payload: MemberPayload = { a: appId, c: channelId, u: uid, j: joined, e: notify };
-    await this.publish(appId, channelId, MEMBER, payload);
+    // Not awaited: the joiner's answer must not wait for Redis, or this node's count update (its
+    // timer may fire meanwhile) could reach the joiner before the answer to its join.
+    void this.publish(appId, channelId, MEMBER, payload);
   }
 
   private applyMemberChange(
