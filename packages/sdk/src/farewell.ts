@@ -32,20 +32,23 @@ export function sendFarewell(
   let timer: ReturnType<typeof setTimeout> | null = null;
   let done = false;
 
-  const finish = () => {
-    done = true;
+  /** Stops the current attempt: its timer and its socket (silenced first). */
+  const stopAttempt = () => {
     if (timer) clearTimeout(timer);
     timer = null;
     const s = ws;
     ws = null;
-    if (s) {
-      s.onopen = s.onmessage = s.onclose = s.onerror = null;
-      try {
-        s.close(1000, 'farewell');
-      } catch {
-        /* not open yet */
-      }
+    if (!s) return;
+    s.onopen = s.onmessage = s.onclose = s.onerror = null;
+    try {
+      s.close(1000, 'farewell');
+    } catch {
+      /* not open yet, or already closed */
     }
+  };
+  const finish = () => {
+    done = true;
+    stopAttempt();
   };
   const later = (fn: () => void, ms: number) => {
     timer = setTimeout(fn, ms);
@@ -59,17 +62,7 @@ export function sendFarewell(
   };
   const failed = () => {
     if (done) return;
-    const s = ws;
-    ws = null;
-    if (s) {
-      s.onopen = s.onmessage = s.onclose = s.onerror = null;
-      try {
-        s.close();
-      } catch {
-        /* already closed */
-      }
-    }
-    if (timer) clearTimeout(timer);
+    stopAttempt();
     next();
   };
   function tryOnce() {

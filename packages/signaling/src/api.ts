@@ -114,7 +114,7 @@ export class AgoraAPIOnlySignal {
 
   private constructor(
     readonly appId: string,
-    private readonly opts: SignalingOptions,
+    private readonly opts: ResolvedSignalingOptions,
   ) {
     this.calls = new Calls({
       isLoggedIn: () => this.loggedIn,
@@ -128,13 +128,13 @@ export class AgoraAPIOnlySignal {
 
   /** A new instance (several may live side by side, as in Signaling 1.4). */
   static createAgoraSDKInstance(appId: string, opts?: SignalingOptions): AgoraAPIOnlySignal {
-    return new AgoraAPIOnlySignal(appId, checkOptions(opts));
+    return new AgoraAPIOnlySignal(appId, resolveSignalingOptions(opts));
   }
 
   /** The shared instance of `appId` (created on first use; `destroy()` drops it). */
   static getInstance(appId: string, opts?: SignalingOptions): AgoraAPIOnlySignal {
     let api = shared.get(appId);
-    if (!api) shared.set(appId, (api = new AgoraAPIOnlySignal(appId, checkOptions(opts))));
+    if (!api) shared.set(appId, (api = new AgoraAPIOnlySignal(appId, resolveSignalingOptions(opts))));
     return api;
   }
 
@@ -227,7 +227,7 @@ export class AgoraAPIOnlySignal {
     this.core?.destroy();
     const core = new Core(
       {
-        serverUrl: this.opts.serverUrl ?? defaultServerUrl(),
+        serverUrl: this.opts.serverUrl,
         appId: appId || this.appId,
         kind: 'signaling',
         WebSocket: this.opts.WebSocket,
@@ -716,9 +716,20 @@ export class AgoraAPIOnlySignal {
   }
 }
 
-function checkOptions(opts: SignalingOptions | undefined): SignalingOptions {
+/** Options with the server filled in. */
+export type ResolvedSignalingOptions = SignalingOptions & { serverUrl: string | string[] };
+
+/**
+ * Fills in the default server (the RTM SDK's: where the script came from, the page's origin, or
+ * ws://127.0.0.1:8080/rtm) and rejects a `serverUrl` that is neither a URL nor a list of them.
+ * `who` names the API in the error. Shared by both Signaling APIs.
+ */
+export function resolveSignalingOptions(
+  opts: SignalingOptions | undefined,
+  who = 'AgoraAPIOnlySignal',
+): ResolvedSignalingOptions {
   const serverUrl = opts?.serverUrl ?? defaultServerUrl();
   if (typeof serverUrl !== 'string' && !Array.isArray(serverUrl))
-    throw new TypeError('AgoraAPIOnlySignal: options.serverUrl must be ws://host:port/rtm or a list of them');
+    throw new TypeError(`${who}: options.serverUrl must be ws://host:port/rtm or a list of them`);
   return { ...opts, serverUrl };
 }

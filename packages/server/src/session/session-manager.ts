@@ -295,8 +295,9 @@ export class SessionManager implements ConnectionSink {
       await this.store.sessions.release(appId, uid, sessionId);
       return;
     }
-    // Every node forgets where this user's session was (cached routes of peer messages).
-    await this.routes
+    // Every node forgets where this user's session was (cached routes of peer messages). Not
+    // awaited: other nodes hear it when they hear it either way; the login need not wait.
+    this.routes
       .claimed(appId, uid)
       .catch((e) => this.log.warn({ err: e }, 'could not announce the login to the other nodes'));
     if (prev && prev.sessionId !== sessionId)

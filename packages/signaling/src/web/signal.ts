@@ -1,9 +1,8 @@
-import { defaultServerUrl } from '@parley/sdk';
-import type { SignalingOptions } from '../api.js';
+import { resolveSignalingOptions, type SignalingOptions } from '../api.js';
 import { type LogLevel, WebLog } from './callback.js';
 import { WebSession } from './session.js';
 
-/** Options of `Signal(appId, options)`: where the Parley server is (required), transport settings. */
+/** Options of `Signal(appId, options)`: where the Parley server is (default: see SignalingOptions), transport settings. */
 export type SignalOptions = SignalingOptions;
 
 /** The Web SDK version this API follows (`getSDKVersion()`). */
@@ -99,8 +98,5 @@ export class WebSignal {
  * session.onLoginFailed = (ecode) => console.error('login failed', ecode);
  */
 export function Signal(appId: string, options?: SignalOptions): WebSignal {
-  const serverUrl = options?.serverUrl ?? defaultServerUrl();
-  if (typeof serverUrl !== 'string' && !Array.isArray(serverUrl))
-    throw new TypeError('Signal: options.serverUrl must be ws://host:port/rtm or a list of them');
-  return new WebSignal(appId, { ...options, serverUrl });
+  return new WebSignal(appId, resolveSignalingOptions(options, 'Signal'));
 }
