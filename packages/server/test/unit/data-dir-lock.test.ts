@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataDirError } from '../../src/adapters/embedded/sqlite/data-dir-error.js';
-import { LOCK_FILE, lockDataDir } from '../../src/adapters/embedded/sqlite/data-dir-lock.js';
+import { LOCK_FILE, hasExited, lockDataDir } from '../../src/adapters/embedded/sqlite/data-dir-lock.js';
+import { until } from '../helpers.js';
 
 /** Locks held by another host are judged by their age (10 s without a touch = gone). */
 describe('lockDataDir', () => {
@@ -46,4 +48,54 @@ describe('lockDataDir', () => {
     foreign(11_000, 'half-writ');
     lockDataDir(dir)();
   });
+
+  /** A lock of this host and PID namespace, freshly touched, naming `pid`. */
+  const local = (pid: number) =>
+    foreign(
+      500,
+      JSON.stringify({ pid, host: hostname(), ns: readlinkSync('/proc/self/ns/pid'), startedAt: 1 }),
+    );
+
+  /**
+   * A real zombie: `sh` starts a child that exits at once, prints its pid, then becomes `sleep`
+   * (exec), which never waits for children, so the exited child stays a zombie until the sleep
+   * is killed. As a server killed with -9 stays one until its supervisor reaps it.
+   */
+  const withZombie = async (test: (zombie: number, parent: number) => void | Promise<void>) => {
+    const sh = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const zombie = await new Promise<number>((resolve) =>
+        sh.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+      );
+      await until(
+        () => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'),
+        5000,
+        'zombie',
+      );
+      await test(zombie, sh.pid!);
+    } finally {
+      sh.kill('SIGKILL');
+    }
+  };
+
+  it.runIf(process.platform === 'linux')(
+    'takes over at once a lock whose holder on this host is a zombie (killed, not yet reaped)',
+    async () => {
+      await withZombie((zombie, parent) => {
+        expect(hasExited(zombie)).toBe(true);
+        expect(hasExited(parent)).toBe(false);
+        // The zombie's parent is alive: a lock naming it is refused, the zombie's is taken over.
+        local(parent);
+        expect(() => lockDataDir(dir)).toThrow(
+          new RegExp(`in use by another Parley server \\(pid ${parent} on host `),
+        );
+        local(zombie);
+        const release = lockDataDir(dir);
+        expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+        release();
+      });
+    },
+  );
 });

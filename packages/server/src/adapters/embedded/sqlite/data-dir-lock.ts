@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   openSync,
   readFileSync,
   readlinkSync,
@@ -40,8 +41,8 @@ function pidNamespace(): string {
  * One server per data dir: two would share one offline inbox and deliver each other's stored
  * messages. The lock is a file created exclusively (`wx`), naming its holder, touched every 2 s.
  * A lock is taken over when its holder is gone: on this host (same hostname and PID namespace)
- * when its process no longer exists (so a restart right after a crash or `kill -9` starts at
- * once), anywhere when it has not been touched for 10 s (another container or host sharing the
+ * when its process no longer exists or is a zombie not yet reaped by its parent (so a restart
+ * right after a crash or `kill -9` starts at once), anywhere when it has not been touched for 10 s (another container or host sharing the
  * directory). Anything else: start-up
  * stops with a DataDirError naming the holder. Returns the release function (graceful close).
  */
@@ -133,9 +134,27 @@ function isStale(h: { info: Holder | null; touchedAt: number }): boolean {
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: it exists, owned by another user.
-    return (e as { code?: string }).code === 'EPERM';
+    if ((e as { code?: string }).code !== 'EPERM') return false;
   }
+  // A killed server stays a zombie until its parent reaps it (a supervisor may take a while):
+  // signals still reach it, but it runs no code and holds no files.
+  return !hasExited(pid);
+}
+
+/**
+ * true when /proc says the process has exited: a zombie awaiting its parent (state Z or X), or
+ * gone since kill(0). false without /proc (not Linux): kill(0) decided.
+ */
+export function hasExited(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return existsSync('/proc/self/stat');
+  }
+  // "pid (comm) S ...": comm may contain spaces and parentheses, the state follows the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
