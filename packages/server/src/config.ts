@@ -36,6 +36,19 @@ export interface ServerConfig {
   heartbeatMs: number;
   /** how long the server waits for the receiving SDK's ack of a peer message, ms (default 5000) */
   peerAckTimeoutMs: number;
+  /** a WebSocket that has not logged in this long after connecting is closed (4007), ms (default 10000) */
+  loginTimeoutMs: number;
+  /**
+   * WebSockets open at once (handshakes included) before new ones are refused with 503; 0 (default)
+   * = automatic: the open-file limit minus a reserve for HTTP, storage and logs (no cap if unknown)
+   */
+  maxConnections: number;
+  /** WebSockets open at once from one remote address before it is refused with 429 (default 1000; 0 = no cap) */
+  maxConnectionsPerIp: number;
+  /** HTTP: time to receive a request's headers, ms (default 10000); over it the request gets 408 */
+  httpHeadersTimeoutMs: number;
+  /** HTTP: time to receive a whole request, body included, ms (default 30000); over it 408 */
+  httpRequestTimeoutMs: number;
   /** false = `--rate-limits off` (size limits stay) */
   rateLimits: boolean;
   /** messages kept per session for resume, and the cap of its queue while detached (default 1024) */
@@ -72,6 +85,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   invitationExpireMs: 60_000,
   heartbeatMs: 5_000,
   peerAckTimeoutMs: 5_000,
+  loginTimeoutMs: 10_000,
+  maxConnections: 0,
+  maxConnectionsPerIp: 1000,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
   rateLimits: true,
   resumeBufferMessages: 1024,
   maxSocketBufferBytes: 8 * 1024 * 1024,

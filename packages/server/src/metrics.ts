@@ -148,6 +148,36 @@ export class Metrics {
     help: 'times the bus re-subscribed after a reconnect',
     registers: [this.registry],
   });
+  readonly connectionsRefused = new Counter({
+    name: 'parley_connections_refused_total',
+    help: 'WebSocket upgrades refused before the handshake, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly httpClientErrors = new Counter({
+    name: 'parley_http_client_errors_total',
+    help: 'HTTP connections cut for a client error (timeout, malformed or oversized request), by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly httpErrors = new Counter({
+    name: 'parley_http_errors_total',
+    help: 'HTTP requests answered 5xx by the server, by route family and error code',
+    labelNames: ['route', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly acceptErrors = new Counter({
+    name: 'parley_accept_errors_total',
+    help: 'TCP connections the listener could not accept (e.g. EMFILE: out of file descriptors), by errno code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly unhandledErrors = new Counter({
+    name: 'parley_unhandled_errors_total',
+    help: 'errors that reached the process-wide last resort (parley serve), by kind: rejection | exception',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly requestSeconds: Histogram;
   private readonly loop = monitorEventLoopDelay({ resolution: 20 });
 

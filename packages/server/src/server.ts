@@ -14,6 +14,8 @@ import { SessionManager } from './session/session-manager.js';
 import { Gateway } from './transport/gateway.js';
 import { createHttpHandler } from './http/http-handler.js';
 import { createRestApi } from './http/rest-api.js';
+import { guardHttpServer, httpServerOptions } from './http/http-guards.js';
+import { autoMaxConnections, fdReserve, openFileLimit } from './transport/fd-limit.js';
 import { FeatureRegistry } from './features/registry.js';
 import type { FeatureContext } from './features/context.js';
 import { FEATURES } from './features/index.js';
@@ -97,8 +99,13 @@ export async function createServer(
 
   let closing = false;
   const http: HttpServer = createHttpServer(
+    httpServerOptions({
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+    }),
     createHttpHandler({
       metrics,
+      log: log.child({ layer: 'http' }),
       ready: () => ({
         ok: !closing && bus.ready,
         detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' },
@@ -106,11 +113,20 @@ export async function createServer(
       api: createRestApi({ ctx, auth }),
     }),
   );
+  const fdLimit = openFileLimit();
+  const maxConnections = config.maxConnections || autoMaxConnections(fdLimit);
+  if (fdLimit !== null && config.maxConnections > fdLimit - fdReserve(fdLimit))
+    log.warn(
+      { maxConnections, openFileLimit: fdLimit },
+      'max-connections leaves less than the reserve of file descriptors: /healthz and storage may fail when it is reached; raise `ulimit -n`',
+    );
   const gateway = new Gateway(http, sessions, metrics, {
     path: '/rtm',
     heartbeatMs: config.heartbeatMs,
     maxBufferBytes: config.maxSocketBufferBytes,
-    loginTimeoutMs: 15_000,
+    loginTimeoutMs: config.loginTimeoutMs,
+    maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
   });
   let port = 0;
 
@@ -150,6 +166,15 @@ export async function createServer(
         });
       });
       port = (http.address() as AddressInfo).port;
+      guardHttpServer(http, metrics, log.child({ layer: 'http' }));
+      log.info(
+        {
+          maxConnections: maxConnections || 'none',
+          maxConnectionsPerIp: config.maxConnectionsPerIp || 'none',
+          openFileLimit: fdLimit,
+        },
+        'connection limits',
+      );
       metrics.busReady.set(bus.ready ? 1 : 0);
       await registry.run('onReady');
     },

@@ -21,6 +21,8 @@ export interface ServerProcess {
   wsUrl: string;
   /** everything written to stderr so far */
   stderr(): string;
+  /** everything written to stdout so far (the listening line, logs) */
+  stdout(): string;
   /** resolves with the exit code (or signal name) */
   exited: Promise<number | string>;
   /** kill -9 and wait for the exit */
@@ -29,16 +31,23 @@ export interface ServerProcess {
   stop(): Promise<number | string>;
 }
 
-/** Spawns `node dist/cli.js serve <args>`; with `expectStart: false` resolves at exit instead. */
-export function spawnServer(args: string[]): Promise<ServerProcess> {
+export interface SpawnOptions {
+  /** extra environment variables */
+  env?: Record<string, string>;
+  /** run under `ulimit -n <fdLimit>` (open-file limit, soft and hard) */
+  fdLimit?: number;
+}
+
+/** Spawns `node dist/cli.js serve <args>`; resolves once it listens. */
+export function spawnServer(args: string[], opts: SpawnOptions = {}): Promise<ServerProcess> {
   requireBuiltCli();
-  const proc = spawn(
-    process.execPath,
-    [CLI, 'serve', '--host', '127.0.0.1', '--log-level', 'warn', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const argv = [process.execPath, CLI, 'serve', '--host', '127.0.0.1', '--log-level', 'warn', ...args];
+  const [cmd, ...cmdArgs] =
+    opts.fdLimit === undefined ? argv : ['sh', '-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, ...argv];
+  const proc = spawn(cmd!, cmdArgs, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
   let out = '';
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => {
@@ -51,18 +60,20 @@ export function spawnServer(args: string[]): Promise<ServerProcess> {
     const onExit = (code: number | string) =>
       reject(new Error(`parley exited (${code}) before listening:\n${err}`));
     void exited.then(onExit);
+    let listening = false;
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
+      if (listening) return;
       const m = /Parley listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (!m) return;
-      proc.stdout!.removeAllListeners('data');
-      proc.stdout!.resume();
+      listening = true;
       const port = Number(m[1]);
       resolve({
         proc,
         port,
         wsUrl: `ws://127.0.0.1:${port}/rtm`,
         stderr: () => err,
+        stdout: () => out,
         exited,
         async kill9() {
           proc.kill('SIGKILL');

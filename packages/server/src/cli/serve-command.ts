@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LIMITS, isValidAppId, type Limits } from '@parley/protocol';
 import { DEFAULT_CONFIG, type AppConfig, type ServerConfig } from '../config.js';
+import { injectTestFault, installLastResort } from './last-resort.js';
 
 const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
@@ -62,6 +63,36 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
       key: 'peerAckTimeoutMs',
       desc: 'wait for the receiving SDK to ack a peer message',
       parse: int('peer-ack-timeout-ms'),
+    },
+    {
+      flag: 'login-timeout-ms <ms>',
+      key: 'loginTimeoutMs',
+      desc: 'close a WebSocket not logged in this long after connecting (close code 4007)',
+      parse: int('login-timeout-ms'),
+    },
+    {
+      flag: 'max-connections <n>',
+      key: 'maxConnections',
+      desc: 'WebSockets open at once, beyond which new ones get 503 (0 = open-file limit minus a reserve)',
+      parse: int('max-connections'),
+    },
+    {
+      flag: 'max-connections-per-ip <n>',
+      key: 'maxConnectionsPerIp',
+      desc: 'WebSockets open at once from one address, beyond which it gets 429 (0 = no cap)',
+      parse: int('max-connections-per-ip'),
+    },
+    {
+      flag: 'http-headers-timeout-ms <ms>',
+      key: 'httpHeadersTimeoutMs',
+      desc: 'HTTP: time to receive the request headers (408 after)',
+      parse: int('http-headers-timeout-ms'),
+    },
+    {
+      flag: 'http-request-timeout-ms <ms>',
+      key: 'httpRequestTimeoutMs',
+      desc: 'HTTP: time to receive the whole request, body included (408 after)',
+      parse: int('http-request-timeout-ms'),
     },
     {
       flag: 'offline-max-per-user <n>',
@@ -293,22 +324,28 @@ export function registerServeCommand(program: Command): void {
       'parley listening',
     );
     let stopping = false;
-    const stop = (sig: string) => {
+    /** Graceful shutdown, then exit with `exitCode` (1 if the shutdown itself fails). */
+    const shutdown = (exitCode: number) => {
       if (stopping) return;
       stopping = true;
-      server.log.info({ sig }, 'shutting down');
       server.close().then(
-        () => process.exit(0),
+        () => process.exit(exitCode),
         (e) => {
           server.log.error({ err: e }, 'shutdown failed');
           process.exit(1);
         },
       );
     };
+    const stop = (sig: string) => {
+      if (!stopping) server.log.info({ sig }, 'shutting down');
+      shutdown(0);
+    };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    installLastResort(server, shutdown);
     // Printed last: whoever waits for this line may signal the process at once.
     process.stdout.write(`Parley listening on ${server.url} (WebSocket ${server.wsUrl})\n`);
+    injectTestFault();
   });
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -39,29 +40,91 @@ function packageDir(name: string): string | null {
   return dir;
 }
 
-/** Serves GET/HEAD /sdk/<name>; answers 404 with the reason when the file is not available. */
-export async function serveSdkFile(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-  const entry = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
-  if (!entry) return plain(res, 404, `no such SDK file; available: ${Object.keys(FILES).join(', ')}\n`);
-  const dir = packageDir(entry[0]);
-  const path = dir ? join(dir, entry[1]) : null;
-  const info = path ? await stat(path).catch(() => null) : null;
-  if (!path || !info)
-    return plain(res, 404, `${entry[0]} is not built or not installed next to the server\n`);
-  const etag = `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`;
-  const headers = {
-    'content-type': name.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
-    'access-control-allow-origin': '*',
-    'cache-control': 'no-cache',
-    etag,
-  };
-  if (req.headers['if-none-match'] === etag) {
-    res.writeHead(304, headers);
-    return void res.end();
+/** A file as read once: its bytes, kept for as long as the file on disk keeps its size and mtime. */
+interface Cached {
+  size: number;
+  mtimeMs: number;
+  body: Buffer;
+  etag: string;
+}
+
+/** What a failed read reports: the caller answers 503 (and it is logged and counted there). */
+export class SdkFileError extends Error {}
+
+/**
+ * Serves the SDK files from memory. Each is read on its first request and kept; a `stat` per
+ * request (which needs no file descriptor) notices a rebuild and reads the file again. So once a
+ * file was served, serving it never needs a descriptor — under fd exhaustion (EMFILE) it still
+ * answers — and a read that fails is answered 503 `sdk_file_unavailable` instead of rejecting.
+ */
+export class SdkFiles {
+  private readonly cache = new Map<string, Cached>();
+  /** one read per file at a time: concurrent first requests share it */
+  private readonly reading = new Map<string, Promise<Cached>>();
+
+  constructor(private readonly onReadError: (name: string, err: Error) => void = () => undefined) {}
+
+  /** Serves GET/HEAD /sdk/<name>: 200 / 304, 404 with the reason, 503 when the read failed. */
+  async serve(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const entry = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
+    if (!entry) return plain(res, 404, `no such SDK file; available: ${Object.keys(FILES).join(', ')}\n`);
+    const dir = packageDir(entry[0]);
+    const path = dir ? join(dir, entry[1]) : null;
+    const info = path ? await stat(path).catch(() => null) : null;
+    if (!path || !info)
+      return plain(res, 404, `${entry[0]} is not built or not installed next to the server\n`);
+    let file: Cached;
+    try {
+      file = await this.load(name, path, info.size, info.mtimeMs);
+    } catch (e) {
+      this.onReadError(name, e as Error);
+      res.writeHead(503, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'retry-after': '5',
+      });
+      return void res.end(
+        `${JSON.stringify({ error: { code: 'sdk_file_unavailable', message: `${name} could not be read; try again` } })}\n`,
+      );
+    }
+    const headers = {
+      'content-type': name.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
+      'access-control-allow-origin': '*',
+      'cache-control': 'no-cache',
+      etag: file.etag,
+    };
+    if (req.headers['if-none-match'] === file.etag) {
+      res.writeHead(304, headers);
+      return void res.end();
+    }
+    res.writeHead(200, { ...headers, 'content-length': file.body.byteLength });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
   }
-  const body = req.method === 'HEAD' ? null : await readFile(path);
-  res.writeHead(200, { ...headers, 'content-length': info.size });
-  res.end(body);
+
+  private load(name: string, path: string, size: number, mtimeMs: number): Promise<Cached> {
+    const hit = this.cache.get(name);
+    if (hit && hit.size === size && hit.mtimeMs === mtimeMs) return Promise.resolve(hit);
+    let p = this.reading.get(name);
+    if (!p) {
+      p = readFile(path)
+        .then(
+          (body) => {
+            const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+            const file = { size, mtimeMs, body, etag };
+            this.cache.set(name, file);
+            return file;
+          },
+          (e: Error) => {
+            // A previous version is better than nothing (e.g. a rebuild under fd exhaustion).
+            if (hit) return hit;
+            throw new SdkFileError(`cannot read ${path}: ${e.message}`, { cause: e });
+          },
+        )
+        .finally(() => this.reading.delete(name));
+      this.reading.set(name, p);
+    }
+    return p;
+  }
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

@@ -1,4 +1,4 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -11,18 +11,46 @@ export interface GatewayOptions {
   path: string;
   heartbeatMs: number;
   maxBufferBytes: number;
-  /** a socket that has not logged in by then is closed */
+  /** a socket that has not logged in by then is closed (LOGIN_TIMEOUT) */
   loginTimeoutMs: number;
+  /** sockets open at once, handshakes included; 0 = no cap */
+  maxConnections: number;
+  /** sockets open at once from one remote address; 0 = no cap */
+  maxConnectionsPerIp: number;
+}
+
+/** Why an upgrade was refused: the `reason` label of parley_connections_refused_total and the body's code. */
+export type RefusalReason = 'not_found' | 'max_connections' | 'max_connections_per_ip' | 'bad_handshake';
+
+/** The remote address an upgraded socket was counted under, kept on the socket for its 'close'. */
+const COUNTED_AS = Symbol('parley.countedAs');
+type CountedSocket = Duplex & { [COUNTED_AS]?: string };
+
+/**
+ * On an upgrade the http server removes its own 'error' listener from the socket: without one, a
+ * client resetting the connection while its refusal is being written would throw ECONNRESET as
+ * an unhandled 'error' event and end the process. Kept until ws takes the socket over (ws has its
+ * own from then on). One function for all sockets.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 /**
  * Accepts WebSockets on `path`, wraps each in a Connection and drops silent sockets: a client
- * sends a Ping every heartbeatMs; three missed intervals and the socket is closed.
+ * sends a Ping every heartbeatMs; three missed intervals and the socket is closed. Caps the
+ * sockets open at once, in total and per remote address, refusing the upgrade with an HTTP
+ * status before any WebSocket state is created.
  */
 export class Gateway implements ConnectionSink {
   private readonly wss: WebSocketServer;
   readonly connections = new Set<Connection>();
   private readonly sweepTimer: NodeJS.Timeout;
+  /** sockets counted against the caps: from the upgrade request until the socket closes */
+  private open = 0;
+  private readonly perIp = new Map<string, number>();
+  /** one 'close' listener for all counted sockets */
+  private readonly release: (this: CountedSocket) => void;
 
   constructor(
     http: HttpServer,
@@ -36,16 +64,107 @@ export class Gateway implements ConnectionSink {
       maxPayload: MAX_FRAME_BYTES * 4,
       perMessageDeflate: false,
     });
-    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if ((req.url ?? '').split('?')[0] !== opts.path) {
-        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-        return;
-      }
-      const tcp = req.socket;
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, tcp));
+    // ws's own refusals (bad key, version, method): answered and counted here, like ours.
+    this.wss.on('wsClientError', (err: Error, socket: Duplex) => {
+      const extra: Record<string, string> = /Sec-WebSocket-Version/.test(err.message)
+        ? { 'sec-websocket-version': '13, 8' }
+        : {};
+      this.refuse(socket, 400, 'bad_handshake', err.message, extra);
     });
-    this.sweepTimer = setInterval(() => this.sweep(), Math.max(250, Math.floor(opts.heartbeatMs / 2)));
+    const gateway = this;
+    this.release = function (this: CountedSocket) {
+      gateway.uncount(this[COUNTED_AS]!);
+    };
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
+    // Often enough that a short login timeout (tests) is kept closely; never busier than 50 ms.
+    const sweepMs = Math.max(50, Math.floor(Math.min(opts.heartbeatMs / 2, opts.loginTimeoutMs / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
     this.sweepTimer.unref();
+  }
+
+  /** Sockets counted against the caps now (open WebSockets and handshakes in progress). */
+  get openSockets(): number {
+    return this.open;
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', destroyOnError);
+    const ip = (socket as Socket).remoteAddress ?? '';
+    const fromIp = this.perIp.get(ip) ?? 0;
+    const refusal = this.admit(req, fromIp);
+    if (refusal) {
+      this.refuse(socket, ...refusal);
+      return;
+    }
+    this.open++;
+    this.perIp.set(ip, fromIp + 1);
+    (socket as CountedSocket)[COUNTED_AS] = ip;
+    socket.once('close', this.release);
+    const tcp = req.socket;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', destroyOnError);
+      this.accept(ws, tcp);
+    });
+  }
+
+  /** Why an upgrade request is refused (status, reason, message, headers), or null to accept it. */
+  private admit(
+    req: IncomingMessage,
+    fromIp: number,
+  ): [number, RefusalReason, string, Record<string, string>] | null {
+    if ((req.url ?? '').split('?')[0] !== this.opts.path)
+      return [404, 'not_found', `no WebSocket endpoint here; use ${this.opts.path}`, {}];
+    const { maxConnections, maxConnectionsPerIp } = this.opts;
+    if (maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp)
+      return [
+        429,
+        'max_connections_per_ip',
+        `too many connections from this address (limit ${maxConnectionsPerIp})`,
+        { 'retry-after': '5' },
+      ];
+    if (maxConnections > 0 && this.open >= maxConnections)
+      return [
+        503,
+        'max_connections',
+        `the server is at its connection limit (${maxConnections})`,
+        { 'retry-after': '5' },
+      ];
+    return null;
+  }
+
+  private uncount(ip: string): void {
+    this.open--;
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n > 0) this.perIp.set(ip, n);
+    else this.perIp.delete(ip);
+  }
+
+  /**
+   * Answers an upgrade request with an HTTP error and closes the socket: destroyed once the
+   * answer is written, so a peer that never closes its side cannot keep it half-open.
+   */
+  private refuse(
+    socket: Duplex,
+    status: number,
+    reason: RefusalReason,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
+    this.metrics.connectionsRefused.inc({ reason });
+    if (socket.listenerCount('error') === 0) socket.on('error', destroyOnError);
+    if (!socket.writable) return void socket.destroy();
+    const body = `${JSON.stringify({ error: { code: reason, message } })}\n`;
+    const head = {
+      connection: 'close',
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      ...headers,
+    };
+    const lines = Object.entries(head).map(([k, v]) => `${k}: ${v}\r\n`);
+    socket.once('finish', () => socket.destroy());
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('')}\r\n${body}`);
   }
 
   /**
