@@ -69,7 +69,7 @@ export async function startBaseline(script, { args = [], nodeFlags = [], scheme 
 
 /**
  * Starts `parley serve` from packages/server/dist (run `npm run build` first) on port 0 with rate
- * limits off, quiet logs and a throw-away data dir. `nodeFlags` go to node (e.g. `--cpu-prof`).
+ * limits and the per-address connection cap off, quiet logs and a throw-away data dir. `nodeFlags` go to node (e.g. `--cpu-prof`).
  * Resolves with `{ url, pid, stop }` (`url`: its WebSocket URL).
  */
 export async function startParley(extraArgs = [], nodeFlags = []) {
@@ -86,6 +86,9 @@ export async function startParley(extraArgs = [], nodeFlags = []) {
     'warn',
     '--data-dir',
     dataDir,
+    // Every load-generator client connects from 127.0.0.1: the per-address cap (1000) would refuse them.
+    '--max-connections-per-ip',
+    '0',
   ];
   let s;
   try {
