@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { APP_ID } from '../helpers.js';
-import { type Attempt, httpGet, sendThenReset, tryOpen } from '../hardening-net.js';
+import { type Attempt, dribble, httpGet, sendThenReset, tryOpen } from '../hardening-net.js';
 import { rawLogin } from '../raw-client.js';
 import { type ServerProcess, spawnServer } from '../server-process.js';
 import { metric } from '../wire-client.js';
@@ -122,6 +122,34 @@ describe('a hostile client cannot end the process', () => {
       await metric(url, 'parley_http_errors_total', { route: 'sdk', code: 'sdk_file_unavailable' }),
     ).toBe(1);
     expect(await metric(url, 'parley_unhandled_errors_total', { kind: 'rejection' })).toBe(0);
+  });
+});
+
+describe('the limits as flags and env of parley serve', () => {
+  let dir: string;
+  let server: ServerProcess | null = null;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-limits-'));
+  });
+  afterEach(async () => {
+    if (server && server.proc.exitCode === null && server.proc.signalCode === null) await server.kill9();
+    server = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--max-connections-per-ip, PARLEY_LOGIN_TIMEOUT_MS and PARLEY_HTTP_HEADERS_TIMEOUT_MS reach the server', async () => {
+    server = await spawnServer(['--port', '0', '--data-dir', dir, '--max-connections-per-ip', '1'], {
+      env: { PARLEY_LOGIN_TIMEOUT_MS: '200', PARLEY_HTTP_HEADERS_TIMEOUT_MS: '200' },
+    });
+    const first = await tryOpen(server.wsUrl);
+    expect(first.kind).toBe('open');
+    const second = await tryOpen(server.wsUrl);
+    expect(second.kind === 'refused' && second.status).toBe(429);
+    if (first.kind !== 'open') return;
+    const closed = await new Promise<number>((r) => first.ws.once('close', (code) => r(code)));
+    expect(closed).toBe(4007);
+    // A connection that sends nothing: cut at the headers timeout.
+    expect((await dribble(server.port, '', 'G', 10_000)).answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 });
 
