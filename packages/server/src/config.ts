@@ -36,7 +36,7 @@ export interface ServerConfig {
   heartbeatMs: number;
   /** how long the server waits for the receiving SDK's ack of a peer message, ms (default 5000) */
   peerAckTimeoutMs: number;
-  /** a WebSocket that has not logged in this long after connecting is closed (4007), ms (default 10000) */
+  /** a WebSocket that has not logged in this long after connecting is closed (4007), ms (default 10000; 0 = never) */
   loginTimeoutMs: number;
   /**
    * WebSockets open at once (handshakes included) before new ones are refused with 503; 0 (default)

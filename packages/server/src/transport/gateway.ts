@@ -11,7 +11,7 @@ export interface GatewayOptions {
   path: string;
   heartbeatMs: number;
   maxBufferBytes: number;
-  /** a socket that has not logged in by then is closed (LOGIN_TIMEOUT) */
+  /** a socket that has not logged in by then is closed (LOGIN_TIMEOUT); 0 = never */
   loginTimeoutMs: number;
   /** sockets open at once, handshakes included; 0 = no cap */
   maxConnections: number;
@@ -79,7 +79,8 @@ export class Gateway implements ConnectionSink {
       this.onUpgrade(req, socket, head),
     );
     // Often enough that a short login timeout (tests) is kept closely; never busier than 50 ms.
-    const sweepMs = Math.max(50, Math.floor(Math.min(opts.heartbeatMs / 2, opts.loginTimeoutMs / 4)));
+    const loginSweepMs = opts.loginTimeoutMs > 0 ? opts.loginTimeoutMs / 4 : Number.POSITIVE_INFINITY;
+    const sweepMs = Math.max(50, Math.floor(Math.min(opts.heartbeatMs / 2, loginSweepMs)));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
     this.sweepTimer.unref();
   }
@@ -189,12 +190,13 @@ export class Gateway implements ConnectionSink {
   private sweep(): void {
     const now = Date.now();
     const silentLimit = this.opts.heartbeatMs * 3;
+    const { loginTimeoutMs } = this.opts;
     for (const c of this.connections) {
       if (c.closed) continue;
       if (now - c.lastSeen > silentLimit) {
         this.metrics.closes.inc({ code: CloseCode.HEARTBEAT_TIMEOUT });
         c.terminate();
-      } else if (!c.session && now - c.connectedAt > this.opts.loginTimeoutMs) {
+      } else if (!c.session && loginTimeoutMs > 0 && now - c.connectedAt > loginTimeoutMs) {
         c.close(CloseCode.LOGIN_TIMEOUT, 'login not completed in time');
       }
     }
