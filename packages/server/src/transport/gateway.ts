@@ -91,6 +91,8 @@ export class Gateway implements ConnectionSink {
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Reset before its request was parsed: nothing to answer, and its 'close' may be past (uncounted).
+    if (socket.destroyed) return;
     socket.on('error', destroyOnError);
     const ip = (socket as Socket).remoteAddress ?? '';
     const fromIp = this.perIp.get(ip) ?? 0;
