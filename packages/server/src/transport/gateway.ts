@@ -85,11 +85,6 @@ export class Gateway implements ConnectionSink {
     this.sweepTimer.unref();
   }
 
-  /** Sockets counted against the caps now (open WebSockets and handshakes in progress). */
-  get openSockets(): number {
-    return this.open;
-  }
-
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Reset before its request was parsed: nothing to answer, and its 'close' may be past (uncounted).
     if (socket.destroyed) return;
@@ -104,7 +99,8 @@ export class Gateway implements ConnectionSink {
     this.open++;
     this.perIp.set(ip, fromIp + 1);
     (socket as CountedSocket)[COUNTED_AS] = ip;
-    socket.once('close', this.release);
+    // `on`, not `once`: 'close' comes once anyway, and `once` would allocate a wrapper per socket.
+    socket.on('close', this.release);
     const tcp = req.socket;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       socket.off('error', destroyOnError);
