@@ -29,6 +29,7 @@ import type { Connection, ConnectionSink } from '../transport/connection.js';
 import type { Authenticator } from './auth.js';
 import type { NodeMesh } from './node-mesh.js';
 import type { RouteCache } from './route-cache.js';
+import { secretEqual } from './secret-equal.js';
 import { Session } from './session.js';
 import { TOKEN_WARNING_MS, scheduleTokenTimers } from './token-timers.js';
 
@@ -360,7 +361,7 @@ export class SessionManager implements ConnectionSink {
     if (
       !s ||
       s.phase === 'ended' ||
-      s.resumeToken !== body.resumeToken ||
+      !secretEqual(body.resumeToken, s.resumeToken) ||
       s.appId !== body.appId ||
       s.uid !== body.uid
     ) {
@@ -439,7 +440,7 @@ export class SessionManager implements ConnectionSink {
   /** Ends the local session `body` names if its resume token matches; true if it did. */
   private farewellLocal(body: FarewellBody): boolean {
     const s = this.byId.get(body.sessionId);
-    if (!s || s.phase === 'ended' || s.resumeToken !== body.resumeToken) return false;
+    if (!s || s.phase === 'ended' || !secretEqual(body.resumeToken, s.resumeToken)) return false;
     if (s.appId !== (this.appIds.get(body.appId) ?? body.appId) || s.uid !== body.uid) return false;
     void this.end(s, 'LOGOUT').catch((e) => this.log.error({ err: e }, 'farewell end failed'));
     return true;
