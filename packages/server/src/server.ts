@@ -111,6 +111,10 @@ export async function createServer(
     heartbeatMs: config.heartbeatMs,
     maxBufferBytes: config.maxSocketBufferBytes,
     loginTimeoutMs: 15_000,
+    connectionLimits: {
+      maxRequestsPerSecond: config.maxRequestsPerSecond,
+      maxRefusedRequests: config.maxRefusedRequests,
+    },
   });
   let port = 0;
 

@@ -170,27 +170,29 @@ export class SessionManager implements ConnectionSink {
       s.send(
         encodeResponse(reqId, ProtocolErrorCode.TOO_MANY_PENDING, { message: 'too many requests in flight' }),
       );
+      conn.limitRefused();
       return;
     }
     s.inflight++;
-    const done = (code: number, rbody: unknown, malformed?: string) => {
+    const done = (code: number, rbody: unknown, malformed?: string, limited?: true) => {
       s.inflight--;
       if (code !== 0) this.metrics.errors.inc({ op, code });
       s.send(encodeResponse(reqId, code, rbody ?? null));
       // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
       if (malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, malformed, reqId);
+      else if (limited) conn.limitRefused();
     };
     try {
       const r = h.fn(s, body);
       if (r instanceof Promise)
         r.then(
-          (x) => done(x.code, x.body, x.malformed),
+          (x) => done(x.code, x.body, x.malformed, x.limited),
           (e) => {
             this.log.error({ err: e, op }, 'request handler failed');
             done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
           },
         );
-      else done(r.code, r.body, r.malformed);
+      else done(r.code, r.body, r.malformed, r.limited);
     } catch (e) {
       this.log.error({ err: e, op }, 'request handler failed');
       done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });

@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
 import type { WebSocket } from 'ws';
-import { Connection, type ConnectionSink } from './connection.js';
+import { Connection, type ConnectionLimits, type ConnectionSink } from './connection.js';
 
 export interface GatewayOptions {
   path: string;
@@ -13,6 +13,8 @@ export interface GatewayOptions {
   maxBufferBytes: number;
   /** a socket that has not logged in by then is closed */
   loginTimeoutMs: number;
+  /** request budget and refusal strikes per socket (none when absent) */
+  connectionLimits?: ConnectionLimits;
 }
 
 /**
@@ -53,7 +55,14 @@ export class Gateway implements ConnectionSink {
    * must not hold on to its upgrade request (headers, head buffer) for its whole life.
    */
   private accept(ws: WebSocket, tcp: Socket): void {
-    const conn = new Connection(ws, this, this.metrics, this.opts.maxBufferBytes, tcp);
+    const conn = new Connection(
+      ws,
+      this,
+      this.metrics,
+      this.opts.maxBufferBytes,
+      tcp,
+      this.opts.connectionLimits,
+    );
     this.connections.add(conn);
     this.metrics.connections.inc();
   }
