@@ -56,10 +56,12 @@ export const presenceFeature: Feature = {
 
     ctx.registry.handle('presence', Op.SubscribePeers, async (s, body): Promise<Reply> => {
       const max = s.limits.maxSubscribedPeers;
-      // Any number of ids is well-formed here; more distinct ids than the cap is an overflow.
-      const ids = idsOf(body, Number.MAX_SAFE_INTEGER);
+      // A list longer than the cap is an overflow at once, before any per-id work (the SDK sends
+      // distinct ids and checks the cap itself); so is a list of more distinct ids than the cap.
+      const ids = idsOf(body, max);
       if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `SubscribePeers body: ${SHAPE}`);
-      if (ids === 'invalid' || ids === 'tooMany') return fail(SubErr.INVALID_ARGUMENT);
+      if (ids === 'tooMany') return limited(SubErr.OVERFLOW);
+      if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
       const unique = [...new Set(ids)];
       if (unique.length > max) return limited(SubErr.OVERFLOW);
       const { count, windowMs } = PRESENCE_RATES.subscription;
@@ -77,10 +79,10 @@ export const presenceFeature: Feature = {
     });
 
     ctx.registry.handle('presence', Op.UnsubscribePeers, async (s, body): Promise<Reply> => {
-      const ids = idsOf(body, Number.MAX_SAFE_INTEGER);
+      const ids = idsOf(body, s.limits.maxSubscribedPeers);
       if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `UnsubscribePeers body: ${SHAPE}`);
-      if (ids === 'invalid' || ids === 'tooMany') return fail(SubErr.INVALID_ARGUMENT);
-      if (ids.length > s.limits.maxSubscribedPeers) return limited(SubErr.OVERFLOW);
+      if (ids === 'tooMany') return limited(SubErr.OVERFLOW);
+      if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
       const { count, windowMs } = PRESENCE_RATES.subscription;
       if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
       await store.presence.unsubscribe(s.appId, s.uid, s.id, ids);
