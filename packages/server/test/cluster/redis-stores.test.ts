@@ -403,7 +403,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
 
     it('OfflineStore', async () => {
       const op = fc.record({
-        k: fc.constantFrom('put', 'put', 'fetch', 'remove', 'count', 'purge'),
+        k: fc.constantFrom('put', 'put', 'fetch', 'remove', 'count', 'purge', 'usage', 'sent'),
         app,
         u: user,
         ts: fc.integer({ min: 1000, max: 1006 }),
@@ -422,9 +422,18 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
                   return st.put(
                     o.app,
                     o.u,
-                    { id: `m${o.i}`, from: 'bob', ts: o.ts, event: new Uint8Array([o.i, 0, 255]) },
+                    {
+                      id: `m${o.i}`,
+                      from: 'bob',
+                      ts: o.ts,
+                      event: new Uint8Array([o.i, 0, 255, ...Array(o.i % 4).fill(7)]),
+                    },
                     3,
                   );
+                case 'usage':
+                  return st.usage(o.app);
+                case 'sent':
+                  return st.senderCount(o.app, o.u, 60_000, o.ids.length > 0);
                 case 'fetch':
                   return (await st.fetch(o.app, o.u, o.ts)).map((m) => ({ ...m, event: [...m.event] }));
                 case 'remove':
