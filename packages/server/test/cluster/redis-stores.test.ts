@@ -251,7 +251,17 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
         lastUpdateTs: fc.integer({ min: 0, max: 2e12 }),
       });
       const op = fc.record({
-        k: fc.constantFrom('replace', 'upsert', 'upsert', 'remove', 'get', 'byKeys', 'drop', 'cancel'),
+        k: fc.constantFrom(
+          'replace',
+          'upsert',
+          'upsert',
+          'remove',
+          'get',
+          'byKeys',
+          'drop',
+          'cancel',
+          'empty',
+        ),
         app,
         c: fc.constantFrom('c1', 'c2'),
         attrs: fc.array(attr, { maxLength: 3 }),
@@ -279,6 +289,8 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
                   return st.getByKeys(o.app, o.c, o.keys);
                 case 'drop':
                   return st.scheduleDrop(o.app, o.c, o.at);
+                case 'empty':
+                  return st.emptyBytes(o.app);
                 default:
                   return st.cancelDrop(o.app, o.c);
               }
