@@ -174,13 +174,13 @@ export class SessionManager implements ConnectionSink {
       return;
     }
     s.inflight++;
-    const done = (code: number, rbody: unknown, malformed?: string, limited?: true) => {
+    const done = (code: number, rbody: unknown, malformed?: string, limited?: number) => {
       s.inflight--;
       if (code !== 0) this.metrics.errors.inc({ op, code });
       s.send(encodeResponse(reqId, code, rbody ?? null));
       // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
       if (malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, malformed, reqId);
-      else if (limited) conn.limitRefused();
+      else if (limited) conn.limitRefused(limited);
     };
     try {
       const r = h.fn(s, body);

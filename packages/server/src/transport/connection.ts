@@ -187,15 +187,19 @@ export class Connection {
   }
 
   /**
-   * A request of this socket was refused by a limit (rate, list length, quota): a strike. Too many
-   * in a window close the socket, so a flood of refused requests ends quickly.
+   * A request of this socket was refused by a limit (rate, list length, quota): `strikes` strikes
+   * (more for a request far over its limit). Too many in a window close the socket, so a flood of
+   * refused requests ends quickly.
    */
-  limitRefused(): void {
-    this.metrics.strikes.inc({ kind: 'refused' });
+  limitRefused(strikes = 1): void {
+    this.metrics.strikes.inc({ kind: 'refused' }, strikes);
     const max = this.limits.maxRefusedRequests;
     if (this.closed || max <= 0) return;
     this.refusals ??= new SlidingWindow(max, ABUSE_WINDOW_MS);
-    if (!this.refusals.take())
+    const now = Date.now();
+    let ok = true;
+    for (let i = 0; i < Math.min(strikes, max + 1) && ok; i++) ok = this.refusals.take(now);
+    if (!ok)
       this.condemn(
         CloseCode.REQUEST_FLOOD,
         `request flood: over ${max} requests refused in ${ABUSE_WINDOW_MS / 1000} s`,

@@ -56,16 +56,22 @@ describe('request floods close the flooding socket', () => {
     expect(await metric(server.url, 'parley_abuse_strikes_total', { kind: 'refused' })).toBe(101);
   });
 
-  it('SubscribePeers with 9,000 ids per request: each is refused (6 OVERFLOW) and counts; the socket is closed', async () => {
+  it('SubscribePeers with 9,000 ids per request: refused (6 OVERFLOW), each weighing 18 refusals; closed after 6', async () => {
     const { server } = await start();
     const w = await flooder('flood');
     const body = { ids: ids(9000) };
-    for (let i = 0; i < 200 && w.isOpen; i++) {
-      const reqId = w.request(Op.SubscribePeers, body);
-      if (i === 0) expect((await w.response(reqId)).code).toBe(PeerSubscriptionStatusError.OVERFLOW);
+    // One at a time, each answered before the next is sent (the close may overtake the last).
+    const gone = w.closed.then(() => null);
+    for (let i = 0; i < 10; i++) {
+      const answer = w.response(w.request(Op.SubscribePeers, body)).catch(() => null);
+      const r = await Promise.race([answer, gone]);
+      if (r === null) break;
+      expect(r.code).toBe(PeerSubscriptionStatusError.OVERFLOW);
     }
     expect((await w.closed).code).toBe(CloseCode.REQUEST_FLOOD);
-    expect(responses(w, PeerSubscriptionStatusError.OVERFLOW)).toBe(101);
+    // ceil(9000 / 512) = 18 strikes each: the 6th request takes the socket over 100.
+    expect(responses(w, PeerSubscriptionStatusError.OVERFLOW)).toBe(6);
+    expect(await metric(server.url, 'parley_abuse_strikes_total', { kind: 'refused' })).toBe(6 * 18);
     expect(await metric(server.url, 'parley_socket_closes_total', { code: CloseCode.REQUEST_FLOOD })).toBe(1);
   });
 
@@ -80,16 +86,16 @@ describe('request floods close the flooding socket', () => {
     expect(await metric(server.url, 'parley_socket_closes_total', { code: CloseCode.REQUEST_FLOOD })).toBe(1);
   });
 
-  it('QueryPeersOnline with more ids than allowed (2) counts as refused too', async () => {
-    await start({ maxRefusedRequests: 3 });
+  it('QueryPeersOnline with more ids than allowed (2) counts as refused too, by how far over it is', async () => {
+    await start({ maxRefusedRequests: 5 });
     const w = await flooder('flood');
-    const body = { ids: ids(257) };
-    for (let i = 0; i < 3; i++)
-      expect((await w.response(w.request(Op.QueryPeersOnline, body))).code).toBe(
-        QueryPeersOnlineStatusError.INVALID_ARGUMENT,
-      );
+    const query = async (n: number) =>
+      (await w.response(w.request(Op.QueryPeersOnline, { ids: ids(n) }))).code;
+    expect(await query(257)).toBe(QueryPeersOnlineStatusError.INVALID_ARGUMENT); // 2 strikes
+    expect(await query(256)).toBe(0);
+    expect(await query(512)).toBe(QueryPeersOnlineStatusError.INVALID_ARGUMENT); // 2 more: 4
     expect(w.isOpen).toBe(true);
-    w.request(Op.QueryPeersOnline, body);
+    expect(await query(300)).toBe(QueryPeersOnlineStatusError.INVALID_ARGUMENT); // 6 > 5
     expect((await w.closed).code).toBe(CloseCode.REQUEST_FLOOD);
   });
 

@@ -11,7 +11,7 @@ import {
   type SubscribePeersResponse,
 } from '@parley/protocol';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, limited, malformed, ok, type Reply } from '../registry.js';
+import { fail, limited, malformed, ok, overBy, type Reply } from '../registry.js';
 import { StatusAnnouncer } from './announcer.js';
 
 /**
@@ -28,6 +28,8 @@ function idsOf(body: unknown, max: number): string[] | 'shape' | 'invalid' | 'to
   return ids;
 }
 const SHAPE = '{ ids: string[] }';
+/** The length of a body's `ids` (checked to be an array by idsOf). */
+const idsLength = (body: unknown) => (body as { ids: unknown[] }).ids.length;
 
 /**
  * Online status: queries, subscriptions, and reports of every change to the subscribers.
@@ -47,7 +49,8 @@ export const presenceFeature: Feature = {
     ctx.registry.handle('presence', Op.QueryPeersOnline, async (s, body): Promise<Reply> => {
       const ids = idsOf(body, s.limits.maxPeersPerQuery);
       if (ids === 'shape') return malformed(QueryErr.INVALID_ARGUMENT, `QueryPeersOnline body: ${SHAPE}`);
-      if (ids === 'tooMany') return limited(QueryErr.INVALID_ARGUMENT);
+      if (ids === 'tooMany')
+        return limited(QueryErr.INVALID_ARGUMENT, null, overBy(idsLength(body), s.limits.maxPeersPerQuery));
       if (ids === 'invalid') return fail(QueryErr.INVALID_ARGUMENT);
       const { count, windowMs } = PRESENCE_RATES.query;
       if (!s.rates.take('presence.query', count, windowMs)) return fail(QueryErr.TOO_OFTEN);
@@ -60,7 +63,7 @@ export const presenceFeature: Feature = {
       // distinct ids and checks the cap itself); so is a list of more distinct ids than the cap.
       const ids = idsOf(body, max);
       if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `SubscribePeers body: ${SHAPE}`);
-      if (ids === 'tooMany') return limited(SubErr.OVERFLOW);
+      if (ids === 'tooMany') return limited(SubErr.OVERFLOW, null, overBy(idsLength(body), max));
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
       const unique = [...new Set(ids)];
       if (unique.length > max) return limited(SubErr.OVERFLOW);
@@ -81,7 +84,8 @@ export const presenceFeature: Feature = {
     ctx.registry.handle('presence', Op.UnsubscribePeers, async (s, body): Promise<Reply> => {
       const ids = idsOf(body, s.limits.maxSubscribedPeers);
       if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `UnsubscribePeers body: ${SHAPE}`);
-      if (ids === 'tooMany') return limited(SubErr.OVERFLOW);
+      if (ids === 'tooMany')
+        return limited(SubErr.OVERFLOW, null, overBy(idsLength(body), s.limits.maxSubscribedPeers));
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
       const { count, windowMs } = PRESENCE_RATES.subscription;
       if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
