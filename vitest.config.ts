@@ -9,6 +9,7 @@ const CLUSTER_SUITES = [
   'packages/server/test/e2e/channel-attrs.test.ts',
   'packages/server/test/e2e/invitations.test.ts',
   'packages/server/test/e2e/offline.test.ts',
+  'packages/server/test/e2e/offline-quotas.test.ts',
   'packages/server/test/e2e/signaling-interop.test.ts',
   'packages/server/test/e2e/signaling-web.test.ts',
 ];

@@ -179,6 +179,8 @@ export const CloseCode = {
   LOGIN_TIMEOUT: 4007,
   /** banned by the server */
   BANNED: 4008,
+  /** too many requests: over the socket's request budget, or too many refused by limits */
+  REQUEST_FLOOD: 4009,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -195,4 +197,6 @@ export const CLOSE_POLICY: Record<number, 'reconnect' | 'terminal'> = {
   [CloseCode.LOGGED_OUT]: 'terminal',
   [CloseCode.LOGIN_TIMEOUT]: 'reconnect',
   [CloseCode.BANNED]: 'terminal',
+  // The SDK comes back after its backoff; a client that floods again is closed again.
+  [CloseCode.REQUEST_FLOOD]: 'reconnect',
 };

@@ -183,6 +183,19 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     return message as T;
   }
 
+  /**
+   * Sends a peer message. Resolves `{ hasPeerReceived: true }` once the peer's SDK acknowledged it,
+   * `false` when the peer is offline or did not ack in time.
+   *
+   * With `{ enableOfflineMessaging: true }` (1.4.x) a message the peer does not take live is
+   * stored for its next login (`isOfflineMessage: true`). `hasPeerReceived: false` then means
+   * "stored now" (`CACHED_BY_SERVER` in Agora's Java SDK), not "will be delivered": a receiver
+   * keeps at most 200 messages (`--offline-max-per-user`) for 7 days, the oldest dropped first,
+   * and nobody is told of a drop (the server counts them in `parley_offline_dropped_total`).
+   * When a storage quota of the server is reached the message is not stored: the send rejects
+   * with code 1 (the app's offline storage is full) or 5 (this sender's offline messages per hour)
+   * unless the peer took it live.
+   */
   async sendMessageToPeer(
     message: RtmMessage,
     peerId: string,

@@ -5,6 +5,21 @@ export interface AppConfig {
   appId: string;
   appCertificate?: string;
   limits?: Partial<Limits>;
+  /** storage quotas of this app (server-side only; defaults from the server-wide flags) */
+  quotas?: Partial<AppQuotas>;
+}
+
+/**
+ * Caps on what one app may make the server hold, against growth that per-client limits do not
+ * bound (ever-new receivers, ever-new channels). 0 = no cap. Not lifted by `--rate-limits off`.
+ */
+export interface AppQuotas {
+  /** bytes of offline messages held for all receivers of the app (stored event bytes) */
+  offlineMaxBytes: number;
+  /** offline messages one sender may have cached (not delivered live) per hour */
+  offlineMaxPerSenderPerHour: number;
+  /** bytes of channel attributes (keys + values) held on channels without members */
+  emptyChannelAttrsMaxBytes: number;
 }
 
 /** Everything `createServer` needs. Every field has a default; the CLI maps flags and env onto it. */
@@ -68,6 +83,17 @@ export interface ServerConfig {
    * the process; 'full' also a power loss or OS crash, at one fsync per commit.
    */
   sqliteSync: 'normal' | 'full';
+  /**
+   * Requests (and pings) one socket may send per second, bursting one second's worth; one more
+   * closes it with 4009 REQUEST_FLOOD (default 1000; 0 = no budget). Lifted with rate limits.
+   */
+  maxRequestsPerSecond: number;
+  /** requests refused by a limit tolerated per socket in any 10 s; one more closes it, 4009 (default 100) */
+  maxRefusedRequests: number;
+  /** AppQuotas defaults for every app (per app in the config file: `apps[].quotas`) */
+  offlineMaxBytesPerApp: number;
+  offlineMaxPerSenderPerHour: number;
+  emptyChannelAttrsMaxBytesPerApp: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -99,6 +125,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   historyMs: 30_000,
   emptyChannelAttrsTtlMs: 300_000,
   sqliteSync: 'normal',
+  maxRequestsPerSecond: 1000,
+  maxRefusedRequests: 100,
+  offlineMaxBytesPerApp: 1024 * 1024 * 1024,
+  offlineMaxPerSenderPerHour: 1000,
+  emptyChannelAttrsMaxBytesPerApp: 64 * 1024 * 1024,
 };
 
 export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {
@@ -113,3 +144,23 @@ export function limitsFor(config: ServerConfig, app: AppConfig | undefined): Lim
   if (!config.rateLimits) l.rateLimits = false;
   return l;
 }
+
+/** The quotas in force for an app: the server-wide values, then the app's own. */
+export function quotasFor(config: ServerConfig, appId: string): AppQuotas {
+  let byApp = quotaCache.get(config);
+  if (!byApp) quotaCache.set(config, (byApp = new Map()));
+  let q = byApp.get(appId);
+  if (!q) {
+    const app = config.apps.find((a) => a.appId === appId);
+    q = {
+      offlineMaxBytes: config.offlineMaxBytesPerApp,
+      offlineMaxPerSenderPerHour: config.offlineMaxPerSenderPerHour,
+      emptyChannelAttrsMaxBytes: config.emptyChannelAttrsMaxBytesPerApp,
+      ...(app?.quotas ?? {}),
+    };
+    // Development mode admits any App ID: do not remember every one ever seen.
+    if (app || config.apps.length > 0) byApp.set(appId, q);
+  }
+  return q;
+}
+const quotaCache = new WeakMap<ServerConfig, Map<string, AppQuotas>>();

@@ -138,6 +138,24 @@ export class Metrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly strikes = new Counter({
+    name: 'parley_abuse_strikes_total',
+    help: 'requests counted against their socket: refused by a limit (refused) or over its request budget (budget)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly offlineDropped = new Counter({
+    name: 'parley_offline_dropped_total',
+    help: 'offline messages dropped after their sender was told cached: receiver inbox full (inbox_full), lifetime over (expired)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly quotaRefusals = new Counter({
+    name: 'parley_quota_refusals_total',
+    help: 'writes refused by a per-app or per-sender storage quota, by quota',
+    labelNames: ['quota'] as const,
+    registers: [this.registry],
+  });
   readonly busReady = new Gauge({
     name: 'parley_bus_ready',
     help: '1 when the bus (Redis in cluster mode) is reachable',

@@ -127,6 +127,10 @@ export async function createServer(
     loginTimeoutMs: config.loginTimeoutMs,
     maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    connectionLimits: {
+      maxRequestsPerSecond: config.maxRequestsPerSecond,
+      maxRefusedRequests: config.maxRefusedRequests,
+    },
   });
   let port = 0;
 

@@ -302,6 +302,12 @@ describe('readConfigFile: every rule of the --config file', () => {
     });
   });
 
+  it("reads an app's quotas (issue 13): any of them, given in part", () => {
+    expect(read({ apps: [{ appId: OPEN_APP, quotas: { offlineMaxBytes: 1000 } }] })).toEqual({
+      apps: [{ appId: OPEN_APP, quotas: { offlineMaxBytes: 1000 } }],
+    });
+  });
+
   it('every ServerConfig key is accepted with its default value', () => {
     const { apps: _apps, ...rest } = DEFAULT_CONFIG;
     expect(read(rest)).toEqual(rest);
@@ -357,6 +363,17 @@ describe('readConfigFile: every rule of the --config file', () => {
       'nested limit unknown key',
       { apps: [{ appId: OPEN_APP, limits: { userAttrs: { pairs: 1 } } }] },
       /userAttrs: unknown key "pairs"/,
+    ],
+    ['quotas not an object', { apps: [{ appId: OPEN_APP, quotas: 5 }] }, /quotas: expected an object/],
+    [
+      'unknown quota',
+      { apps: [{ appId: OPEN_APP, quotas: { offlineMaxMB: 4 } }] },
+      /quotas: unknown quota "offlineMaxMB"/,
+    ],
+    [
+      'quota of the wrong type',
+      { apps: [{ appId: OPEN_APP, quotas: { emptyChannelAttrsMaxBytes: -1 } }] },
+      /emptyChannelAttrsMaxBytes must be a non-negative number/,
     ],
     [
       'nested limit not an object',

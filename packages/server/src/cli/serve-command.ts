@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LIMITS, isValidAppId, type Limits } from '@parley/protocol';
-import { DEFAULT_CONFIG, type AppConfig, type ServerConfig } from '../config.js';
+import { DEFAULT_CONFIG, type AppConfig, type AppQuotas, type ServerConfig } from '../config.js';
 import { injectTestFault, installLastResort } from './last-resort.js';
 
 const int = (name: string) => (v: string) => {
@@ -130,6 +130,36 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
       desc: 'drop attributes of a channel empty this long',
       parse: int('empty-channel-attrs-ttl-ms'),
     },
+    {
+      flag: 'max-requests-per-second <n>',
+      key: 'maxRequestsPerSecond',
+      desc: 'requests per socket per second (burst: one second’s worth); over it the socket is closed, 4009 (0 = no budget)',
+      parse: int('max-requests-per-second'),
+    },
+    {
+      flag: 'max-refused-requests <n>',
+      key: 'maxRefusedRequests',
+      desc: 'requests refused by a limit tolerated per socket in any 10 s; one more closes it, 4009 (0 = never)',
+      parse: int('max-refused-requests'),
+    },
+    {
+      flag: 'offline-max-bytes-per-app <bytes>',
+      key: 'offlineMaxBytesPerApp',
+      desc: 'offline message bytes held per app; over it offline sends are refused (0 = no cap)',
+      parse: int('offline-max-bytes-per-app'),
+    },
+    {
+      flag: 'offline-max-per-sender-per-hour <n>',
+      key: 'offlineMaxPerSenderPerHour',
+      desc: 'offline messages one sender may have cached per hour (0 = no cap)',
+      parse: int('offline-max-per-sender-per-hour'),
+    },
+    {
+      flag: 'empty-channel-attrs-max-bytes-per-app <bytes>',
+      key: 'emptyChannelAttrsMaxBytesPerApp',
+      desc: 'channel attribute bytes held on channels without members, per app (0 = no cap)',
+      parse: int('empty-channel-attrs-max-bytes-per-app'),
+    },
   ];
 
 const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, '_').toUpperCase();
@@ -138,7 +168,9 @@ const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, 
 const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
 /** Config keys that may be null although their default is not (null = in-memory only). */
 const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl']);
-const APP_KEYS = new Set(['appId', 'appCertificate', 'limits']);
+const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas']);
+/** Keys of an app's `quotas` (AppQuotas), each a non-negative number. */
+const QUOTA_KEYS = ['offlineMaxBytes', 'offlineMaxPerSenderPerHour', 'emptyChannelAttrsMaxBytes'];
 
 /** What a config value must be, judged from its default. */
 function kindOf(def: unknown): string {
@@ -203,7 +235,7 @@ function validateApp(a: unknown, where: string): AppConfig {
   if (!isRecord(a)) throw new Error(`${where}: expected an object { appId, appCertificate?, limits? }`);
   for (const k of Object.keys(a))
     if (!APP_KEYS.has(k))
-      throw new Error(`${where}: unknown key "${k}" (known: appId, appCertificate, limits)`);
+      throw new Error(`${where}: unknown key "${k}" (known: ${[...APP_KEYS].join(', ')})`);
   if (!isValidAppId(a.appId))
     throw new Error(`${where}: App ID ${JSON.stringify(a.appId)} is not 32 characters [0-9A-Za-z]`);
   const app: AppConfig = { appId: a.appId };
@@ -213,7 +245,20 @@ function validateApp(a: unknown, where: string): AppConfig {
     app.appCertificate = a.appCertificate;
   }
   if (a.limits !== undefined) app.limits = validateLimits(a.limits, `${where}.limits`);
+  if (a.quotas !== undefined) app.quotas = validateQuotas(a.quotas, `${where}.quotas`);
   return app;
+}
+
+/** Quota overrides of one app: known keys only, non-negative numbers (0 = no cap). */
+function validateQuotas(q: unknown, where: string): Partial<AppQuotas> {
+  if (!isRecord(q)) throw new Error(`${where}: expected an object with some of ${QUOTA_KEYS.join(', ')}`);
+  for (const [k, v] of Object.entries(q)) {
+    if (!QUOTA_KEYS.includes(k))
+      throw new Error(`${where}: unknown quota "${k}" (known: ${QUOTA_KEYS.join(', ')})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new Error(`${where}.${k} must be a non-negative number, got ${JSON.stringify(v)}`);
+  }
+  return q as Partial<AppQuotas>;
 }
 
 /** Limit overrides: known keys only, same types as DEFAULT_LIMITS; a nested group may be partial. */

@@ -7,11 +7,27 @@ export interface Reply {
   body?: unknown;
   /** set when the body had the wrong shape: also reported as a BAD_BODY protocol error (metric, abuse) */
   malformed?: string;
+  /**
+   * set when a limit refused the request (a list too long, a cap): strikes against the socket,
+   * this many (a list 10 times too long weighs 10 refusals)
+   */
+  limited?: number;
 }
 export const ok = (body?: unknown): Reply => ({ code: 0, body });
 export const fail = (code: number, body?: unknown): Reply => ({ code, body });
 /** The body has the wrong shape/types (no SDK sends that): answer `code` and count a protocol error. */
 export const malformed = (code: number, why: string): Reply => ({ code, malformed: why });
+/**
+ * Refused by a limit the SDK checks itself (more ids than allowed, a cap): answer `code` and
+ * count a strike against the socket. Rate limits (Session.rates) count their refusals themselves.
+ */
+export const limited = (code: number, body?: unknown, strikes = 1): Reply => ({
+  code,
+  body,
+  limited: strikes,
+});
+/** The strikes of a list of `n` items where `max` are allowed: one per multiple of `max` it holds. */
+export const overBy = (n: number, max: number): number => Math.max(1, Math.ceil(n / Math.max(1, max)));
 
 export type RequestHandler = (session: Session, body: unknown) => Reply | Promise<Reply>;
 export type EventHandler = (session: Session, body: unknown) => void;

@@ -31,6 +31,8 @@ export type RestErrorCode =
   | 'method_not_allowed'
   | 'body_too_large'
   | 'unsupported_media_type'
+  | 'offline_sender_quota'
+  | 'offline_storage_full'
   | 'internal';
 
 class RestError extends Error {
@@ -114,6 +116,14 @@ export function createRestApi({ ctx, auth }: RestApiDeps) {
           throw invalid('"offline" is a boolean');
         const r = await peers.send(null, appId, from, id, msg, body.offline === true);
         if (!r) throw new RestError(500, 'internal', 'the offline message could not be stored');
+        if ('refused' in r)
+          throw r.refused === 'offline_sender_hourly'
+            ? new RestError(
+                429,
+                'offline_sender_quota',
+                `"${from}" cached its offline messages for this hour`,
+              )
+            : new RestError(507, 'offline_storage_full', "this app's offline storage is full");
         return { ...r };
       },
     },

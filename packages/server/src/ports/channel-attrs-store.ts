@@ -45,4 +45,10 @@ export interface ChannelAttrsStore {
   scheduleDrop(appId: string, channelId: string, at: number): Promise<void>;
   /** Cancels a scheduled drop: the channel has members again. */
   cancelDrop(appId: string, channelId: string): Promise<void>;
+  /**
+   * Bytes (Σ UTF-8 of keys and values) of the attributes held on the app's channels that have a
+   * drop scheduled, i.e. channels without members (the per-app cap). Drops that came due are
+   * taken off within about a second.
+   */
+  emptyBytes(appId: string): Promise<number>;
 }

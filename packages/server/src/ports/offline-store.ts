@@ -10,6 +10,12 @@ export interface OfflineMessage {
   event: Uint8Array;
 }
 
+/** What the inboxes of one app's receivers hold (per-app caps). Bytes are those of the stored events. */
+export interface OfflineUsage {
+  messages: number;
+  bytes: number;
+}
+
 /**
  * Store part: the offline inbox of peer messages sent with `enableOfflineMessaging`. Durable
  * (SQLite in embedded mode, a capped stream per receiver in Redis): a message the sender was told
@@ -20,9 +26,10 @@ export interface OfflineStore {
    * Stores a message for `to`. Resolves once it is committed durably (only then may the sender be
    * told it was cached); rejects if it could not be stored. Keeps at most `maxPerUser` messages
    * per receiver: the oldest are dropped first. Messages of one receiver keep the order in which
-   * `put` was called.
+   * `put` was called. Resolves with how many older messages were dropped to make room (their
+   * senders had been told `cached`: the server counts them in /metrics).
    */
-  put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<void>;
+  put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<number>;
   /**
    * The receiver's messages stored at or after `notBefore` (ms since epoch), oldest first. Sees
    * every `put`/`remove` called before it (read-your-writes).
@@ -34,4 +41,14 @@ export interface OfflineStore {
   purge(before: number): Promise<number>;
   /** How many messages wait for the receiver (tests, operations). */
   count(appId: string, uid: string): Promise<number>;
+  /**
+   * Messages and bytes held for all receivers of `appId` (the per-app cap). Sees every `put`
+   * whose promise resolved; may lag a few writes behind others in flight.
+   */
+  usage(appId: string): Promise<OfflineUsage>;
+  /**
+   * The per-sender cap: how many messages `from` had cached in its current window, a window of
+   * `windowMs` that starts at the first message it counts. `add` counts one more first.
+   */
+  senderCount(appId: string, from: string, windowMs: number, add: boolean): Promise<number>;
 }

@@ -29,6 +29,7 @@ import type { Connection, ConnectionSink } from '../transport/connection.js';
 import type { Authenticator } from './auth.js';
 import type { NodeMesh } from './node-mesh.js';
 import type { RouteCache } from './route-cache.js';
+import { secretEqual } from './secret-equal.js';
 import { Session } from './session.js';
 import { TOKEN_WARNING_MS, scheduleTokenTimers } from './token-timers.js';
 
@@ -169,27 +170,29 @@ export class SessionManager implements ConnectionSink {
       s.send(
         encodeResponse(reqId, ProtocolErrorCode.TOO_MANY_PENDING, { message: 'too many requests in flight' }),
       );
+      conn.limitRefused();
       return;
     }
     s.inflight++;
-    const done = (code: number, rbody: unknown, malformed?: string) => {
+    const done = (code: number, rbody: unknown, malformed?: string, limited?: number) => {
       s.inflight--;
       if (code !== 0) this.metrics.errors.inc({ op, code });
       s.send(encodeResponse(reqId, code, rbody ?? null));
       // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
       if (malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, malformed, reqId);
+      else if (limited) conn.limitRefused(limited);
     };
     try {
       const r = h.fn(s, body);
       if (r instanceof Promise)
         r.then(
-          (x) => done(x.code, x.body, x.malformed),
+          (x) => done(x.code, x.body, x.malformed, x.limited),
           (e) => {
             this.log.error({ err: e, op }, 'request handler failed');
             done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
           },
         );
-      else done(r.code, r.body, r.malformed);
+      else done(r.code, r.body, r.malformed, r.limited);
     } catch (e) {
       this.log.error({ err: e, op }, 'request handler failed');
       done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
@@ -360,7 +363,7 @@ export class SessionManager implements ConnectionSink {
     if (
       !s ||
       s.phase === 'ended' ||
-      s.resumeToken !== body.resumeToken ||
+      !secretEqual(body.resumeToken, s.resumeToken) ||
       s.appId !== body.appId ||
       s.uid !== body.uid
     ) {
@@ -439,7 +442,7 @@ export class SessionManager implements ConnectionSink {
   /** Ends the local session `body` names if its resume token matches; true if it did. */
   private farewellLocal(body: FarewellBody): boolean {
     const s = this.byId.get(body.sessionId);
-    if (!s || s.phase === 'ended' || s.resumeToken !== body.resumeToken) return false;
+    if (!s || s.phase === 'ended' || !secretEqual(body.resumeToken, s.resumeToken)) return false;
     if (s.appId !== (this.appIds.get(body.appId) ?? body.appId) || s.uid !== body.uid) return false;
     void this.end(s, 'LOGOUT').catch((e) => this.log.error({ err: e }, 'farewell end failed'));
     return true;

@@ -46,7 +46,12 @@ export class Session {
     this.kind = kind;
     this.tokenExpiresAt = tokenExpiresAt;
     this.outbox = new Outbox(outboxItems, 4 * 1024 * 1024);
-    this.rates = limits.rateLimits ? new RateLimits(true) : RateLimits.OFF;
+    this.rates = limits.rateLimits ? new RateLimits(true, this) : RateLimits.OFF;
+  }
+
+  /** A request was refused by a limit: it counts against the socket (see Connection.limitRefused). */
+  limitRefused(): void {
+    this.conn?.limitRefused();
   }
 
   /** per-feature state, keyed by feature name; features cast to their own type */

@@ -30,13 +30,19 @@ export class RateLimits {
   static readonly OFF = new RateLimits(false);
   /** created at the first limited call, so sessions that never use a limit do not pay for it */
   private windows: Map<string, SlidingWindow> | null = null;
-  constructor(private readonly enabled: boolean) {}
+  /** `owner` hears of every refusal (the session: a refused request is a strike against its socket) */
+  constructor(
+    private readonly enabled: boolean,
+    private readonly owner: { limitRefused(): void } | null = null,
+  ) {}
 
   take(name: string, count: number, windowMs: number, now = Date.now()): boolean {
     if (!this.enabled) return true;
     this.windows ??= new Map();
     let w = this.windows.get(name);
     if (!w) this.windows.set(name, (w = new SlidingWindow(count, windowMs)));
-    return w.take(now);
+    if (w.take(now)) return true;
+    this.owner?.limitRefused();
+    return false;
   }
 }

@@ -22,6 +22,23 @@ export interface ConnectionSink {
 export const ABUSE_LIMIT = 20;
 export const ABUSE_WINDOW_MS = 10_000;
 
+/** Per-socket limits against request floods (one object per server, shared by its sockets). */
+export interface ConnectionLimits {
+  /**
+   * Requests (and pings: everything the server answers) a socket may send per second on average;
+   * it may burst one second's worth. One more closes it (REQUEST_FLOOD). 0 = no budget. Lifted
+   * for sessions of apps without rate limits (`--rate-limits off`).
+   */
+  maxRequestsPerSecond: number;
+  /**
+   * Requests refused by a limit (too often, too many ids, ...) tolerated in any ABUSE_WINDOW_MS;
+   * one more closes the socket (REQUEST_FLOOD). They are strikes like protocol errors, with a
+   * threshold of their own, so a client that only overshoots a limit now and then keeps going.
+   */
+  maxRefusedRequests: number;
+}
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxRequestsPerSecond: 0, maxRefusedRequests: 0 };
+
 let nextConnId = 1;
 
 /** The Connection of a socket, kept on the socket so its listeners can be shared functions. */
@@ -70,8 +87,15 @@ export class Connection {
   private more: Uint8Array[] | null = null;
   /** created at the first protocol error: well-behaved sockets never pay for it */
   private abuse: SlidingWindow | null = null;
+  /** created at the first request refused by a limit */
+  private refusals: SlidingWindow | null = null;
+  /** the request budget: tokens left (a full second's worth at first), refilled as time passes */
+  private budget: number;
+  private budgetAt: number;
   /** a Login or Resume of this socket is being processed (a second one is refused meanwhile) */
   authPending = false;
+  /** flooding: nothing more is read from the socket, and it closes once the answers due went out */
+  private condemned = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -79,7 +103,10 @@ export class Connection {
     private readonly metrics: Metrics,
     private readonly maxBufferBytes: number,
     private readonly socket: { readonly remoteAddress?: string },
+    private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
   ) {
+    this.budget = limits.maxRequestsPerSecond;
+    this.budgetAt = this.lastSeen;
     (ws as Socket)[CONN] = this;
     ws.on('message', Connection.onSocketMessage);
     ws.on('close', Connection.onSocketClose);
@@ -159,6 +186,52 @@ export class Connection {
     if (!this.abuse.take()) this.close(CloseCode.PROTOCOL_ABUSE, 'too many protocol errors');
   }
 
+  /**
+   * A request of this socket was refused by a limit (rate, list length, quota): `strikes` strikes
+   * (more for a request far over its limit). Too many in a window close the socket, so a flood of
+   * refused requests ends quickly.
+   */
+  limitRefused(strikes = 1): void {
+    this.metrics.strikes.inc({ kind: 'refused' }, strikes);
+    const max = this.limits.maxRefusedRequests;
+    if (this.closed || max <= 0) return;
+    this.refusals ??= new SlidingWindow(max, ABUSE_WINDOW_MS);
+    const now = Date.now();
+    let ok = true;
+    for (let i = 0; i < Math.min(strikes, max + 1) && ok; i++) ok = this.refusals.take(now);
+    if (!ok)
+      this.condemn(
+        CloseCode.REQUEST_FLOOD,
+        `request flood: over ${max} requests refused in ${ABUSE_WINDOW_MS / 1000} s`,
+      );
+  }
+
+  /**
+   * Stops handling what the socket sends (the rest of this frame too) and closes it after this
+   * turn, so the answers of requests already handled (the refusals that condemned it) go out first.
+   */
+  private condemn(code: number, reason: string): void {
+    if (this.condemned || this.closed) return;
+    this.condemned = true;
+    setImmediate(() => this.close(code, reason));
+  }
+
+  /**
+   * Takes one request from the socket's budget (a token bucket refilled at maxRequestsPerSecond);
+   * false when it is empty. `now` is the frame's arrival time, read once per frame.
+   */
+  private spend(now: number): boolean {
+    const rate = this.limits.maxRequestsPerSecond;
+    if (rate <= 0 || this.session?.limits.rateLimits === false) return true;
+    if (now > this.budgetAt) {
+      this.budget = Math.min(rate, this.budget + ((now - this.budgetAt) * rate) / 1000);
+      this.budgetAt = now;
+    }
+    if (this.budget < 1) return false;
+    this.budget -= 1;
+    return true;
+  }
+
   close(code: number, reason: string): void {
     if (this.closed) return;
     // Deliver what is queued (e.g. a SessionEnded event) before the close frame.
@@ -182,7 +255,7 @@ export class Connection {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     this.lastSeen = Date.now();
-    if (this.closed) return;
+    if (this.closed || this.condemned) return;
     if (!isBinary) {
       this.protocolError(
         ProtocolErrorCode.MALFORMED_FRAME,
@@ -209,13 +282,21 @@ export class Connection {
       this.protocolError(ProtocolErrorCode.MALFORMED_FRAME, (e as Error).message);
       return;
     }
+    const now = this.lastSeen;
     for (const v of values) {
       const m = classify(v);
       if (m.kind === 'invalid') this.protocolError(ProtocolErrorCode.BAD_SHAPE, m.reason);
       else if (m.kind === 'response')
         this.protocolError(ProtocolErrorCode.BAD_SHAPE, 'clients do not send responses');
-      else this.sink.onMessage(this, m);
-      if (this.closed) return;
+      else if ((m.kind === 'request' || m.op === Op.Ping) && !this.spend(now)) {
+        // The rest of the frame is not even looked at: a frame's work is bounded by the budget.
+        this.metrics.strikes.inc({ kind: 'budget' });
+        this.condemn(
+          CloseCode.REQUEST_FLOOD,
+          `request flood: over ${this.limits.maxRequestsPerSecond} requests per second`,
+        );
+      } else this.sink.onMessage(this, m);
+      if (this.closed || this.condemned) return;
     }
   }
 

@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCode, MAX_FRAME_BYTES } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
 import type { WebSocket } from 'ws';
-import { Connection, type ConnectionSink } from './connection.js';
+import { Connection, type ConnectionLimits, type ConnectionSink } from './connection.js';
 
 export interface GatewayOptions {
   path: string;
@@ -17,6 +17,8 @@ export interface GatewayOptions {
   maxConnections: number;
   /** sockets open at once from one remote address; 0 = no cap */
   maxConnectionsPerIp: number;
+  /** request budget and refusal strikes per socket (none when absent) */
+  connectionLimits?: ConnectionLimits;
 }
 
 /** Why an upgrade was refused: the `reason` label of parley_connections_refused_total and the body's code. */
@@ -171,7 +173,14 @@ export class Gateway implements ConnectionSink {
    * must not hold on to its upgrade request (headers, head buffer) for its whole life.
    */
   private accept(ws: WebSocket, tcp: Socket): void {
-    const conn = new Connection(ws, this, this.metrics, this.opts.maxBufferBytes, tcp);
+    const conn = new Connection(
+      ws,
+      this,
+      this.metrics,
+      this.opts.maxBufferBytes,
+      tcp,
+      this.opts.connectionLimits,
+    );
     this.connections.add(conn);
     this.metrics.connections.inc();
   }

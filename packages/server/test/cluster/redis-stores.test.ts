@@ -251,7 +251,17 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
         lastUpdateTs: fc.integer({ min: 0, max: 2e12 }),
       });
       const op = fc.record({
-        k: fc.constantFrom('replace', 'upsert', 'upsert', 'remove', 'get', 'byKeys', 'drop', 'cancel'),
+        k: fc.constantFrom(
+          'replace',
+          'upsert',
+          'upsert',
+          'remove',
+          'get',
+          'byKeys',
+          'drop',
+          'cancel',
+          'empty',
+        ),
         app,
         c: fc.constantFrom('c1', 'c2'),
         attrs: fc.array(attr, { maxLength: 3 }),
@@ -279,6 +289,8 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
                   return st.getByKeys(o.app, o.c, o.keys);
                 case 'drop':
                   return st.scheduleDrop(o.app, o.c, o.at);
+                case 'empty':
+                  return st.emptyBytes(o.app);
                 default:
                   return st.cancelDrop(o.app, o.c);
               }
@@ -403,7 +415,7 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
 
     it('OfflineStore', async () => {
       const op = fc.record({
-        k: fc.constantFrom('put', 'put', 'fetch', 'remove', 'count', 'purge'),
+        k: fc.constantFrom('put', 'put', 'fetch', 'remove', 'count', 'purge', 'usage', 'sent'),
         app,
         u: user,
         ts: fc.integer({ min: 1000, max: 1006 }),
@@ -422,9 +434,18 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
                   return st.put(
                     o.app,
                     o.u,
-                    { id: `m${o.i}`, from: 'bob', ts: o.ts, event: new Uint8Array([o.i, 0, 255]) },
+                    {
+                      id: `m${o.i}`,
+                      from: 'bob',
+                      ts: o.ts,
+                      event: new Uint8Array([o.i, 0, 255, ...Array(o.i % 4).fill(7)]),
+                    },
                     3,
                   );
+                case 'usage':
+                  return st.usage(o.app);
+                case 'sent':
+                  return st.senderCount(o.app, o.u, 60_000, o.ids.length > 0);
                 case 'fetch':
                   return (await st.fetch(o.app, o.u, o.ts)).map((m) => ({ ...m, event: [...m.event] }));
                 case 'remove':

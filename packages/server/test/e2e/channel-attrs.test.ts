@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
 import { RawClient } from '../raw-client.js';
+import { metric } from '../wire-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -204,6 +205,42 @@ describe('channel attributes', () => {
     expect(r.code).toBe(0);
     expect((r.body as { attrs: unknown[] }).attrs).toEqual([['k', 'v', 'raw', expect.any(Number)]]);
     raw.close();
+  });
+
+  it('caps the attribute bytes an app holds on channels without members (4 SIZE_OVERFLOW), issue 13 item 7', async () => {
+    t = await setup({ emptyChannelAttrsMaxBytesPerApp: 20 });
+    const refusals = async () => {
+      let n = 0;
+      for (const s of t.servers)
+        n += await metric(s.url, 'parley_quota_refusals_total', { quota: 'empty_channel_attrs_bytes' });
+      return n;
+    };
+    const olga = await t.login('olga'); // never joins
+    const v = 'x'.repeat(15); // key 'k' + value: 16 bytes
+    // The app holds nothing, then 16 bytes (under 20): both are taken; then it is at its quota.
+    await olga.setChannelAttributes('e1', { k: v });
+    await olga.addOrUpdateChannelAttributes('e2', { k: v });
+    const e = await rejection(olga.setChannelAttributes('e3', { k: v }));
+    expect(e.code).toBe(4);
+    expect(await rejection(olga.addOrUpdateChannelAttributes('e3', { k: v }))).toMatchObject({ code: 4 });
+    expect(await refusals()).toBe(2);
+    expect(values(await olga.getChannelAttributes('e3'))).toEqual({});
+
+    // A channel with members is not held by the quota.
+    await member('bob', 'busy');
+    await olga.setChannelAttributes('busy', { k: v });
+    // A member joining e1 takes its bytes off the quota: e3 fits again.
+    await member('carol', 'e1');
+    await olga.setChannelAttributes('e3', { k: 'y' });
+    expect(values(await olga.getChannelAttributes('e3'))).toEqual({ k: 'y' });
+    // Deleting and clearing are never refused.
+    await olga.deleteChannelAttributesByKeys('e2', ['k']);
+    await olga.clearChannelAttributes('e3');
+
+    // Another app has a quota of its own.
+    const other = t.client({}, 'fedcba9876543210fedcba9876543210');
+    await other.login({ uid: 'olga' });
+    await other.setChannelAttributes('e9', { k: v });
   });
 
   it('notifies members on other nodes', async () => {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedStore, DataDirError, DB_FILE } from '../../src/adapters/embedded/index.js';
 import { MemoryOfflineStore } from '../../src/adapters/embedded/memory-offline-store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/adapters/embedded/sqlite/migrations.js';
-import { openDatabase } from '../../src/adapters/embedded/sqlite/database.js';
+import { closeDatabase, openDatabase } from '../../src/adapters/embedded/sqlite/database.js';
 import type { OfflineMessage, OfflineStore } from '../../src/ports/offline-store.js';
 import type { Store } from '../../src/ports/store.js';
 
@@ -83,6 +83,47 @@ describe.each(impls)('OfflineStore contract (%s)', (_name, make) => {
     expect(await t.store.count(APP, 'carol')).toBe(0);
   });
 
+  it('put resolves with how many older messages the cap dropped', async () => {
+    expect(await t.store.put(APP, 'bob', msg('1'), 2)).toBe(0);
+    expect(await t.store.put(APP, 'bob', msg('2'), 2)).toBe(0);
+    expect(await t.store.put(APP, 'bob', msg('3'), 2)).toBe(1);
+    // A lower cap on a later put drops all that is over it at once.
+    void t.store.put(APP, 'bob', msg('4'), 3);
+    expect(await t.store.put(APP, 'bob', msg('5'), 1)).toBe(3);
+    expect(ids(await t.store.fetch(APP, 'bob', 0))).toEqual(['5']);
+  });
+
+  it('usage: messages and event bytes held per app, through put, cap, remove and purge', async () => {
+    const big = (id: string, ts = Date.now()) => ({ ...msg(id, ts), event: new Uint8Array(100) });
+    expect(await t.store.usage(APP)).toEqual({ messages: 0, bytes: 0 });
+    await t.store.put(APP, 'bob', big('1'), 2);
+    await t.store.put(APP, 'carol', msg('c', 1000), 2);
+    await t.store.put('other-app', 'bob', big('o'), 2);
+    expect(await t.store.usage(APP)).toEqual({ messages: 2, bytes: 104 });
+    await t.store.put(APP, 'bob', big('2'), 2);
+    await t.store.put(APP, 'bob', big('3'), 2); // drops '1'
+    expect(await t.store.usage(APP)).toEqual({ messages: 3, bytes: 204 });
+    await t.store.remove(APP, 'bob', ['2', 'nope']);
+    expect(await t.store.usage(APP)).toEqual({ messages: 2, bytes: 104 });
+    expect(await t.store.purge(2000)).toBe(1); // carol's
+    expect(await t.store.usage(APP)).toEqual({ messages: 1, bytes: 100 });
+    expect(await t.store.usage('other-app')).toEqual({ messages: 1, bytes: 100 });
+  });
+
+  it('senderCount: a window starting at the first counted message, per app and sender', async () => {
+    expect(await t.store.senderCount(APP, 'alice', 60_000, false)).toBe(0);
+    expect(await t.store.senderCount(APP, 'alice', 60_000, true)).toBe(1);
+    expect(await t.store.senderCount(APP, 'alice', 60_000, true)).toBe(2);
+    expect(await t.store.senderCount(APP, 'alice', 60_000, false)).toBe(2);
+    expect(await t.store.senderCount(APP, 'bob', 60_000, false)).toBe(0);
+    expect(await t.store.senderCount('other-app', 'alice', 60_000, false)).toBe(0);
+    // A window over: counting starts again.
+    expect(await t.store.senderCount(APP, 'dave', 1, true)).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await t.store.senderCount(APP, 'dave', 1, false)).toBe(0);
+    expect(await t.store.senderCount(APP, 'dave', 1, true)).toBe(1);
+  });
+
   it('reads see writes issued before them (read-your-writes)', async () => {
     void t.store.put(APP, 'bob', msg('1'), 10);
     void t.store.remove(APP, 'bob', ['1']);
@@ -111,11 +152,23 @@ describe('SQLite embedded store', () => {
     for (let i = 0; i < 100; i++) puts.push(s.offline.put(APP, `u${i % 3}`, msg(String(i)), 200));
     // Nothing is committed before the tick ends ...
     expect(count().n).toBe(0);
-    // ... and all of it is once the puts resolve, with one shared promise per batch.
-    expect(new Set(puts).size).toBe(1);
+    // ... and all of it is once the first put resolves: one transaction for the batch.
     await puts[0];
     expect(count().n).toBe(100);
+    expect(await Promise.all(puts)).toEqual(puts.map(() => 0));
     spy.close();
+    await s.close();
+  });
+
+  it('counts the messages of a file from before the usage table (migration 3) in the usage', async () => {
+    const v2 = MIGRATIONS.filter((m) => m.version <= 2);
+    const first = openDatabase(dir, { migrations: v2 });
+    first.db
+      .prepare('INSERT INTO offline_messages (app_id, uid, id, sender, ts, event) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(APP, 'bob', 'm1', 'alice', Date.now(), Buffer.alloc(42));
+    closeDatabase(first.db);
+    const s = createEmbeddedStore({ dataDir: dir });
+    expect(await s.offline.usage(APP)).toEqual({ messages: 1, bytes: 42 });
     await s.close();
   });
 

@@ -8,10 +8,19 @@ import type {
 const key = (appId: string, channelId: string) => `${appId}\u0000${channelId}`;
 
 interface Entry {
+  appId: string;
   attrs: Map<string, ChannelAttribute>;
+  /** Σ UTF-8 bytes of keys and values */
+  bytes: number;
   /** when the attributes are dropped (ms), or null while the channel has members */
   dropAt: number | null;
 }
+
+const sizeOf = (m: ReadonlyMap<string, ChannelAttribute>) => {
+  let n = 0;
+  for (const a of m.values()) n += utf8Length(a.key) + utf8Length(a.value);
+  return n;
+};
 
 /**
  * ChannelAttrsStore in process memory. Scheduled drops are applied lazily when a channel is
@@ -20,6 +29,8 @@ interface Entry {
 export class MemoryChannelAttrsStore implements ChannelAttrsStore {
   private readonly channels = new Map<string, Entry>();
   private readonly scheduled = new Set<string>();
+  /** per app: bytes of the entries with a drop scheduled (channels without members) */
+  private readonly emptyByApp = new Map<string, number>();
   private lastSweep = 0;
 
   async replace(appId: string, channelId: string, attrs: ChannelAttribute[]): Promise<ChannelAttribute[]> {
@@ -31,8 +42,7 @@ export class MemoryChannelAttrsStore implements ChannelAttrsStore {
     }
     const map = new Map<string, ChannelAttribute>();
     for (const a of attrs) map.set(a.key, { ...a });
-    if (e) e.attrs = map;
-    else this.channels.set(k, { attrs: map, dropAt: null });
+    this.store(k, e, appId, map);
     return copy(map);
   }
 
@@ -47,12 +57,10 @@ export class MemoryChannelAttrsStore implements ChannelAttrsStore {
     const merged = new Map(e?.attrs);
     for (const a of attrs) merged.set(a.key, { ...a });
     if (merged.size > limits.maxPairs) return 'overflow';
-    let total = 0;
-    for (const a of merged.values()) total += utf8Length(a.key) + utf8Length(a.value);
+    const total = sizeOf(merged);
     if (total > limits.maxTotalBytes) return 'overflow';
     if (merged.size === 0) return [];
-    if (e) e.attrs = merged;
-    else this.channels.set(k, { attrs: merged, dropAt: null });
+    this.store(k, e, appId, merged, total);
     return copy(merged);
   }
 
@@ -62,6 +70,7 @@ export class MemoryChannelAttrsStore implements ChannelAttrsStore {
     if (!e) return [];
     for (const x of keys) e.attrs.delete(x);
     if (e.attrs.size === 0) this.delete(k);
+    else this.store(k, e, appId, e.attrs);
     return copy(e.attrs);
   }
 
@@ -85,6 +94,9 @@ export class MemoryChannelAttrsStore implements ChannelAttrsStore {
     const k = key(appId, channelId);
     const e = this.entry(k);
     if (!e || (e.dropAt !== null && e.dropAt <= at)) return;
+    // Due already: dropped now (as a Redis key given an expiry in the past).
+    if (at <= Date.now()) return this.delete(k);
+    if (e.dropAt === null) this.addEmpty(e.appId, e.bytes);
     e.dropAt = at;
     this.scheduled.add(k);
   }
@@ -93,8 +105,38 @@ export class MemoryChannelAttrsStore implements ChannelAttrsStore {
     const k = key(appId, channelId);
     const e = this.entry(k);
     if (!e) return;
+    if (e.dropAt !== null) this.addEmpty(e.appId, -e.bytes);
     e.dropAt = null;
     this.scheduled.delete(k);
+  }
+
+  async emptyBytes(appId: string): Promise<number> {
+    const now = Date.now();
+    if (now - this.lastSweep >= 1000) this.sweep(now);
+    return this.emptyByApp.get(appId) ?? 0;
+  }
+
+  /** Sets an entry's attributes (a new entry has no drop scheduled), keeping the empty bytes in step. */
+  private store(
+    k: string,
+    e: Entry | undefined,
+    appId: string,
+    attrs: Map<string, ChannelAttribute>,
+    bytes = sizeOf(attrs),
+  ): void {
+    if (!e) {
+      this.channels.set(k, { appId, attrs, bytes, dropAt: null });
+      return;
+    }
+    if (e.dropAt !== null) this.addEmpty(appId, bytes - e.bytes);
+    e.attrs = attrs;
+    e.bytes = bytes;
+  }
+
+  private addEmpty(appId: string, delta: number): void {
+    const n = (this.emptyByApp.get(appId) ?? 0) + delta;
+    if (n > 0) this.emptyByApp.set(appId, n);
+    else this.emptyByApp.delete(appId);
   }
 
   /** The live entry of a channel, after applying due drops. */
@@ -119,6 +161,8 @@ export class MemoryChannelAttrsStore implements ChannelAttrsStore {
   }
 
   private delete(k: string): void {
+    const e = this.channels.get(k);
+    if (e?.dropAt != null) this.addEmpty(e.appId, -e.bytes);
     this.channels.delete(k);
     this.scheduled.delete(k);
   }

@@ -1,4 +1,5 @@
-import type { OfflineMessage, OfflineStore } from '../../ports/offline-store.js';
+import type { OfflineMessage, OfflineStore, OfflineUsage } from '../../ports/offline-store.js';
+import { WindowCounters } from './window-counters.js';
 
 const key = (appId: string, uid: string) => `${appId}\u0000${uid}`;
 
@@ -8,13 +9,20 @@ const key = (appId: string, uid: string) => `${appId}\u0000${uid}`;
  */
 export class MemoryOfflineStore implements OfflineStore {
   private readonly inbox = new Map<string, OfflineMessage[]>();
+  /** per app: what its receivers' inboxes hold */
+  private readonly usageByApp = new Map<string, OfflineUsage>();
+  private readonly senders = new WindowCounters();
 
-  async put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<void> {
+  async put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<number> {
     const k = key(appId, to);
     let list = this.inbox.get(k);
     if (!list) this.inbox.set(k, (list = []));
     list.push(msg);
-    if (list.length > maxPerUser) list.splice(0, list.length - maxPerUser);
+    this.account(appId, [msg], 1);
+    if (list.length <= maxPerUser) return 0;
+    const dropped = list.splice(0, list.length - maxPerUser);
+    this.account(appId, dropped, -1);
+    return dropped.length;
   }
 
   async fetch(appId: string, uid: string, notBefore: number): Promise<OfflineMessage[]> {
@@ -27,6 +35,12 @@ export class MemoryOfflineStore implements OfflineStore {
     if (!list) return;
     const drop = new Set(ids);
     const kept = list.filter((m) => !drop.has(m.id));
+    if (kept.length !== list.length)
+      this.account(
+        appId,
+        list.filter((m) => drop.has(m.id)),
+        -1,
+      );
     if (kept.length === 0) this.inbox.delete(k);
     else this.inbox.set(k, kept);
   }
@@ -36,6 +50,12 @@ export class MemoryOfflineStore implements OfflineStore {
     for (const [k, list] of this.inbox) {
       const kept = list.filter((m) => m.ts >= before);
       n += list.length - kept.length;
+      if (kept.length !== list.length)
+        this.account(
+          k.slice(0, k.indexOf('\u0000')),
+          list.filter((m) => m.ts < before),
+          -1,
+        );
       if (kept.length === 0) this.inbox.delete(k);
       else if (kept.length !== list.length) this.inbox.set(k, kept);
     }
@@ -44,5 +64,24 @@ export class MemoryOfflineStore implements OfflineStore {
 
   async count(appId: string, uid: string): Promise<number> {
     return this.inbox.get(key(appId, uid))?.length ?? 0;
+  }
+
+  async usage(appId: string): Promise<OfflineUsage> {
+    const u = this.usageByApp.get(appId);
+    return { messages: u?.messages ?? 0, bytes: u?.bytes ?? 0 };
+  }
+
+  async senderCount(appId: string, from: string, windowMs: number, add: boolean): Promise<number> {
+    return this.senders.count(key(appId, from), windowMs, add);
+  }
+
+  private account(appId: string, msgs: readonly OfflineMessage[], sign: 1 | -1): void {
+    let u = this.usageByApp.get(appId);
+    if (!u) this.usageByApp.set(appId, (u = { messages: 0, bytes: 0 }));
+    for (const m of msgs) {
+      u.messages += sign;
+      u.bytes += sign * m.event.byteLength;
+    }
+    if (u.messages <= 0) this.usageByApp.delete(appId);
   }
 }

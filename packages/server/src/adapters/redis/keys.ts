@@ -7,6 +7,7 @@
  *   <p>:{a:<app>:u:<uid>}:<part>   per user (session, attributes, subscriptions, inbox)
  *   <p>:{a:<app>:c:<cid>}:<part>   per channel (members, attributes, history)
  *   <p>:{a:<app>:v:<id>}:<part>    per invitation
+ *   <p>:{a:<app>}:<part>           per app (usage counters of per-app caps)
  *   <p>:{nodes}:<part>             node registry: heartbeats, per-node session index, reaper locks
  *   <p>:{offline}:inboxes          which offline inboxes hold messages, oldest first (purges)
  *   <p>:bus:<topic>                pub/sub channels (not keys)
@@ -36,6 +37,11 @@ export class RedisKeys {
   /** A key of one channel of one app. */
   channel(appId: string, channelId: string, part: string): string {
     return `${this.prefix}:{a:${appId}:c:${channelId}}:${part}`;
+  }
+
+  /** A key of one app as a whole (counters of per-app caps). */
+  app(appId: string, part: string): string {
+    return `${this.prefix}:{a:${appId}}:${part}`;
   }
 
   /** A key of one invitation. */

@@ -12,18 +12,20 @@ import type { RedisKeys } from './keys.js';
 const SIZE = `local function size(v) return tonumber(string.match(v, '^(%d+)|')) end`;
 
 const SCRIPTS = {
-  /** KEYS[1] attrs; ARGV: k1, v1, ... → the whole set after. Keeps a scheduled drop. */
+  /** KEYS[1] attrs; ARGV: k1, v1, ... → {drop time or -1/-2, the whole set after}. Keeps a scheduled drop. */
   caReplace: {
     keys: 1,
-    lua: `local ttl = redis.call('PTTL', KEYS[1])
+    lua: `local at = redis.call('PEXPIRETIME', KEYS[1])
 redis.call('DEL', KEYS[1])
 if #ARGV > 0 then
   redis.call('HSET', KEYS[1], unpack(ARGV))
-  if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+  if at > 0 then redis.call('PEXPIREAT', KEYS[1], at) end
 end
-return redis.call('HGETALL', KEYS[1])`,
+local out = redis.call('HGETALL', KEYS[1])
+table.insert(out, 1, at)
+return out`,
   },
-  /** KEYS[1] attrs; ARGV: max pairs, max bytes, k1, v1, ... → {1, k, v, ...} or {0} on overflow */
+  /** KEYS[1] attrs; ARGV: max pairs, max bytes, k1, v1, ... → {1, drop time, k, v, ...} or {0} on overflow */
   caUpsert: {
     keys: 1,
     lua: `${SIZE}
@@ -40,14 +42,55 @@ for _, b in pairs(sizes) do total = total + b end
 if count > tonumber(ARGV[1]) or total > tonumber(ARGV[2]) then return {0} end
 if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
 local out = redis.call('HGETALL', KEYS[1])
+table.insert(out, 1, redis.call('PEXPIRETIME', KEYS[1]))
 table.insert(out, 1, 1)
 return out`,
   },
-  /** KEYS[1] attrs; ARGV: keys → the whole set after */
+  /** KEYS[1] attrs; ARGV: keys → {drop time before, the whole set after} */
   caRemove: {
     keys: 1,
-    lua: `if #ARGV > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV)) end
-return redis.call('HGETALL', KEYS[1])`,
+    lua: `local at = redis.call('PEXPIRETIME', KEYS[1])
+if #ARGV > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV)) end
+local out = redis.call('HGETALL', KEYS[1])
+table.insert(out, 1, at)
+return out`,
+  },
+  /** KEYS[1] attrs; ARGV[1] drop time → {drop time in force, Σ bytes} or {-1, 0} without attributes */
+  caSchedule: {
+    keys: 1,
+    lua: `${SIZE}
+if redis.call('PEXPIREAT', KEYS[1], ARGV[1], 'LT') == 0 and redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local total = 0
+for i, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + size(v) end
+return {redis.call('PEXPIRETIME', KEYS[1]), total}`,
+  },
+  /**
+   * The per-app ledger of attributes on channels without members. KEYS: [1] zset channel → drop
+   * time, [2] hash channel → bytes, [3] the total. ARGV: now, channel ('' = none), bytes (-1 =
+   * take it off), drop time. Drops that came due are taken off first (100 per call). → the total.
+   */
+  caLedger: {
+    keys: 3,
+    lua: `local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, 100)
+for _, c in ipairs(due) do
+  redis.call('DECRBY', KEYS[3], tonumber(redis.call('HGET', KEYS[2], c) or '0'))
+  redis.call('HDEL', KEYS[2], c)
+  redis.call('ZREM', KEYS[1], c)
+end
+if ARGV[2] ~= '' then
+  local old = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
+  local bytes = tonumber(ARGV[3])
+  if bytes < 0 then
+    redis.call('HDEL', KEYS[2], ARGV[2])
+    redis.call('ZREM', KEYS[1], ARGV[2])
+    redis.call('DECRBY', KEYS[3], old)
+  else
+    redis.call('HSET', KEYS[2], ARGV[2], bytes)
+    redis.call('ZADD', KEYS[1], ARGV[4], ARGV[2])
+    redis.call('INCRBY', KEYS[3], bytes - old)
+  end
+end
+return tonumber(redis.call('GET', KEYS[3]) or '0')`,
   },
 };
 
@@ -93,7 +136,34 @@ export class RedisChannelAttrsStore implements ChannelAttrsStore {
   async replace(appId: string, channelId: string, attrs: ChannelAttribute[]): Promise<ChannelAttribute[]> {
     const args: string[] = [];
     for (const a of attrs) args.push(a.key, encode(a));
-    return decodeFlat((await this.scripts.caReplace([this.k(appId, channelId)], args)) as unknown[]);
+    const r = (await this.scripts.caReplace([this.k(appId, channelId)], args)) as unknown[];
+    const after = decodeFlat(r, 1);
+    await this.ledgerAfterWrite(appId, channelId, Number(r[0]), after);
+    return after;
+  }
+
+  /**
+   * After a write to a channel with a drop scheduled (no members): its bytes in the app's ledger
+   * (a separate key: another slot in Redis Cluster, so a step of its own). Others cost nothing.
+   */
+  private async ledgerAfterWrite(
+    appId: string,
+    channelId: string,
+    dropAt: number,
+    after: ChannelAttribute[],
+  ): Promise<void> {
+    if (dropAt <= 0) return;
+    let bytes = 0;
+    for (const a of after) bytes += utf8Length(a.key) + utf8Length(a.value);
+    await this.ledger(appId, channelId, after.length === 0 ? -1 : bytes, dropAt);
+  }
+
+  private ledger(appId: string, channelId: string, bytes: number, dropAt: number): Promise<number> {
+    const k = this.keys;
+    return this.scripts.caLedger(
+      [k.app(appId, 'empty-attrs'), k.app(appId, 'empty-attr-bytes'), k.app(appId, 'empty-attrs-total')],
+      [Date.now(), channelId, bytes, dropAt],
+    ) as Promise<number>;
   }
 
   async upsert(
@@ -105,11 +175,17 @@ export class RedisChannelAttrsStore implements ChannelAttrsStore {
     const args: Array<string | number> = [limits.maxPairs, limits.maxTotalBytes];
     for (const a of attrs) args.push(a.key, encode(a));
     const r = (await this.scripts.caUpsert([this.k(appId, channelId)], args)) as unknown[];
-    return r[0] === 1 ? decodeFlat(r, 1) : 'overflow';
+    if (r[0] !== 1) return 'overflow';
+    const after = decodeFlat(r, 2);
+    await this.ledgerAfterWrite(appId, channelId, Number(r[1]), after);
+    return after;
   }
 
   async remove(appId: string, channelId: string, keys: readonly string[]): Promise<ChannelAttribute[]> {
-    return decodeFlat((await this.scripts.caRemove([this.k(appId, channelId)], [...keys])) as unknown[]);
+    const r = (await this.scripts.caRemove([this.k(appId, channelId)], [...keys])) as unknown[];
+    const after = decodeFlat(r, 1);
+    await this.ledgerAfterWrite(appId, channelId, Number(r[0]), after);
+    return after;
   }
 
   async get(appId: string, channelId: string): Promise<ChannelAttribute[]> {
@@ -130,10 +206,20 @@ export class RedisChannelAttrsStore implements ChannelAttrsStore {
 
   async scheduleDrop(appId: string, channelId: string, at: number): Promise<void> {
     // LT: an earlier drop stays; a key without attributes does not exist, so nothing happens.
-    await this.redis.pexpireat(this.k(appId, channelId), at, 'LT');
+    const [dropAt, bytes] = (await this.scripts.caSchedule([this.k(appId, channelId)], [at])) as [
+      number,
+      number,
+    ];
+    if (dropAt > 0) await this.ledger(appId, channelId, bytes, dropAt);
   }
 
   async cancelDrop(appId: string, channelId: string): Promise<void> {
-    await this.redis.persist(this.k(appId, channelId));
+    // 1 only when a drop was scheduled: a join to a channel that has members costs nothing more.
+    if ((await this.redis.persist(this.k(appId, channelId))) === 1)
+      await this.ledger(appId, channelId, -1, 0);
+  }
+
+  async emptyBytes(appId: string): Promise<number> {
+    return Math.max(0, await this.ledger(appId, '', 0, 0));
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { OfflineMessage, OfflineStore } from '../../ports/offline-store.js';
+import type { OfflineMessage, OfflineStore, OfflineUsage } from '../../ports/offline-store.js';
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
 
@@ -7,33 +7,48 @@ import type { RedisKeys } from './keys.js';
 const PURGE_BATCH = 500;
 
 const SCRIPTS = {
-  /** KEYS[1] inbox; ARGV: message ids → how many were removed (an emptied inbox is deleted) */
+  /** KEYS[1] inbox; ARGV: message ids → {removed, their event bytes} (an emptied inbox is deleted) */
   offRemove: {
     keys: 1,
     lua: `local want = {}
 for i = 1, #ARGV do want[ARGV[i]] = true end
 local del = {}
+local bytes = 0
 for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-  if want[e[2][2]] then del[#del + 1] = e[1] end
+  if want[e[2][2]] then del[#del + 1] = e[1]; bytes = bytes + string.len(e[2][8]) end
 end
 if #del > 0 then redis.call('XDEL', KEYS[1], unpack(del)) end
 if redis.call('XLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
-return #del`,
+return {#del, bytes}`,
   },
-  /** KEYS[1] inbox; ARGV[1] before (ms) → {removed, ts of the oldest left or -1} */
+  /** KEYS[1] inbox; ARGV[1] before (ms) → {removed, ts of the oldest left or -1, removed bytes} */
   offTrim: {
     keys: 1,
     lua: `local before = tonumber(ARGV[1])
 local del = {}
 local oldest = -1
+local bytes = 0
 for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
   local ts = tonumber(e[2][4])
-  if ts < before then del[#del + 1] = e[1]
+  if ts < before then del[#del + 1] = e[1]; bytes = bytes + string.len(e[2][8])
   elseif oldest < 0 or ts < oldest then oldest = ts end
 end
 if #del > 0 then redis.call('XDEL', KEYS[1], unpack(del)) end
 if oldest < 0 then redis.call('DEL', KEYS[1]) end
-return {#del, oldest}`,
+return {#del, oldest, bytes}`,
+  },
+  /** KEYS[1] inbox; ARGV[1] max → {dropped, their event bytes}: the oldest beyond max go */
+  offCap: {
+    keys: 1,
+    lua: `local over = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
+if over <= 0 then return {0, 0} end
+local del = {}
+local bytes = 0
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', over)) do
+  del[#del + 1] = e[1]; bytes = bytes + string.len(e[2][8])
+end
+redis.call('XDEL', KEYS[1], unpack(del))
+return {#del, bytes}`,
   },
 };
 
@@ -58,28 +73,36 @@ export class RedisOfflineStore implements OfflineStore {
     return this.keys.user(appId, uid, 'inbox');
   }
 
-  async put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<void> {
+  async put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<number> {
     const ev = Buffer.isBuffer(msg.event)
       ? msg.event
       : Buffer.from(msg.event.buffer, msg.event.byteOffset, msg.event.byteLength);
-    await Promise.all([
-      this.redis.xadd(
-        this.inbox(appId, to),
-        'MAXLEN',
-        Math.max(1, maxPerUser),
-        '*',
-        'i',
-        msg.id,
-        't',
-        String(msg.ts),
-        'f',
-        msg.from,
-        'e',
-        ev,
-      ),
+    const inbox = this.inbox(appId, to);
+    // One pipeline (auto-pipelining keeps the order): add, count it for the app, then cap the
+    // inbox (a script, so what the cap drops is known and uncounted too).
+    const usage = this.usageKey(appId);
+    const [, , , , capped] = await Promise.all([
+      this.redis.xadd(inbox, '*', 'i', msg.id, 't', String(msg.ts), 'f', msg.from, 'e', ev),
       // LT: the score stays the time of the inbox's oldest message.
       this.redis.zadd(this.keys.inboxes, 'LT', msg.ts, appId + to),
+      this.redis.hincrby(usage, 'n', 1),
+      this.redis.hincrby(usage, 'b', ev.byteLength),
+      this.scripts.offCap([inbox], [Math.max(1, maxPerUser)]) as Promise<[number, number]>,
     ]);
+    const [dropped, bytes] = capped;
+    if (dropped > 0) await this.unaccount(appId, dropped, bytes);
+    return dropped;
+  }
+
+  private usageKey(appId: string): string {
+    return this.keys.app(appId, 'offline-usage');
+  }
+
+  /** Takes removed messages off their app's usage (a separate key: another slot in Redis Cluster). */
+  private async unaccount(appId: string, messages: number, bytes: number): Promise<void> {
+    if (messages <= 0) return;
+    const k = this.usageKey(appId);
+    await Promise.all([this.redis.hincrby(k, 'n', -messages), this.redis.hincrby(k, 'b', -bytes)]);
   }
 
   async fetch(appId: string, uid: string, notBefore: number): Promise<OfflineMessage[]> {
@@ -94,7 +117,8 @@ export class RedisOfflineStore implements OfflineStore {
 
   async remove(appId: string, uid: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.scripts.offRemove([this.inbox(appId, uid)], ids);
+    const [n, bytes] = (await this.scripts.offRemove([this.inbox(appId, uid)], ids)) as [number, number];
+    await this.unaccount(appId, n, bytes);
   }
 
   async purge(before: number): Promise<number> {
@@ -113,8 +137,13 @@ export class RedisOfflineStore implements OfflineStore {
         members.map(async (m) => {
           // Members are `<appId><uid>`; App IDs are 32 characters.
           const key = this.inbox(m.slice(0, 32), m.slice(32));
-          const [removed, oldest] = (await this.scripts.offTrim([key], [before])) as [number, number];
+          const [removed, oldest, bytes] = (await this.scripts.offTrim([key], [before])) as [
+            number,
+            number,
+            number,
+          ];
           total += removed;
+          await this.unaccount(m.slice(0, 32), removed, bytes);
           if (oldest >= 0) await this.redis.zadd(this.keys.inboxes, oldest, m);
           else {
             await this.redis.zrem(this.keys.inboxes, m);
@@ -128,5 +157,19 @@ export class RedisOfflineStore implements OfflineStore {
 
   async count(appId: string, uid: string): Promise<number> {
     return this.redis.xlen(this.inbox(appId, uid));
+  }
+
+  async usage(appId: string): Promise<OfflineUsage> {
+    const [n, b] = await this.redis.hmget(this.usageKey(appId), 'n', 'b');
+    // Counted in steps (see put): never report less than nothing.
+    return { messages: Math.max(0, Number(n ?? 0)), bytes: Math.max(0, Number(b ?? 0)) };
+  }
+
+  async senderCount(appId: string, from: string, windowMs: number, add: boolean): Promise<number> {
+    const k = this.keys.user(appId, from, 'offline-sent');
+    if (!add) return Number((await this.redis.get(k)) ?? 0);
+    // NX: the window starts at the first message it counts and is not extended by later ones.
+    const [n] = await Promise.all([this.redis.incr(k), this.redis.pexpire(k, windowMs, 'NX')]);
+    return n;
   }
 }

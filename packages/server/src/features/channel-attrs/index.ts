@@ -17,6 +17,7 @@ import {
   type ChannelAttrEntry,
   type GetChannelAttrsResponse,
 } from '@parley/protocol';
+import { quotasFor } from '../../config.js';
 import type { ChannelAttribute } from '../../ports/channel-attrs-store.js';
 import type { Session } from '../../session/session.js';
 import { roomsFor } from '../channels/rooms.js';
@@ -60,6 +61,20 @@ export const channelAttrsFeature: Feature = {
         CHANNEL_RATES.channelAttrsGet.windowMs,
       );
 
+    /**
+     * The app's quota of attribute bytes on channels without members (they stay until their TTL):
+     * true when a write to an empty channel must be refused (counted in /metrics).
+     */
+    const overEmptyQuota = async (s: Session, channelId: string): Promise<boolean> => {
+      const max = quotasFor(ctx.config, s.appId).emptyChannelAttrsMaxBytes;
+      if (max <= 0) return false;
+      const [n] = await ctx.store.channels.counts(s.appId, [channelId]);
+      if ((n ?? 0) > 0 || (await ctx.store.channelAttrs.emptyBytes(s.appId)) < max) return false;
+      ctx.metrics.quotaRefusals.inc({ quota: 'empty_channel_attrs_bytes' });
+      return true;
+    };
+    const EMPTY_FULL = { message: 'attributes held on empty channels of this app are at their quota' };
+
     /** After a write: notify members if asked, and start the empty-channel clock if nobody is in. */
     const written = async (
       s: Session,
@@ -99,6 +114,7 @@ export const channelAttrsFeature: Feature = {
       const attrs = stamped(s, b.attrs);
       if (!Array.isArray(attrs)) return attrs;
       if (!takeWrite(s)) return fail(TOO_OFTEN);
+      if (await overEmptyQuota(s, b.channelId)) return fail(SIZE_OVERFLOW, EMPTY_FULL);
       const after = await ctx.store.channelAttrs.replace(s.appId, b.channelId, attrs);
       return written(s, b.channelId, after, b.notify === true);
     });
@@ -110,6 +126,7 @@ export const channelAttrsFeature: Feature = {
       const attrs = stamped(s, b.attrs);
       if (!Array.isArray(attrs)) return attrs;
       if (!takeWrite(s)) return fail(TOO_OFTEN);
+      if (await overEmptyQuota(s, b.channelId)) return fail(SIZE_OVERFLOW, EMPTY_FULL);
       const after = await ctx.store.channelAttrs.upsert(s.appId, b.channelId, attrs, s.limits.channelAttrs);
       if (after === 'overflow') return fail(SIZE_OVERFLOW);
       return written(s, b.channelId, after, b.notify === true);

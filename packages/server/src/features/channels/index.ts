@@ -25,7 +25,7 @@ import type { Session } from '../../session/session.js';
 import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import { channelMaybeEmpty, channelOccupied } from '../channel-attrs/expiry.js';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, malformed, ok, type Reply } from '../registry.js';
+import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
 import { roomsFor, type LocalMember } from './rooms.js';
 import { SessionChannels } from './session-channels.js';
@@ -128,7 +128,7 @@ export const channelsFeature: Feature = {
       const channelId = body.channelId;
       const sc = state(s);
       if (sc.joined.has(channelId) || sc.joining.has(channelId)) return fail(JoinChannelError.ALREADY_JOINED);
-      if (sc.size >= s.limits.maxJoinedChannels) return fail(JoinChannelError.EXCEED_LIMIT);
+      if (sc.size >= s.limits.maxJoinedChannels) return limited(JoinChannelError.EXCEED_LIMIT);
       const { join: rate } = CHANNEL_RATES;
       if (!s.rates.take('join', rate.count, rate.windowMs)) return fail(JoinChannelError.TOO_OFTEN);
       if (s.limits.rateLimits && !sc.takeSameChannelJoin(channelId))
@@ -240,7 +240,7 @@ export const channelsFeature: Feature = {
           'GetMemberCount body: { channelIds: string[] }',
         );
       if (ids.length === 0 || ids.length > s.limits.maxChannelsPerCountCall)
-        return fail(GetChannelMemberCountError.EXCEED_LIMIT);
+        return limited(GetChannelMemberCountError.EXCEED_LIMIT);
       if (!ids.every(isValidChannelId)) return fail(GetChannelMemberCountError.INVALID_ARGUMENT);
       const r = CHANNEL_RATES.getMemberCount;
       if (!s.rates.take('getMemberCount', r.count, r.windowMs))

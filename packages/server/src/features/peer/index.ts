@@ -11,11 +11,18 @@ import {
   type WireMessage,
 } from '@parley/protocol';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, malformed, ok, type Reply } from '../registry.js';
-import { peerDeliveryFor } from './peer-delivery.js';
+import { fail, limited, malformed, ok, type Reply } from '../registry.js';
+import { type OfflineRefused, peerDeliveryFor } from './peer-delivery.js';
 import { sendBudget } from '../send-budget.js';
 
-const sendReply = (r: PeerSendResponse | null): Reply => (r ? ok(r) : fail(PeerMessageError.FAILURE));
+const sendReply = (r: PeerSendResponse | OfflineRefused | null): Reply => {
+  if (!r) return fail(PeerMessageError.FAILURE);
+  if (!('refused' in r)) return ok(r);
+  // The sender's own allowance: "too often", and a strike against its socket like other limits.
+  if (r.refused === 'offline_sender_hourly')
+    return limited(PeerMessageError.TOO_OFTEN, { message: 'offline messages per hour exceeded' });
+  return fail(PeerMessageError.FAILURE, { message: 'offline storage of this app is full' });
+};
 
 /**
  * Peer-to-peer messages: stamped with an id and serverReceivedTs, delivered to the peer's session
@@ -65,7 +72,12 @@ export const peerFeature: Feature = {
     const purge = () =>
       void ctx.store.offline
         .purge(Date.now() - ctx.config.offlineTtlMs)
-        .then((n) => n > 0 && ctx.log.info({ purged: n }, 'expired offline messages purged'))
+        .then((n) => {
+          if (n === 0) return;
+          // Never acked by their receivers: dropped although their senders were told `cached`.
+          ctx.metrics.offlineDropped.inc({ reason: 'expired' }, n);
+          ctx.log.info({ purged: n }, 'expired offline messages purged');
+        })
         .catch((e) => ctx.log.error({ err: e }, 'offline purge failed'));
     ctx.registry.hook('onReady', () => {
       purge();

@@ -5,9 +5,20 @@ import {
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
+import { quotasFor, type AppQuotas } from '../../config.js';
 import type { FeatureContext } from '../context.js';
 import { AckTracker } from './ack-tracker.js';
 import { PeerReceiver, type HandOff } from './receiver.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * An offline message a quota kept out of the inbox, whose receiver did not take it live either:
+ * the app's offline bytes are at their cap, or the sender cached its hourly allowance already.
+ */
+export interface OfflineRefused {
+  refused: 'offline_app_bytes' | 'offline_sender_hourly';
+}
 
 /** Mesh payload of a peer message for a session on another node. */
 interface PeerHop {
@@ -55,7 +66,8 @@ export class PeerDelivery {
   /**
    * Sends `msg` (valid and normalized) from `from` to `to`. `sender` keys the order of one
    * sender's messages (its session); null for a sender with no order to keep (a REST request).
-   * Resolves null when an offline message could not be stored (logged).
+   * Resolves null when an offline message could not be stored (logged), and an OfflineRefused
+   * when a quota kept it from being stored and the receiver did not take it live.
    */
   async send(
     sender: object | null,
@@ -64,7 +76,7 @@ export class PeerDelivery {
     to: string,
     msg: WireMessage,
     offline: boolean,
-  ): Promise<PeerSendResponse | null> {
+  ): Promise<PeerSendResponse | OfflineRefused | null> {
     const { ctx } = this;
     ctx.metrics.messagesIn.inc({ kind: 'peer' });
     // Each id source has its own tag after a "-" (never a base36 digit), so ids never collide.
@@ -86,17 +98,26 @@ export class PeerDelivery {
       return { id, ts, received: await h.acked, cached: false };
     }
 
-    // Stored first; `put` is called now (not after an await) so the inbox keeps send order.
+    // Stored first, once the app's and the sender's quotas admit it. The quota reads of one
+    // sender resolve in call order (one store connection, FIFO), so its `put`s keep send order.
     const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
-    const committed = ctx.store.offline.put(
-      appId,
-      to,
-      { id, from, ts, event: stored },
-      ctx.config.offlineMaxPerUser,
+    const quotas = quotasFor(ctx.config, appId);
+    const committed = this.admit(appId, from, quotas).then((refused) =>
+      refused
+        ? refused
+        : ctx.store.offline
+            .put(appId, to, { id, from, ts, event: stored }, ctx.config.offlineMaxPerUser)
+            .then((dropped) => {
+              // Agora's policy (the oldest go first), but their senders were told `cached`: count it.
+              if (dropped > 0) ctx.metrics.offlineDropped.inc({ reason: 'inbox_full' }, dropped);
+              return null;
+            }),
     );
-    const handed = (tail ? tail.then(() => committed) : committed).then(() =>
-      this.handOff(appId, to, id, event, true),
-    );
+    // Refused by a quota: still delivered live if the receiver takes it, only never stored.
+    const handed = (tail ? tail.then(() => committed) : committed).then(async (refused) => ({
+      refused,
+      h: await this.handOff(appId, to, id, event, refused === null),
+    }));
     if (sender) {
       const settled = handed.catch(() => undefined);
       this.senderTail.set(sender, settled);
@@ -104,15 +125,46 @@ export class PeerDelivery {
         if (this.senderTail.get(sender) === settled) this.senderTail.delete(sender);
       });
     }
-    let h: HandOff;
+    let r: { refused: OfflineRefused | null; h: HandOff };
     try {
-      h = await handed;
+      r = await handed;
     } catch (e) {
       ctx.log.error({ err: e }, 'offline message could not be stored');
       return null;
     }
-    const received = await h.acked;
+    const received = await r.h.acked;
+    if (r.refused) return received ? { id, ts, received, cached: false } : r.refused;
+    if (!received && quotas.offlineMaxPerSenderPerHour > 0)
+      await ctx.store.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {
+        ctx.log.warn({ err: e }, 'could not count an offline message against its sender');
+      });
     return { id, ts, received, cached: !received };
+  }
+
+  /**
+   * Whether the app's and the sender's quotas admit one more cached message; resolves with the
+   * refusal (counted in /metrics) if not. A store that cannot answer admits it: the quota is a
+   * guard against growth, not a reason to lose a message.
+   */
+  private async admit(appId: string, from: string, q: AppQuotas): Promise<OfflineRefused | null> {
+    const { ctx } = this;
+    if (q.offlineMaxBytes <= 0 && q.offlineMaxPerSenderPerHour <= 0) return null;
+    try {
+      const [usage, sent] = await Promise.all([
+        q.offlineMaxBytes > 0 ? ctx.store.offline.usage(appId) : null,
+        q.offlineMaxPerSenderPerHour > 0 ? ctx.store.offline.senderCount(appId, from, HOUR_MS, false) : 0,
+      ]);
+      let quota: OfflineRefused['refused'] | null = null;
+      if (usage && usage.bytes >= q.offlineMaxBytes) quota = 'offline_app_bytes';
+      else if (q.offlineMaxPerSenderPerHour > 0 && sent >= q.offlineMaxPerSenderPerHour)
+        quota = 'offline_sender_hourly';
+      if (!quota) return null;
+      ctx.metrics.quotaRefusals.inc({ quota });
+      return { refused: quota };
+    } catch (e) {
+      ctx.log.warn({ err: e }, 'offline quotas could not be read; message admitted');
+      return null;
+    }
   }
 
   /**

@@ -11,21 +11,25 @@ import {
   type SubscribePeersResponse,
 } from '@parley/protocol';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, malformed, ok, type Reply } from '../registry.js';
+import { fail, limited, malformed, ok, overBy, type Reply } from '../registry.js';
 import { StatusAnnouncer } from './announcer.js';
 
 /**
  * Reads `body.ids`: `'shape'` when the body is not `{ ids: string[] }` (no SDK sends that: also a
- * protocol error), `'invalid'` when the list is empty, longer than `max` or holds an invalid id.
+ * protocol error), `'tooMany'` when the list is longer than `max` (the SDK checks that: a strike),
+ * `'invalid'` when it is empty or holds an invalid id.
  */
-function idsOf(body: unknown, max: number): string[] | 'shape' | 'invalid' {
+function idsOf(body: unknown, max: number): string[] | 'shape' | 'invalid' | 'tooMany' {
   if (!isObj(body) || !isStrArray(body.ids)) return 'shape';
   const ids = body.ids;
-  if (ids.length === 0 || ids.length > max) return 'invalid';
+  if (ids.length > max) return 'tooMany';
+  if (ids.length === 0) return 'invalid';
   for (const id of ids) if (!isValidUserId(id)) return 'invalid';
   return ids;
 }
 const SHAPE = '{ ids: string[] }';
+/** The length of a body's `ids` (checked to be an array by idsOf). */
+const idsLength = (body: unknown) => (body as { ids: unknown[] }).ids.length;
 
 /**
  * Online status: queries, subscriptions, and reports of every change to the subscribers.
@@ -45,6 +49,8 @@ export const presenceFeature: Feature = {
     ctx.registry.handle('presence', Op.QueryPeersOnline, async (s, body): Promise<Reply> => {
       const ids = idsOf(body, s.limits.maxPeersPerQuery);
       if (ids === 'shape') return malformed(QueryErr.INVALID_ARGUMENT, `QueryPeersOnline body: ${SHAPE}`);
+      if (ids === 'tooMany')
+        return limited(QueryErr.INVALID_ARGUMENT, null, overBy(idsLength(body), s.limits.maxPeersPerQuery));
       if (ids === 'invalid') return fail(QueryErr.INVALID_ARGUMENT);
       const { count, windowMs } = PRESENCE_RATES.query;
       if (!s.rates.take('presence.query', count, windowMs)) return fail(QueryErr.TOO_OFTEN);
@@ -53,12 +59,14 @@ export const presenceFeature: Feature = {
 
     ctx.registry.handle('presence', Op.SubscribePeers, async (s, body): Promise<Reply> => {
       const max = s.limits.maxSubscribedPeers;
-      // Any number of ids is well-formed here; more distinct ids than the cap is an overflow.
-      const ids = idsOf(body, Number.MAX_SAFE_INTEGER);
+      // A list longer than the cap is an overflow at once, before any per-id work (the SDK sends
+      // distinct ids and checks the cap itself); so is a list of more distinct ids than the cap.
+      const ids = idsOf(body, max);
       if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `SubscribePeers body: ${SHAPE}`);
+      if (ids === 'tooMany') return limited(SubErr.OVERFLOW, null, overBy(idsLength(body), max));
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
       const unique = [...new Set(ids)];
-      if (unique.length > max) return fail(SubErr.OVERFLOW);
+      if (unique.length > max) return limited(SubErr.OVERFLOW);
       const { count, windowMs } = PRESENCE_RATES.subscription;
       if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
       const r = await store.presence.subscribe(
@@ -67,17 +75,18 @@ export const presenceFeature: Feature = {
         unique,
         max,
       );
-      if (!r.ok) return fail(SubErr.OVERFLOW);
+      if (!r.ok) return limited(SubErr.OVERFLOW);
       // The session may have ended while the store answered; leave nothing behind.
       if (s.phase === 'ended') await store.presence.dropWatcher(s.appId, s.uid, s.id);
       return ok({ states: await statesOf(s.appId, ids) } satisfies SubscribePeersResponse);
     });
 
     ctx.registry.handle('presence', Op.UnsubscribePeers, async (s, body): Promise<Reply> => {
-      const ids = idsOf(body, Number.MAX_SAFE_INTEGER);
+      const ids = idsOf(body, s.limits.maxSubscribedPeers);
       if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `UnsubscribePeers body: ${SHAPE}`);
+      if (ids === 'tooMany')
+        return limited(SubErr.OVERFLOW, null, overBy(idsLength(body), s.limits.maxSubscribedPeers));
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
-      if (ids.length > s.limits.maxSubscribedPeers) return fail(SubErr.OVERFLOW);
       const { count, windowMs } = PRESENCE_RATES.subscription;
       if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
       await store.presence.unsubscribe(s.appId, s.uid, s.id, ids);

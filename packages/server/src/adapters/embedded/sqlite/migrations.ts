@@ -52,6 +52,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX history_by_ts ON channel_history (ts);
     `,
   },
+  {
+    version: 3,
+    name: 'offline usage per app',
+    // Kept by triggers, so every write path (put, cap, ack, purge) counts without a change of its own.
+    sql: `
+      CREATE TABLE offline_usage (
+        app_id TEXT PRIMARY KEY,
+        messages INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+      );
+      INSERT INTO offline_usage (app_id, messages, bytes)
+        SELECT app_id, count(*), sum(length(event)) FROM offline_messages GROUP BY app_id;
+      CREATE TRIGGER offline_usage_insert AFTER INSERT ON offline_messages BEGIN
+        INSERT INTO offline_usage (app_id, messages, bytes) VALUES (NEW.app_id, 1, length(NEW.event))
+          ON CONFLICT (app_id) DO UPDATE SET messages = messages + 1, bytes = bytes + length(NEW.event);
+      END;
+      CREATE TRIGGER offline_usage_delete AFTER DELETE ON offline_messages BEGIN
+        UPDATE offline_usage SET messages = messages - 1, bytes = bytes - length(OLD.event)
+          WHERE app_id = OLD.app_id;
+      END;
+    `,
+  },
 ];
 
 /** Marks the file as Parley's (PRAGMA application_id): 'PRLY'. */

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { OfflineMessage, OfflineStore } from '../../../ports/offline-store.js';
+import type { OfflineMessage, OfflineStore, OfflineUsage } from '../../../ports/offline-store.js';
+import { WindowCounters } from '../window-counters.js';
 import type { WriteBatcher } from './write-batcher.js';
 
 interface PutArgs {
@@ -7,6 +8,8 @@ interface PutArgs {
   to: string;
   msg: OfflineMessage;
   max: number;
+  /** set by the write: how many older messages it dropped */
+  dropped: number;
 }
 interface RemoveArgs {
   appId: string;
@@ -32,6 +35,9 @@ export class SqliteOfflineStore implements OfflineStore {
   private readonly deleteOne: Statement;
   private readonly purgeOld: Statement;
   private readonly countFor: Statement;
+  private readonly usageOf: Statement;
+  /** per-sender windows: in memory, as the embedded server is one process (a restart resets them) */
+  private readonly senders = new WindowCounters();
 
   constructor(
     db: Database,
@@ -52,10 +58,12 @@ export class SqliteOfflineStore implements OfflineStore {
     this.deleteOne = db.prepare('DELETE FROM offline_messages WHERE app_id = ? AND uid = ? AND id = ?');
     this.purgeOld = db.prepare('DELETE FROM offline_messages WHERE ts < ?');
     this.countFor = db.prepare('SELECT count(*) FROM offline_messages WHERE app_id = ? AND uid = ?').pluck();
+    this.usageOf = db.prepare('SELECT messages, bytes FROM offline_usage WHERE app_id = ?');
   }
 
-  put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<void> {
-    return this.writes.enqueue(this.doPut, { appId, to, msg, max: maxPerUser });
+  put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<number> {
+    const args: PutArgs = { appId, to, msg, max: maxPerUser, dropped: 0 };
+    return this.writes.enqueue(this.doPut, args).then(() => args.dropped);
   }
 
   private readonly doPut = (a: PutArgs): void => {
@@ -63,7 +71,7 @@ export class SqliteOfflineStore implements OfflineStore {
     this.insert.run(a.appId, a.to, m.id, m.from, m.ts, m.event);
     // The (max+1)-th newest and everything older goes: oldest dropped first.
     const seq = this.nthNewest.get(a.appId, a.to, a.max) as number | undefined;
-    if (seq !== undefined) this.dropUpTo.run(a.appId, a.to, seq);
+    if (seq !== undefined) a.dropped = this.dropUpTo.run(a.appId, a.to, seq).changes;
   };
 
   async fetch(appId: string, uid: string, notBefore: number): Promise<OfflineMessage[]> {
@@ -88,5 +96,15 @@ export class SqliteOfflineStore implements OfflineStore {
   async count(appId: string, uid: string): Promise<number> {
     this.writes.flush();
     return this.countFor.get(appId, uid) as number;
+  }
+
+  async usage(appId: string): Promise<OfflineUsage> {
+    // Not flushed: committed writes are what a cap compares against (a batch in flight is one tick).
+    const row = this.usageOf.get(appId) as OfflineUsage | undefined;
+    return { messages: Math.max(0, row?.messages ?? 0), bytes: Math.max(0, row?.bytes ?? 0) };
+  }
+
+  async senderCount(appId: string, from: string, windowMs: number, add: boolean): Promise<number> {
+    return this.senders.count(`${appId}\u0000${from}`, windowMs, add);
   }
 }
