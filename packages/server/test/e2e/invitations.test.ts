@@ -307,6 +307,131 @@ describe('call invitations', () => {
     });
   });
 
+  describe('races: the caller sees ReceivedByPeer, then the outcome, whatever the wire order', () => {
+    /**
+     * Alice, logged in through the proxy, with what the server sends her held back: `release(n)`
+     * waits until `n` more messages were written to her, then lets them reach her SDK in one
+     * read (the way a busy client or network delivers them; her requests go through meanwhile).
+     */
+    const heldCaller = async () => {
+      const alice = await viaProxy('alice');
+      const session = t.sessionOf('alice')!;
+      let base = 0;
+      const hold = () => {
+        base = session.outbox.sent;
+        proxy!.stall('down');
+      };
+      /** waits until `n` more messages were written to alice (held by the proxy) */
+      const written = async (n: number) => {
+        await until(() => session.outbox.sent >= base + n, 5000, `${n} messages for alice`);
+        // the server writes queued messages on the next turn of its event loop
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+      };
+      const release = async (n: number) => {
+        await written(n);
+        proxy!.resume();
+      };
+      return { alice, hold, written, release };
+    };
+
+    it('the send’s answer, ReceivedByPeer and Accepted in one read: ReceivedByPeer, then Accepted', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      hold();
+      inv.send();
+      await until(() => received.length === 1);
+      received[0]!.accept();
+      await release(3); // the answer, ReceivedByPeer, Accepted
+      await rec.has('callee:Accepted');
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'caller:Accepted()',
+        'callee:Accepted',
+      ]);
+      expect(inv.state).toBe('ACCEPTED_BY_REMOTE');
+      expect(received[0]!.state).toBe('ACCEPTED');
+    });
+
+    it('the send’s answer, ReceivedByPeer and Refused in one read: ReceivedByPeer, then Refused', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      hold();
+      inv.send();
+      await until(() => received.length === 1);
+      received[0]!.response = 'busy';
+      received[0]!.refuse();
+      await release(3);
+      await rec.has('caller:Refused(busy)');
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'callee:Refused',
+        'caller:ReceivedByPeer',
+        'caller:Refused(busy)',
+      ]);
+      expect(inv.state).toBe('REFUSED_BY_REMOTE');
+    });
+
+    it('the callee logs out right after receiving, all in one read: ReceivedByPeer, then PEER_OFFLINE', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      hold();
+      inv.send();
+      await until(() => received.length === 1);
+      await bob.logout();
+      await release(3); // the answer, ReceivedByPeer, LocalFailure
+      await rec.has('caller:Failure(PEER_OFFLINE)');
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'callee:Failure(UNKNOWN)',
+        'caller:ReceivedByPeer',
+        'caller:Failure(PEER_OFFLINE)',
+      ]);
+      expect(inv.state).toBe('FAILURE');
+    });
+
+    it('a cancel racing the accept: the caller cancels with the Accepted on its way → both CANCELED', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, written, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      inv.send();
+      await rec.has('caller:ReceivedByPeer');
+      hold();
+      received[0]!.accept();
+      await written(1); // the Accepted, not read by alice yet
+      inv.cancel();
+      expect(inv.state).toBe('CANCELED');
+      await rec.has('callee:Canceled()');
+      await release(1);
+      // a request answered after the held Accepted: once it is answered, alice has read that too
+      await alice.queryPeersOnlineStatus(['bob']);
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'caller:Canceled',
+        'callee:Canceled()',
+      ]);
+      expect(inv.state).toBe('CANCELED');
+      expect(received[0]!.state).toBe('CANCELED');
+    });
+  });
+
   describe('timers and failures', () => {
     it('callee offline for the ack timeout → caller PEER_OFFLINE', async () => {
       t = await setup(QUICK);
