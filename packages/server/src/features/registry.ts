@@ -7,6 +7,11 @@ export interface Reply {
   body?: unknown;
   /** set when the body had the wrong shape: also reported as a BAD_BODY protocol error (metric, abuse) */
   malformed?: string;
+  /**
+   * Runs once the answer is queued on the session, so whatever it causes reaches the client after
+   * the answer (an invitation's events name the id its send's answer carries).
+   */
+  after?: () => void | Promise<void>;
 }
 export const ok = (body?: unknown): Reply => ({ code: 0, body });
 export const fail = (code: number, body?: unknown): Reply => ({ code, body });

@@ -21,7 +21,7 @@ import {
   type SessionEndReason,
 } from '@parley/protocol';
 import { limitsFor, type AppConfig, type ServerConfig } from '../config.js';
-import type { FeatureRegistry } from '../features/registry.js';
+import type { FeatureRegistry, Reply } from '../features/registry.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
@@ -172,24 +172,26 @@ export class SessionManager implements ConnectionSink {
       return;
     }
     s.inflight++;
-    const done = (code: number, rbody: unknown, malformed?: string) => {
+    const done = (code: number, rbody: unknown, malformed?: string, after?: Reply['after']) => {
       s.inflight--;
       if (code !== 0) this.metrics.errors.inc({ op, code });
       s.send(encodeResponse(reqId, code, rbody ?? null));
       // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
       if (malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, malformed, reqId);
+      if (after)
+        void (async () => after())().catch((e) => this.log.error({ err: e, op }, 'request follow-up failed'));
     };
     try {
       const r = h.fn(s, body);
       if (r instanceof Promise)
         r.then(
-          (x) => done(x.code, x.body, x.malformed),
+          (x) => done(x.code, x.body, x.malformed, x.after),
           (e) => {
             this.log.error({ err: e, op }, 'request handler failed');
             done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
           },
         );
-      else done(r.code, r.body, r.malformed);
+      else done(r.code, r.body, r.malformed, r.after);
     } catch (e) {
       this.log.error({ err: e, op }, 'request handler failed');
       done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });

@@ -1,4 +1,4 @@
-import { InvitationOp, utf8Length } from '@parley/protocol';
+import { InvitationOp, Op, utf8Length } from '@parley/protocol';
 import AgoraRTM, {
   type LocalInvitation,
   type RemoteInvitation,
@@ -10,6 +10,7 @@ import { startTestServer } from '@parley/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
+import type { Bus } from '../../src/ports/bus.js';
 import { APP_ID, next, setup, until } from '../helpers.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { RawClient } from '../raw-client.js';
@@ -948,6 +949,54 @@ describe('call invitations', () => {
       received[1]!.refuse();
       await rec.has('r:Refused()');
       expect((store.invitations as unknown as { size: number }).size).toBe(0);
+    });
+
+    it('the send’s answer reaches the caller before any event of its invitation, even when the bus is slow to confirm the delivery', async () => {
+      const store = createEmbeddedStore({ dataDir: null });
+      const inner = new MemoryBus({ shared: true });
+      let held: Promise<void> | null = null;
+      // Delivers at once, but while `held` is set each publish resolves only when it is released:
+      // the callee's ack (and its ReceivedByPeer) can then overtake the completion of the delivery.
+      const bus: Bus = {
+        get ready() {
+          return inner.ready;
+        },
+        shared: true,
+        publish: async (topic, payload) => {
+          const n = await inner.publish(topic, payload);
+          if (held) await held;
+          return n;
+        },
+        subscribe: (topic, handler) => inner.subscribe(topic, handler),
+        close: () => inner.close(),
+      };
+      nodes.push(
+        await startTestServer({ ...WIDE, nodeId: 'A' }, { store, bus }),
+        await startTestServer({ ...WIDE, nodeId: 'B' }, { store, bus }),
+      );
+      const alice = await rawAt(nodes[0]!.wsUrl, 'alice');
+      const bob = await rawAt(nodes[1]!.wsUrl, 'bob');
+      let release = () => {};
+      held = new Promise<void>((r) => {
+        release = r;
+      });
+      try {
+        const sent = alice.request<{ id: string }>(InvitationOp.Send, { to: 'bob', content: 'hi' });
+        const ev = await rawEvent(bob, InvitationOp.Received);
+        void bob.request(InvitationOp.ReceivedAck, { id: ev.id });
+        await rawEvent(alice, InvitationOp.ReceivedByPeer);
+        release();
+        expect((await sent).body.id).toBe(ev.id);
+        // reqId 1 was the login, 2 the send
+        expect(alice.wire.filter((w) => w !== `ev:${Op.Ping}`)).toEqual([
+          'res:1',
+          'res:2',
+          `ev:${InvitationOp.ReceivedByPeer}`,
+        ]);
+      } finally {
+        held = null;
+        release();
+      }
     });
 
     it('timers stay correct when the callee is on another node: expiry and accept confirmation', async () => {

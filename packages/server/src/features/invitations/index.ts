@@ -172,10 +172,16 @@ export const invitationsFeature: Feature = {
       };
       await store.create(r);
       timers.arm(r.appId, r.id, r.deadline);
-      // An offline callee gets it at login (sessionReady) if that comes before the ack timeout.
-      // The callee's ack needs a network round trip, so this response reaches the caller first.
-      await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
-      return ok({ id: r.id } satisfies InvitationSendResponse);
+      return {
+        ...ok({ id: r.id } satisfies InvitationSendResponse),
+        // Delivered once the answer is queued: every event of this invitation the caller gets
+        // (ReceivedByPeer, answers, failures) is caused by this delivery, so it follows the answer
+        // on the caller's stream, however fast the callee and whichever nodes carry it.
+        // An offline callee gets it at login (sessionReady) if that comes before the ack timeout.
+        after: async () => {
+          await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
+        },
+      };
     });
 
     ctx.registry.handle('invitations', InvitationOp.Cancel, async (s, body): Promise<Reply> => {
