@@ -999,6 +999,105 @@ describe('call invitations', () => {
       }
     });
 
+    /**
+     * Two nodes sharing a store whose invitation updates (`advance`) wait while `hold()` is in
+     * force, and which reports each `listForUser` once it answered: a test can let a session end
+     * (its sessionEnd hook lists the user's invitations) while the callee's ack or accept is still
+     * being applied, the interleaving a slow store makes possible.
+     */
+    const gatedCluster = async (cfg: Partial<ServerConfig>) => {
+      const store = createEmbeddedStore({ dataDir: null });
+      const inv = store.invitations;
+      const advance = inv.advance.bind(inv);
+      const listForUser = inv.listForUser.bind(inv);
+      let gate: Promise<void> | null = null;
+      let open = () => {};
+      const listed: string[] = [];
+      inv.advance = async (...a) => {
+        while (gate) await gate;
+        return advance(...a);
+      };
+      inv.listForUser = async (appId, uid) => {
+        const r = await listForUser(appId, uid);
+        listed.push(uid);
+        return r;
+      };
+      const bus = new MemoryBus({ shared: true });
+      nodes.push(
+        await startTestServer({ ...cfg, nodeId: 'A' }, { store, bus }),
+        await startTestServer({ ...cfg, nodeId: 'B' }, { store, bus }),
+      );
+      const hold = () => {
+        gate = new Promise<void>((r) => {
+          open = r;
+        });
+      };
+      const release = () => {
+        gate = null;
+        open();
+      };
+      return { store, listed, hold, release };
+    };
+
+    it.each([
+      ['ack', InvitationOp.ReceivedAck],
+      ['accept', InvitationOp.Accept],
+    ] as const)(
+      'an %s applied after the callee logged out does not count: the caller gets PEER_OFFLINE at the ack timeout',
+      async (_what, op) => {
+        // the expiry is far: only the ack timeout can end it within the test
+        const { store, listed, hold, release } = await gatedCluster({
+          ...WIDE,
+          invitationAckTimeoutMs: 1500,
+        });
+        const alice = AgoraRTM.createInstance(APP_ID, { serverUrl: nodes[0]!.wsUrl });
+        clients.push(alice);
+        await alice.login({ uid: 'alice' });
+        const bob = await rawAt(nodes[1]!.wsUrl, 'bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        const ev = await rawEvent(bob, InvitationOp.Received);
+        hold();
+        // (never answered: the session is gone when it completes)
+        void bob.request(op, { id: ev.id }).catch(() => undefined);
+        expect((await bob.request(Op.Logout, null)).code).toBe(0);
+        // bob's sessionEnd hook looked at his invitations while his answer was still being applied
+        await until(() => listed.filter((u) => u === 'bob').length >= 2, 5000, 'sessionEnd listing');
+        release();
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['caller:Failure(PEER_OFFLINE)']);
+        await until(() => (store.invitations as unknown as { size: number }).size === 0);
+      },
+    );
+
+    it('an ack applied after a remote login took the callee’s session: the new session gets the invitation again and the call goes on', async () => {
+      const { listed, hold, release } = await gatedCluster(WIDE);
+      const alice = AgoraRTM.createInstance(APP_ID, { serverUrl: nodes[0]!.wsUrl });
+      clients.push(alice);
+      await alice.login({ uid: 'alice' });
+      const oldBob = await rawAt(nodes[1]!.wsUrl, 'bob');
+      const rec = recorder();
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      inv.send();
+      const ev = await rawEvent(oldBob, InvitationOp.Received);
+      hold();
+      void oldBob.request(InvitationOp.ReceivedAck, { id: ev.id }).catch(() => undefined);
+      const newBob = await rawAt(nodes[0]!.wsUrl, 'bob');
+      // the new session got the (still SENT) invitation at its login
+      await rawEvent(newBob, InvitationOp.Received);
+      await until(() => listed.filter((u) => u === 'bob').length >= 3, 5000, 'sessionEnd listing');
+      release();
+      // the old session's ack was undone and the invitation sent again to the session that has it now
+      expect(await rawEvent(newBob, InvitationOp.Received, 2)).toEqual(ev);
+      expect((await newBob.request(InvitationOp.ReceivedAck, { id: ev.id })).code).toBe(0);
+      await rec.has('caller:ReceivedByPeer');
+      expect((await newBob.request(InvitationOp.Accept, { id: ev.id, response: 'here' })).code).toBe(0);
+      await rec.has('caller:Accepted(here)');
+      await rawEvent(newBob, InvitationOp.AcceptConfirmed);
+      expect(rec.log).toEqual(['caller:ReceivedByPeer', 'caller:Accepted(here)']);
+    });
+
     it('timers stay correct when the callee is on another node: expiry and accept confirmation', async () => {
       const { store, on } = await cluster({ ...QUICK, invitationAckTimeoutMs: 1000 });
       const alice = on(0);

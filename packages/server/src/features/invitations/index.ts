@@ -30,6 +30,8 @@ const KEEP_SLACK_MS = 60_000;
 /** Invitations one client may send per window (bounds the state a single client can create). */
 const SEND_RATE = { count: 60, windowMs: 3_000 };
 const MESH_DEADLINE = 'invitation-deadline';
+/** A timer whose check failed (store unreachable) checks again this much later: nothing hangs. */
+const SETTLE_RETRY_MS = 1_000;
 
 const { INVALID_ARGUMENT, ALREADY_END, ALREADY_ACCEPT } = InvitationApiCallError;
 
@@ -52,7 +54,10 @@ export const invitationsFeature: Feature = {
     let seq = 0;
 
     const timers = new DeadlineTimers((appId, id) => {
-      void settle(appId, id).catch((err) => log.error({ err, id }, 'invitation timer failed'));
+      void settle(appId, id).catch((err) => {
+        log.error({ err, id }, 'invitation timer failed; checking again shortly');
+        timers.arm(appId, id, Date.now() + SETTLE_RETRY_MS);
+      });
     });
 
     const tooLong = (s: Session, v: string): boolean => utf8Length(v) > s.limits.invitationContentBytes;
@@ -124,7 +129,11 @@ export const invitationsFeature: Feature = {
     async function timedOut(r: InvitationRecord): Promise<void> {
       if (r.phase === 'SENT') {
         // Agora: PEER_OFFLINE if the callee is still offline, PEER_NO_RESPONSE if it is there but silent.
-        const callee = await ctx.store.sessions.lookup(r.appId, r.callee);
+        // The record is gone already: a failed lookup must not keep the caller from hearing of it.
+        const callee = await ctx.store.sessions.lookup(r.appId, r.callee).catch((err) => {
+          log.warn({ err, id: r.id }, 'callee lookup failed at the ack timeout');
+          return true;
+        });
         await failCaller(r, callee ? 'PEER_NO_RESPONSE' : 'PEER_OFFLINE');
         // The callee's SDK may hold a copy whose ack was lost: close it too.
         await failCallee(r, 'INVITATION_EXPIRE');
@@ -219,10 +228,36 @@ export const invitationsFeature: Feature = {
         { phase: 'RECEIVED', calleeSessionId: s.id, ...withDeadline(config.invitationExpireMs) },
       );
       if (!r) return (await store.get(s.appId, id))?.callee === s.uid ? ok() : fail(ALREADY_END);
+      if (s.phase === 'ended') {
+        await undoLate(s, r);
+        return ok();
+      }
       rearm(r);
       await toCaller(r, InvitationOp.ReceivedByPeer, { id } satisfies InvitationIdBody);
       return ok();
     });
+
+    /**
+     * An ack or accept of session `s` was applied after `s` ended: its sessionEnd hook may have
+     * looked before the record named `s`, so nobody would end it (the caller would wait for the
+     * expiry, or for a confirmation that cannot come). It does not count: the invitation is SENT
+     * again with what is left of its ack timeout, and goes to the callee's current session if it
+     * has one (a remote login's new session acknowledges it); else the ack timeout tells the caller
+     * PEER_OFFLINE. If sessionEnd did see it, it ended it and this compare-and-set finds it gone.
+     */
+    async function undoLate(s: Session, r: InvitationRecord): Promise<void> {
+      const deadline = Math.max(Date.now(), r.createdAt + config.invitationAckTimeoutMs);
+      const back = await store.advance(
+        s.appId,
+        r.id,
+        { phases: ['RECEIVED', 'ACCEPTING'], calleeSessionId: s.id },
+        { phase: 'SENT', calleeSessionId: null, response: '', deadline, keepUntil: deadline + KEEP_SLACK_MS },
+      );
+      if (!back) return;
+      log.debug({ id: r.id }, 'invitation answered by a session that had ended: back to SENT');
+      rearm(back);
+      await ctx.router.toUser(back.appId, back.callee, receivedEvent(back)).catch(() => false);
+    }
 
     /** Why an accept/refuse did not apply: 4 while an accept is in progress, else 3. */
     const answerFailure = async (s: Session, id: string): Promise<Reply> => {
@@ -243,6 +278,11 @@ export const invitationsFeature: Feature = {
         { phase: 'ACCEPTING', calleeSessionId: s.id, response, ...withDeadline(confirmMs) },
       );
       if (!r) return answerFailure(s, id);
+      if (s.phase === 'ended') {
+        // as for the ack; that session's SDK already failed its copy (ACCEPT_FAILURE)
+        await undoLate(s, r);
+        return ok();
+      }
       rearm(r);
       const delivered = await toCaller(r, InvitationOp.Accepted, {
         id,
@@ -295,7 +335,8 @@ export const invitationsFeature: Feature = {
           ended(done);
           await failCallee(done, done.phase === 'ACCEPTING' ? 'ACCEPT_FAILURE' : 'PEER_OFFLINE');
         } else if (r.callee === s.uid && r.calleeSessionId === s.id) {
-          // Only acknowledged ones: a SENT invitation waits for the callee's next login.
+          // Only acknowledged ones: a SENT invitation waits for the callee's next login (or its
+          // ack timeout). An ack or accept still being applied is undone by its handler (undoLate).
           const done = await store.finish(s.appId, r.id, {
             phases: ['RECEIVED', 'ACCEPTING'],
             calleeSessionId: s.id,
