@@ -527,6 +527,109 @@ describe('call invitations', () => {
       await rec.has('caller:Failure(PEER_OFFLINE)');
     });
 
+    describe('the callee’s session ends without answering: the caller always hears PEER_OFFLINE', () => {
+      // the expiry is far: a PEER_OFFLINE within the test comes from the session end or the ack timeout
+      const ACK_1S = { ...WIDE, invitationAckTimeoutMs: 1000 };
+
+      it('logout before acknowledging → PEER_OFFLINE at the ack timeout', async () => {
+        t = await setup(ACK_1S);
+        const alice = await t.login('alice');
+        const bob = await raw('bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rawEvent(bob, InvitationOp.Received);
+        expect((await bob.request(Op.Logout, null)).code).toBe(0);
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['caller:Failure(PEER_OFFLINE)']);
+      });
+
+      it('logout with its ack in flight (sent back to back) → PEER_OFFLINE at once', async () => {
+        t = await setup(WIDE);
+        const alice = await t.login('alice');
+        const bob = await raw('bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        const ev = await rawEvent(bob, InvitationOp.Received);
+        void bob.request(InvitationOp.ReceivedAck, { id: ev.id }).catch(() => undefined);
+        void bob.request(Op.Logout, null).catch(() => undefined);
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['caller:ReceivedByPeer', 'caller:Failure(PEER_OFFLINE)']);
+      });
+
+      it('the SDK’s logout inside RemoteInvitationReceived (the app never answers) → PEER_OFFLINE', async () => {
+        t = await setup(ACK_1S);
+        const alice = await t.login('alice');
+        const bob = await t.login('bob');
+        const rec = recorder();
+        rec.callee(bob);
+        bob.on('RemoteInvitationReceived', () => void bob.logout());
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toContain('callee:Failure(UNKNOWN)');
+        expect(rec.log.at(-1)).toBe('caller:Failure(PEER_OFFLINE)');
+        expect(inv.state).toBe('FAILURE');
+      });
+
+      it('link lost before the ack left, past the grace period → PEER_OFFLINE at the ack timeout', async () => {
+        t = await setup({ ...ACK_1S, sessionGraceMs: 300 });
+        const alice = await t.login('alice');
+        const bob = await viaProxy('bob');
+        const rec = recorder();
+        rec.callee(bob);
+        // cut inside the listener: the SDK writes its ack after the listener, into a dead link
+        bob.on('RemoteInvitationReceived', () => {
+          proxy!.pause();
+          proxy!.dropAll();
+        });
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['callee:Received', 'caller:Failure(PEER_OFFLINE)']);
+      });
+
+      it('remote login after the ack → PEER_OFFLINE; the new session does not get it', async () => {
+        t = await setup(WIDE);
+        const alice = await t.login('alice');
+        const bob = await t.login('bob');
+        const rec = recorder();
+        rec.callee(bob);
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rec.has('caller:ReceivedByPeer');
+        const bob2 = await raw('bob');
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        await rec.has('callee:Failure(UNKNOWN)'); // the old client, ABORTED / REMOTE_LOGIN
+        // a request answered after anything the new session got at login
+        await bob2.request(InvitationOp.ReceivedAck, { id: 'none' });
+        expect(eventsOf(bob2, InvitationOp.Received)).toEqual([]);
+      });
+
+      it('remote login before the ack: not offline — the new session gets it and can answer', async () => {
+        t = await setup(WIDE);
+        const alice = await t.login('alice');
+        const oldBob = await raw('bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rawEvent(oldBob, InvitationOp.Received);
+        const bob = t.client();
+        const received = rec.callee(bob);
+        await bob.login({ uid: 'bob' });
+        await rec.has('caller:ReceivedByPeer');
+        received[0]!.accept();
+        await rec.has('callee:Accepted');
+        expect(rec.log).toEqual([
+          'callee:Received',
+          'caller:ReceivedByPeer',
+          'caller:Accepted()',
+          'callee:Accepted',
+        ]);
+      });
+    });
+
     it('the caller logs out → callee PEER_OFFLINE; its own invitation fails with NOT_LOGGEDIN', async () => {
       t = await setup(WIDE);
       const alice = await t.login('alice');
@@ -1096,6 +1199,31 @@ describe('call invitations', () => {
       await rec.has('caller:Accepted(here)');
       await rawEvent(newBob, InvitationOp.AcceptConfirmed);
       expect(rec.log).toEqual(['caller:ReceivedByPeer', 'caller:Accepted(here)']);
+    });
+
+    it('a timer whose store read fails checks again: the invitation still ends (nothing hangs)', async () => {
+      const store = createEmbeddedStore({ dataDir: null });
+      const inv = store.invitations;
+      const get = inv.get.bind(inv);
+      let failures = 2;
+      inv.get = async (...a) => {
+        if (failures > 0) {
+          failures--;
+          throw new Error('store unreachable (test)');
+        }
+        return get(...a);
+      };
+      const bus = new MemoryBus({ shared: true });
+      nodes.push(await startTestServer({ ...QUICK, nodeId: 'A' }, { store, bus }));
+      const alice = AgoraRTM.createInstance(APP_ID, { serverUrl: nodes[0]!.wsUrl });
+      clients.push(alice);
+      await alice.login({ uid: 'alice' });
+      const i = alice.createLocalInvitation('bob');
+      i.send();
+      // the ack timeout's check fails twice (the timer's reads), then succeeds
+      const [reason] = await next<[string]>(i, 'LocalInvitationFailure', 8000);
+      expect(reason).toBe('PEER_OFFLINE');
+      expect(failures).toBe(0);
     });
 
     it('timers stay correct when the callee is on another node: expiry and accept confirmation', async () => {

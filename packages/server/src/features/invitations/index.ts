@@ -30,6 +30,8 @@ const KEEP_SLACK_MS = 60_000;
 /** Invitations one client may send per window (bounds the state a single client can create). */
 const SEND_RATE = { count: 60, windowMs: 3_000 };
 const MESH_DEADLINE = 'invitation-deadline';
+/** `session.ext` key set once the session's sessionEnd hook has listed its invitations. */
+const ENDED_LISTED = 'invitations.listed';
 /** A timer whose check failed (store unreachable) checks again this much later: nothing hangs. */
 const SETTLE_RETRY_MS = 1_000;
 
@@ -228,7 +230,7 @@ export const invitationsFeature: Feature = {
         { phase: 'RECEIVED', calleeSessionId: s.id, ...withDeadline(config.invitationExpireMs) },
       );
       if (!r) return (await store.get(s.appId, id))?.callee === s.uid ? ok() : fail(ALREADY_END);
-      if (s.phase === 'ended') {
+      if (missedByEnd(s)) {
         await undoLate(s, r);
         return ok();
       }
@@ -238,12 +240,18 @@ export const invitationsFeature: Feature = {
     });
 
     /**
-     * An ack or accept of session `s` was applied after `s` ended: its sessionEnd hook may have
-     * looked before the record named `s`, so nobody would end it (the caller would wait for the
-     * expiry, or for a confirmation that cannot come). It does not count: the invitation is SENT
-     * again with what is left of its ack timeout, and goes to the callee's current session if it
-     * has one (a remote login's new session acknowledges it); else the ack timeout tells the caller
-     * PEER_OFFLINE. If sessionEnd did see it, it ended it and this compare-and-set finds it gone.
+     * Whether session `s` ended and its sessionEnd hook already listed its invitations: an ack or
+     * accept of `s` applied now was not seen there (it listed before the record named `s`), so
+     * nobody would end it and the caller would wait for the expiry, or for a confirmation that
+     * cannot come. Applied before the listing, the hook sees it and ends it (PEER_OFFLINE).
+     */
+    const missedByEnd = (s: Session): boolean => s.phase === 'ended' && s.ext.get(ENDED_LISTED) === true;
+
+    /**
+     * An ack or accept the sessionEnd hook missed does not count: the invitation is SENT again
+     * with what is left of its ack timeout, and goes to the callee's current session if it has one
+     * (a remote login's new session acknowledges it); else the ack timeout tells the caller
+     * PEER_OFFLINE. A compare-and-set, so a concurrent outcome wins.
      */
     async function undoLate(s: Session, r: InvitationRecord): Promise<void> {
       const deadline = Math.max(Date.now(), r.createdAt + config.invitationAckTimeoutMs);
@@ -278,7 +286,7 @@ export const invitationsFeature: Feature = {
         { phase: 'ACCEPTING', calleeSessionId: s.id, response, ...withDeadline(confirmMs) },
       );
       if (!r) return answerFailure(s, id);
-      if (s.phase === 'ended') {
+      if (missedByEnd(s)) {
         // as for the ack; that session's SDK already failed its copy (ACCEPT_FAILURE)
         await undoLate(s, r);
         return ok();
@@ -325,6 +333,7 @@ export const invitationsFeature: Feature = {
     // A session that ends takes its invitations with it; the other side always hears about it.
     ctx.registry.hook('sessionEnd', async (s) => {
       const list = await store.listForUser(s.appId, s.uid);
+      s.ext.set(ENDED_LISTED, true); // at once: see missedByEnd
       for (const r of list) {
         if (r.caller === s.uid && r.callerSessionId === s.id) {
           const done = await store.finish(s.appId, r.id, {
@@ -336,7 +345,7 @@ export const invitationsFeature: Feature = {
           await failCallee(done, done.phase === 'ACCEPTING' ? 'ACCEPT_FAILURE' : 'PEER_OFFLINE');
         } else if (r.callee === s.uid && r.calleeSessionId === s.id) {
           // Only acknowledged ones: a SENT invitation waits for the callee's next login (or its
-          // ack timeout). An ack or accept still being applied is undone by its handler (undoLate).
+          // ack timeout). An ack or accept applied after this listing is undone by its handler.
           const done = await store.finish(s.appId, r.id, {
             phases: ['RECEIVED', 'ACCEPTING'],
             calleeSessionId: s.id,
