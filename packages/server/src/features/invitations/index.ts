@@ -190,6 +190,9 @@ export const invitationsFeature: Feature = {
         // on the caller's stream, however fast the callee and whichever nodes carry it.
         // An offline callee gets it at login (sessionReady) if that comes before the ack timeout.
         after: async () => {
+          // The caller's session ended meanwhile: its sessionEnd hook ended the invitation (or the
+          // ack timeout will); a copy now would reach the callee after that news.
+          if (s.phase === 'ended') return;
           await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
         },
       };
