@@ -46,6 +46,15 @@ const apiError = (code: number, detail?: string): RtmError => errorFrom(INVITATI
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Invitations whose RemoteInvitationReceived was emitted, to drop re-deliveries. */
 const SEEN_IDS = 4096;
+/** Caller events held for ids not known yet (while a send is unanswered); more is not a race. */
+const EARLY_EVENTS = 256;
+/** The server events of a caller's invitation (they name it by the id the send's answer carries). */
+const CALLER_OPS: ReadonlySet<number> = new Set([
+  InvitationOp.ReceivedByPeer,
+  InvitationOp.Accepted,
+  InvitationOp.Refused,
+  InvitationOp.LocalFailure,
+]);
 
 const LOCAL_ENDED: ReadonlySet<LocalInvitationState> = new Set([
   'ACCEPTED_BY_REMOTE',
@@ -335,6 +344,13 @@ export class InvitationsApi implements ClientModule {
   private readonly remotes = new Map<string, RemoteInvitation>();
   /** sent, not answered yet (no id) */
   private readonly sending = new Set<LocalInvitation>();
+  /**
+   * Caller events for ids not known yet, in arrival order, kept while a send is unanswered: the
+   * send's answer can be processed after them (it resolves a promise, events apply at once, so a
+   * frame or a read holding both applies the event first), or a server may send them first.
+   * Applied as soon as the answer names their id; dropped when no send is left unanswered.
+   */
+  private early: Array<{ op: number; body: unknown }> = [];
   private seen = new RecentIds(SEEN_IDS);
   private readonly observers = new Set<InvitationObserver>();
 
@@ -352,6 +368,18 @@ export class InvitationsApi implements ClientModule {
   }
 
   onEvent(op: number, body: unknown): boolean {
+    if (CALLER_OPS.has(op) && this.sending.size > 0) {
+      const id = (body as InvitationIdBody | null)?.id;
+      if (typeof id === 'string' && !this.locals.has(id)) {
+        if (this.early.length >= EARLY_EVENTS) this.early.shift();
+        this.early.push({ op, body });
+        return true;
+      }
+    }
+    return this.apply(op, body);
+  }
+
+  private apply(op: number, body: unknown): boolean {
     switch (op) {
       case InvitationOp.Received:
         this.onReceived(body as InvitationReceivedEvent);
@@ -419,6 +447,7 @@ export class InvitationsApi implements ClientModule {
   }
 
   private endAll(): void {
+    this.early = [];
     const locals = [...this.locals.values()];
     const remotes = [...this.remotes.values()];
     this.locals.clear();
@@ -463,19 +492,37 @@ export class InvitationsApi implements ClientModule {
     this.c.core.call(InvitationOp.Send, inv._wireBody(), REQUEST_TIMEOUT_MS).then(
       (r) => {
         this.sending.delete(inv);
-        if (r.code !== 0) return inv._fail('UNKNOWN');
+        if (r.code !== 0) {
+          this.dropEarly();
+          return inv._fail('UNKNOWN');
+        }
         const id = (r.body as InvitationSendResponse).id;
         inv._id = id;
         if (!inv._ended) this.locals.set(id, inv);
         // Canceled before the server answered: cancel it now.
         else if (inv.state === 'CANCELED')
           this.request(InvitationOp.Cancel, { id, content: inv._canceledContent });
+        this.applyEarly(id);
       },
       (e: { kind?: string }) => {
         this.sending.delete(inv);
+        this.dropEarly();
         inv._fail(e.kind === 'timeout' ? 'UNKNOWN' : 'NOT_LOGGEDIN');
       },
     );
+  }
+
+  /** The send that got `id` was answered: its early events apply now, in their order. */
+  private applyEarly(id: string): void {
+    const mine = this.early.filter((e) => (e.body as InvitationIdBody).id === id);
+    if (mine.length > 0) this.early = this.early.filter((e) => (e.body as InvitationIdBody).id !== id);
+    for (const e of mine) this.apply(e.op, e.body);
+    this.dropEarly();
+  }
+
+  /** No send is left unanswered: what is still held belongs to no invitation of ours. */
+  private dropEarly(): void {
+    if (this.sending.size === 0) this.early = [];
   }
 
   /** @internal */

@@ -1,6 +1,6 @@
-import { InvitationOp } from '@parley/protocol';
+import { InvitationOp, concatFrames, encodeEvent, encodeResponse } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import AgoraRTM, { type RemoteInvitation, type RtmClient } from '../src/index.js';
+import AgoraRTM, { type LocalInvitation, type RemoteInvitation, type RtmClient } from '../src/index.js';
 import { FakeServer } from './fake-server.js';
 import { APP_ID, sleep, until } from './wait.js';
 
@@ -115,5 +115,147 @@ describe('invitations against a scripted server', () => {
     await until(() => got.length === 2);
     expect(got[1]).not.toBe(got[0]);
     expect(got[1]!.state).toBe('INVITATION_RECEIVED');
+  });
+  describe('caller events around the send’s answer, whatever the wire order', () => {
+    /** a sent invitation whose answer the test gives; `log` records its events */
+    const sent = async (n = 1) => {
+      const inv = c.createLocalInvitation('alice');
+      const log: string[] = [];
+      track(inv, log);
+      inv.send();
+      await until(() => fake.requests(InvitationOp.Send).length === n);
+      const reqId = fake.requests(InvitationOp.Send)[n - 1]!.reqId;
+      return { inv, log, reqId };
+    };
+    const track = (inv: LocalInvitation, log: string[]) => {
+      inv.on('LocalInvitationReceivedByPeer', () => log.push('ReceivedByPeer'));
+      inv.on('LocalInvitationAccepted', (r) => log.push(`Accepted(${r})`));
+      inv.on('LocalInvitationRefused', (r) => log.push(`Refused(${r})`));
+      inv.on('LocalInvitationCanceled', () => log.push('Canceled'));
+      inv.on('LocalInvitationFailure', (r) => log.push(`Failure(${r})`));
+    };
+    const RBP = (id: string) => [InvitationOp.ReceivedByPeer, { id }] as const;
+    const ACC = (id: string, response = 'yes') => [InvitationOp.Accepted, { id, response }] as const;
+    const REF = (id: string, response = 'no') => [InvitationOp.Refused, { id, response }] as const;
+    const FAIL = (id: string, reason = 'PEER_OFFLINE') =>
+      [InvitationOp.LocalFailure, { id, reason }] as const;
+
+    it.each([
+      [
+        'ReceivedByPeer, Accepted',
+        [RBP('e1'), ACC('e1')],
+        ['ReceivedByPeer', 'Accepted(yes)'],
+        'ACCEPTED_BY_REMOTE',
+      ],
+      ['Accepted alone', [ACC('e1')], ['ReceivedByPeer', 'Accepted(yes)'], 'ACCEPTED_BY_REMOTE'],
+      [
+        'ReceivedByPeer, Refused',
+        [RBP('e1'), REF('e1')],
+        ['ReceivedByPeer', 'Refused(no)'],
+        'REFUSED_BY_REMOTE',
+      ],
+      ['Refused alone', [REF('e1')], ['ReceivedByPeer', 'Refused(no)'], 'REFUSED_BY_REMOTE'],
+      [
+        'ReceivedByPeer, PEER_OFFLINE',
+        [RBP('e1'), FAIL('e1')],
+        ['ReceivedByPeer', 'Failure(PEER_OFFLINE)'],
+        'FAILURE',
+      ],
+      [
+        'INVITATION_EXPIRE alone',
+        [FAIL('e1', 'INVITATION_EXPIRE')],
+        ['Failure(INVITATION_EXPIRE)'],
+        'FAILURE',
+      ],
+    ] as const)(
+      '%s sent before the answer: applied in order once it arrives',
+      async (_name, events, expected, state) => {
+        const { inv, log, reqId } = await sent();
+        for (const [op, body] of events) fake.event(op, body);
+        // the events were read first: nothing can apply before the answer names the id
+        await sleep(30);
+        expect(log).toEqual([]);
+        fake.reply(reqId, 0, { id: 'e1' });
+        await until(() => log.length === expected.length);
+        expect(log).toEqual(expected);
+        expect(inv.state).toBe(state);
+        if (state === 'ACCEPTED_BY_REMOTE') {
+          await until(() => fake.requests(InvitationOp.AcceptAck).length === 1);
+          expect(fake.requests(InvitationOp.AcceptAck)[0]!.body).toEqual({ id: 'e1' });
+        }
+      },
+    );
+
+    it.each([
+      ['Accepted', ACC('e1'), ['ReceivedByPeer', 'Accepted(yes)']],
+      ['Refused', REF('e1'), ['ReceivedByPeer', 'Refused(no)']],
+      ['PEER_OFFLINE', FAIL('e1'), ['ReceivedByPeer', 'Failure(PEER_OFFLINE)']],
+    ] as const)(
+      'one frame holding the answer, ReceivedByPeer and %s: ReceivedByPeer first',
+      async (_n, outcome, expected) => {
+        const { log, reqId } = await sent();
+        fake.raw(
+          concatFrames([
+            encodeResponse(reqId, 0, { id: 'e1' }),
+            encodeEvent(InvitationOp.ReceivedByPeer, { id: 'e1' }),
+            encodeEvent(outcome[0], outcome[1]),
+          ]),
+        );
+        await until(() => log.length === 2);
+        expect(log).toEqual(expected);
+      },
+    );
+
+    it('canceled before the answer, with an Accepted before it: stays CANCELED, cancels by id, no confirmation', async () => {
+      const { inv, log, reqId } = await sent();
+      inv.cancel();
+      fake.event(...RBP('e1'));
+      fake.event(...ACC('e1'));
+      fake.reply(reqId, 0, { id: 'e1' });
+      await until(() => fake.requests(InvitationOp.Cancel).length === 1);
+      expect(fake.requests(InvitationOp.Cancel)[0]!.body).toEqual({ id: 'e1', content: '' });
+      await sleep(30);
+      expect(log).toEqual(['Canceled']);
+      expect(inv.state).toBe('CANCELED');
+      expect(fake.requests(InvitationOp.AcceptAck)).toEqual([]);
+    });
+
+    it('two sends answered out of order each get their own events; events no send claims are dropped', async () => {
+      const a = await sent(1);
+      const b = await sent(2);
+      fake.event(...RBP('b'));
+      fake.event(...RBP('stray'));
+      fake.event(...RBP('a'));
+      fake.event(...ACC('b'));
+      fake.reply(b.reqId, 0, { id: 'b' });
+      await until(() => b.log.length === 2);
+      expect(a.log).toEqual([]);
+      fake.reply(a.reqId, 0, { id: 'a' });
+      await until(() => a.log.length === 1);
+      expect(a.log).toEqual(['ReceivedByPeer']);
+      expect(b.log).toEqual(['ReceivedByPeer', 'Accepted(yes)']);
+      // no send was left unanswered: the stray event was dropped, a later invitation with that id never sees it
+      const later = await sent(3);
+      fake.reply(later.reqId, 0, { id: 'stray' });
+      fake.event(...REF('b')); // an ended invitation ignores late events
+      await sleep(50);
+      expect(later.log).toEqual([]);
+      expect(later.inv.state).toBe('SENT_TO_REMOTE');
+      expect(a.inv.state).toBe('RECEIVED_BY_REMOTE');
+      expect(b.inv.state).toBe('ACCEPTED_BY_REMOTE');
+    });
+
+    it('a send the server refuses drops what was held for it', async () => {
+      const { inv, log, reqId } = await sent();
+      fake.event(...RBP('e1'));
+      fake.reply(reqId, 1, null);
+      await until(() => log.length === 1);
+      expect(log).toEqual(['Failure(UNKNOWN)']);
+      const next = await sent(2);
+      fake.reply(next.reqId, 0, { id: 'e1' });
+      await sleep(50);
+      expect(next.log).toEqual([]);
+      expect(inv.state).toBe('FAILURE');
+    });
   });
 });

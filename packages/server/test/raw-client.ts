@@ -17,11 +17,15 @@ export class RawClient {
   private readonly waiting = new Map<number, (r: { code: number; body: unknown }) => void>();
   /** server events received, in order */
   readonly events: Array<{ op: number; body: unknown }> = [];
+  /** every response and event in arrival order: `res:<reqId>` / `ev:<op>` */
+  readonly wire: string[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       for (const v of decodeFrame(new Uint8Array(data))) {
         const m = classify(v);
+        if (m.kind === 'response') this.wire.push(`res:${m.reqId}`);
+        else if (m.kind === 'event') this.wire.push(`ev:${m.op}`);
         if (m.kind === 'response') this.waiting.get(m.reqId)?.({ code: m.code, body: m.body });
         else if (m.kind === 'event') this.events.push({ op: m.op, body: m.body });
       }

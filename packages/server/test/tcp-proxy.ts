@@ -11,7 +11,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
  *   black hole would (the SDK's handshake hangs).
  * - `stall()` stops forwarding on the open connections without closing them: neither side gets
  *   a close, so only heartbeats can tell (silent network loss). `resume()` lets the held bytes
- *   flow again.
+ *   flow again. `stall('down')` holds only what the server sends (the client's requests still
+ *   go through), so several server messages reach the client in one read on `resume()`.
  * - `resume()` undoes `pause` and `stall`; `close()` drops everything and stops listening.
  *
  * @example
@@ -33,8 +34,11 @@ export interface TcpProxy {
   dropAll(): void;
   /** New connections are reset at once ('refuse', default) or held unanswered ('hold'). */
   pause(mode?: 'refuse' | 'hold'): void;
-  /** Open connections stop forwarding (bytes wait) until resume(); nothing is closed. */
-  stall(): void;
+  /**
+   * Open connections stop forwarding (bytes wait) until resume(); nothing is closed. 'down':
+   * only server → client stops.
+   */
+  stall(direction?: 'both' | 'down'): void;
   /** Undoes pause() and stall(): held connections are connected, stalled ones flow again. */
   resume(): void;
   /** Drops every connection and stops listening. */
@@ -64,19 +68,22 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const flow = (l: Link) => {
     if (l.flowing || !l.upstream) return;
     l.flowing = true;
+    // unpipe first: after stall('down') the client side is still piped
+    l.client.unpipe(l.upstream);
     l.client.pipe(l.upstream);
     l.upstream.pipe(l.client);
     l.client.resume();
     l.upstream.resume();
   };
 
-  const hold = (l: Link) => {
+  const hold = (l: Link, direction: 'both' | 'down') => {
     if (!l.flowing || !l.upstream) return;
     l.flowing = false;
-    l.client.unpipe(l.upstream);
     l.upstream.unpipe(l.client);
-    l.client.pause();
     l.upstream.pause();
+    if (direction === 'down') return;
+    l.client.unpipe(l.upstream);
+    l.client.pause();
   };
 
   const connectUpstream = (l: Link) => {
@@ -131,9 +138,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     pause(m: 'refuse' | 'hold' = 'refuse') {
       mode = m;
     },
-    stall() {
+    stall(direction: 'both' | 'down' = 'both') {
       stalled = true;
-      for (const l of links) hold(l);
+      for (const l of links) hold(l, direction);
     },
     resume() {
       mode = 'open';

@@ -60,6 +60,16 @@ const FAILURE_CODE: Record<string, number> = {
   UNKNOWN: Code.INVITE_E_OTHER,
 };
 const reasonJson = (reason: string) => JSON.stringify({ reason });
+/** Server events of a caller's invitation, which name it by the id the invite's answer carries. */
+const CALLER_OPS: ReadonlySet<number> = new Set([
+  InvitationOp.ReceivedByPeer,
+  InvitationOp.Accepted,
+  InvitationOp.Refused,
+  InvitationOp.LocalFailure,
+  SignalingOp.InviteEnded,
+]);
+/** Caller events held for ids not known yet (while an invite is unanswered); more is not a race. */
+const EARLY_EVENTS = 256;
 const key = (channelId: string, peer: string) => `${channelId}\u0000${peer}`;
 
 /** The options Signaling reads from `extra` (spec signaling-api.md §3). */
@@ -91,6 +101,14 @@ export class Calls {
   private readonly byKey = new Map<string, Call>();
   private readonly byId = new Map<string, Call>();
   private seen = new RecentIds(1024);
+  /** invites sent and not answered yet */
+  private unanswered = 0;
+  /**
+   * Caller events for ids not known yet, kept while an invite is unanswered: its answer is
+   * processed after events read with it (the answer resolves a promise, events apply at once),
+   * or a server may send them first. Applied once the answer names their id.
+   */
+  private early: Array<{ op: number; body: unknown }> = [];
 
   constructor(private readonly host: CallsHost) {}
 
@@ -121,8 +139,11 @@ export class Calls {
     const call: Call = { role: 'caller', channelId, peer: account, id: null, phase: 'sent', endWith: null };
     this.byKey.set(k, call);
     const body: SigInviteRequest = { to: account, channelId, extra, ...extraOptions(extra) };
+    this.unanswered++;
     void h.request(SignalingOp.Invite, body).then((r) => {
+      this.unanswered--;
       if (r.code !== 0) {
+        this.dropEarly();
         if (this.byKey.get(k) === call) this.byKey.delete(k);
         // Ended by the app meanwhile: it already got onInviteEndByMyself.
         if (call.endWith !== null) return;
@@ -136,12 +157,23 @@ export class Calls {
         return;
       }
       call.id = (r.body as InvitationSendResponse).id;
-      if (call.endWith !== null) {
-        void h.request(InvitationOp.Cancel, { id: call.id, content: call.endWith });
-        return;
-      }
-      this.byId.set(call.id, call);
+      if (call.endWith !== null) void h.request(InvitationOp.Cancel, { id: call.id, content: call.endWith });
+      else this.byId.set(call.id, call);
+      this.applyEarly(call.id);
     });
+  }
+
+  /** The invite that got `id` was answered: its early events apply now, in their order. */
+  private applyEarly(id: string): void {
+    const mine = this.early.filter((e) => (e.body as InvitationIdBody).id === id);
+    if (mine.length > 0) this.early = this.early.filter((e) => (e.body as InvitationIdBody).id !== id);
+    for (const e of mine) this.apply(e.op, e.body);
+    this.dropEarly();
+  }
+
+  /** No invite is left unanswered: what is still held belongs to no call of ours. */
+  private dropEarly(): void {
+    if (this.unanswered === 0) this.early = [];
   }
 
   // ---- callee ----
@@ -276,6 +308,18 @@ export class Calls {
   // ---- server events ----
 
   onEvent(op: number, body: unknown): boolean {
+    if (CALLER_OPS.has(op) && this.unanswered > 0) {
+      const id = (body as InvitationIdBody | null)?.id;
+      if (typeof id === 'string' && !this.byId.has(id)) {
+        if (this.early.length >= EARLY_EVENTS) this.early.shift();
+        this.early.push({ op, body });
+        return true;
+      }
+    }
+    return this.apply(op, body);
+  }
+
+  private apply(op: number, body: unknown): boolean {
     const h = this.host;
     switch (op) {
       case InvitationOp.Received: {
@@ -389,6 +433,7 @@ export class Calls {
 
   /** The session was lost and replaced: the server ended its invitations; established calls stay. */
   sessionLost(): void {
+    this.early = [];
     const open = [...this.byKey.values()].filter((c) => c.phase !== 'established');
     for (const c of open) this.forget(c);
     this.seen = new RecentIds(1024);
@@ -398,6 +443,7 @@ export class Calls {
 
   /** Logout, kicked, destroy: nothing survives. */
   reset(): void {
+    this.early = [];
     this.byKey.clear();
     this.byId.clear();
     this.seen = new RecentIds(1024);

@@ -12,6 +12,11 @@ export interface Reply {
    * this many (a list 10 times too long weighs 10 refusals)
    */
   limited?: number;
+  /**
+   * Runs once the answer is queued on the session, so whatever it causes reaches the client after
+   * the answer (an invitation's events name the id its send's answer carries).
+   */
+  after?: () => void | Promise<void>;
 }
 export const ok = (body?: unknown): Reply => ({ code: 0, body });
 export const fail = (code: number, body?: unknown): Reply => ({ code, body });

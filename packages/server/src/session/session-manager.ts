@@ -21,7 +21,7 @@ import {
   type SessionEndReason,
 } from '@parley/protocol';
 import { limitsFor, type AppConfig, type ServerConfig } from '../config.js';
-import type { FeatureRegistry } from '../features/registry.js';
+import type { FeatureRegistry, Reply } from '../features/registry.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
@@ -174,28 +174,27 @@ export class SessionManager implements ConnectionSink {
       return;
     }
     s.inflight++;
-    const done = (code: number, rbody: unknown, malformed?: string, limited?: number) => {
+    const done = (r: Reply) => {
       s.inflight--;
-      if (code !== 0) this.metrics.errors.inc({ op, code });
-      s.send(encodeResponse(reqId, code, rbody ?? null));
+      if (r.code !== 0) this.metrics.errors.inc({ op, code: r.code });
+      s.send(encodeResponse(reqId, r.code, r.body ?? null));
       // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
-      if (malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, malformed, reqId);
-      else if (limited) conn.limitRefused(limited);
+      if (r.malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, r.malformed, reqId);
+      else if (r.limited) conn.limitRefused(r.limited);
+      const after = r.after;
+      if (after)
+        void (async () => after())().catch((e) => this.log.error({ err: e, op }, 'request follow-up failed'));
+    };
+    const internal = (e: unknown) => {
+      this.log.error({ err: e, op }, 'request handler failed');
+      done({ code: ProtocolErrorCode.INTERNAL, body: { message: 'internal error' } });
     };
     try {
       const r = h.fn(s, body);
-      if (r instanceof Promise)
-        r.then(
-          (x) => done(x.code, x.body, x.malformed, x.limited),
-          (e) => {
-            this.log.error({ err: e, op }, 'request handler failed');
-            done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
-          },
-        );
-      else done(r.code, r.body, r.malformed, r.limited);
+      if (r instanceof Promise) r.then(done, internal);
+      else done(r);
     } catch (e) {
-      this.log.error({ err: e, op }, 'request handler failed');
-      done(ProtocolErrorCode.INTERNAL, { message: 'internal error' });
+      internal(e);
     }
   }
 

@@ -1,4 +1,4 @@
-import { InvitationOp, utf8Length } from '@parley/protocol';
+import { InvitationOp, Op, utf8Length } from '@parley/protocol';
 import AgoraRTM, {
   type LocalInvitation,
   type RemoteInvitation,
@@ -10,6 +10,7 @@ import { startTestServer } from '@parley/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
+import type { Bus } from '../../src/ports/bus.js';
 import { APP_ID, next, setup, until } from '../helpers.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { RawClient } from '../raw-client.js';
@@ -307,6 +308,131 @@ describe('call invitations', () => {
     });
   });
 
+  describe('races: the caller sees ReceivedByPeer, then the outcome, whatever the wire order', () => {
+    /**
+     * Alice, logged in through the proxy, with what the server sends her held back: `release(n)`
+     * waits until `n` more messages were written to her, then lets them reach her SDK in one
+     * read (the way a busy client or network delivers them; her requests go through meanwhile).
+     */
+    const heldCaller = async () => {
+      const alice = await viaProxy('alice');
+      const session = t.sessionOf('alice')!;
+      let base = 0;
+      const hold = () => {
+        base = session.outbox.sent;
+        proxy!.stall('down');
+      };
+      /** waits until `n` more messages were written to alice (held by the proxy) */
+      const written = async (n: number) => {
+        await until(() => session.outbox.sent >= base + n, 5000, `${n} messages for alice`);
+        // the server writes queued messages on the next turn of its event loop
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+      };
+      const release = async (n: number) => {
+        await written(n);
+        proxy!.resume();
+      };
+      return { alice, hold, written, release };
+    };
+
+    it('the send’s answer, ReceivedByPeer and Accepted in one read: ReceivedByPeer, then Accepted', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      hold();
+      inv.send();
+      await until(() => received.length === 1);
+      received[0]!.accept();
+      await release(3); // the answer, ReceivedByPeer, Accepted
+      await rec.has('callee:Accepted');
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'caller:Accepted()',
+        'callee:Accepted',
+      ]);
+      expect(inv.state).toBe('ACCEPTED_BY_REMOTE');
+      expect(received[0]!.state).toBe('ACCEPTED');
+    });
+
+    it('the send’s answer, ReceivedByPeer and Refused in one read: ReceivedByPeer, then Refused', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      hold();
+      inv.send();
+      await until(() => received.length === 1);
+      received[0]!.response = 'busy';
+      received[0]!.refuse();
+      await release(3);
+      await rec.has('caller:Refused(busy)');
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'callee:Refused',
+        'caller:ReceivedByPeer',
+        'caller:Refused(busy)',
+      ]);
+      expect(inv.state).toBe('REFUSED_BY_REMOTE');
+    });
+
+    it('the callee logs out right after receiving, all in one read: ReceivedByPeer, then PEER_OFFLINE', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      hold();
+      inv.send();
+      await until(() => received.length === 1);
+      await bob.logout();
+      await release(3); // the answer, ReceivedByPeer, LocalFailure
+      await rec.has('caller:Failure(PEER_OFFLINE)');
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'callee:Failure(UNKNOWN)',
+        'caller:ReceivedByPeer',
+        'caller:Failure(PEER_OFFLINE)',
+      ]);
+      expect(inv.state).toBe('FAILURE');
+    });
+
+    it('a cancel racing the accept: the caller cancels with the Accepted on its way → both CANCELED', async () => {
+      t = await setup(WIDE);
+      const { alice, hold, written, release } = await heldCaller();
+      const bob = await t.login('bob');
+      const rec = recorder();
+      const received = rec.callee(bob);
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      inv.send();
+      await rec.has('caller:ReceivedByPeer');
+      hold();
+      received[0]!.accept();
+      await written(1); // the Accepted, not read by alice yet
+      inv.cancel();
+      expect(inv.state).toBe('CANCELED');
+      await rec.has('callee:Canceled()');
+      await release(1);
+      // a request answered after the held Accepted: once it is answered, alice has read that too
+      await alice.queryPeersOnlineStatus(['bob']);
+      expect(rec.log).toEqual([
+        'callee:Received',
+        'caller:ReceivedByPeer',
+        'caller:Canceled',
+        'callee:Canceled()',
+      ]);
+      expect(inv.state).toBe('CANCELED');
+      expect(received[0]!.state).toBe('CANCELED');
+    });
+  });
+
   describe('timers and failures', () => {
     it('callee offline for the ack timeout → caller PEER_OFFLINE', async () => {
       t = await setup(QUICK);
@@ -399,6 +525,109 @@ describe('call invitations', () => {
       await bob.logout();
       expect(rec.log).toContain('callee:Failure(UNKNOWN)');
       await rec.has('caller:Failure(PEER_OFFLINE)');
+    });
+
+    describe('the callee’s session ends without answering: the caller always hears PEER_OFFLINE', () => {
+      // the expiry is far: a PEER_OFFLINE within the test comes from the session end or the ack timeout
+      const ACK_1S = { ...WIDE, invitationAckTimeoutMs: 1000 };
+
+      it('logout before acknowledging → PEER_OFFLINE at the ack timeout', async () => {
+        t = await setup(ACK_1S);
+        const alice = await t.login('alice');
+        const bob = await raw('bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rawEvent(bob, InvitationOp.Received);
+        expect((await bob.request(Op.Logout, null)).code).toBe(0);
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['caller:Failure(PEER_OFFLINE)']);
+      });
+
+      it('logout with its ack in flight (sent back to back) → PEER_OFFLINE at once', async () => {
+        t = await setup(WIDE);
+        const alice = await t.login('alice');
+        const bob = await raw('bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        const ev = await rawEvent(bob, InvitationOp.Received);
+        void bob.request(InvitationOp.ReceivedAck, { id: ev.id }).catch(() => undefined);
+        void bob.request(Op.Logout, null).catch(() => undefined);
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['caller:ReceivedByPeer', 'caller:Failure(PEER_OFFLINE)']);
+      });
+
+      it('the SDK’s logout inside RemoteInvitationReceived (the app never answers) → PEER_OFFLINE', async () => {
+        t = await setup(ACK_1S);
+        const alice = await t.login('alice');
+        const bob = await t.login('bob');
+        const rec = recorder();
+        rec.callee(bob);
+        bob.on('RemoteInvitationReceived', () => void bob.logout());
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toContain('callee:Failure(UNKNOWN)');
+        expect(rec.log.at(-1)).toBe('caller:Failure(PEER_OFFLINE)');
+        expect(inv.state).toBe('FAILURE');
+      });
+
+      it('link lost before the ack left, past the grace period → PEER_OFFLINE at the ack timeout', async () => {
+        t = await setup({ ...ACK_1S, sessionGraceMs: 300 });
+        const alice = await t.login('alice');
+        const bob = await viaProxy('bob');
+        const rec = recorder();
+        rec.callee(bob);
+        // cut inside the listener: the SDK writes its ack after the listener, into a dead link
+        bob.on('RemoteInvitationReceived', () => {
+          proxy!.pause();
+          proxy!.dropAll();
+        });
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['callee:Received', 'caller:Failure(PEER_OFFLINE)']);
+      });
+
+      it('remote login after the ack → PEER_OFFLINE; the new session does not get it', async () => {
+        t = await setup(WIDE);
+        const alice = await t.login('alice');
+        const bob = await t.login('bob');
+        const rec = recorder();
+        rec.callee(bob);
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rec.has('caller:ReceivedByPeer');
+        const bob2 = await raw('bob');
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        await rec.has('callee:Failure(UNKNOWN)'); // the old client, ABORTED / REMOTE_LOGIN
+        // a request answered after anything the new session got at login
+        await bob2.request(InvitationOp.ReceivedAck, { id: 'none' });
+        expect(eventsOf(bob2, InvitationOp.Received)).toEqual([]);
+      });
+
+      it('remote login before the ack: not offline — the new session gets it and can answer', async () => {
+        t = await setup(WIDE);
+        const alice = await t.login('alice');
+        const oldBob = await raw('bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        await rawEvent(oldBob, InvitationOp.Received);
+        const bob = t.client();
+        const received = rec.callee(bob);
+        await bob.login({ uid: 'bob' });
+        await rec.has('caller:ReceivedByPeer');
+        received[0]!.accept();
+        await rec.has('callee:Accepted');
+        expect(rec.log).toEqual([
+          'callee:Received',
+          'caller:ReceivedByPeer',
+          'caller:Accepted()',
+          'callee:Accepted',
+        ]);
+      });
     });
 
     it('the caller logs out → callee PEER_OFFLINE; its own invitation fails with NOT_LOGGEDIN', async () => {
@@ -823,6 +1052,178 @@ describe('call invitations', () => {
       received[1]!.refuse();
       await rec.has('r:Refused()');
       expect((store.invitations as unknown as { size: number }).size).toBe(0);
+    });
+
+    it('the send’s answer reaches the caller before any event of its invitation, even when the bus is slow to confirm the delivery', async () => {
+      const store = createEmbeddedStore({ dataDir: null });
+      const inner = new MemoryBus({ shared: true });
+      let held: Promise<void> | null = null;
+      // Delivers at once, but while `held` is set each publish resolves only when it is released:
+      // the callee's ack (and its ReceivedByPeer) can then overtake the completion of the delivery.
+      const bus: Bus = {
+        get ready() {
+          return inner.ready;
+        },
+        shared: true,
+        publish: async (topic, payload) => {
+          const n = await inner.publish(topic, payload);
+          if (held) await held;
+          return n;
+        },
+        subscribe: (topic, handler) => inner.subscribe(topic, handler),
+        close: () => inner.close(),
+      };
+      nodes.push(
+        await startTestServer({ ...WIDE, nodeId: 'A' }, { store, bus }),
+        await startTestServer({ ...WIDE, nodeId: 'B' }, { store, bus }),
+      );
+      const alice = await rawAt(nodes[0]!.wsUrl, 'alice');
+      const bob = await rawAt(nodes[1]!.wsUrl, 'bob');
+      let release = () => {};
+      held = new Promise<void>((r) => {
+        release = r;
+      });
+      try {
+        const sent = alice.request<{ id: string }>(InvitationOp.Send, { to: 'bob', content: 'hi' });
+        const ev = await rawEvent(bob, InvitationOp.Received);
+        void bob.request(InvitationOp.ReceivedAck, { id: ev.id });
+        await rawEvent(alice, InvitationOp.ReceivedByPeer);
+        release();
+        expect((await sent).body.id).toBe(ev.id);
+        // reqId 1 was the login, 2 the send
+        expect(alice.wire.filter((w) => w !== `ev:${Op.Ping}`)).toEqual([
+          'res:1',
+          'res:2',
+          `ev:${InvitationOp.ReceivedByPeer}`,
+        ]);
+      } finally {
+        held = null;
+        release();
+      }
+    });
+
+    /**
+     * Two nodes sharing a store whose invitation updates (`advance`) wait while `hold()` is in
+     * force, and which reports each `listForUser` once it answered: a test can let a session end
+     * (its sessionEnd hook lists the user's invitations) while the callee's ack or accept is still
+     * being applied, the interleaving a slow store makes possible.
+     */
+    const gatedCluster = async (cfg: Partial<ServerConfig>) => {
+      const store = createEmbeddedStore({ dataDir: null });
+      const inv = store.invitations;
+      const advance = inv.advance.bind(inv);
+      const listForUser = inv.listForUser.bind(inv);
+      let gate: Promise<void> | null = null;
+      let open = () => {};
+      const listed: string[] = [];
+      inv.advance = async (...a) => {
+        while (gate) await gate;
+        return advance(...a);
+      };
+      inv.listForUser = async (appId, uid) => {
+        const r = await listForUser(appId, uid);
+        listed.push(uid);
+        return r;
+      };
+      const bus = new MemoryBus({ shared: true });
+      nodes.push(
+        await startTestServer({ ...cfg, nodeId: 'A' }, { store, bus }),
+        await startTestServer({ ...cfg, nodeId: 'B' }, { store, bus }),
+      );
+      const hold = () => {
+        gate = new Promise<void>((r) => {
+          open = r;
+        });
+      };
+      const release = () => {
+        gate = null;
+        open();
+      };
+      return { store, listed, hold, release };
+    };
+
+    it.each([
+      ['ack', InvitationOp.ReceivedAck],
+      ['accept', InvitationOp.Accept],
+    ] as const)(
+      'an %s applied after the callee logged out does not count: the caller gets PEER_OFFLINE at the ack timeout',
+      async (_what, op) => {
+        // the expiry is far: only the ack timeout can end it within the test
+        const { store, listed, hold, release } = await gatedCluster({
+          ...WIDE,
+          invitationAckTimeoutMs: 1500,
+        });
+        const alice = AgoraRTM.createInstance(APP_ID, { serverUrl: nodes[0]!.wsUrl });
+        clients.push(alice);
+        await alice.login({ uid: 'alice' });
+        const bob = await rawAt(nodes[1]!.wsUrl, 'bob');
+        const rec = recorder();
+        const inv = rec.local(alice.createLocalInvitation('bob'));
+        inv.send();
+        const ev = await rawEvent(bob, InvitationOp.Received);
+        hold();
+        // (never answered: the session is gone when it completes)
+        void bob.request(op, { id: ev.id }).catch(() => undefined);
+        expect((await bob.request(Op.Logout, null)).code).toBe(0);
+        // bob's sessionEnd hook looked at his invitations while his answer was still being applied
+        await until(() => listed.filter((u) => u === 'bob').length >= 2, 5000, 'sessionEnd listing');
+        release();
+        await rec.has('caller:Failure(PEER_OFFLINE)');
+        expect(rec.log).toEqual(['caller:Failure(PEER_OFFLINE)']);
+        await until(() => (store.invitations as unknown as { size: number }).size === 0);
+      },
+    );
+
+    it('an ack applied after a remote login took the callee’s session: the new session gets the invitation again and the call goes on', async () => {
+      const { listed, hold, release } = await gatedCluster(WIDE);
+      const alice = AgoraRTM.createInstance(APP_ID, { serverUrl: nodes[0]!.wsUrl });
+      clients.push(alice);
+      await alice.login({ uid: 'alice' });
+      const oldBob = await rawAt(nodes[1]!.wsUrl, 'bob');
+      const rec = recorder();
+      const inv = rec.local(alice.createLocalInvitation('bob'));
+      inv.send();
+      const ev = await rawEvent(oldBob, InvitationOp.Received);
+      hold();
+      void oldBob.request(InvitationOp.ReceivedAck, { id: ev.id }).catch(() => undefined);
+      const newBob = await rawAt(nodes[0]!.wsUrl, 'bob');
+      // the new session got the (still SENT) invitation at its login
+      await rawEvent(newBob, InvitationOp.Received);
+      await until(() => listed.filter((u) => u === 'bob').length >= 3, 5000, 'sessionEnd listing');
+      release();
+      // the old session's ack was undone and the invitation sent again to the session that has it now
+      expect(await rawEvent(newBob, InvitationOp.Received, 2)).toEqual(ev);
+      expect((await newBob.request(InvitationOp.ReceivedAck, { id: ev.id })).code).toBe(0);
+      await rec.has('caller:ReceivedByPeer');
+      expect((await newBob.request(InvitationOp.Accept, { id: ev.id, response: 'here' })).code).toBe(0);
+      await rec.has('caller:Accepted(here)');
+      await rawEvent(newBob, InvitationOp.AcceptConfirmed);
+      expect(rec.log).toEqual(['caller:ReceivedByPeer', 'caller:Accepted(here)']);
+    });
+
+    it('a timer whose store read fails checks again: the invitation still ends (nothing hangs)', async () => {
+      const store = createEmbeddedStore({ dataDir: null });
+      const inv = store.invitations;
+      const get = inv.get.bind(inv);
+      let failures = 2;
+      inv.get = async (...a) => {
+        if (failures > 0) {
+          failures--;
+          throw new Error('store unreachable (test)');
+        }
+        return get(...a);
+      };
+      const bus = new MemoryBus({ shared: true });
+      nodes.push(await startTestServer({ ...QUICK, nodeId: 'A' }, { store, bus }));
+      const alice = AgoraRTM.createInstance(APP_ID, { serverUrl: nodes[0]!.wsUrl });
+      clients.push(alice);
+      await alice.login({ uid: 'alice' });
+      const i = alice.createLocalInvitation('bob');
+      i.send();
+      // the ack timeout's check fails twice (the timer's reads), then succeeds
+      const [reason] = await next<[string]>(i, 'LocalInvitationFailure', 8000);
+      expect(reason).toBe('PEER_OFFLINE');
+      expect(failures).toBe(0);
     });
 
     it('timers stay correct when the callee is on another node: expiry and accept confirmation', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeOptions } from '../cluster/nodes.js';
 import { collect, next, setup, until } from '../helpers.js';
 import { signalingClients } from '../signaling-client.js';
+import { startTcpProxy } from '../tcp-proxy.js';
 
 /**
  * Interoperability of Signaling (@parley/signaling) and RTM (@parley/sdk) clients of one app, for
@@ -224,6 +225,37 @@ describe.each(MODES)('Signaling ↔ RTM interop: %s', (_mode, nodes) => {
     s.api.channelInviteUser2(`${ch}-o`, 'rtm-nobody', '{"_require_peer_online":1}');
     const [, , , ecode] = await s.wait('onInviteFailed');
     expect(ecode).toBe(C.INVITE_E_PEEROFFLINE);
+  });
+
+  it('a Signaling caller that reads the invite’s answer, the receipt and the accept at once: ReceivedByPeer, then AcceptedByPeer', async () => {
+    const id = `${++n}`;
+    const [rid, sid, ch] = [`rtm-${id}`, `sig-${id}`, `room-${id}`];
+    const rtm = await t.login(rid);
+    // what the server sends the caller is held back, then read in one go
+    const proxy = await startTcpProxy(t.servers.at(-1)!.port);
+    try {
+      const s = sig.create({ serverUrl: proxy.url });
+      await s.login(sid);
+      const session = t.sessionOf(sid)!;
+      const base = session.outbox.sent;
+      proxy.stall('down');
+      const received: RemoteInvitation[] = [];
+      rtm.on('RemoteInvitationReceived', (ri) => received.push(ri));
+      s.api.channelInviteUser2(ch, rid, '');
+      await until(() => received.length === 1);
+      const confirmed = next(received[0]!, 'RemoteInvitationAccepted');
+      received[0]!.accept();
+      await until(() => session.outbox.sent >= base + 3); // the answer, ReceivedByPeer, Accepted
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      proxy.resume();
+      await s.wait('onInviteAcceptedByPeer');
+      const calls = s.log.filter(([name]) => name.startsWith('onInvite')).map(([name]) => name);
+      expect(calls).toEqual(['onInviteReceivedByPeer', 'onInviteAcceptedByPeer']);
+      await confirmed; // the Signaling caller confirmed the accept
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('ending an established call: RTM’s END_CALL_PREFIX message ↔ Signaling channelInviteEnd', async () => {

@@ -103,4 +103,18 @@ describe('DeadlineTimers', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(fired).toEqual(['b', 'a']);
   });
+
+  it('keeps the earliest deadline: a later one arriving second does not delay the timer', async () => {
+    const fired: string[] = [];
+    const t = new DeadlineTimers((_app, id) => fired.push(id));
+    const now = Date.now();
+    t.arm(APP, 'early', now + 10);
+    t.arm(APP, 'early', now + 200); // ignored: it would fire later
+    t.arm(APP, 'moved', now + 200);
+    t.arm(APP, 'moved', now + 20); // earlier: replaces
+    t.arm(APP, 'mark', now + 100);
+    await until(() => fired.length === 3);
+    expect(fired).toEqual(['early', 'moved', 'mark']);
+    t.close();
+  });
 });

@@ -30,6 +30,10 @@ const KEEP_SLACK_MS = 60_000;
 /** Invitations one client may send per window (bounds the state a single client can create). */
 const SEND_RATE = { count: 60, windowMs: 3_000 };
 const MESH_DEADLINE = 'invitation-deadline';
+/** `session.ext` key set once the session's sessionEnd hook has listed its invitations. */
+const ENDED_LISTED = 'invitations.listed';
+/** A timer whose check failed (store unreachable) checks again this much later: nothing hangs. */
+const SETTLE_RETRY_MS = 1_000;
 
 const { INVALID_ARGUMENT, ALREADY_END, ALREADY_ACCEPT } = InvitationApiCallError;
 
@@ -52,7 +56,10 @@ export const invitationsFeature: Feature = {
     let seq = 0;
 
     const timers = new DeadlineTimers((appId, id) => {
-      void settle(appId, id).catch((err) => log.error({ err, id }, 'invitation timer failed'));
+      void settle(appId, id).catch((err) => {
+        log.error({ err, id }, 'invitation timer failed; checking again shortly');
+        timers.arm(appId, id, Date.now() + SETTLE_RETRY_MS);
+      });
     });
 
     const tooLong = (s: Session, v: string): boolean => utf8Length(v) > s.limits.invitationContentBytes;
@@ -124,7 +131,11 @@ export const invitationsFeature: Feature = {
     async function timedOut(r: InvitationRecord): Promise<void> {
       if (r.phase === 'SENT') {
         // Agora: PEER_OFFLINE if the callee is still offline, PEER_NO_RESPONSE if it is there but silent.
-        const callee = await ctx.store.sessions.lookup(r.appId, r.callee);
+        // The record is gone already: a failed lookup must not keep the caller from hearing of it.
+        const callee = await ctx.store.sessions.lookup(r.appId, r.callee).catch((err) => {
+          log.warn({ err, id: r.id }, 'callee lookup failed at the ack timeout');
+          return true;
+        });
         await failCaller(r, callee ? 'PEER_NO_RESPONSE' : 'PEER_OFFLINE');
         // The callee's SDK may hold a copy whose ack was lost: close it too.
         await failCallee(r, 'INVITATION_EXPIRE');
@@ -172,10 +183,19 @@ export const invitationsFeature: Feature = {
       };
       await store.create(r);
       timers.arm(r.appId, r.id, r.deadline);
-      // An offline callee gets it at login (sessionReady) if that comes before the ack timeout.
-      // The callee's ack needs a network round trip, so this response reaches the caller first.
-      await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
-      return ok({ id: r.id } satisfies InvitationSendResponse);
+      return {
+        ...ok({ id: r.id } satisfies InvitationSendResponse),
+        // Delivered once the answer is queued: every event of this invitation the caller gets
+        // (ReceivedByPeer, answers, failures) is caused by this delivery, so it follows the answer
+        // on the caller's stream, however fast the callee and whichever nodes carry it.
+        // An offline callee gets it at login (sessionReady) if that comes before the ack timeout.
+        after: async () => {
+          // The caller's session ended meanwhile: its sessionEnd hook ended the invitation (or the
+          // ack timeout will); a copy now would reach the callee after that news.
+          if (s.phase === 'ended') return;
+          await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
+        },
+      };
     });
 
     ctx.registry.handle('invitations', InvitationOp.Cancel, async (s, body): Promise<Reply> => {
@@ -213,10 +233,42 @@ export const invitationsFeature: Feature = {
         { phase: 'RECEIVED', calleeSessionId: s.id, ...withDeadline(config.invitationExpireMs) },
       );
       if (!r) return (await store.get(s.appId, id))?.callee === s.uid ? ok() : fail(ALREADY_END);
+      if (missedByEnd(s)) {
+        await undoLate(s, r);
+        return ok();
+      }
       rearm(r);
       await toCaller(r, InvitationOp.ReceivedByPeer, { id } satisfies InvitationIdBody);
       return ok();
     });
+
+    /**
+     * Whether session `s` ended and its sessionEnd hook already listed its invitations: an ack or
+     * accept of `s` applied now was not seen there (it listed before the record named `s`), so
+     * nobody would end it and the caller would wait for the expiry, or for a confirmation that
+     * cannot come. Applied before the listing, the hook sees it and ends it (PEER_OFFLINE).
+     */
+    const missedByEnd = (s: Session): boolean => s.phase === 'ended' && s.ext.get(ENDED_LISTED) === true;
+
+    /**
+     * An ack or accept the sessionEnd hook missed does not count: the invitation is SENT again
+     * with what is left of its ack timeout, and goes to the callee's current session if it has one
+     * (a remote login's new session acknowledges it); else the ack timeout tells the caller
+     * PEER_OFFLINE. A compare-and-set, so a concurrent outcome wins.
+     */
+    async function undoLate(s: Session, r: InvitationRecord): Promise<void> {
+      const deadline = Math.max(Date.now(), r.createdAt + config.invitationAckTimeoutMs);
+      const back = await store.advance(
+        s.appId,
+        r.id,
+        { phases: ['RECEIVED', 'ACCEPTING'], calleeSessionId: s.id },
+        { phase: 'SENT', calleeSessionId: null, response: '', deadline, keepUntil: deadline + KEEP_SLACK_MS },
+      );
+      if (!back) return;
+      log.debug({ id: r.id }, 'invitation answered by a session that had ended: back to SENT');
+      rearm(back);
+      await ctx.router.toUser(back.appId, back.callee, receivedEvent(back)).catch(() => false);
+    }
 
     /** Why an accept/refuse did not apply: 4 while an accept is in progress, else 3. */
     const answerFailure = async (s: Session, id: string): Promise<Reply> => {
@@ -237,6 +289,11 @@ export const invitationsFeature: Feature = {
         { phase: 'ACCEPTING', calleeSessionId: s.id, response, ...withDeadline(confirmMs) },
       );
       if (!r) return answerFailure(s, id);
+      if (missedByEnd(s)) {
+        // as for the ack; that session's SDK already failed its copy (ACCEPT_FAILURE)
+        await undoLate(s, r);
+        return ok();
+      }
       rearm(r);
       const delivered = await toCaller(r, InvitationOp.Accepted, {
         id,
@@ -279,6 +336,7 @@ export const invitationsFeature: Feature = {
     // A session that ends takes its invitations with it; the other side always hears about it.
     ctx.registry.hook('sessionEnd', async (s) => {
       const list = await store.listForUser(s.appId, s.uid);
+      s.ext.set(ENDED_LISTED, true); // at once: see missedByEnd
       for (const r of list) {
         if (r.caller === s.uid && r.callerSessionId === s.id) {
           const done = await store.finish(s.appId, r.id, {
@@ -289,7 +347,8 @@ export const invitationsFeature: Feature = {
           ended(done);
           await failCallee(done, done.phase === 'ACCEPTING' ? 'ACCEPT_FAILURE' : 'PEER_OFFLINE');
         } else if (r.callee === s.uid && r.calleeSessionId === s.id) {
-          // Only acknowledged ones: a SENT invitation waits for the callee's next login.
+          // Only acknowledged ones: a SENT invitation waits for the callee's next login (or its
+          // ack timeout). An ack or accept applied after this listing is undone by its handler.
           const done = await store.finish(s.appId, r.id, {
             phases: ['RECEIVED', 'ACCEPTING'],
             calleeSessionId: s.id,

@@ -318,7 +318,8 @@ export const signalingFeature: Feature = {
       if (r.code !== 0) return fail(Code.INVITE_E_OTHER, { reason: r.code });
       const { id } = r.body as InvitationSendResponse;
       if (timeoutMs > 0) timeouts.arm(s.appId, id, Math.min(timeoutMs, SIG_INVITE_TIMEOUT_MAX_MS));
-      return ok({ id } satisfies InvitationSendResponse);
+      // The invitation reaches the callee after this answer (see the invitations feature).
+      return { ...ok({ id } satisfies InvitationSendResponse), after: r.after };
     });
 
     ctx.registry.handle('signaling', SignalingOp.InviteEnd, async (s, body): Promise<Reply> => {
