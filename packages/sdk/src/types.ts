@@ -4,7 +4,7 @@ import type {
   LocalInvitationFailureReason,
   PeerOnlineState,
   RemoteInvitationFailureReason,
-} from '@parley/protocol';
+} from './status-enums.js';
 
 /** agora-rtm-sdk 1.5.x public types, same names and shapes. */
 export interface RtmTextMessage {
@@ -26,7 +26,8 @@ export type RtmMessage = RtmTextMessage | RtmRawMessage;
 export interface ReceivedMessageProperties {
   /** ms timestamp stamped by the server */
   serverReceivedTs: number;
-  /** 1.4.x: true for a message stored while this user was offline */
+  /**
+   * 1.4.x: true for a message stored while this user was offline */
   isOfflineMessage: boolean;
 }
 export interface PeerMessageSendResult {
