@@ -11,7 +11,8 @@ import { describe, expect, test } from 'vitest';
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SELF = fileURLToPath(import.meta.url);
-const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'data', 'coverage']);
+// Build outputs, installs and gitignored scratch (tmp/ holds files tests write).
+const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', 'data', 'coverage', 'tmp']);
 const TEXT = /\.(?:[cm]?[jt]s|json|md|sh|ya?ml)$/;
 
 function shippedFiles(dir: string, out: string[] = []): string[] {
