@@ -26,8 +26,7 @@ export type RtmMessage = RtmTextMessage | RtmRawMessage;
 export interface ReceivedMessageProperties {
   /** ms timestamp stamped by the server */
   serverReceivedTs: number;
-  /**
-   * 1.4.x: true for a message stored while this user was offline */
+  /** 1.4.x: true for a message stored while this user was offline */
   isOfflineMessage: boolean;
 }
 export interface PeerMessageSendResult {
