@@ -1,5 +1,5 @@
-import type * as P from '@parley/protocol';
 import type * as E from './events.js';
+import * as S from './status-enums.js';
 
 /**
  * The type-only namespaces of agora-rtm-sdk 1.5.x's `index.d.ts`, so code that names them
@@ -7,15 +7,15 @@ import type * as E from './events.js';
  * changed. Values live on the default export (`AgoraRTM.ConnectionState.CONNECTED`).
  */
 export declare namespace RtmStatusCode {
-  type ConnectionState = P.ConnectionState;
-  type ConnectionChangeReason = P.ConnectionChangeReason;
-  type LocalInvitationState = P.LocalInvitationState;
-  type RemoteInvitationState = P.RemoteInvitationState;
-  type LocalInvitationFailureReason = P.LocalInvitationFailureReason;
-  type RemoteInvitationFailureReason = P.RemoteInvitationFailureReason;
-  type PeerOnlineState = P.PeerOnlineState;
-  type PeerSubscriptionOption = P.PeerSubscriptionOption;
-  type MessageType = P.MessageType;
+  export import ConnectionState = S.ConnectionState;
+  export import ConnectionChangeReason = S.ConnectionChangeReason;
+  export import LocalInvitationState = S.LocalInvitationState;
+  export import RemoteInvitationState = S.RemoteInvitationState;
+  export import LocalInvitationFailureReason = S.LocalInvitationFailureReason;
+  export import RemoteInvitationFailureReason = S.RemoteInvitationFailureReason;
+  export import PeerOnlineState = S.PeerOnlineState;
+  export import PeerSubscriptionOption = S.PeerSubscriptionOption;
+  export import MessageType = S.MessageType;
   type AreaCode = 'GLOBAL' | 'INDIA' | 'JAPAN' | 'ASIA' | 'EUROPE' | 'CHINA' | 'NORTH_AMERICA';
   type LegacyAreaCode = 'CN' | 'NA' | 'EU' | 'AS' | 'JP' | 'IN' | 'GLOB' | 'OC' | 'SA' | 'AF' | 'OVS';
 }

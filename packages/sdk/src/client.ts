@@ -30,6 +30,8 @@ import type { RtmClientEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
 import { checkMessage, fromWire, receivedProps } from './messages.js';
 import { TypedEventEmitter } from './typed-emitter.js';
+import type * as S from './status-enums.js';
+import { asEnum } from './status-enums.js';
 import { PresenceApi } from './presence.js';
 import { UserAttrsApi } from './user-attrs.js';
 import { ChannelsApi, type RtmChannel } from './channel.js';
@@ -336,7 +338,11 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
 
   private onState(state: ConnectionState, reason: ConnectionChangeReason): void {
     if (state === CS.ABORTED || state === CS.DISCONNECTED) for (const m of this.modules) m.onReset?.();
-    this.emit('ConnectionStateChanged', state, reason);
+    this.emit(
+      'ConnectionStateChanged',
+      asEnum<S.ConnectionState>(state),
+      asEnum<S.ConnectionChangeReason>(reason),
+    );
   }
 
   private onEvent(op: number, body: unknown): void {

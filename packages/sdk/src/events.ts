@@ -3,7 +3,7 @@ import type {
   ConnectionState,
   LocalInvitationFailureReason,
   RemoteInvitationFailureReason,
-} from '@parley/protocol';
+} from './status-enums.js';
 import type {
   ChannelAttributes,
   PeersOnlineStatusMap,

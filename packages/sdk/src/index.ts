@@ -1,3 +1,4 @@
+import { isValidAppId } from '@parley/protocol';
 import {
   ConnectionChangeReason,
   ConnectionState,
@@ -8,8 +9,7 @@ import {
   PeerSubscriptionOption,
   RemoteInvitationFailureReason,
   RemoteInvitationState,
-  isValidAppId,
-} from '@parley/protocol';
+} from './status-enums.js';
 import { RtmClient, SDK_VERSION } from './client.js';
 import * as errors from './errors.js';
 import type { LogFilterType, RtmConfig } from './types.js';

@@ -18,6 +18,8 @@ import {
   type RemoteInvitationState,
 } from '@parley/protocol';
 import { TypedEventEmitter } from './typed-emitter.js';
+import type * as S from './status-enums.js';
+import { asEnum } from './status-enums.js';
 import type { LocalInvitationEvents, RemoteInvitationEvents } from './events.js';
 import type { ClientInternals, ClientModule } from './invoke.js';
 import {
@@ -131,8 +133,8 @@ export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
     throw apiError(Code.INVALID_ARGUMENT, 'response is read-only on a LocalInvitation.');
   }
 
-  get state(): LocalInvitationState {
-    return this.#state;
+  get state(): S.LocalInvitationState {
+    return asEnum<S.LocalInvitationState>(this.#state);
   }
 
   /**
@@ -202,7 +204,7 @@ export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
   _fail(reason: LocalInvitationFailureReason): void {
     if (LOCAL_ENDED.has(this.#state) || this.#state === 'IDLE') return;
     this.#state = 'FAILURE';
-    this._fire('LocalInvitationFailure', reason);
+    this._fire('LocalInvitationFailure', asEnum<S.LocalInvitationFailureReason>(reason));
   }
   /** @internal emits on the invitation, then tells the call manager */
   _fire<K extends keyof LocalInvitationEvents>(
@@ -262,8 +264,8 @@ export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> 
   set response(value: string) {
     this.#response = value;
   }
-  get state(): RemoteInvitationState {
-    return this.#state;
+  get state(): S.RemoteInvitationState {
+    return asEnum<S.RemoteInvitationState>(this.#state);
   }
 
   /**
@@ -322,7 +324,7 @@ export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> 
   _fail(reason: RemoteInvitationFailureReason): void {
     if (REMOTE_ENDED.has(this.#state)) return;
     this.#state = 'FAILURE';
-    this._fire('RemoteInvitationFailure', reason);
+    this._fire('RemoteInvitationFailure', asEnum<S.RemoteInvitationFailureReason>(reason));
   }
   /** @internal */
   _fire<K extends keyof RemoteInvitationEvents>(

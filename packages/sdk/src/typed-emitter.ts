@@ -7,20 +7,32 @@ export type EventMap<E> = { [K in keyof E]: (...args: any[]) => void };
 // biome-ignore lint/suspicious/noExplicitAny: agora-rtm-sdk types off() this loosely, and so do we
 type AnyListener = (...args: any[]) => unknown;
 
+/**
+ * A listener's parameters, declared as agora-rtm-sdk 1.5.x's `index.d.ts` declares them (same
+ * condition), so that Parley's objects are assignable where its `RtmClient`, `RtmChannel`, …
+ * are expected. Agora's non-function branch (`[T] extends [void] ? [] : [T]`) is `never` here:
+ * every event of ours is a function type, and `never` keeps TypeScript from requiring our event
+ * map to be assignable to Agora's one (it is not: our `RemoteInvitation` is a class).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: matches agora-rtm-sdk's declaration
+export type ListenerType<T> = [T] extends [(...args: infer U) => any] ? U : never;
+// biome-ignore lint/suspicious/noExplicitAny: a listener's return value is ignored, as agora-rtm-sdk declares it
+type Listener<F> = (...args: ListenerType<F>) => any;
+
 type Wrapped = ((...a: unknown[]) => void) & { listener?: (...a: unknown[]) => void };
 
 export class TypedEventEmitter<E extends EventMap<E>> {
   private readonly _events = new Map<keyof E, Wrapped[]>();
 
-  on<K extends keyof E>(event: K, listener: E[K]): this {
+  on<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
     this.list(event).push(listener as unknown as Wrapped);
     return this;
   }
-  addListener<K extends keyof E>(event: K, listener: E[K]): this {
+  addListener<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
     return this.on(event, listener);
   }
   /** Adds a listener that is removed before its first call (rawListeners shows the wrapper). */
-  once<K extends keyof E>(event: K, listener: E[K]): this {
+  once<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
     const w: Wrapped = (...a: unknown[]) => {
       this.removeExact(event, w);
       (listener as unknown as (...a: unknown[]) => void)(...a);

@@ -4,7 +4,7 @@ import type {
   LocalInvitationFailureReason,
   PeerOnlineState,
   RemoteInvitationFailureReason,
-} from '@parley/protocol';
+} from './status-enums.js';
 
 /** agora-rtm-sdk 1.5.x public types, same names and shapes. */
 export interface RtmTextMessage {

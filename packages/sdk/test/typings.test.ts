@@ -218,10 +218,13 @@ describe('typings compatible with agora-rtm-sdk 1.5.x', () => {
   });
 
   it('status enums: string values equal to their keys', () => {
-    expectTypeOf<RtmStatusCode.ConnectionState>().toEqualTypeOf<
+    // TypeScript string enums, as agora-rtm-sdk declares them, with the same values
+    expectTypeOf<`${RtmStatusCode.ConnectionState}`>().toEqualTypeOf<
       'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'ABORTED'
     >();
-    expectTypeOf(AgoraRTM.ConnectionState.CONNECTED).toEqualTypeOf<'CONNECTED'>();
+    const connected: RtmStatusCode.ConnectionState.CONNECTED = AgoraRTM.ConnectionState.CONNECTED;
+    const idle: RtmStatusCode.LocalInvitationState.IDLE = AgoraRTM.LocalInvitationState.IDLE;
+    expect([connected, idle]).toEqual(['CONNECTED', 'IDLE']);
     expectTypeOf(
       AgoraRTM.ConnectionChangeReason.TOKEN_EXPIRED,
     ).toMatchTypeOf<RtmStatusCode.ConnectionChangeReason>();

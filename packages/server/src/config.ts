@@ -22,6 +22,11 @@ export interface AppQuotas {
   emptyChannelAttrsMaxBytes: number;
 }
 
+/** `--log-format`: `auto` (default) is `pretty` when stdout is a terminal, `json` otherwise. */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export const isLogFormat = (v: unknown): v is LogFormat => LOG_FORMATS.includes(v as LogFormat);
+
 /** Everything `createServer` needs. Every field has a default; the CLI maps flags and env onto it. */
 export interface ServerConfig {
   /** TCP port; 0 picks a free one (default 8080) */
@@ -41,6 +46,8 @@ export interface ServerConfig {
   /** this node's id (default: random) */
   nodeId: string;
   logLevel: string;
+  /** `auto` (default): readable lines on a terminal, JSON lines otherwise; or `pretty` / `json` */
+  logFormat: LogFormat;
   /** how long a dropped session is kept for resume, ms (default 30000) */
   sessionGraceMs: number;
   /** callee offline or silent, ms (default 30000) */
@@ -106,6 +113,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   nodeHeartbeatMs: 1000,
   nodeId: '',
   logLevel: 'info',
+  logFormat: 'auto',
   sessionGraceMs: 30_000,
   invitationAckTimeoutMs: 30_000,
   invitationExpireMs: 60_000,

@@ -55,7 +55,7 @@ export async function createServer(
   deps: ServerDeps = {},
 ): Promise<ParleyServer> {
   const config = resolveConfig(partial);
-  const log = deps.logger ?? createLogger(config.logLevel);
+  const log = deps.logger ?? createLogger(config.logLevel, config.logFormat);
   const metrics = new Metrics();
   const adapters =
     deps.store && deps.bus

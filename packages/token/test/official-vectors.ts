@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-// In CI a copy of shared/ sits beside the repo clone, exactly as in the dev tree.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const VECTORS_PATH = path.resolve(repoRoot, '../shared/vectors/tokens.json');
+/**
+ * Agora's official token test vectors, kept in the repository (the `about` field of the file says
+ * where they come from): the tests need nothing beside the repo.
+ */
+export const VECTORS_URL = new URL('./fixtures/agora-token-vectors.json', import.meta.url);
 
 export type Rtm006Vector = {
   id: string;
@@ -51,5 +51,5 @@ export type TokenVectors = {
   signaling: SignalingVector[];
 };
 
-export const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as TokenVectors;
+export const vectors = JSON.parse(readFileSync(VECTORS_URL, 'utf8')) as TokenVectors;
 export const { appId, appCertificate } = vectors;

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LIMITS, isValidAppId, type Limits } from '@parley/protocol';
-import { DEFAULT_CONFIG, type AppConfig, type AppQuotas, type ServerConfig } from '../config.js';
+import {
+  type AppConfig,
+  type AppQuotas,
+  DEFAULT_CONFIG,
+  isLogFormat,
+  LOG_FORMATS,
+  type ServerConfig,
+} from '../config.js';
 import { injectTestFault, installLastResort } from './last-resort.js';
 
 const int = (name: string) => (v: string) => {
@@ -34,6 +41,12 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
     },
     { flag: 'node-id <id>', key: 'nodeId', desc: 'this node’s id (default random)' },
     { flag: 'log-level <level>', key: 'logLevel', desc: 'fatal|error|warn|info|debug|trace|silent' },
+    {
+      flag: 'log-format <format>',
+      key: 'logFormat',
+      desc: 'auto (pretty on a terminal, json otherwise) | pretty | json',
+      parse: choice('log-format', [...LOG_FORMATS]),
+    },
     {
       flag: 'session-grace-ms <ms>',
       key: 'sessionGraceMs',
@@ -213,6 +226,10 @@ export function readConfigFile(path: string): Partial<ServerConfig> {
             : typeof value === typeof def;
     if (!ok)
       throw new Error(`config file ${path}: "${key}" must be ${kindOf(def)}, got ${JSON.stringify(value)}`);
+    if (key === 'logFormat' && !isLogFormat(value))
+      throw new Error(
+        `config file ${path}: "logFormat" must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(value)}`,
+      );
     cfg[key] = value;
   }
   if (raw.apps !== undefined) {
