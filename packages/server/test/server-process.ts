@@ -29,14 +29,15 @@ export interface ServerProcess {
   stop(): Promise<number | string>;
 }
 
-/** Spawns `node dist/cli.js serve <args>`; with `expectStart: false` resolves at exit instead. */
-export function spawnServer(args: string[]): Promise<ServerProcess> {
+/** Spawns `node dist/cli.js serve <args>` (extra environment: `env`, e.g. PARLEY_TEST_CRASH_AT). */
+export function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
   requireBuiltCli();
   const proc = spawn(
     process.execPath,
     [CLI, 'serve', '--host', '127.0.0.1', '--log-level', 'warn', ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     },
   );
   let out = '';

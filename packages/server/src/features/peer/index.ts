@@ -10,6 +10,7 @@ import {
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
+import { crashPoint } from '../../crash-points.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { peerDeliveryFor } from './peer-delivery.js';
@@ -54,6 +55,7 @@ export const peerFeature: Feature = {
     });
 
     ctx.registry.onClientEvent('peer', Op.PeerAck, (s, body) => {
+      crashPoint('peer-ack');
       if (!isObj(body) || !isStr(body.id)) return;
       acks.ack(body.id);
       receiver.acked(s, body.id);

@@ -5,6 +5,7 @@ import {
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
+import { crashPoint } from '../../crash-points.js';
 import type { FeatureContext } from '../context.js';
 import { AckTracker } from './ack-tracker.js';
 import { PeerReceiver, type HandOff } from './receiver.js';
@@ -94,9 +95,10 @@ export class PeerDelivery {
       { id, from, ts, event: stored },
       ctx.config.offlineMaxPerUser,
     );
-    const handed = (tail ? tail.then(() => committed) : committed).then(() =>
-      this.handOff(appId, to, id, event, true),
-    );
+    const handed = (tail ? tail.then(() => committed) : committed).then(() => {
+      crashPoint('peer-stored');
+      return this.handOff(appId, to, id, event, true);
+    });
     if (sender) {
       const settled = handed.catch(() => undefined);
       this.senderTail.set(sender, settled);
