@@ -16,6 +16,27 @@ export function isValidAppId(id: unknown): id is string {
   return typeof id === 'string' && APP_ID_RE.test(id);
 }
 
+/** Longest idempotency key of a send (PeerSend `key`, REST `Idempotency-Key`). */
+export const MAX_SEND_KEY_LENGTH = 64;
+const SEND_KEY_RE = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * An idempotency key: 1–64 printable ASCII characters, no spaces. The sender picks it once per
+ * message and sends it again with every retry of that message (docs/protocol.md, "Exactly once").
+ */
+export function isValidSendKey(key: unknown): key is string {
+  return typeof key === 'string' && SEND_KEY_RE.test(key);
+}
+
+/**
+ * What a receiver de-duplicates a peer message by: the sender and its idempotency key when it gave
+ * one (a retry that reached the server as a new message has a new id but the same key), else the
+ * server's id. Keys hold no newline, so the split is unambiguous.
+ */
+export function peerMessageIdentity(ev: { id: string; from: string; key?: string }): string {
+  return typeof ev.key === 'string' ? `${ev.from}\n${ev.key}` : ev.id;
+}
+
 /** UTF-8 length without allocating (browser-safe). */
 export function utf8Length(s: string): number {
   let n = 0;

@@ -6,6 +6,7 @@ import {
   PeerMessageError,
   RenewTokenError,
   isValidUserId,
+  peerMessageIdentity,
   type ConnectionChangeReason,
   type ConnectionState,
   type PeerMessageEvent,
@@ -201,7 +202,12 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     const r = await invoke<PeerSendResponse>(
       this.core,
       Op.PeerSend,
-      { to: peerId, msg: c.wire, offline: options?.enableOfflineMessaging === true ? true : undefined },
+      {
+        to: peerId,
+        msg: c.wire,
+        offline: options?.enableOfflineMessaging === true ? true : undefined,
+        key: this.core.newSendKey(),
+      },
       PEER_MESSAGE_ERRORS,
       MESSAGE_TIMEOUT_MS,
       PeerMessageError.TIMEOUT,
@@ -329,9 +335,10 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private onEvent(op: number, body: unknown): void {
     if (op === Op.PeerMessage) {
       const ev = body as PeerMessageEvent;
-      // Ack first (the sender waits for it), then emit once even if the server re-delivers.
+      // Ack first (the sender waits for it), then emit once even if the server re-delivers it or
+      // the sender's SDK sent it again (same key, new id). The memory outlives re-logins.
       this.core.notify(Op.PeerAck, { id: ev.id });
-      if (!this.seenPeerIds.add(ev.id)) return;
+      if (!this.seenPeerIds.add(peerMessageIdentity(ev))) return;
       this.emit('MessageFromPeer', fromWire(ev.msg), ev.from, receivedProps(ev.ts, ev.offline));
       return;
     }

@@ -21,6 +21,15 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffConfig } from './backoff.js'
 import { sendFarewell } from './farewell.js';
 import { defaultWebSocket, type WebSocketCtor, type WebSocketLike } from './platform.js';
 
+/** 12 random base64url characters and a dot (Node ≥ 20 and browsers have `crypto.getRandomValues`). */
+function randomKeyPrefix(): string {
+  const b = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(b);
+  let s = '';
+  for (const x of b) s += String.fromCharCode(x);
+  return `${btoa(s).replace(/\+/g, '-').replace(/\//g, '_')}.`;
+}
+
 /** Why a call failed before the server answered. */
 export class CallFailure extends Error {
   constructor(readonly kind: 'timeout' | 'not_logged_in' | 'aborted') {
@@ -159,6 +168,17 @@ export class Core {
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.urls = Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl];
   }
+
+  /**
+   * A new idempotency key for a send (docs/protocol.md, "Exactly once"): this instance's random
+   * prefix and a counter. It is part of the request's bytes, so every re-send of the request
+   * (after a reconnect, a re-login, a server restart) carries the same key.
+   */
+  newSendKey(): string {
+    return `${this.keyPrefix}${(++this.keySeq).toString(36)}`;
+  }
+  private keySeq = 0;
+  private readonly keyPrefix = randomKeyPrefix();
 
   get loggedIn(): boolean {
     return this.state === 'CONNECTED' || this.state === 'RECONNECTING';

@@ -17,6 +17,7 @@ import {
   type PeerMessageEvent,
   type SigChannelAttrEvent,
   type SigJoinResponse,
+  peerMessageIdentity,
 } from '@parley/protocol';
 import { Core, type CoreOptions, defaultServerUrl } from '@parley/sdk';
 import { Calls } from './calls.js';
@@ -107,7 +108,7 @@ export class AgoraAPIOnlySignal {
   private channel: ChannelState | null = null;
   /** channel membership requests run in call order (a leave never overtakes its join) */
   private membership: Promise<unknown> = Promise.resolve();
-  private seenPeerIds = new RecentIds(4096);
+  private readonly seenPeerIds = new RecentIds(4096);
   private msgSeq = 0;
   private readonly calls: Calls;
   private readonly ops: Operations;
@@ -386,7 +387,8 @@ export class AgoraAPIOnlySignal {
     this.membership = Promise.resolve();
     this.calls.reset();
     this.ops.ownAttrs.clear();
-    this.seenPeerIds = new RecentIds(4096);
+    // seenPeerIds stays: a message re-delivered after a re-login (its ack died in a server crash)
+    // is still a duplicate for this instance.
   }
 
   /** The session was lost and a new one logged in: restore the channel and attributes, as Agora's SDK does. */
@@ -422,7 +424,9 @@ export class AgoraAPIOnlySignal {
       return;
     }
     if (!this.checkSend(id, msg)) return;
-    void this.req(SignalingOp.PeerSend, { to: account, text: msg }).then((r) => this.sent(id, r));
+    // The idempotency key rides along every re-send of the request (docs/protocol.md, "Exactly once").
+    const key = this.core?.newSendKey();
+    void this.req(SignalingOp.PeerSend, { to: account, text: msg, key }).then((r) => this.sent(id, r));
   }
 
   /** Sends to the channel this client is in; the sender gets its own message too (Signaling). */
@@ -673,7 +677,7 @@ export class AgoraAPIOnlySignal {
   private onPeerMessage(ev: PeerMessageEvent): void {
     // Acknowledge first (an RTM sender waits for it), then show it once.
     this.core?.notify(Op.PeerAck, { id: ev.id });
-    if (!this.seenPeerIds.add(ev.id)) return;
+    if (!this.seenPeerIds.add(peerMessageIdentity(ev))) return;
     if (ev.msg?.type !== 'TEXT' || typeof ev.msg.text !== 'string') return; // Signaling has text only
     const end = parseEndCallMessage(ev.msg.text);
     if (end) this.calls.endedByPeer(end.channelId, ev.from, end.extra);

@@ -4,6 +4,7 @@ import {
   checkWireMessage,
   isValidAppId,
   isValidChannelId,
+  isValidSendKey,
   isValidUserId,
   type PeerOnlineState,
   type WireMessage,
@@ -42,6 +43,22 @@ class RestError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The `Idempotency-Key` header of a send, if any: a retry with the same key (same app, sender and
+ * receiver) is answered with the first send's outcome (docs/rest-api.md).
+ */
+function idempotencyKey(req: IncomingMessage): string | undefined {
+  const v = req.headers['idempotency-key'];
+  if (v === undefined) return undefined;
+  if (!isValidSendKey(v))
+    throw new RestError(
+      400,
+      'invalid_request',
+      'Idempotency-Key: 1-64 printable ASCII characters, no spaces',
+    );
+  return v;
 }
 
 /** One request, after routing: the app, the id named in the path, the body (POST). */
@@ -112,7 +129,8 @@ export function createRestApi({ ctx, auth }: RestApiDeps) {
         const { from, msg } = messageOf(appId, body);
         if (body.offline !== undefined && typeof body.offline !== 'boolean')
           throw invalid('"offline" is a boolean');
-        const r = await peers.send(null, appId, from, id, msg, body.offline === true);
+        const key = idempotencyKey(req);
+        const r = await peers.send(null, appId, from, id, msg, body.offline === true, key);
         if (!r) throw new RestError(500, 'internal', 'the offline message could not be stored');
         return { ...r };
       },

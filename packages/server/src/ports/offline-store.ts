@@ -11,6 +11,19 @@ export interface OfflineMessage {
 }
 
 /**
+ * What the store knows of an earlier message with the same idempotency key (same app, sender,
+ * receiver and key): the first send's id and ts, and where that message is now.
+ */
+export interface PriorSend {
+  id: string;
+  ts: number;
+  /** still in the receiver's inbox (not acknowledged yet) */
+  stored: boolean;
+  /** the receiver's SDK acknowledged it (its inbox copy went that way, not by the cap or expiry) */
+  acked: boolean;
+}
+
+/**
  * Store part: the offline inbox of peer messages sent with `enableOfflineMessaging`. Durable
  * (SQLite in embedded mode, a capped stream per receiver in Redis): a message the sender was told
  * is cached survives a crash until the receiver's SDK acknowledged it or it expired.
@@ -34,4 +47,20 @@ export interface OfflineStore {
   purge(before: number): Promise<number>;
   /** How many messages wait for the receiver (tests, operations). */
   count(appId: string, uid: string): Promise<number>;
+  /**
+   * `put` with an idempotency key, atomically (one SQLite transaction / one Redis script): when
+   * this sender already sent a message with `key` to `to` (within `keyTtlMs`), nothing is stored
+   * and the first send is returned; else the message is stored with the key and null is returned.
+   * `remove` of the message marks its key acked. Resolves after the commit, as `put`.
+   */
+  putOnce(
+    appId: string,
+    to: string,
+    msg: OfflineMessage,
+    key: string,
+    maxPerUser: number,
+    keyTtlMs: number,
+  ): Promise<PriorSend | null>;
+  /** Forgets idempotency keys recorded before `before` (ms since epoch); resolves with how many. */
+  purgeKeys(before: number): Promise<number>;
 }

@@ -8,7 +8,14 @@ import {
 import { crashPoint } from '../../crash-points.js';
 import type { FeatureContext } from '../context.js';
 import { AckTracker } from './ack-tracker.js';
+import type { PriorSend } from '../../ports/offline-store.js';
+import { MessageIds } from '../message-ids.js';
 import { PeerReceiver, type HandOff } from './receiver.js';
+
+/** A send answered without a delivery (a retry whose first send is settled). */
+interface Answer {
+  answer: PeerSendResponse;
+}
 
 /** Mesh payload of a peer message for a session on another node. */
 interface PeerHop {
@@ -33,9 +40,7 @@ interface PeerHop {
 export class PeerDelivery {
   readonly acks: AckTracker;
   readonly receiver: PeerReceiver;
-  // Ids must stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw.
-  private readonly boot = Date.now().toString(36);
-  private seq = 0;
+  private readonly ids: MessageIds;
   /**
    * Per sender: the hand-off of its last offline message still waiting for its commit. Later
    * messages of that sender queue behind it, so send order holds across the commit wait.
@@ -43,6 +48,7 @@ export class PeerDelivery {
   private readonly senderTail = new WeakMap<object, Promise<unknown>>();
 
   constructor(private readonly ctx: FeatureContext) {
+    this.ids = new MessageIds(`${ctx.config.nodeId}.`, '-p');
     this.acks = new AckTracker(ctx.config.peerAckTimeoutMs);
     this.receiver = new PeerReceiver(ctx, this.acks);
     ctx.mesh.on('peer', (p) => {
@@ -65,13 +71,14 @@ export class PeerDelivery {
     to: string,
     msg: WireMessage,
     offline: boolean,
+    key?: string,
   ): Promise<PeerSendResponse | null> {
     const { ctx } = this;
     ctx.metrics.messagesIn.inc({ kind: 'peer' });
-    // Each id source has its own tag after a "-" (never a base36 digit), so ids never collide.
-    const id = `${ctx.config.nodeId}.${this.boot}-p${(++this.seq).toString(36)}`;
+    const id = this.ids.next();
     const ts = Date.now();
-    const ev: PeerMessageEvent = { id, from, msg, ts };
+    // `key` travels to the receiver: its SDK drops a second message with the same sender and key.
+    const ev: PeerMessageEvent = key === undefined ? { id, from, msg, ts } : { id, from, msg, ts, key };
     const event = encodeEvent(Op.PeerMessage, ev);
     const tail = sender ? this.senderTail.get(sender) : undefined;
 
@@ -87,17 +94,19 @@ export class PeerDelivery {
       return { id, ts, received: await h.acked, cached: false };
     }
 
-    // Stored first; `put` is called now (not after an await) so the inbox keeps send order.
+    // Stored first; `put` is called now (not after an await) so the inbox keeps send order. With a
+    // key, the store checks it in the same transaction: a retry of a stored message is not stored
+    // again, and is answered from the first send.
     const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
-    const committed = ctx.store.offline.put(
-      appId,
-      to,
-      { id, from, ts, event: stored },
-      ctx.config.offlineMaxPerUser,
-    );
-    const handed = (tail ? tail.then(() => committed) : committed).then(() => {
+    const record = { id, from, ts, event: stored };
+    const max = ctx.config.offlineMaxPerUser;
+    const committed: Promise<unknown> =
+      key === undefined
+        ? ctx.store.offline.put(appId, to, record, max)
+        : ctx.store.offline.putOnce(appId, to, record, key, max, ctx.config.sendKeyTtlMs);
+    const handed = (tail ? tail.then(() => committed) : committed).then((prior) => {
       crashPoint('peer-stored');
-      return this.handOff(appId, to, id, event, true);
+      return prior ? this.again(appId, to, prior as PriorSend, ev) : this.handOff(appId, to, id, event, true);
     });
     if (sender) {
       const settled = handed.catch(() => undefined);
@@ -106,15 +115,37 @@ export class PeerDelivery {
         if (this.senderTail.get(sender) === settled) this.senderTail.delete(sender);
       });
     }
-    let h: HandOff;
+    let h: HandOff | Answer;
     try {
       h = await handed;
     } catch (e) {
       ctx.log.error({ err: e }, 'offline message could not be stored');
       return null;
     }
+    if ('answer' in h) return h.answer;
     const received = await h.acked;
-    return { id, ts, received, cached: !received };
+    return { id: h.id ?? id, ts: h.ts ?? ts, received, cached: !received };
+  }
+
+  /**
+   * A retry of an offline message the store already has (same sender, receiver and key): answered
+   * as the first send, never stored twice. Still in the inbox: handed to the receiver again under
+   * its first id (its SDK drops what it has seen; the ack removes the inbox copy); acked already:
+   * received; gone otherwise (cap, expiry): cached, as the first answer was.
+   */
+  private async again(
+    appId: string,
+    to: string,
+    prior: PriorSend,
+    ev: PeerMessageEvent,
+  ): Promise<HandOff | Answer> {
+    this.ctx.metrics.sendRetries.inc({ kind: 'peer-offline' });
+    const { id, ts } = prior;
+    if (prior.acked) return { answer: { id, ts, received: true, cached: false } };
+    if (!prior.stored) return { answer: { id, ts, received: false, cached: true } };
+    const event = encodeEvent(Op.PeerMessage, { ...ev, id, ts } satisfies PeerMessageEvent);
+    const h = await this.handOff(appId, to, id, event, true);
+    return { acked: h.acked, id, ts };
   }
 
   /**
