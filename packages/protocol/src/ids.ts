@@ -29,12 +29,12 @@ export function isValidSendKey(key: unknown): key is string {
 }
 
 /**
- * What a receiver de-duplicates a peer message by: the sender and its idempotency key when it gave
- * one (a retry that reached the server as a new message has a new id but the same key), else the
- * server's id. Keys hold no newline, so the split is unambiguous.
+ * The second name receivers de-duplicate a message by, besides its id: its sender and idempotency
+ * key, when the sender gave one (a re-send that reached the server as a new message has a new id
+ * but the same key); null without a key. Keys hold no newline, so the split is unambiguous.
  */
-export function peerMessageIdentity(ev: { id: string; from: string; key?: string }): string {
-  return typeof ev.key === 'string' ? `${ev.from}\n${ev.key}` : ev.id;
+export function sendKeyIdentity(ev: { from: string; key?: unknown }): string | null {
+  return typeof ev.key === 'string' ? `${ev.from}\n${ev.key}` : null;
 }
 
 /** UTF-8 length without allocating (browser-safe). */

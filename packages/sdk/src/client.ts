@@ -6,7 +6,6 @@ import {
   PeerMessageError,
   RenewTokenError,
   isValidUserId,
-  peerMessageIdentity,
   type ConnectionChangeReason,
   type ConnectionState,
   type PeerMessageEvent,
@@ -71,7 +70,8 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private readonly invitations: InvitationsApi;
   private readonly modules: ClientModule[];
   private readonly budget = new SendBudget();
-  private readonly seenPeerIds = new RecentIds(4096);
+  /** ids and sender+keys of the last 4096 peer messages (two names each), kept across re-logins */
+  private readonly seenPeerIds = new RecentIds(8192);
   private lastLoginAt = 0;
   /** logout() calls so far: a renewal that sees this change while it waits was cut short by one */
   private logouts = 0;
@@ -338,7 +338,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
       // Ack first (the sender waits for it), then emit once even if the server re-delivers it or
       // the sender's SDK sent it again (same key, new id). The memory outlives re-logins.
       this.core.notify(Op.PeerAck, { id: ev.id });
-      if (!this.seenPeerIds.add(peerMessageIdentity(ev))) return;
+      if (!this.seenPeerIds.addMessage(ev)) return;
       this.emit('MessageFromPeer', fromWire(ev.msg), ev.from, receivedProps(ev.ts, ev.offline));
       return;
     }

@@ -7,7 +7,7 @@
  * Points:
  *   peer-stored   an offline peer message is committed to the inbox; not yet delivered, not answered
  *   peer-ack      a receiver's PeerAck arrived; not yet processed (so the sender is not answered)
- *   channel-sent  a channel message was written to the members' sessions; not yet answered
+ *   channel-sent  a channel message went out to the members (flushed); its sender is never answered
  */
 export type CrashPointName = 'peer-stored' | 'peer-ack' | 'channel-sent';
 
@@ -18,15 +18,35 @@ for (const part of (process.env.PARLEY_TEST_CRASH_AT ?? '').split(',')) {
 }
 const enabled = armed.size > 0;
 
-export function crashPoint(name: CrashPointName): void {
-  if (!enabled) return;
+/** Counts a pass through `name`; true on the armed pass. */
+function due(name: CrashPointName): boolean {
   const left = armed.get(name);
-  if (left === undefined) return;
+  if (left === undefined) return false;
   if (left > 1) {
     armed.set(name, left - 1);
-    return;
+    return false;
   }
-  // stderr is unbuffered for a pipe on Linux only when written synchronously: say why we died.
+  armed.delete(name);
+  return true;
+}
+
+function die(name: CrashPointName): void {
+  // Said on stderr, so a test can tell a planned crash from a real one.
   process.stderr.write(`PARLEY_TEST_CRASH_AT: killing myself at ${name}\n`);
   process.kill(process.pid, 'SIGKILL');
+}
+
+/** Dies here, at once, on the armed pass through `name`. */
+export function crashPoint(name: CrashPointName): void {
+  if (enabled && due(name)) die(name);
+}
+
+/**
+ * On the armed pass through `name`: returns true, and dies once what this turn wrote to sockets
+ * went out (frames are flushed on setImmediate); the caller then answers nothing. Else false.
+ */
+export function crashAfterFlush(name: CrashPointName): boolean {
+  if (!enabled || !due(name)) return false;
+  setImmediate(() => setImmediate(() => die(name)));
+  return true;
 }

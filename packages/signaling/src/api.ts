@@ -17,7 +17,6 @@ import {
   type PeerMessageEvent,
   type SigChannelAttrEvent,
   type SigJoinResponse,
-  peerMessageIdentity,
 } from '@parley/protocol';
 import { Core, type CoreOptions, defaultServerUrl } from '@parley/sdk';
 import { Calls } from './calls.js';
@@ -108,7 +107,7 @@ export class AgoraAPIOnlySignal {
   private channel: ChannelState | null = null;
   /** channel membership requests run in call order (a leave never overtakes its join) */
   private membership: Promise<unknown> = Promise.resolve();
-  private readonly seenPeerIds = new RecentIds(4096);
+  private readonly seenPeerIds = new RecentIds(8192);
   private msgSeq = 0;
   private readonly calls: Calls;
   private readonly ops: Operations;
@@ -433,7 +432,9 @@ export class AgoraAPIOnlySignal {
   messageChannelSend(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
     if (!this.checkSend(id, msg)) return;
-    const send = () => this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg } });
+    const key = this.core?.newSendKey();
+    const send = () =>
+      this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg }, key });
     // Sent right after channelJoin: it goes out once the join is done, as the app meant.
     const joining = this.channel?.id === channelID && this.channel.state === 'joining';
     void (joining ? this.membership.then(send) : send()).then((r) => this.sent(id, r));
@@ -677,7 +678,7 @@ export class AgoraAPIOnlySignal {
   private onPeerMessage(ev: PeerMessageEvent): void {
     // Acknowledge first (an RTM sender waits for it), then show it once.
     this.core?.notify(Op.PeerAck, { id: ev.id });
-    if (!this.seenPeerIds.add(peerMessageIdentity(ev))) return;
+    if (!this.seenPeerIds.addMessage(ev)) return;
     if (ev.msg?.type !== 'TEXT' || typeof ev.msg.text !== 'string') return; // Signaling has text only
     const end = parseEndCallMessage(ev.msg.text);
     if (end) this.calls.endedByPeer(end.channelId, ev.from, end.extra);
@@ -689,7 +690,7 @@ export class AgoraAPIOnlySignal {
     switch (op) {
       case Op.ChannelMessage: {
         const ev = body as ChannelMessageEvent;
-        if (!ch.seen.add(ev.id)) return;
+        if (!ch.seen.addMessage(ev)) return;
         ch.cursor = { id: ev.id, ts: ev.ts };
         if (ev.msg?.type === 'TEXT' && typeof ev.msg.text === 'string')
           this.fire('onMessageChannelReceive', ch.id, ev.from, 0, ev.msg.text);

@@ -117,8 +117,9 @@ export function createRestApi({ ctx, auth }: RestApiDeps) {
       idKind: 'channel',
       async run({ appId, id, req }) {
         const { from, msg } = messageOf(appId, await readJson(req));
+        const key = idempotencyKey(req);
         // Never delivered to a member whose uid is `from`: RTM does not echo a sender's message.
-        return { ...(await rooms.sendMessage(appId, id, from, msg, from)) };
+        return { ...(await rooms.sendMessage(appId, id, from, msg, from, undefined, key)) };
       },
     },
     'peers/messages': {

@@ -159,6 +159,38 @@ describe('exactly once across a server crash', () => {
     await nothingLeft(alice, node.url);
   });
 
+  it('embedded, killed after a channel message reached the members, before the answer: members see it at most once (the re-send after the re-login is refused: not in the channel yet)', async () => {
+    const node = embedded();
+    await node.start('channel-sent:3');
+    const alice = client(node.url);
+    const bob = client(node.url);
+    await alice.login({ uid: 'alice' });
+    await bob.login({ uid: 'bob' });
+    const aliceRoom = alice.createChannel('room');
+    const bobRoom = bob.createChannel('room');
+    await aliceRoom.join();
+    await bobRoom.join();
+    const got = collect<[{ text: string }, string]>(bobRoom, 'ChannelMessage');
+    const sending = (async () => {
+      for (const t of texts(6)) await aliceRoom.sendMessage({ text: t }).catch(() => undefined);
+    })();
+    await node.restartAfterCrash();
+    await sending;
+    // Both back in the room (the SDKs rejoin by themselves), then a last message.
+    await until(() => alice.connectionState === 'CONNECTED', 10_000, 'alice back');
+    for (;;) {
+      const members = await aliceRoom.getMembers().catch(() => [] as string[]);
+      if (members.includes('alice') && members.includes('bob')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await aliceRoom.sendMessage({ text: 'end' });
+    await until(() => got.some((g) => g[0].text === 'end'), 10_000, 'the last message');
+    const seen = got.map((g) => g[0].text).filter((t) => t !== 'end');
+    // Each message at most once; what was sent after the members were back, exactly once.
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, 3)).toEqual(['0', '1', '2']);
+  });
+
   describe('two nodes on Redis', () => {
     beforeEach(async () => {
       if (!(await redisReachable())) skipWithoutRedis();

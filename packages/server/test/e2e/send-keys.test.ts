@@ -1,4 +1,11 @@
-import { Op, PeerMessageError, SignalingCode, SignalingOp, type PeerSendResponse } from '@parley/protocol';
+import {
+  ChannelMessageError,
+  Op,
+  PeerMessageError,
+  SignalingCode,
+  SignalingOp,
+  type PeerSendResponse,
+} from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { APP_ID, collect, setup, until } from '../helpers.js';
 import { RawClient } from '../raw-client.js';
@@ -74,6 +81,37 @@ describe('send idempotency keys', () => {
       ['alice', 0, 'once'],
       ['alice', 0, 'end'],
     ]);
+  });
+
+  it('channels: a ChannelSend re-sent under the same key is shown once by RTM and Signaling members', async () => {
+    const sig = signalingClients(t.servers);
+    const bob = t.client();
+    await bob.login({ uid: 'bob' });
+    const room = bob.createChannel('room');
+    await room.join();
+    const got = collect<[{ text: string }, string]>(room, 'ChannelMessage');
+    const carol = await sig.login('carol');
+    carol.api.channelJoin('room');
+    await carol.wait('onChannelJoined');
+    const alice = await raw('alice');
+    expect((await alice.request(Op.Join, { channelId: 'room' })).code).toBe(0);
+    const say = (text: string, key?: string) =>
+      alice.request(Op.ChannelSend, { channelId: 'room', msg: { type: 'TEXT', text }, key });
+    expect((await say('once', 'k-1')).code).toBe(0);
+    expect((await say('once', 'k-1')).code).toBe(0);
+    expect((await say('plain')).code).toBe(0);
+    expect((await say('plain')).code).toBe(0);
+    expect((await say('end', 'k-2')).code).toBe(0);
+    await until(() => got.some((g) => g[0].text === 'end'), 5000, 'the last message');
+    expect(got.map((g) => g[0].text)).toEqual(['once', 'plain', 'plain', 'end']);
+    await carol.wait('onMessageChannelReceive', (_c, _f, _u, text) => text === 'end');
+    expect(carol.calls('onMessageChannelReceive').map((c) => c[3])).toEqual([
+      'once',
+      'plain',
+      'plain',
+      'end',
+    ]);
+    expect((await say('x', 'bad key')).code).toBe(ChannelMessageError.INVALID_MESSAGE);
   });
 
   it('a malformed key is refused with the op’s invalid-argument code', async () => {
