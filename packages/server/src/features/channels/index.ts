@@ -92,6 +92,7 @@ export const channelsFeature: Feature = {
           if (e.from === s.uid) continue; // never echo the member's own messages
           replayed.add(e.id);
           const ev: ChannelMessageEvent = { channelId, id: e.id, from: e.from, msg: e.msg, ts: e.ts };
+          if (e.key !== undefined) ev.key = e.key;
           s.send(encodeEvent(Op.ChannelMessage, ev));
         }
       } catch (e) {

@@ -288,7 +288,12 @@ export class ChannelRooms {
     if (n > 0) this.channelOut.inc(n);
     // History only fills a rejoining member's gap: the sender does not wait for it to be written.
     this.ctx.store.history
-      .append(appId, channelId, { id, ts, from, msg }, this.retention)
+      .append(
+        appId,
+        channelId,
+        key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key },
+        this.retention,
+      )
       .catch(this.historyFailed);
     await this.deliverRemote(appId, channelId, bytes, except, id);
     return { id, ts };

@@ -73,6 +73,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX send_keys_by_age ON peer_send_keys (created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'idempotency keys in the channel history',
+    // Replayed with the message, so a member drops a re-send it got live under the same key.
+    sql: 'ALTER TABLE channel_history ADD COLUMN send_key TEXT;',
+  },
 ];
 
 /** Marks the file as Parley's (PRAGMA application_id): 'PRLY'. */
