@@ -152,8 +152,12 @@ export class ParleyRawClient extends ParleyWireClient {
   send(to, text) {
     const reqId = this.nextReq++;
     this.pending.set(reqId, performance.now());
-    this.ws.send(encodeRequest(Op.PeerSend, reqId, { to, msg: { type: 'TEXT', text } }));
+    // With an idempotency key, as the SDK sends every message (`<instance prefix>.<counter>`).
+    this.ws.send(
+      encodeRequest(Op.PeerSend, reqId, { to, msg: { type: 'TEXT', text }, key: this.keyPrefix + reqId }),
+    );
   }
+  keyPrefix = `${Math.random().toString(36).slice(2, 14)}.`;
 
   onEvent(m) {
     if (m.op === Op.PeerMessage) this.ws.send(encodeEvent(Op.PeerAck, { id: m.body.id }));

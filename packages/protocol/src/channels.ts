@@ -34,6 +34,8 @@ export interface LeaveRequest {
 export interface ChannelSendRequest {
   channelId: string;
   msg: WireMessage;
+  /** idempotency key, as PeerSendRequest.key: members drop a second message with the same `from` + `key` */
+  key?: string;
 }
 export interface ChannelSendResponse {
   id: string;
@@ -63,6 +65,8 @@ export interface ChannelMessageEvent {
   msg: WireMessage;
   /** serverReceivedTs, ms */
   ts: number;
+  /** the sender's idempotency key, if it gave one (live deliveries; a history replay has none) */
+  key?: string;
 }
 /** Op.MemberJoined / Op.MemberLeft events. */
 export interface MemberEvent {

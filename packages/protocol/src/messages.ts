@@ -57,6 +57,11 @@ export interface PeerSendRequest {
   msg: WireMessage;
   /** 1.4.x enableOfflineMessaging */
   offline?: boolean;
+  /**
+   * Idempotency key (isValidSendKey), the same on every retry of this message: the server answers
+   * a retry with the first outcome instead of delivering again (docs/protocol.md, "Exactly once").
+   */
+  key?: string;
 }
 export interface PeerSendResponse {
   id: string;
@@ -72,6 +77,8 @@ export interface PeerMessageEvent {
   msg: WireMessage;
   ts: number;
   offline?: boolean;
+  /** the sender's idempotency key, if it gave one: receivers drop a second message with the same `from` + `key` */
+  key?: string;
 }
 
 export interface SessionEndedEvent {

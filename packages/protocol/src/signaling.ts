@@ -95,6 +95,8 @@ export type SigAttrChange = 'update' | 'del' | 'clear';
 export interface SigPeerSendRequest {
   to: string;
   text: string;
+  /** idempotency key, as PeerSendRequest.key */
+  key?: string;
 }
 export interface SigSendResponse {
   id: string;

@@ -309,7 +309,7 @@ export class ChannelsApi implements ClientModule {
     await invoke(
       this.c.core,
       Op.ChannelSend,
-      { channelId: ch.channelId, msg: c.wire },
+      { channelId: ch.channelId, msg: c.wire, key: this.c.core.newSendKey() },
       CHANNEL_MESSAGE_ERRORS,
       MESSAGE_TIMEOUT_MS,
       ChannelMessageError.TIMEOUT,
@@ -481,8 +481,9 @@ export class ChannelsApi implements ClientModule {
       case Op.ChannelMessage: {
         const ev = body as ChannelMessageEvent;
         const ch = this.channels.get(ev.channelId);
-        // Drop re-deliveries (a rejoin's replay may overlap what arrived live).
-        if (!ch?.st.seen.add(ev.id)) return true;
+        // Drop re-deliveries (a rejoin's replay may overlap what arrived live) and re-sends under
+        // the same key (the sender's SDK sent it again after a crash lost the answer).
+        if (!ch?.st.seen.addMessage(ev)) return true;
         ch.st.cursor = { id: ev.id, ts: ev.ts };
         ch.emit('ChannelMessage', fromWire(ev.msg), ev.from, receivedProps(ev.ts, false));
         return true;

@@ -72,7 +72,8 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private readonly invitations: InvitationsApi;
   private readonly modules: ClientModule[];
   private readonly budget = new SendBudget();
-  private readonly seenPeerIds = new RecentIds(4096);
+  /** ids and sender+keys of the last 4096 peer messages (two names each), kept across re-logins */
+  private readonly seenPeerIds = new RecentIds(8192);
   private lastLoginAt = 0;
   /** logout() calls so far: a renewal that sees this change while it waits was cut short by one */
   private logouts = 0;
@@ -216,7 +217,12 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     const r = await invoke<PeerSendResponse>(
       this.core,
       Op.PeerSend,
-      { to: peerId, msg: c.wire, offline: options?.enableOfflineMessaging === true ? true : undefined },
+      {
+        to: peerId,
+        msg: c.wire,
+        offline: options?.enableOfflineMessaging === true ? true : undefined,
+        key: this.core.newSendKey(),
+      },
       PEER_MESSAGE_ERRORS,
       MESSAGE_TIMEOUT_MS,
       PeerMessageError.TIMEOUT,
@@ -348,9 +354,10 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private onEvent(op: number, body: unknown): void {
     if (op === Op.PeerMessage) {
       const ev = body as PeerMessageEvent;
-      // Ack first (the sender waits for it), then emit once even if the server re-delivers.
+      // Ack first (the sender waits for it), then emit once even if the server re-delivers it or
+      // the sender's SDK sent it again (same key, new id). The memory outlives re-logins.
       this.core.notify(Op.PeerAck, { id: ev.id });
-      if (!this.seenPeerIds.add(ev.id)) return;
+      if (!this.seenPeerIds.addMessage(ev)) return;
       this.emit('MessageFromPeer', fromWire(ev.msg), ev.from, receivedProps(ev.ts, ev.offline));
       return;
     }

@@ -21,6 +21,15 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffConfig } from './backoff.js'
 import { sendFarewell } from './farewell.js';
 import { defaultWebSocket, type WebSocketCtor, type WebSocketLike } from './platform.js';
 
+/** 12 random base64url characters and a dot (Node ≥ 20 and browsers have `crypto.getRandomValues`). */
+function randomKeyPrefix(): string {
+  const b = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(b);
+  let s = '';
+  for (const x of b) s += String.fromCharCode(x);
+  return `${btoa(s).replace(/\+/g, '-').replace(/\//g, '_')}.`;
+}
+
 /** Why a call failed before the server answered. */
 export class CallFailure extends Error {
   constructor(readonly kind: 'timeout' | 'not_logged_in' | 'aborted') {
@@ -63,6 +72,9 @@ export interface CoreListener {
 
 interface Pending {
   op: number;
+  /** its current request id (renumbered when re-sent after a re-login) */
+  reqId: number;
+  body: unknown;
   bytes: Uint8Array;
   resolve: (r: CallResult) => void;
   reject: (e: CallFailure) => void;
@@ -160,6 +172,17 @@ export class Core {
     this.urls = Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl];
   }
 
+  /**
+   * A new idempotency key for a send (docs/protocol.md, "Exactly once"): this instance's random
+   * prefix and a counter. It is part of the request's bytes, so every re-send of the request
+   * (after a reconnect, a re-login, a server restart) carries the same key.
+   */
+  newSendKey(): string {
+    return `${this.keyPrefix}${(++this.keySeq).toString(36)}`;
+  }
+  private keySeq = 0;
+  private readonly keyPrefix = randomKeyPrefix();
+
   get loggedIn(): boolean {
     return this.state === 'CONNECTED' || this.state === 'RECONNECTING';
   }
@@ -227,11 +250,11 @@ export class Core {
     const reqId = this.nextReqId++;
     const bytes = encodeRequest(op, reqId, body);
     return new Promise<CallResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(reqId);
+      const p: Pending = { op, reqId, body, bytes, resolve, reject, timer: undefined!, sent: false };
+      p.timer = setTimeout(() => {
+        this.pending.delete(p.reqId);
         reject(new CallFailure('timeout'));
       }, timeoutMs);
-      const p: Pending = { op, bytes, resolve, reject, timer, sent: false };
       this.pending.set(reqId, p);
       if (this.state === 'CONNECTED') this.write(p);
     });
@@ -417,10 +440,23 @@ export class Core {
     this.loginWaiter = null;
     if (w) clearTimeout(w.timer);
     this.setState('CONNECTED', 'LOGIN_SUCCESS');
-    // Requests made while reconnecting go out on the new session.
-    for (const p of this.pending.values()) if (!p.sent) this.write(p);
+    // Requests made while reconnecting (or left unanswered by the lost session) go out on the new
+    // one, after the state restore of a re-login: a channel message re-sent after a crash then
+    // follows its channel's rejoin (the server runs it once the join is done) instead of being
+    // refused as "not in the channel"; its key lets members drop it if they had it.
+    const unsent = [...this.pending.values()].filter((p) => !p.sent);
     if (w) w.resolve();
     else this.listener.relogged();
+    for (const p of unsent) {
+      if (p.sent || this.pending.get(p.reqId) !== p) continue;
+      // A new number: the session runs a request id only once and in increasing order, and the
+      // restore's requests just took newer ids. The body (and its idempotency key) is the same.
+      this.pending.delete(p.reqId);
+      p.reqId = this.nextReqId++;
+      p.bytes = encodeRequest(p.op, p.reqId, p.body);
+      this.pending.set(p.reqId, p);
+      this.write(p);
+    }
   }
 
   private onResumeResponse(code: number, body: unknown): void {

@@ -80,6 +80,11 @@ export interface ServerConfig {
   /** offline messages kept per receiver (default 200) and their lifetime, ms (default 7 days) */
   offlineMaxPerUser: number;
   offlineTtlMs: number;
+  /**
+   * how long the idempotency key of an offline peer message is remembered, ms (default 1 hour):
+   * a retry with the same key within it is answered with the first outcome, not stored again
+   */
+  sendKeyTtlMs: number;
   /** channel history kept for resumed sessions: messages and age, ms (default 32 / 30000) */
   historyMessages: number;
   historyMs: number;
@@ -129,6 +134,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxSocketBufferBytes: 8 * 1024 * 1024,
   offlineMaxPerUser: 200,
   offlineTtlMs: 7 * 24 * 3600 * 1000,
+  sendKeyTtlMs: 3600 * 1000,
   historyMessages: 32,
   historyMs: 30_000,
   emptyChannelAttrsTtlMs: 300_000,

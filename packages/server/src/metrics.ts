@@ -196,6 +196,17 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly forgedAcks = new Counter({
+    name: 'parley_forged_acks_total',
+    help: 'PeerAcks ignored because they named a message delivered to another session',
+    registers: [this.registry],
+  });
+  readonly sendRetries = new Counter({
+    name: 'parley_send_retries_total',
+    help: 'sends answered with the outcome of an earlier send with the same idempotency key, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly requestSeconds: Histogram;
   private readonly loop = monitorEventLoopDelay({ resolution: 20 });
 

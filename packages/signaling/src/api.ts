@@ -107,7 +107,7 @@ export class AgoraAPIOnlySignal {
   private channel: ChannelState | null = null;
   /** channel membership requests run in call order (a leave never overtakes its join) */
   private membership: Promise<unknown> = Promise.resolve();
-  private seenPeerIds = new RecentIds(4096);
+  private readonly seenPeerIds = new RecentIds(8192);
   private msgSeq = 0;
   private readonly calls: Calls;
   private readonly ops: Operations;
@@ -386,7 +386,8 @@ export class AgoraAPIOnlySignal {
     this.membership = Promise.resolve();
     this.calls.reset();
     this.ops.ownAttrs.clear();
-    this.seenPeerIds = new RecentIds(4096);
+    // seenPeerIds stays: a message re-delivered after a re-login (its ack died in a server crash)
+    // is still a duplicate for this instance.
   }
 
   /** The session was lost and a new one logged in: restore the channel and attributes, as Agora's SDK does. */
@@ -422,14 +423,18 @@ export class AgoraAPIOnlySignal {
       return;
     }
     if (!this.checkSend(id, msg)) return;
-    void this.req(SignalingOp.PeerSend, { to: account, text: msg }).then((r) => this.sent(id, r));
+    // The idempotency key rides along every re-send of the request (docs/protocol.md, "Exactly once").
+    const key = this.core?.newSendKey();
+    void this.req(SignalingOp.PeerSend, { to: account, text: msg, key }).then((r) => this.sent(id, r));
   }
 
   /** Sends to the channel this client is in; the sender gets its own message too (Signaling). */
   messageChannelSend(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
     if (!this.checkSend(id, msg)) return;
-    const send = () => this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg } });
+    const key = this.core?.newSendKey();
+    const send = () =>
+      this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg }, key });
     // Sent right after channelJoin: it goes out once the join is done, as the app meant.
     const joining = this.channel?.id === channelID && this.channel.state === 'joining';
     void (joining ? this.membership.then(send) : send()).then((r) => this.sent(id, r));
@@ -673,7 +678,7 @@ export class AgoraAPIOnlySignal {
   private onPeerMessage(ev: PeerMessageEvent): void {
     // Acknowledge first (an RTM sender waits for it), then show it once.
     this.core?.notify(Op.PeerAck, { id: ev.id });
-    if (!this.seenPeerIds.add(ev.id)) return;
+    if (!this.seenPeerIds.addMessage(ev)) return;
     if (ev.msg?.type !== 'TEXT' || typeof ev.msg.text !== 'string') return; // Signaling has text only
     const end = parseEndCallMessage(ev.msg.text);
     if (end) this.calls.endedByPeer(end.channelId, ev.from, end.extra);
@@ -685,7 +690,7 @@ export class AgoraAPIOnlySignal {
     switch (op) {
       case Op.ChannelMessage: {
         const ev = body as ChannelMessageEvent;
-        if (!ch.seen.add(ev.id)) return;
+        if (!ch.seen.addMessage(ev)) return;
         ch.cursor = { id: ev.id, ts: ev.ts };
         if (ev.msg?.type === 'TEXT' && typeof ev.msg.text === 'string')
           this.fire('onMessageChannelReceive', ch.id, ev.from, 0, ev.msg.text);

@@ -1,4 +1,9 @@
-import type { ChannelAttrEntry, ChannelCursor, SigAttrChange } from '@parley/protocol';
+import {
+  sendKeyIdentity,
+  type ChannelAttrEntry,
+  type ChannelCursor,
+  type SigAttrChange,
+} from '@parley/protocol';
 
 /** One onChannelAttrUpdated call. */
 export interface AttrChange {
@@ -17,6 +22,16 @@ export class RecentIds {
     this.ids.add(id);
     if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
     return true;
+  }
+
+  /**
+   * Adds a message's id and its sender+key (sendKeyIdentity); false if either was there already:
+   * a re-delivery (same id) or a re-send under the same key (new id).
+   */
+  addMessage(ev: { id: string; from: string; key?: unknown }): boolean {
+    const byKey = sendKeyIdentity(ev);
+    const newId = this.add(ev.id);
+    return (byKey === null || this.add(byKey)) && newId;
   }
 }
 

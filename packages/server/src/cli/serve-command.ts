@@ -120,6 +120,12 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
       parse: int('offline-ttl-ms'),
     },
     {
+      flag: 'send-key-ttl-ms <ms>',
+      key: 'sendKeyTtlMs',
+      desc: 'how long a send idempotency key is remembered',
+      parse: int('send-key-ttl-ms'),
+    },
+    {
       flag: 'history-messages <n>',
       key: 'historyMessages',
       desc: 'channel history kept for resumed sessions',

@@ -4,6 +4,7 @@ import {
   checkWireMessage,
   isValidAppId,
   isValidChannelId,
+  isValidSendKey,
   isValidUserId,
   type PeerOnlineState,
   type WireMessage,
@@ -44,6 +45,22 @@ class RestError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The `Idempotency-Key` header of a send, if any: a retry with the same key (same app, sender and
+ * receiver) is answered with the first send's outcome (docs/rest-api.md).
+ */
+function idempotencyKey(req: IncomingMessage): string | undefined {
+  const v = req.headers['idempotency-key'];
+  if (v === undefined) return undefined;
+  if (!isValidSendKey(v))
+    throw new RestError(
+      400,
+      'invalid_request',
+      'Idempotency-Key: 1-64 printable ASCII characters, no spaces',
+    );
+  return v;
 }
 
 /** One request, after routing: the app, the id named in the path, the body (POST). */
@@ -102,8 +119,9 @@ export function createRestApi({ ctx, auth }: RestApiDeps) {
       idKind: 'channel',
       async run({ appId, id, req }) {
         const { from, msg } = messageOf(appId, await readJson(req));
+        const key = idempotencyKey(req);
         // Never delivered to a member whose uid is `from`: RTM does not echo a sender's message.
-        return { ...(await rooms.sendMessage(appId, id, from, msg, from)) };
+        return { ...(await rooms.sendMessage(appId, id, from, msg, from, undefined, key)) };
       },
     },
     'peers/messages': {
@@ -114,7 +132,8 @@ export function createRestApi({ ctx, auth }: RestApiDeps) {
         const { from, msg } = messageOf(appId, body);
         if (body.offline !== undefined && typeof body.offline !== 'boolean')
           throw invalid('"offline" is a boolean');
-        const r = await peers.send(null, appId, from, id, msg, body.offline === true);
+        const key = idempotencyKey(req);
+        const r = await peers.send(null, appId, from, id, msg, body.offline === true, key);
         if (!r) throw new RestError(500, 'internal', 'the offline message could not be stored');
         if ('refused' in r)
           throw r.refused === 'offline_sender_hourly'

@@ -9,6 +9,8 @@ export interface ChannelHistoryEntry {
   /** sender uid */
   from: string;
   msg: WireMessage;
+  /** the sender's idempotency key, if it gave one: replayed with the message, so members drop a re-send */
+  key?: string;
 }
 
 /** How much history a channel keeps (config `historyMessages` / `historyMs`). */

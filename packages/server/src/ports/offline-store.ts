@@ -17,6 +17,26 @@ export interface OfflineUsage {
 }
 
 /**
+ * What the store knows of an earlier message with the same idempotency key (same app, sender,
+ * receiver and key): the first send's id and ts, and where that message is now.
+ */
+export interface PriorSend {
+  id: string;
+  ts: number;
+  /** still in the receiver's inbox (not acknowledged yet) */
+  stored: boolean;
+  /** the receiver's SDK acknowledged it (its inbox copy went that way, not by the cap or expiry) */
+  acked: boolean;
+}
+
+/** What `putOnce` did: found an earlier send with the key, or stored this one. */
+export interface PutOnceResult {
+  prior: PriorSend | null;
+  /** older messages the per-receiver cap dropped to make room (0 when `prior` is set) */
+  dropped: number;
+}
+
+/**
  * Store part: the offline inbox of peer messages sent with `enableOfflineMessaging`. Durable
  * (SQLite in embedded mode, a capped stream per receiver in Redis): a message the sender was told
  * is cached survives a crash until the receiver's SDK acknowledged it or it expired.
@@ -51,4 +71,21 @@ export interface OfflineStore {
    * `windowMs` that starts at the first message it counts. `add` counts one more first.
    */
   senderCount(appId: string, from: string, windowMs: number, add: boolean): Promise<number>;
+  /**
+   * `put` with an idempotency key, atomically (one SQLite transaction / one Redis script): when
+   * this sender already sent a message with `key` to `to` (within `keyTtlMs`), nothing is stored
+   * and the first send is returned as `prior`; else the message is stored with the key (`prior`
+   * null) and `dropped` says how many older messages the cap dropped, as `put` resolves.
+   * `remove` of the message marks its key acked. Resolves after the commit, as `put`.
+   */
+  putOnce(
+    appId: string,
+    to: string,
+    msg: OfflineMessage,
+    key: string,
+    maxPerUser: number,
+    keyTtlMs: number,
+  ): Promise<PutOnceResult>;
+  /** Forgets idempotency keys recorded before `before` (ms since epoch); resolves with how many. */
+  purgeKeys(before: number): Promise<number>;
 }

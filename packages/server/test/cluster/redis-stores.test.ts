@@ -415,9 +415,22 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
 
     it('OfflineStore', async () => {
       const op = fc.record({
-        k: fc.constantFrom('put', 'put', 'fetch', 'remove', 'count', 'purge', 'usage', 'sent'),
+        k: fc.constantFrom(
+          'put',
+          'put',
+          'putOnce',
+          'putOnce',
+          'fetch',
+          'remove',
+          'count',
+          'purge',
+          'usage',
+          'sent',
+        ),
         app,
         u: user,
+        f: fc.constantFrom('bob', 'carol'),
+        key: fc.constantFrom('k1', 'k2', 'k}:3'),
         ts: fc.integer({ min: 1000, max: 1006 }),
         ids: fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 3 }),
       });
@@ -446,6 +459,15 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
                   return st.usage(o.app);
                 case 'sent':
                   return st.senderCount(o.app, o.u, 60_000, o.ids.length > 0);
+                case 'putOnce':
+                  return st.putOnce(
+                    o.app,
+                    o.u,
+                    { id: `m${o.i}`, from: o.f, ts: o.ts, event: new Uint8Array([o.i, 1]) },
+                    o.key,
+                    3,
+                    60_000,
+                  );
                 case 'fetch':
                   return (await st.fetch(o.app, o.u, o.ts)).map((m) => ({ ...m, event: [...m.event] }));
                 case 'remove':

@@ -214,6 +214,10 @@ describe('offline message defaults', () => {
     expect(DEFAULT_CONFIG.offlineMaxPerUser).toBe(200);
     expect(DEFAULT_CONFIG.offlineTtlMs).toBe(7 * 24 * 3600 * 1000);
   });
+  it('remember an idempotency key for 1 hour (docs/configuration.md)', async () => {
+    const { DEFAULT_CONFIG } = await import('../../src/config.js');
+    expect(DEFAULT_CONFIG.sendKeyTtlMs).toBe(3600 * 1000);
+  });
 });
 
 // Sender and receiver on different nodes: the inbox is shared, the live copy goes over the mesh.

@@ -44,6 +44,46 @@ describe.each(impls)('OfflineStore contract (%s)', (_name, make) => {
   });
   afterEach(() => t.close());
 
+  it('putOnce stores a key once: a retry gets the first send, stored until acked, then acked', async () => {
+    expect((await t.store.putOnce(APP, 'bob', msg('1', 100), 'k', 10, 60_000)).prior).toBeNull();
+    // The same sender and key again (a retry under a new id): nothing stored, the first answered.
+    expect((await t.store.putOnce(APP, 'bob', msg('2', 200), 'k', 10, 60_000)).prior).toEqual({
+      id: '1',
+      ts: 100,
+      stored: true,
+      acked: false,
+    });
+    expect(ids(await t.store.fetch(APP, 'bob', 0))).toEqual(['1']);
+    // Another sender, receiver or app with the same key is another message.
+    expect((await t.store.putOnce(APP, 'bob', msg('3', 300, 'carol'), 'k', 10, 60_000)).prior).toBeNull();
+    expect((await t.store.putOnce(APP, 'dave', msg('4', 400), 'k', 10, 60_000)).prior).toBeNull();
+    expect((await t.store.putOnce('app2', 'bob', msg('5', 500), 'k', 10, 60_000)).prior).toBeNull();
+    await t.store.remove(APP, 'bob', ['1']);
+    expect((await t.store.putOnce(APP, 'bob', msg('6', 600), 'k', 10, 60_000)).prior).toEqual({
+      id: '1',
+      ts: 100,
+      stored: false,
+      acked: true,
+    });
+    expect(ids(await t.store.fetch(APP, 'bob', 0))).toEqual(['3']);
+  });
+
+  it('putOnce: a message dropped by the cap is neither stored nor acked; keys expire', async () => {
+    expect((await t.store.putOnce(APP, 'bob', msg('1', 100), 'a', 1, 60_000)).prior).toBeNull();
+    expect((await t.store.putOnce(APP, 'bob', msg('2', 200), 'b', 1, 60_000)).prior).toBeNull();
+    expect((await t.store.putOnce(APP, 'bob', msg('3', 300), 'a', 1, 60_000)).prior).toEqual({
+      id: '1',
+      ts: 100,
+      stored: false,
+      acked: false,
+    });
+    // Past the key's lifetime (ttl 0 here) it is a new message; purgeKeys forgets old keys.
+    expect((await t.store.putOnce(APP, 'bob', msg('4', 400), 'b', 1, -1)).prior).toBeNull();
+    expect(ids(await t.store.fetch(APP, 'bob', 0))).toEqual(['4']);
+    expect(await t.store.purgeKeys(Date.now() + 1000)).toBe(2);
+    expect((await t.store.putOnce(APP, 'bob', msg('5', 500), 'a', 1, 60_000)).prior).toBeNull();
+  });
+
   it('returns a receiver’s messages oldest first, only theirs', async () => {
     await Promise.all([
       t.store.put(APP, 'bob', msg('1'), 10),

@@ -1,4 +1,4 @@
-import type { OfflineMessage, OfflineStore, OfflineUsage } from '../../ports/offline-store.js';
+import type { OfflineMessage, OfflineStore, OfflineUsage, PutOnceResult } from '../../ports/offline-store.js';
 import { WindowCounters } from './window-counters.js';
 
 const key = (appId: string, uid: string) => `${appId}\u0000${uid}`;
@@ -12,6 +12,42 @@ export class MemoryOfflineStore implements OfflineStore {
   /** per app: what its receivers' inboxes hold */
   private readonly usageByApp = new Map<string, OfflineUsage>();
   private readonly senders = new WindowCounters();
+  /** idempotency keys: `<appId>\0<to>\0<from>\0<key>` → the first send (insertion order = age) */
+  private readonly keys = new Map<string, { id: string; ts: number; acked: boolean; at: number }>();
+  /** `<appId>\0<to>\0<id>` → its key entry's name, so an ack marks it */
+  private readonly keyOfId = new Map<string, string>();
+
+  async putOnce(
+    appId: string,
+    to: string,
+    msg: OfflineMessage,
+    key: string,
+    maxPerUser: number,
+    keyTtlMs: number,
+  ): Promise<PutOnceResult> {
+    const k = `${appId}\u0000${to}\u0000${msg.from}\u0000${key}`;
+    const now = Date.now();
+    const prior = this.keys.get(k);
+    if (prior && prior.at >= now - keyTtlMs) {
+      const stored = (this.inbox.get(`${appId}\u0000${to}`) ?? []).some((m) => m.id === prior.id);
+      return { prior: { id: prior.id, ts: prior.ts, stored, acked: prior.acked }, dropped: 0 };
+    }
+    this.keys.delete(k);
+    this.keys.set(k, { id: msg.id, ts: msg.ts, acked: false, at: now });
+    this.keyOfId.set(`${appId}\u0000${to}\u0000${msg.id}`, k);
+    return { prior: null, dropped: await this.put(appId, to, msg, maxPerUser) };
+  }
+
+  async purgeKeys(before: number): Promise<number> {
+    let n = 0;
+    for (const [k, e] of this.keys) {
+      if (e.at >= before) continue;
+      this.keys.delete(k);
+      this.keyOfId.delete(`${k.slice(0, k.indexOf('\u0000', k.indexOf('\u0000') + 1))}\u0000${e.id}`);
+      n++;
+    }
+    return n;
+  }
 
   async put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<number> {
     const k = key(appId, to);
@@ -34,13 +70,14 @@ export class MemoryOfflineStore implements OfflineStore {
     const list = this.inbox.get(k);
     if (!list) return;
     const drop = new Set(ids);
+    const removed = list.filter((m) => drop.has(m.id));
+    if (removed.length === 0) return;
+    this.account(appId, removed, -1);
+    for (const m of removed) {
+      const e = this.keys.get(this.keyOfId.get(`${k}\u0000${m.id}`) ?? '');
+      if (e) e.acked = true;
+    }
     const kept = list.filter((m) => !drop.has(m.id));
-    if (kept.length !== list.length)
-      this.account(
-        appId,
-        list.filter((m) => drop.has(m.id)),
-        -1,
-      );
     if (kept.length === 0) this.inbox.delete(k);
     else this.inbox.set(k, kept);
   }

@@ -54,7 +54,11 @@ export class RedisChannelHistoryStore implements ChannelHistoryStore {
     keep: HistoryRetention,
   ): Promise<void> {
     if (keep.maxMessages <= 0) return;
-    const packed = packr.pack([entry.id, entry.ts, entry.from, entry.msg]);
+    const packed = packr.pack(
+      entry.key === undefined
+        ? [entry.id, entry.ts, entry.from, entry.msg]
+        : [entry.id, entry.ts, entry.from, entry.msg, entry.key],
+    );
     await this.scripts.histAppend(
       [this.k(appId, channelId)],
       [keep.maxMessages, Math.max(1, keep.maxAgeMs), packed],
@@ -71,13 +75,14 @@ export class RedisChannelHistoryStore implements ChannelHistoryStore {
     if (raw.length === 0) return [];
     const list: ChannelHistoryEntry[] = [];
     for (const [, fields] of raw) {
-      const [id, ts, from, msg] = packr.unpack(fields[1]!) as [
+      const [id, ts, from, msg, key] = packr.unpack(fields[1]!) as [
         string,
         number,
         string,
         ChannelHistoryEntry['msg'],
+        string | undefined,
       ];
-      list.push({ id, ts, from, msg });
+      list.push(key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key });
     }
     return entriesAfter(list, after, keep);
   }

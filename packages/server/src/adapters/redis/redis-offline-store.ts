@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { OfflineMessage, OfflineStore, OfflineUsage } from '../../ports/offline-store.js';
+import type { OfflineMessage, OfflineStore, OfflineUsage, PutOnceResult } from '../../ports/offline-store.js';
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
 
@@ -15,11 +16,40 @@ for i = 1, #ARGV do want[ARGV[i]] = true end
 local del = {}
 local bytes = 0
 for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-  if want[e[2][2]] then del[#del + 1] = e[1]; bytes = bytes + string.len(e[2][8]) end
+  if want[e[2][2]] then
+    del[#del + 1] = e[1]
+    bytes = bytes + string.len(e[2][8])
+    -- a keyed message (field k, see offPutOnce): its key record learns that it was acked
+    if e[2][9] == 'k' then
+      local rk = string.sub(KEYS[1], 1, -6) .. 'sk:' .. e[2][10]
+      local r = redis.call('GET', rk)
+      if r then redis.call('SET', rk, string.sub(r, 1, -2) .. '1', 'KEEPTTL') end
+    end
+  end
 end
 if #del > 0 then redis.call('XDEL', KEYS[1], unpack(del)) end
 if redis.call('XLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
 return {#del, bytes}`,
+  },
+  /**
+   * KEYS[1] inbox, KEYS[2] its key record (`…}:sk:<hash>`, same slot); ARGV id, ts, from, event,
+   * key ttl (ms), hash → nil when stored now (uncapped: the caller caps and counts it as `put`
+   * does), else {record "<id>\n<ts>\n<acked 0|1>", stored 0|1}
+   */
+  offPutOnce: {
+    keys: 2,
+    lua: `local prior = redis.call('GET', KEYS[2])
+if prior then
+  local id = string.match(prior, '^([^\\n]*)')
+  local stored = 0
+  for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+    if e[2][2] == id then stored = 1 break end
+  end
+  return {prior, stored}
+end
+redis.call('SET', KEYS[2], ARGV[1] .. '\\n' .. ARGV[2] .. '\\n0', 'PX', ARGV[5])
+redis.call('XADD', KEYS[1], '*', 'i', ARGV[1], 't', ARGV[2], 'f', ARGV[3], 'e', ARGV[4], 'k', ARGV[6])
+return false`,
   },
   /** KEYS[1] inbox; ARGV[1] before (ms) → {removed, ts of the oldest left or -1, removed bytes} */
   offTrim: {
@@ -74,9 +104,7 @@ export class RedisOfflineStore implements OfflineStore {
   }
 
   async put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<number> {
-    const ev = Buffer.isBuffer(msg.event)
-      ? msg.event
-      : Buffer.from(msg.event.buffer, msg.event.byteOffset, msg.event.byteLength);
+    const ev = this.bytes(msg.event);
     const inbox = this.inbox(appId, to);
     // One pipeline (auto-pipelining keeps the order): add, count it for the app, then cap the
     // inbox (a script, so what the cap drops is known and uncounted too).
@@ -103,6 +131,49 @@ export class RedisOfflineStore implements OfflineStore {
     if (messages <= 0) return;
     const k = this.usageKey(appId);
     await Promise.all([this.redis.hincrby(k, 'n', -messages), this.redis.hincrby(k, 'b', -bytes)]);
+  }
+
+  async putOnce(
+    appId: string,
+    to: string,
+    msg: OfflineMessage,
+    key: string,
+    maxPerUser: number,
+    keyTtlMs: number,
+  ): Promise<PutOnceResult> {
+    // Hashed: the part after the user's `}:` must hold no `}:` of its own (keys.ts), and uids may.
+    const hash = createHash('sha256').update(msg.from).update('\n').update(key).digest('base64url');
+    const inbox = this.inbox(appId, to);
+    const [r] = await Promise.all([
+      this.scripts.offPutOnce(
+        [inbox, this.keys.user(appId, to, `sk:${hash}`)],
+        [msg.id, msg.ts, msg.from, this.bytes(msg.event), Math.max(1, keyTtlMs), hash],
+      ) as Promise<[string, number] | null>,
+      this.redis.zadd(this.keys.inboxes, 'LT', msg.ts, appId + to),
+    ]);
+    if (r) {
+      const [id, ts, acked] = r[0].split('\n');
+      return { prior: { id: id!, ts: Number(ts), stored: r[1] === 1, acked: acked === '1' }, dropped: 0 };
+    }
+    // Stored: counted for the app and capped as `put` does (the usage key is in another slot).
+    const usage = this.usageKey(appId);
+    const [, , capped] = await Promise.all([
+      this.redis.hincrby(usage, 'n', 1),
+      this.redis.hincrby(usage, 'b', msg.event.byteLength),
+      this.scripts.offCap([inbox], [Math.max(1, maxPerUser)]) as Promise<[number, number]>,
+    ]);
+    const [dropped, bytes] = capped;
+    if (dropped > 0) await this.unaccount(appId, dropped, bytes);
+    return { prior: null, dropped };
+  }
+
+  /** Key records expire by themselves (PX). */
+  async purgeKeys(_before: number): Promise<number> {
+    return 0;
+  }
+
+  private bytes(event: Uint8Array): Buffer {
+    return Buffer.isBuffer(event) ? event : Buffer.from(event.buffer, event.byteOffset, event.byteLength);
   }
 
   async fetch(appId: string, uid: string, notBefore: number): Promise<OfflineMessage[]> {

@@ -10,6 +10,7 @@ import {
   encodeEvent,
   isObj,
   isStr,
+  isValidSendKey,
   isStrArray,
   isValidChannelId,
   normalizeWireMessage,
@@ -24,6 +25,7 @@ import {
 import type { Session } from '../../session/session.js';
 import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import { channelMaybeEmpty, channelOccupied } from '../channel-attrs/expiry.js';
+import { crashAfterFlush } from '../../crash-points.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
@@ -90,6 +92,7 @@ export const channelsFeature: Feature = {
           if (e.from === s.uid) continue; // never echo the member's own messages
           replayed.add(e.id);
           const ev: ChannelMessageEvent = { channelId, id: e.id, from: e.from, msg: e.msg, ts: e.ts };
+          if (e.key !== undefined) ev.key = e.key;
           s.send(encodeEvent(Op.ChannelMessage, ev));
         }
       } catch (e) {
@@ -184,6 +187,7 @@ export const channelsFeature: Feature = {
       sc: SessionChannels | undefined,
       channelId: string,
       raw: WireMessage,
+      key: string | undefined,
     ): Promise<Reply> => {
       const member = sc?.joined.get(channelId);
       if (!member) return fail(ChannelMessageError.NOT_IN_CHANNEL);
@@ -191,13 +195,18 @@ export const channelsFeature: Feature = {
       // A Signaling sender gets its own message too, in channel order (Signaling echoes; RTM never).
       const except = s.kind === 'signaling' ? null : s.uid;
       const msg = normalizeWireMessage(raw);
-      const r = await rooms.sendMessage(s.appId, channelId, s.uid, msg, except, member.room);
+      const r = await rooms.sendMessage(s.appId, channelId, s.uid, msg, except, member.room, key);
+      if (crashAfterFlush('channel-sent')) return new Promise<Reply>(() => undefined);
       return ok(r satisfies ChannelSendResponse);
     };
 
     ctx.registry.handle('channels', Op.ChannelSend, (s, body): Promise<Reply> | Reply => {
-      if (!isObj(body) || !isStr(body.channelId))
-        return malformed(ChannelMessageError.INVALID_MESSAGE, 'ChannelSend body: { channelId: string, msg }');
+      if (!isObj(body) || !isStr(body.channelId) || !(body.key == null || isValidSendKey(body.key)))
+        return malformed(
+          ChannelMessageError.INVALID_MESSAGE,
+          'ChannelSend body: { channelId: string, msg, key?: 1-64 printable ASCII characters }',
+        );
+      const key = body.key ?? undefined;
       const problem = checkWireMessage(body.msg, s.limits.messageBytes);
       if (problem === 'invalid')
         return malformed(
@@ -211,10 +220,10 @@ export const channelsFeature: Feature = {
       // Sent right after a join request: wait for the join, as the client expects.
       const joining = sc?.joining.get(channelId);
       if (joining) {
-        const after = () => send(s, sc, channelId, msg);
+        const after = () => send(s, sc, channelId, msg, key);
         return joining.then(after, after);
       }
-      return send(s, sc, channelId, msg);
+      return send(s, sc, channelId, msg, key);
     });
 
     // ---- members ----

@@ -275,17 +275,25 @@ export class ChannelRooms {
     msg: WireMessage,
     except: string | null,
     room: Room | undefined = this.get(appId, channelId),
+    key?: string,
   ): Promise<ChannelSendResponse> {
     this.channelIn.inc();
     const id = `${this.ctx.config.nodeId}.${this.boot}-c${(++this.seq).toString(36)}`;
     const ts = Date.now();
-    const ev: ChannelMessageEvent = { channelId, id, from, msg, ts };
+    // With the sender's key, members drop a re-send of this message (docs/protocol.md, "Exactly once").
+    const ev: ChannelMessageEvent =
+      key === undefined ? { channelId, id, from, msg, ts } : { channelId, id, from, msg, ts, key };
     const bytes = encodeEvent(Op.ChannelMessage, ev);
     const n = room ? this.deliverLocal(room, bytes, except, id) : 0;
     if (n > 0) this.channelOut.inc(n);
     // History only fills a rejoining member's gap: the sender does not wait for it to be written.
     this.ctx.store.history
-      .append(appId, channelId, { id, ts, from, msg }, this.retention)
+      .append(
+        appId,
+        channelId,
+        key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key },
+        this.retention,
+      )
       .catch(this.historyFailed);
     await this.deliverRemote(appId, channelId, bytes, except, id);
     return { id, ts };

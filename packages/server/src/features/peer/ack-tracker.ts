@@ -1,7 +1,13 @@
 interface Waiter {
   resolve: (acked: boolean) => void;
   deadline: number;
+  /** the session the message was delivered to: the only one whose ack counts */
+  by: object;
+  acked: Promise<boolean>;
 }
+
+/** What an ack did: settled a wait, named no open wait (late, repeated), or named another session's. */
+export type AckResult = 'acked' | 'unknown' | 'forged';
 
 // A shared Promise executor: it hands the resolver over through `captured`, so a wait allocates
 // no executor closure (one wait per peer message).
@@ -12,6 +18,8 @@ const capture = (resolve: (acked: boolean) => void): void => {
 
 /**
  * Waits for acknowledgements by id with one shared sweep timer instead of a timer per message.
+ * A wait names the session the message went to; an ack from any other session is refused, so no
+ * client can tell a sender that someone else received its message (docs/security.md).
  * All waits have the same timeout, so insertion order is deadline order and the sweep stops at
  * the first entry still in time.
  */
@@ -21,9 +29,18 @@ export class AckTracker {
 
   constructor(private readonly timeoutMs: number) {}
 
-  wait(id: string): Promise<boolean> {
+  /**
+   * Waits for `by`'s ack of `id`. The same id delivered again (a retry of a keyed send) shares the
+   * open wait, now owned by the session it went to last.
+   */
+  wait(id: string, by: object): Promise<boolean> {
+    const open = this.waiting.get(id);
+    if (open) {
+      open.by = by;
+      return open.acked;
+    }
     const acked = new Promise<boolean>(capture);
-    this.waiting.set(id, { resolve: captured, deadline: Date.now() + this.timeoutMs });
+    this.waiting.set(id, { resolve: captured, deadline: Date.now() + this.timeoutMs, by, acked });
     if (!this.timer) {
       this.timer = setInterval(this.sweep, Math.min(250, this.timeoutMs));
       this.timer.unref();
@@ -31,11 +48,14 @@ export class AckTracker {
     return acked;
   }
 
-  ack(id: string): void {
+  /** `by` acknowledged `id`. */
+  ack(id: string, by: object): AckResult {
     const w = this.waiting.get(id);
-    if (!w) return;
+    if (!w) return 'unknown';
+    if (w.by !== by) return 'forged';
     this.waiting.delete(id);
     w.resolve(true);
+    return 'acked';
   }
 
   private readonly sweep = (): void => {

@@ -4,17 +4,21 @@ import {
   checkWireMessage,
   isObj,
   isStr,
+  isValidSendKey,
   isValidUserId,
   normalizeWireMessage,
   optBool,
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
+import { crashPoint } from '../../crash-points.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import { type OfflineRefused, peerDeliveryFor } from './peer-delivery.js';
 import { sendBudget } from '../send-budget.js';
 
+const optSendKey = (v: unknown): v is string | undefined =>
+  v === undefined || v === null || isValidSendKey(v);
 const sendReply = (r: PeerSendResponse | OfflineRefused | null): Reply => {
   if (!r) return fail(PeerMessageError.FAILURE);
   if (!('refused' in r)) return ok(r);
@@ -41,10 +45,10 @@ export const peerFeature: Feature = {
     const { acks, receiver } = delivery;
 
     ctx.registry.handle('peer', Op.PeerSend, (s, body): Reply | Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.to) || !optBool(body.offline))
+      if (!isObj(body) || !isStr(body.to) || !optBool(body.offline) || !optSendKey(body.key))
         return malformed(
           PeerMessageError.INVALID_MESSAGE,
-          'PeerSend body: { to: string, msg, offline?: boolean }',
+          'PeerSend body: { to: string, msg, offline?: boolean, key?: 1-64 printable ASCII characters }',
         );
       if (!isValidUserId(body.to)) return fail(PeerMessageError.INVALID_USERID);
       const problem = checkWireMessage(body.msg, s.limits.messageBytes);
@@ -57,19 +61,23 @@ export const peerFeature: Feature = {
       if (!sendBudget(s)) return fail(PeerMessageError.TOO_OFTEN);
       const msg = normalizeWireMessage(body.msg as WireMessage);
       // Not an async handler: one promise less per message (the answer waits for the peer's ack).
-      return delivery.send(s, s.appId, s.uid, body.to, msg, body.offline === true).then(sendReply);
+      const key = body.key ?? undefined;
+      return delivery.send(s, s.appId, s.uid, body.to, msg, body.offline === true, key).then(sendReply);
     });
 
     ctx.registry.onClientEvent('peer', Op.PeerAck, (s, body) => {
+      crashPoint('peer-ack');
       if (!isObj(body) || !isStr(body.id)) return;
-      acks.ack(body.id);
+      // Only the session a message was delivered to may acknowledge it (forged: counted, ignored).
+      if (acks.ack(body.id, s) === 'forged') ctx.metrics.forgedAcks.inc();
+      // Removes the inbox copy only if `id` was delivered to this very session.
       receiver.acked(s, body.id);
     });
 
     ctx.registry.hook('sessionReady', (s) => receiver.drain(s));
 
     let purgeTimer: NodeJS.Timeout | null = null;
-    const purge = () =>
+    const purge = () => {
       void ctx.store.offline
         .purge(Date.now() - ctx.config.offlineTtlMs)
         .then((n) => {
@@ -79,6 +87,10 @@ export const peerFeature: Feature = {
           ctx.log.info({ purged: n }, 'expired offline messages purged');
         })
         .catch((e) => ctx.log.error({ err: e }, 'offline purge failed'));
+      void ctx.store.offline
+        .purgeKeys(Date.now() - ctx.config.sendKeyTtlMs)
+        .catch((e) => ctx.log.error({ err: e }, 'idempotency key purge failed'));
+    };
     ctx.registry.hook('onReady', () => {
       purge();
       purgeTimer = setInterval(purge, Math.max(1000, Math.min(ctx.config.offlineTtlMs, 60_000)));

@@ -6,8 +6,11 @@ import {
   type WireMessage,
 } from '@parley/protocol';
 import { quotasFor, type AppQuotas } from '../../config.js';
+import { crashPoint } from '../../crash-points.js';
 import type { FeatureContext } from '../context.js';
 import { AckTracker } from './ack-tracker.js';
+import type { PriorSend } from '../../ports/offline-store.js';
+import { MessageIds } from '../message-ids.js';
 import { PeerReceiver, type HandOff } from './receiver.js';
 
 const HOUR_MS = 3_600_000;
@@ -18,6 +21,17 @@ const HOUR_MS = 3_600_000;
  */
 export interface OfflineRefused {
   refused: 'offline_app_bytes' | 'offline_sender_hourly';
+}
+
+/** What the inbox write did: kept out by a quota, or found a first send with the same key. */
+interface Committed {
+  refused: OfflineRefused | null;
+  prior: PriorSend | null;
+}
+
+/** A send answered without a delivery (a retry whose first send is settled). */
+interface Answer {
+  answer: PeerSendResponse;
 }
 
 /** Mesh payload of a peer message for a session on another node. */
@@ -43,9 +57,7 @@ interface PeerHop {
 export class PeerDelivery {
   readonly acks: AckTracker;
   readonly receiver: PeerReceiver;
-  // Ids must stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw.
-  private readonly boot = Date.now().toString(36);
-  private seq = 0;
+  private readonly ids: MessageIds;
   /**
    * Per sender: the hand-off of its last offline message still waiting for its commit. Later
    * messages of that sender queue behind it, so send order holds across the commit wait.
@@ -53,6 +65,7 @@ export class PeerDelivery {
   private readonly senderTail = new WeakMap<object, Promise<unknown>>();
 
   constructor(private readonly ctx: FeatureContext) {
+    this.ids = new MessageIds(`${ctx.config.nodeId}.`, '-p');
     this.acks = new AckTracker(ctx.config.peerAckTimeoutMs);
     this.receiver = new PeerReceiver(ctx, this.acks);
     ctx.mesh.on('peer', (p) => {
@@ -76,13 +89,14 @@ export class PeerDelivery {
     to: string,
     msg: WireMessage,
     offline: boolean,
+    key?: string,
   ): Promise<PeerSendResponse | OfflineRefused | null> {
     const { ctx } = this;
     ctx.metrics.messagesIn.inc({ kind: 'peer' });
-    // Each id source has its own tag after a "-" (never a base36 digit), so ids never collide.
-    const id = `${ctx.config.nodeId}.${this.boot}-p${(++this.seq).toString(36)}`;
+    const id = this.ids.next();
     const ts = Date.now();
-    const ev: PeerMessageEvent = { id, from, msg, ts };
+    // `key` travels to the receiver: its SDK drops a second message with the same sender and key.
+    const ev: PeerMessageEvent = key === undefined ? { id, from, msg, ts } : { id, from, msg, ts, key };
     const event = encodeEvent(Op.PeerMessage, ev);
     const tail = sender ? this.senderTail.get(sender) : undefined;
 
@@ -99,25 +113,31 @@ export class PeerDelivery {
     }
 
     // Stored first, once the app's and the sender's quotas admit it. The quota reads of one
-    // sender resolve in call order (one store connection, FIFO), so its `put`s keep send order.
+    // sender resolve in call order (one store connection, FIFO), so its writes keep send order.
+    // With a key, the store checks it in the same transaction: a retry of a stored message is not
+    // stored again, and is answered from the first send.
     const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
+    const record = { id, from, ts, event: stored };
+    const max = ctx.config.offlineMaxPerUser;
     const quotas = quotasFor(ctx.config, appId);
-    const committed = this.admit(appId, from, quotas).then((refused) =>
-      refused
-        ? refused
-        : ctx.store.offline
-            .put(appId, to, { id, from, ts, event: stored }, ctx.config.offlineMaxPerUser)
-            .then((dropped) => {
-              // Agora's policy (the oldest go first), but their senders were told `cached`: count it.
-              if (dropped > 0) ctx.metrics.offlineDropped.inc({ reason: 'inbox_full' }, dropped);
-              return null;
-            }),
-    );
+    const committed = this.admit(appId, from, quotas).then(async (refused): Promise<Committed> => {
+      if (refused) return { refused, prior: null };
+      const r =
+        key === undefined
+          ? { prior: null, dropped: await ctx.store.offline.put(appId, to, record, max) }
+          : await ctx.store.offline.putOnce(appId, to, record, key, max, ctx.config.sendKeyTtlMs);
+      // Agora's policy (the oldest go first), but their senders were told `cached`: count it.
+      if (r.dropped > 0) ctx.metrics.offlineDropped.inc({ reason: 'inbox_full' }, r.dropped);
+      return { refused: null, prior: r.prior };
+    });
     // Refused by a quota: still delivered live if the receiver takes it, only never stored.
-    const handed = (tail ? tail.then(() => committed) : committed).then(async (refused) => ({
-      refused,
-      h: await this.handOff(appId, to, id, event, refused === null),
-    }));
+    const handed = (tail ? tail.then(() => committed) : committed).then(async (c) => {
+      crashPoint('peer-stored');
+      const h = c.prior
+        ? await this.again(appId, to, c.prior, ev)
+        : await this.handOff(appId, to, id, event, c.refused === null);
+      return { ...c, h };
+    });
     if (sender) {
       const settled = handed.catch(() => undefined);
       this.senderTail.set(sender, settled);
@@ -125,20 +145,44 @@ export class PeerDelivery {
         if (this.senderTail.get(sender) === settled) this.senderTail.delete(sender);
       });
     }
-    let r: { refused: OfflineRefused | null; h: HandOff };
+    let r: Committed & { h: HandOff | Answer };
     try {
       r = await handed;
     } catch (e) {
       ctx.log.error({ err: e }, 'offline message could not be stored');
       return null;
     }
-    const received = await r.h.acked;
+    const { h } = r;
+    if ('answer' in h) return h.answer;
+    const received = await h.acked;
     if (r.refused) return received ? { id, ts, received, cached: false } : r.refused;
-    if (!received && quotas.offlineMaxPerSenderPerHour > 0)
+    // A retry answered from its first send was counted then.
+    if (!received && !r.prior && quotas.offlineMaxPerSenderPerHour > 0)
       await ctx.store.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {
         ctx.log.warn({ err: e }, 'could not count an offline message against its sender');
       });
-    return { id, ts, received, cached: !received };
+    return { id: h.id ?? id, ts: h.ts ?? ts, received, cached: !received };
+  }
+
+  /**
+   * A retry of an offline message the store already has (same sender, receiver and key): answered
+   * as the first send, never stored twice. Still in the inbox: handed to the receiver again under
+   * its first id (its SDK drops what it has seen; the ack removes the inbox copy); acked already:
+   * received; gone otherwise (cap, expiry): cached, as the first answer was.
+   */
+  private async again(
+    appId: string,
+    to: string,
+    prior: PriorSend,
+    ev: PeerMessageEvent,
+  ): Promise<HandOff | Answer> {
+    this.ctx.metrics.sendRetries.inc({ kind: 'peer-offline' });
+    const { id, ts } = prior;
+    if (prior.acked) return { answer: { id, ts, received: true, cached: false } };
+    if (!prior.stored) return { answer: { id, ts, received: false, cached: true } };
+    const event = encodeEvent(Op.PeerMessage, { ...ev, id, ts } satisfies PeerMessageEvent);
+    const h = await this.handOff(appId, to, id, event, true);
+    return { acked: h.acked, id, ts };
   }
 
   /**

@@ -5,6 +5,9 @@ import type { AckTracker } from './ack-tracker.js';
 /** A message handed to the receiver's session: resolves true once its SDK acked it. */
 export interface HandOff {
   acked: Promise<boolean>;
+  /** the id and ts the message went out with, when not the send's own (a retry's first send's) */
+  id?: string;
+  ts?: number;
 }
 const NOT_DELIVERED: HandOff = { acked: Promise.resolve(false) };
 
@@ -38,7 +41,7 @@ export class PeerReceiver {
     const st = this.inbox.get(s);
     if (st?.draining) return st.draining.then(() => this.deliver(s, id, event, stored));
     if (s.phase === 'ended') return NOT_DELIVERED;
-    const acked = this.acks.wait(id);
+    const acked = this.acks.wait(id, s);
     if (stored) {
       const state = st ?? this.stateOf(s);
       // Already sent as part of the backlog (it was committed just before the login fetched it).

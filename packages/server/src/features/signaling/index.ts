@@ -12,6 +12,7 @@ import {
   isObj,
   isStr,
   isValidChannelId,
+  isValidSendKey,
   isValidUserId,
   optBool,
   utf8Length,
@@ -87,8 +88,16 @@ export const signalingFeature: Feature = {
     // ---- peer messages ----
 
     ctx.registry.handle('signaling', SignalingOp.PeerSend, async (s, body): Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.to) || !isStr(body.text))
-        return malformed(WRONG, 'PeerSend body: { to: string, text: string }');
+      if (
+        !isObj(body) ||
+        !isStr(body.to) ||
+        !isStr(body.text) ||
+        !(body.key == null || isValidSendKey(body.key))
+      )
+        return malformed(
+          WRONG,
+          'PeerSend body: { to: string, text: string, key?: 1-64 printable ASCII characters }',
+        );
       if (!isValidUserId(body.to)) return fail(WRONG);
       const bad = checkText(s, body.text);
       if (bad) return fail(bad);
@@ -97,6 +106,8 @@ export const signalingFeature: Feature = {
       const id = newId('p');
       const ts = Date.now();
       const ev: PeerMessageEvent = { id, from: s.uid, msg: { type: 'TEXT', text: body.text }, ts };
+      // Receivers drop a re-send of the same message (same sender and key) under a new id.
+      if (isStr(body.key)) ev.key = body.key;
       const bytes = encodeEvent(Op.PeerMessage, ev);
       const to = body.to;
       const tail = peerTail.get(s);

@@ -74,6 +74,33 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'idempotency keys of offline peer messages',
+    // One row per keyed offline send, written in the inbox write's transaction; `acked` is set in
+    // the transaction that removes the inbox copy on the receiver's ack.
+    sql: `
+      CREATE TABLE peer_send_keys (
+        app_id TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        send_key TEXT NOT NULL,
+        id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        acked INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (app_id, uid, sender, send_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX send_keys_by_id ON peer_send_keys (app_id, uid, id);
+      CREATE INDEX send_keys_by_age ON peer_send_keys (created_at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'idempotency keys in the channel history',
+    // Replayed with the message, so a member drops a re-send it got live under the same key.
+    sql: 'ALTER TABLE channel_history ADD COLUMN send_key TEXT;',
+  },
 ];
 
 /** Marks the file as Parley's (PRAGMA application_id): 'PRLY'. */

@@ -22,6 +22,7 @@ interface Row {
   text: string | null;
   raw: Uint8Array | null;
   description: string | null;
+  send_key: string | null;
 }
 
 /** Appends commit this long after the first of a batch, ms (a crash loses at most that much). */
@@ -51,7 +52,7 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
   constructor(db: Database) {
     this.writes = new WriteBatcher(db, { delayMs: HISTORY_COMMIT_DELAY_MS, afterBatch: this.trim });
     this.insert = db.prepare(
-      'INSERT INTO channel_history (app_id, channel_id, id, sender, ts, type, text, raw, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO channel_history (app_id, channel_id, id, sender, ts, type, text, raw, description, send_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.nthNewest = db
       .prepare(
@@ -65,7 +66,7 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
     this.seqOf = db
       .prepare('SELECT seq FROM channel_history WHERE app_id = ? AND channel_id = ? AND id = ?')
       .pluck();
-    const cols = 'SELECT id, sender, ts, type, text, raw, description FROM channel_history';
+    const cols = 'SELECT id, sender, ts, type, text, raw, description, send_key FROM channel_history';
     this.afterSeq = db.prepare(
       `${cols} WHERE app_id = ? AND channel_id = ? AND seq > ? AND ts >= ? ORDER BY seq`,
     );
@@ -96,6 +97,7 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
       m.type === 'TEXT' ? (m.text ?? '') : null,
       raw,
       m.type === 'RAW' ? (m.description ?? '') : null,
+      e.key ?? null,
     );
     this.touched.set(`${a.appId}\u0000${a.channelId}`, a);
   };
@@ -145,5 +147,7 @@ function toEntry(r: Row): ChannelHistoryEntry {
     r.type === 'RAW'
       ? { type: 'RAW', raw: new Uint8Array(r.raw ?? new Uint8Array(0)), description: r.description ?? '' }
       : { type: 'TEXT', text: r.text ?? '' };
-  return { id: r.id, ts: r.ts, from: r.sender, msg };
+  const e: ChannelHistoryEntry = { id: r.id, ts: r.ts, from: r.sender, msg };
+  if (r.send_key !== null) e.key = r.send_key;
+  return e;
 }

@@ -1,5 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { OfflineMessage, OfflineStore, OfflineUsage } from '../../../ports/offline-store.js';
+import type {
+  OfflineMessage,
+  OfflineStore,
+  OfflineUsage,
+  PriorSend,
+  PutOnceResult,
+} from '../../../ports/offline-store.js';
 import { WindowCounters } from '../window-counters.js';
 import type { WriteBatcher } from './write-batcher.js';
 
@@ -10,6 +16,16 @@ interface PutArgs {
   max: number;
   /** set by the write: how many older messages it dropped */
   dropped: number;
+}
+interface PutOnceArgs extends PutArgs {
+  key: string;
+  /** where the write tells its caller about an earlier send with the same key */
+  prior: PriorSend | null;
+}
+interface KeyRow {
+  id: string;
+  ts: number;
+  acked: number;
 }
 interface RemoveArgs {
   appId: string;
@@ -38,6 +54,11 @@ export class SqliteOfflineStore implements OfflineStore {
   private readonly usageOf: Statement;
   /** per-sender windows: in memory, as the embedded server is one process (a restart resets them) */
   private readonly senders = new WindowCounters();
+  private readonly insertKey: Statement;
+  private readonly selectKey: Statement;
+  private readonly hasId: Statement;
+  private readonly markAcked: Statement;
+  private readonly purgeKeysOld: Statement;
 
   constructor(
     db: Database,
@@ -59,6 +80,19 @@ export class SqliteOfflineStore implements OfflineStore {
     this.purgeOld = db.prepare('DELETE FROM offline_messages WHERE ts < ?');
     this.countFor = db.prepare('SELECT count(*) FROM offline_messages WHERE app_id = ? AND uid = ?').pluck();
     this.usageOf = db.prepare('SELECT messages, bytes FROM offline_usage WHERE app_id = ?');
+    this.insertKey = db.prepare(
+      'INSERT OR REPLACE INTO peer_send_keys (app_id, uid, sender, send_key, id, ts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.selectKey = db.prepare(
+      'SELECT id, ts, acked FROM peer_send_keys WHERE app_id = ? AND uid = ? AND sender = ? AND send_key = ? AND created_at >= ?',
+    );
+    this.hasId = db
+      .prepare('SELECT 1 FROM offline_messages WHERE app_id = ? AND uid = ? AND id = ? LIMIT 1')
+      .pluck();
+    this.markAcked = db.prepare(
+      'UPDATE peer_send_keys SET acked = 1 WHERE app_id = ? AND uid = ? AND id = ?',
+    );
+    this.purgeKeysOld = db.prepare('DELETE FROM peer_send_keys WHERE created_at < ?');
   }
 
   put(appId: string, to: string, msg: OfflineMessage, maxPerUser: number): Promise<number> {
@@ -74,6 +108,39 @@ export class SqliteOfflineStore implements OfflineStore {
     if (seq !== undefined) a.dropped = this.dropUpTo.run(a.appId, a.to, seq).changes;
   };
 
+  async putOnce(
+    appId: string,
+    to: string,
+    msg: OfflineMessage,
+    key: string,
+    maxPerUser: number,
+    keyTtlMs: number,
+  ): Promise<PutOnceResult> {
+    const a: PutOnceArgs = { appId, to, msg, max: maxPerUser, dropped: 0, key, prior: null };
+    await this.writes.enqueue(this.doPutOnce, { a, ttl: keyTtlMs });
+    return { prior: a.prior, dropped: a.dropped };
+  }
+
+  /** In the batch's transaction: the key lookup and the inbox write commit (or fail) together. */
+  private readonly doPutOnce = ({ a, ttl }: { a: PutOnceArgs; ttl: number }): void => {
+    const m = a.msg;
+    const now = Date.now();
+    const row = this.selectKey.get(a.appId, a.to, m.from, a.key, now - ttl) as KeyRow | undefined;
+    if (row) {
+      const stored = this.hasId.get(a.appId, a.to, row.id) !== undefined;
+      a.prior = { id: row.id, ts: row.ts, stored, acked: row.acked === 1 };
+      return;
+    }
+    // REPLACE: an expired row of the same key may still be there (purged later).
+    this.insertKey.run(a.appId, a.to, m.from, a.key, m.id, m.ts, now);
+    this.doPut(a);
+  };
+
+  async purgeKeys(before: number): Promise<number> {
+    this.writes.flush();
+    return this.purgeKeysOld.run(before).changes;
+  }
+
   async fetch(appId: string, uid: string, notBefore: number): Promise<OfflineMessage[]> {
     this.writes.flush();
     const rows = this.select.all(appId, uid, notBefore) as Row[];
@@ -85,7 +152,10 @@ export class SqliteOfflineStore implements OfflineStore {
   }
 
   private readonly doRemove = (a: RemoveArgs): void => {
-    for (const id of a.ids) this.deleteOne.run(a.appId, a.uid, id);
+    for (const id of a.ids) {
+      // A keyed message's key row learns that the receiver got it (a retry is answered `received`).
+      if (this.deleteOne.run(a.appId, a.uid, id).changes > 0) this.markAcked.run(a.appId, a.uid, id);
+    }
   };
 
   async purge(before: number): Promise<number> {
