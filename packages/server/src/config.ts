@@ -102,6 +102,11 @@ export interface ServerConfig {
   maxRequestsPerSecond: number;
   /** requests refused by a limit tolerated per socket in any 10 s; one more closes it, 4009 (default 100) */
   maxRefusedRequests: number;
+  /**
+   * after a socket is closed for a request flood (4009), new WebSockets from its address are
+   * refused with 429 for this long, ms (default 10000; 0 = off)
+   */
+  floodCooldownMs: number;
   /** AppQuotas defaults for every app (per app in the config file: `apps[].quotas`) */
   offlineMaxBytesPerApp: number;
   offlineMaxPerSenderPerHour: number;
@@ -141,6 +146,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sqliteSync: 'normal',
   maxRequestsPerSecond: 1000,
   maxRefusedRequests: 100,
+  floodCooldownMs: 10_000,
   offlineMaxBytesPerApp: 1024 * 1024 * 1024,
   offlineMaxPerSenderPerHour: 1000,
   emptyChannelAttrsMaxBytesPerApp: 64 * 1024 * 1024,

@@ -127,6 +127,7 @@ export async function createServer(
     loginTimeoutMs: config.loginTimeoutMs,
     maxConnections,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    floodCooldownMs: config.floodCooldownMs,
     connectionLimits: {
       maxRequestsPerSecond: config.maxRequestsPerSecond,
       maxRefusedRequests: config.maxRefusedRequests,

@@ -162,6 +162,12 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
       parse: int('max-refused-requests'),
     },
     {
+      flag: 'flood-cooldown-ms <ms>',
+      key: 'floodCooldownMs',
+      desc: 'after a socket is closed for flooding (4009), its address gets 429 for this long (0 = off)',
+      parse: int('flood-cooldown-ms'),
+    },
+    {
       flag: 'offline-max-bytes-per-app <bytes>',
       key: 'offlineMaxBytesPerApp',
       desc: 'offline message bytes held per app; over it offline sends are refused (0 = no cap)',

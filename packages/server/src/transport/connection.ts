@@ -96,6 +96,8 @@ export class Connection {
   authPending = false;
   /** flooding: nothing more is read from the socket, and it closes once the answers due went out */
   private condemned = false;
+  /** the close code the server condemned this socket with (e.g. REQUEST_FLOOD), whatever the peer echoes */
+  condemnedWith: number | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -213,6 +215,7 @@ export class Connection {
   private condemn(code: number, reason: string): void {
     if (this.condemned || this.closed) return;
     this.condemned = true;
+    this.condemnedWith = code;
     setImmediate(() => this.close(code, reason));
   }
 

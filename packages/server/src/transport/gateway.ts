@@ -17,12 +17,19 @@ export interface GatewayOptions {
   maxConnections: number;
   /** sockets open at once from one remote address; 0 = no cap */
   maxConnectionsPerIp: number;
+  /** after a flood close (4009), the address is refused this long; 0 = off */
+  floodCooldownMs: number;
   /** request budget and refusal strikes per socket (none when absent) */
   connectionLimits?: ConnectionLimits;
 }
 
 /** Why an upgrade was refused: the `reason` label of parley_connections_refused_total and the body's code. */
-export type RefusalReason = 'not_found' | 'max_connections' | 'max_connections_per_ip' | 'bad_handshake';
+export type RefusalReason =
+  | 'not_found'
+  | 'max_connections'
+  | 'max_connections_per_ip'
+  | 'bad_handshake'
+  | 'flood_cooldown';
 
 /** The remote address an upgraded socket was counted under, kept on the socket for its 'close'. */
 const COUNTED_AS = Symbol('parley.countedAs');
@@ -51,6 +58,12 @@ export class Gateway implements ConnectionSink {
   /** sockets counted against the caps: from the upgrade request until the socket closes */
   private open = 0;
   private readonly perIp = new Map<string, number>();
+  /**
+   * Addresses whose socket was closed for flooding → until when they are refused. A flooder that
+   * reconnects at once would otherwise cost a handshake and a login per close; a refusal costs
+   * neither. One entry per flooding address, swept when expired.
+   */
+  private readonly cooling = new Map<string, number>();
   /** one 'close' listener for all counted sockets */
   private readonly release: (this: CountedSocket) => void;
 
@@ -93,7 +106,7 @@ export class Gateway implements ConnectionSink {
     socket.on('error', destroyOnError);
     const ip = (socket as Socket).remoteAddress ?? '';
     const fromIp = this.perIp.get(ip) ?? 0;
-    const refusal = this.admit(req, fromIp);
+    const refusal = this.admit(req, ip, fromIp);
     if (refusal) {
       this.refuse(socket, ...refusal);
       return;
@@ -113,10 +126,23 @@ export class Gateway implements ConnectionSink {
   /** Why an upgrade request is refused (status, reason, message, headers), or null to accept it. */
   private admit(
     req: IncomingMessage,
+    ip: string,
     fromIp: number,
   ): [number, RefusalReason, string, Record<string, string>] | null {
     if ((req.url ?? '').split('?')[0] !== this.opts.path)
       return [404, 'not_found', `no WebSocket endpoint here; use ${this.opts.path}`, {}];
+    const until = this.cooling.size > 0 ? this.cooling.get(ip) : undefined;
+    if (until !== undefined) {
+      const left = until - Date.now();
+      if (left > 0)
+        return [
+          429,
+          'flood_cooldown',
+          'a connection from this address was closed for flooding; try again later',
+          { 'retry-after': String(Math.ceil(left / 1000)) },
+        ];
+      this.cooling.delete(ip);
+    }
     const { maxConnections, maxConnectionsPerIp } = this.opts;
     if (maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp)
       return [
@@ -191,11 +217,14 @@ export class Gateway implements ConnectionSink {
 
   onClose(c: Connection, code: number): void {
     this.connections.delete(c);
+    if (c.condemnedWith === CloseCode.REQUEST_FLOOD && this.opts.floodCooldownMs > 0)
+      this.cooling.set(c.remoteAddress, Date.now() + this.opts.floodCooldownMs);
     this.sink.onClose(c, code);
   }
 
   private sweep(): void {
     const now = Date.now();
+    for (const [ip, until] of this.cooling) if (until <= now) this.cooling.delete(ip);
     const silentLimit = this.opts.heartbeatMs * 3;
     const { loginTimeoutMs } = this.opts;
     for (const c of this.connections) {

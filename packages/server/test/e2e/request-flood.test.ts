@@ -7,8 +7,9 @@ import {
   encodeRequest,
 } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerConfig } from '../../src/config.js';
+import { DEFAULT_CONFIG, type ServerConfig } from '../../src/config.js';
 import { APP_ID, collect, setup, until } from '../helpers.js';
+import { tryOpen } from '../hardening-net.js';
 import { metric, WireClient } from '../wire-client.js';
 
 /** Several messages in one WebSocket frame (MessagePack values follow one another). */
@@ -167,5 +168,43 @@ describe('request floods close the flooding socket', () => {
     expect(alice.connectionState).toBe('CONNECTED');
     expect(states).toEqual([]);
     expect(await metric(server.url, 'parley_socket_closes_total', { code: CloseCode.REQUEST_FLOOD })).toBe(0);
+  });
+
+  it('the address of a flooder is refused (429 flood_cooldown) for --flood-cooldown-ms after its close; other addresses are not', async () => {
+    const { server } = await start({ floodCooldownMs: 400 });
+    const w = await flooder('flood');
+    w.send(frame(ids(1500).map(() => encodeEvent(Op.Ping, null))));
+    expect((await w.closed).code).toBe(CloseCode.REQUEST_FLOOD);
+    const again = await tryOpen(server.wsUrl);
+    if (again.kind !== 'refused') throw new Error(`expected a refusal, got ${again.kind}`);
+    expect(again.status).toBe(429);
+    expect(JSON.parse(again.body).error.code).toBe('flood_cooldown');
+    expect(Number(again.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(await metric(server.url, 'parley_connections_refused_total', { reason: 'flood_cooldown' })).toBe(
+      1,
+    );
+    // Another client host (loopback 127.0.0.2) is not concerned.
+    const other = await tryOpen(server.wsUrl, '127.0.0.2');
+    expect(other.kind).toBe('open');
+    if (other.kind === 'open') other.ws.close();
+    // Once the cool-down is over, the address gets in again.
+    let back = await tryOpen(server.wsUrl);
+    while (back.kind === 'refused') {
+      await new Promise((r) => setTimeout(r, 50));
+      back = await tryOpen(server.wsUrl);
+    }
+    expect(back.kind).toBe('open');
+    if (back.kind === 'open') back.ws.close();
+  });
+
+  it('the flood cool-down defaults to 10 s and 0 turns it off', async () => {
+    expect(DEFAULT_CONFIG.floodCooldownMs).toBe(10_000);
+    const { server } = await start({ floodCooldownMs: 0 });
+    const w = await flooder('flood');
+    w.send(frame(ids(1500).map(() => encodeEvent(Op.Ping, null))));
+    expect((await w.closed).code).toBe(CloseCode.REQUEST_FLOOD);
+    const again = await tryOpen(server.wsUrl);
+    expect(again.kind).toBe('open');
+    if (again.kind === 'open') again.ws.close();
   });
 });
