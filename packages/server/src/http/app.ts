@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, METHODS, type Server as HttpServer } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { HttpError, routeLabel, sendError, sendText, toHttpError } from './errors.js';
@@ -42,10 +42,15 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
     // Types as sent: a number is not a string (`"from": 7` is refused, not coerced).
     ajv: { customOptions: { coerceTypes: false, formats: SCHEMA_FORMATS } },
     frameworkErrors: (err, request, reply) => {
-      if (request.url.startsWith('/api/')) return sendError(request, reply, toHttpError(err)!);
-      return sendText(reply, 404, 'not found\n');
+      // Only what routeBrokenEncodingAsWritten let through (a malformed URL).
+      if (!request.url.startsWith('/api/')) return answerNotFound(request, reply);
+      return sendError(
+        request,
+        reply,
+        toHttpError(err) ?? new HttpError(400, 'invalid_request', err.message),
+      );
     },
-  }) as unknown as FastifyInstance<HttpServer>;
+  });
   // Every method Node parses, so that a REST route answers any other one with 405.
   for (const m of METHODS)
     if (m !== 'CONNECT' && !app.supportedMethods.includes(m)) app.addHttpMethod(m, { hasBody: true });
@@ -64,9 +69,7 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.originalUrl.split('?')[0]!;
     if (path.startsWith('/api/')) throw new HttpError(404, 'not_found', `no route ${path}`);
-    if (request.method !== 'GET' && request.method !== 'HEAD')
-      return sendText(reply, 405, 'method not allowed\n');
-    return sendText(reply, 404, 'not found\n');
+    return answerNotFound(request, reply);
   });
 
   await app.register(healthRoutes, { ready: deps.ready });
@@ -76,4 +79,11 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
   await app.register(restV1Routes, { services: deps.rest });
   await app.ready();
   return app;
+}
+
+/** No route outside /api/: 405 for a method other than GET/HEAD, else 404, in plain text. */
+function answerNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return sendText(reply, 405, 'method not allowed\n');
+  return sendText(reply, 404, 'not found\n');
 }

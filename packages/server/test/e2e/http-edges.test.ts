@@ -89,6 +89,9 @@ describe('HTTP edges: methods, paths, content types, bodies', () => {
     expect([get.status, get.headers['content-type'], get.text]).toEqual([404, 'text/plain', 'not found\n']);
     expect((await send(port, 'GET', '/healthz/')).status).toBe(404);
     expect((await send(port, 'GET', '/api')).text).toBe('not found\n');
+    // The asterisk form (a server-wide OPTIONS) is no route either.
+    const star = await send(port, 'OPTIONS', '*');
+    expect([star.status, star.text]).toEqual([405, 'method not allowed\n']);
   });
 
   it('/healthz: JSON without charset, a query string ignored, HEAD with the length and no body', async () => {
