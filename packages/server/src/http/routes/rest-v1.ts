@@ -93,6 +93,7 @@ export interface RestV1Options {
  */
 export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { services }) => {
   // Only JSON bodies, at most MAX_BODY_BYTES; anything else is 415 (parsers are per plugin).
+  // Plain JSON.parse: a "__proto__" key stays an own property, and nothing here merges bodies.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
