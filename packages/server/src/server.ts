@@ -1,7 +1,6 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '@parley/protocol';
-import { resolveConfig, type ServerConfig } from './config.js';
+import { limitsFor, resolveConfig, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { Bus } from './ports/bus.js';
@@ -12,9 +11,11 @@ import { RouteCache } from './session/route-cache.js';
 import { Router } from './session/router.js';
 import { SessionManager } from './session/session-manager.js';
 import { Gateway } from './transport/gateway.js';
-import { createHttpHandler } from './http/http-handler.js';
-import { createRestApi } from './http/rest-api.js';
-import { guardHttpServer, httpServerOptions } from './http/http-guards.js';
+import { createHttpApp } from './http/app.js';
+import { guardListener } from './http/http-guards.js';
+import type { RestServices } from './http/rest-services.js';
+import { roomsFor } from './features/channels/rooms.js';
+import { peerDeliveryFor } from './features/peer/peer-delivery.js';
 import { autoMaxConnections, fdReserve, openFileLimit } from './transport/fd-limit.js';
 import { FeatureRegistry } from './features/registry.js';
 import type { FeatureContext } from './features/context.js';
@@ -98,21 +99,20 @@ export async function createServer(
   for (const f of FEATURES) f.register(ctx);
 
   let closing = false;
-  const http: HttpServer = createHttpServer(
-    httpServerOptions({
+  const httpApp = await createHttpApp({
+    metrics,
+    log: log.child({ layer: 'http' }),
+    timeouts: {
       headersTimeoutMs: config.httpHeadersTimeoutMs,
       requestTimeoutMs: config.httpRequestTimeoutMs,
+    },
+    ready: () => ({
+      ok: !closing && bus.ready,
+      detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' },
     }),
-    createHttpHandler({
-      metrics,
-      log: log.child({ layer: 'http' }),
-      ready: () => ({
-        ok: !closing && bus.ready,
-        detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' },
-      }),
-      api: createRestApi({ ctx, auth }),
-    }),
-  );
+    rest: restServices(ctx, auth),
+  });
+  const http = httpApp.server;
   const fdLimit = openFileLimit();
   const maxConnections = config.maxConnections || autoMaxConnections(fdLimit);
   if (fdLimit !== null && config.maxConnections > fdLimit - fdReserve(fdLimit))
@@ -171,7 +171,7 @@ export async function createServer(
         });
       });
       port = (http.address() as AddressInfo).port;
-      guardHttpServer(http, metrics, log.child({ layer: 'http' }));
+      guardListener(http, metrics, log.child({ layer: 'http' }));
       log.info(
         {
           maxConnections: maxConnections || 'none',
@@ -191,6 +191,7 @@ export async function createServer(
       await gateway.close(CloseCode.GOING_AWAY, 'server shutting down');
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections?.();
+      await httpApp.close();
       await registry.run('onClose');
       await routes.close();
       await mesh.close();
@@ -203,6 +204,25 @@ export async function createServer(
     },
   };
   return server;
+}
+
+/** What the REST API may do, from the server's parts (http/ never imports features). */
+function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
+  const rooms = roomsFor(ctx);
+  const peers = peerDeliveryFor(ctx);
+  return {
+    get devMode() {
+      return auth.devMode;
+    },
+    app: (appId) => auth.app(appId),
+    messageBytes: (appId) => limitsFor(ctx.config, auth.app(appId)).messageBytes,
+    sendChannelMessage: (appId, channelId, from, msg, key) =>
+      rooms.sendMessage(appId, channelId, from, msg, from, undefined, key),
+    sendPeerMessage: (appId, from, to, msg, offline, key) =>
+      peers.send(null, appId, from, to, msg, offline, key),
+    channelMembers: (appId, channelId) => ctx.store.channels.members(appId, channelId),
+    onlineState: async (appId, uid) => (await ctx.store.sessions.lookup(appId, uid))?.state ?? 'OFFLINE',
+  };
 }
 
 function hostForUrl(host: string): string {

@@ -44,14 +44,12 @@ function answer(status: number, text: string): string {
 }
 
 /**
- * What the HTTP listener does with errors that are no request's: client errors (a timeout, a
- * malformed or oversized request) are answered as Node would, counted and the socket destroyed;
- * errors of the listening socket itself (EMFILE on accept: out of file descriptors) are counted
- * and logged at most once a second — without a listener they would end the process. Installed
- * once listening (a failing `listen` reports its own error).
+ * What the HTTP server does with a client error (a timeout, a malformed or oversized request):
+ * answered as Node would, counted, and the socket destroyed. Given to Fastify as its
+ * `clientErrorHandler`, so that it is the server's only 'clientError' listener.
  */
-export function guardHttpServer(http: HttpServer, metrics: Metrics, log: Logger): void {
-  http.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+export function answerClientError(metrics: Metrics) {
+  return (err: Error & { code?: string }, socket: Socket): void => {
     const reset = err.code === 'ECONNRESET';
     const a = reset ? { kind: 'reset', response: '' } : (ANSWERS[err.code ?? ''] ?? BAD_REQUEST);
     metrics.httpClientErrors.inc({ kind: a.kind });
@@ -61,7 +59,15 @@ export function guardHttpServer(http: HttpServer, metrics: Metrics, log: Logger)
       socket.end(a.response);
       socket.destroySoon();
     } else socket.destroy();
-  });
+  };
+}
+
+/**
+ * Errors of the listening socket itself (EMFILE on accept: out of file descriptors) are counted
+ * and logged at most once a second — without a listener they would end the process. Installed
+ * once listening (a failing `listen` reports its own error).
+ */
+export function guardListener(http: HttpServer, metrics: Metrics, log: Logger): void {
   let lastLogged = 0;
   http.on('error', (err: Error & { code?: string }) => {
     metrics.acceptErrors.inc({ code: err.code ?? 'unknown' });

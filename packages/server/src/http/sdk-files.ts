@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { HttpError } from './errors.js';
 
 /**
  * The browser builds of the client SDKs, served under /sdk/ so that a web app can swap Agora's
@@ -48,6 +48,13 @@ interface Cached {
   etag: string;
 }
 
+/** What to answer: status, headers and the body (none for 304). */
+export interface SdkAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer;
+}
+
 /** What a failed read reports: the caller answers 503 (and it is logged and counted there). */
 export class SdkFileError extends Error {}
 
@@ -56,6 +63,7 @@ export class SdkFileError extends Error {}
  * request (which needs no file descriptor) notices a rebuild and reads the file again. So once a
  * file was served, serving it never needs a descriptor — under fd exhaustion (EMFILE) it still
  * answers — and a read that fails is answered 503 `sdk_file_unavailable` instead of rejecting.
+ * Knows nothing of HTTP frameworks: routes/sdk.ts answers with what `answer` returns.
  */
 export class SdkFiles {
   private readonly cache = new Map<string, Cached>();
@@ -64,28 +72,25 @@ export class SdkFiles {
 
   constructor(private readonly onReadError: (name: string, err: Error) => void = () => undefined) {}
 
-  /** Serves GET/HEAD /sdk/<name>: 200 / 304, 404 with the reason, 503 when the read failed. */
-  async serve(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  /**
+   * The answer to GET/HEAD /sdk/<name>: 200 / 304, or 404 with the reason; throws HttpError 503
+   * `sdk_file_unavailable` when the read failed.
+   */
+  async answer(name: string, ifNoneMatch: string | undefined): Promise<SdkAnswer> {
     const entry = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
-    if (!entry) return plain(res, 404, `no such SDK file; available: ${Object.keys(FILES).join(', ')}\n`);
+    if (!entry) return notFound(`no such SDK file; available: ${Object.keys(FILES).join(', ')}\n`);
     const dir = packageDir(entry[0]);
     const path = dir ? join(dir, entry[1]) : null;
     const info = path ? await stat(path).catch(() => null) : null;
-    if (!path || !info)
-      return plain(res, 404, `${entry[0]} is not built or not installed next to the server\n`);
+    if (!path || !info) return notFound(`${entry[0]} is not built or not installed next to the server\n`);
     let file: Cached;
     try {
       file = await this.load(name, path, info.size, info.mtimeMs);
     } catch (e) {
       this.onReadError(name, e as Error);
-      res.writeHead(503, {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
+      throw new HttpError(503, 'sdk_file_unavailable', `${name} could not be read; try again`, {
         'retry-after': '5',
       });
-      return void res.end(
-        `${JSON.stringify({ error: { code: 'sdk_file_unavailable', message: `${name} could not be read; try again` } })}\n`,
-      );
     }
     const headers = {
       'content-type': name.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
@@ -93,12 +98,8 @@ export class SdkFiles {
       'cache-control': 'no-cache',
       etag: file.etag,
     };
-    if (req.headers['if-none-match'] === file.etag) {
-      res.writeHead(304, headers);
-      return void res.end();
-    }
-    res.writeHead(200, { ...headers, 'content-length': file.body.byteLength });
-    res.end(req.method === 'HEAD' ? undefined : file.body);
+    if (ifNoneMatch === file.etag) return { status: 304, headers };
+    return { status: 200, headers, body: file.body };
   }
 
   private load(name: string, path: string, size: number, mtimeMs: number): Promise<Cached> {
@@ -127,7 +128,6 @@ export class SdkFiles {
   }
 }
 
-function plain(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+function notFound(text: string): SdkAnswer {
+  return { status: 404, headers: { 'content-type': 'text/plain' }, body: Buffer.from(text) };
 }
