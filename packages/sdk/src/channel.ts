@@ -37,7 +37,7 @@ import {
 import type { RtmChannelEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
 import { checkMessage, fromWire, receivedProps } from './messages.js';
-import { RecentIds } from './recent-ids.js';
+import { RecentIds } from './session/recent-ids.js';
 import { TypedEventEmitter } from './typed-emitter.js';
 import type { AttributesMap, ChannelAttributeOptions, ChannelAttributes, RtmMessage } from './types.js';
 

@@ -47,7 +47,7 @@ import type {
   SendMessageOptions,
 } from './types.js';
 import { SendBudget } from './send-budget.js';
-import { RecentIds } from './recent-ids.js';
+import { PeerInbox } from './session/peer-inbox.js';
 import { defaultServerUrl, type WebSocketCtor } from './platform.js';
 
 export const SDK_VERSION = '1.5.1';
@@ -72,8 +72,8 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private readonly invitations: InvitationsApi;
   private readonly modules: ClientModule[];
   private readonly budget = new SendBudget();
-  /** ids and sender+keys of the last 4096 peer messages (two names each), kept across re-logins */
-  private readonly seenPeerIds = new RecentIds(8192);
+  /** acks peer messages and drops re-deliveries and re-sends; kept across re-logins */
+  private readonly peerInbox = new PeerInbox();
   private lastLoginAt = 0;
   /** logout() calls so far: a renewal that sees this change while it waits was cut short by one */
   private logouts = 0;
@@ -354,10 +354,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private onEvent(op: number, body: unknown): void {
     if (op === Op.PeerMessage) {
       const ev = body as PeerMessageEvent;
-      // Ack first (the sender waits for it), then emit once even if the server re-delivers it or
-      // the sender's SDK sent it again (same key, new id). The memory outlives re-logins.
-      this.core.notify(Op.PeerAck, { id: ev.id });
-      if (!this.seenPeerIds.addMessage(ev)) return;
+      if (!this.peerInbox.accept(this.core, ev)) return;
       this.emit('MessageFromPeer', fromWire(ev.msg), ev.from, receivedProps(ev.ts, ev.offline));
       return;
     }

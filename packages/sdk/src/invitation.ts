@@ -29,7 +29,7 @@ import {
   type ErrorTable,
   type RtmError,
 } from './errors.js';
-import { RecentIds } from './recent-ids.js';
+import { RecentIds } from './session/recent-ids.js';
 
 /**
  * `InvitationApiCallError` codes and the classes agora-rtm-sdk throws for them: a bad argument is

@@ -18,10 +18,10 @@ import {
   type SigChannelAttrEvent,
   type SigJoinResponse,
 } from '@parley/protocol';
-import { Core, type CoreOptions, defaultServerUrl } from '@parley/sdk';
+import { Core, type CoreOptions, PeerInbox, defaultServerUrl } from '@parley/sdk/core';
 import { Calls } from './calls.js';
 import type { Callbacks, ICallBack } from './callbacks.js';
-import { ChannelState, RecentIds, type AttrChange } from './channel-state.js';
+import { ChannelState, type AttrChange } from './channel-state.js';
 import { LoginState } from './codes.js';
 import { runInvoke } from './invoke-functions.js';
 import { Operations, type Outcome } from './operations.js';
@@ -107,7 +107,8 @@ export class AgoraAPIOnlySignal {
   private channel: ChannelState | null = null;
   /** channel membership requests run in call order (a leave never overtakes its join) */
   private membership: Promise<unknown> = Promise.resolve();
-  private readonly seenPeerIds = new RecentIds(8192);
+  /** acks peer messages and drops duplicates; outlives logins (see resetSession) */
+  private readonly peerInbox = new PeerInbox();
   private msgSeq = 0;
   private readonly calls: Calls;
   private readonly ops: Operations;
@@ -386,7 +387,7 @@ export class AgoraAPIOnlySignal {
     this.membership = Promise.resolve();
     this.calls.reset();
     this.ops.ownAttrs.clear();
-    // seenPeerIds stays: a message re-delivered after a re-login (its ack died in a server crash)
+    // peerInbox stays: a message re-delivered after a re-login (its ack died in a server crash)
     // is still a duplicate for this instance.
   }
 
@@ -676,9 +677,7 @@ export class AgoraAPIOnlySignal {
   }
 
   private onPeerMessage(ev: PeerMessageEvent): void {
-    // Acknowledge first (an RTM sender waits for it), then show it once.
-    this.core?.notify(Op.PeerAck, { id: ev.id });
-    if (!this.seenPeerIds.addMessage(ev)) return;
+    if (!this.peerInbox.accept(this.core, ev)) return;
     if (ev.msg?.type !== 'TEXT' || typeof ev.msg.text !== 'string') return; // Signaling has text only
     const end = parseEndCallMessage(ev.msg.text);
     if (end) this.calls.endedByPeer(end.channelId, ev.from, end.extra);

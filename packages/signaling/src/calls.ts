@@ -19,7 +19,7 @@ import {
   type SigInviteRequest,
 } from '@parley/protocol';
 import type { ICallBack } from './callbacks.js';
-import { RecentIds } from './channel-state.js';
+import { RecentIds } from '@parley/sdk/core';
 import { NOT_LOGGED_IN, TIMEOUT, generalCode, type Reply } from './request.js';
 
 /** What the call manager needs from the API object. */

@@ -1,38 +1,11 @@
-import {
-  sendKeyIdentity,
-  type ChannelAttrEntry,
-  type ChannelCursor,
-  type SigAttrChange,
-} from '@parley/protocol';
+import { RecentIds } from '@parley/sdk/core';
+import type { ChannelAttrEntry, ChannelCursor, SigAttrChange } from '@parley/protocol';
 
 /** One onChannelAttrUpdated call. */
 export interface AttrChange {
   name: string;
   value: string;
   type: SigAttrChange;
-}
-
-/** Remembers the last `max` ids it was given (drops re-deliveries of a rejoin's replay). */
-export class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly max: number) {}
-  /** false if `id` was seen already */
-  add(id: string): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
-    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
-    return true;
-  }
-
-  /**
-   * Adds a message's id and its sender+key (sendKeyIdentity); false if either was there already:
-   * a re-delivery (same id) or a re-send under the same key (new id).
-   */
-  addMessage(ev: { id: string; from: string; key?: unknown }): boolean {
-    const byKey = sendKeyIdentity(ev);
-    const newId = this.add(ev.id);
-    return (byKey === null || this.add(byKey)) && newId;
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SignalingCode as Code } from '@parley/protocol';
-import { CallFailure, type Core } from '@parley/sdk';
+import { CallFailure, type Core } from '@parley/sdk/core';
 
 /** A request's outcome: the server's code and body, or a local failure code below 0. */
 export interface Reply {
