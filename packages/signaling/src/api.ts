@@ -119,6 +119,7 @@ export class AgoraAPIOnlySignal {
   ) {
     this.calls = new Calls({
       isLoggedIn: () => this.loggedIn,
+      core: () => (this.loggedIn ? this.core : null),
       extraLimit: () => this.core?.limits?.invitationContentBytes ?? DEFAULT_LIMITS.invitationContentBytes,
       request: (op, body) => this.req(op, body),
       fire: (name, ...args) => this.fire(name, ...args),

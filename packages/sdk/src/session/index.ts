@@ -9,3 +9,9 @@ export { Core, CallFailure, type CallResult, type CoreListener, type CoreOptions
 export { defaultServerUrl } from '../platform.js';
 export { RecentIds } from './recent-ids.js';
 export { PeerInbox } from './peer-inbox.js';
+export {
+  InvitationEngine,
+  INVITATION_REQUEST_TIMEOUT_MS,
+  type InvitationSkin,
+  type SendOutcome,
+} from './invitations.js';
