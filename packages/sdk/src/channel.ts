@@ -13,7 +13,6 @@ import {
   isValidChannelId,
   type AttributesUpdatedEvent,
   type ChannelAttrEntry,
-  type ChannelCursor,
   type ChannelMessageEvent,
   type GetChannelAttrsResponse,
   type GetMemberCountResponse,
@@ -37,7 +36,7 @@ import {
 import type { RtmChannelEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
 import { checkMessage, fromWire, receivedProps } from './messages.js';
-import { RecentIds } from './session/recent-ids.js';
+import { TrackedChannel, rejoin } from './session/channels.js';
 import { TypedEventEmitter } from './typed-emitter.js';
 import type { AttributesMap, ChannelAttributeOptions, ChannelAttributes, RtmMessage } from './types.js';
 
@@ -123,13 +122,10 @@ const NOTICES_KEPT = 1024;
 
 type JoinState = 'idle' | 'joining' | 'joined';
 
-/** @internal What the SDK tracks per channel instance. */
-class ChannelState {
+/** @internal What the SDK tracks per channel instance, beyond the core's cursor and seen messages. */
+class ChannelState extends TrackedChannel {
   state: JoinState = 'idle';
-  /** the last message seen, sent on a rejoin so the server replays what was missed */
-  cursor: ChannelCursor = { id: null, ts: 0 };
   count: number | null = null;
-  seen = new RecentIds(1024);
   /** last member notice per uid: true = joined (drops repeated notices) */
   notices = new Map<string, boolean>();
   /** the join request in flight */
@@ -137,10 +133,9 @@ class ChannelState {
   /** leave() was called while joining: the join rejects with ABORTED_BY_LEAVE */
   abort = false;
 
-  reset(): void {
-    this.cursor = { id: null, ts: 0 };
+  override reset(): void {
+    super.reset();
     this.count = null;
-    this.seen = new RecentIds(1024);
     this.notices.clear();
     this.abort = false;
   }
@@ -244,7 +239,7 @@ export class ChannelsApi implements ClientModule {
       throw errorFrom(JOIN_CHANNEL_ERRORS, JoinChannelError.ABORTED_BY_LEAVE);
     }
     st.state = 'joined';
-    if (st.cursor.id === null) st.cursor = { id: null, ts: r.ts };
+    st.joinedAt(r.ts);
   }
 
   async leave(ch: RtmChannel): Promise<void> {
@@ -481,10 +476,7 @@ export class ChannelsApi implements ClientModule {
       case Op.ChannelMessage: {
         const ev = body as ChannelMessageEvent;
         const ch = this.channels.get(ev.channelId);
-        // Drop re-deliveries (a rejoin's replay may overlap what arrived live) and re-sends under
-        // the same key (the sender's SDK sent it again after a crash lost the answer).
-        if (!ch?.st.seen.addMessage(ev)) return true;
-        ch.st.cursor = { id: ev.id, ts: ev.ts };
+        if (!ch?.st.accept(ev)) return true;
         ch.emit('ChannelMessage', fromWire(ev.msg), ev.from, receivedProps(ev.ts, false));
         return true;
       }
@@ -528,18 +520,8 @@ export class ChannelsApi implements ClientModule {
   onRelogged(): void {
     for (const ch of this.channels.values()) {
       if (ch.st.state !== 'joined') continue;
-      const since = ch.st.cursor;
-      invoke(
-        this.c.core,
-        Op.Join,
-        { channelId: ch.channelId, since },
-        JOIN_CHANNEL_ERRORS,
-        JOIN_TIMEOUT_MS,
-        JoinChannelError.TIMEOUT,
-      ).catch((e: { code?: number }) => {
-        // Refused (e.g. the server's limits changed): the channel is no longer joined. Without an
-        // answer (timeout, link lost again) it stays joined; the next re-login tries again.
-        if (e.code !== JoinChannelError.TIMEOUT && e.code !== 102) this.drop(ch);
+      void rejoin(this.c.core, Op.Join, ch.channelId, ch.st.cursor, JOIN_TIMEOUT_MS).then((o) => {
+        if (o === 'refused') this.drop(ch);
       });
     }
     // The rejoin requests are written; waiting sends may go out behind them now.

@@ -18,14 +18,14 @@ import {
   type SigChannelAttrEvent,
   type SigJoinResponse,
 } from '@parley/protocol';
-import { Core, type CoreOptions, PeerInbox, defaultServerUrl } from '@parley/sdk/core';
+import { Core, type CoreOptions, PeerInbox, defaultServerUrl, rejoin } from '@parley/sdk/core';
 import { Calls } from './calls.js';
 import type { Callbacks, ICallBack } from './callbacks.js';
 import { ChannelState, type AttrChange } from './channel-state.js';
 import { LoginState } from './codes.js';
 import { runInvoke } from './invoke-functions.js';
 import { Operations, type Outcome } from './operations.js';
-import { NOT_LOGGED_IN, TIMEOUT, generalCode, request, type Reply } from './request.js';
+import { REQUEST_TIMEOUT_MS, TIMEOUT, generalCode, request, type Reply } from './request.js';
 
 /** Options of an instance: where the Parley server is, and transport settings. */
 export interface SignalingOptions {
@@ -400,9 +400,12 @@ export class AgoraAPIOnlySignal {
     if (ch?.state === 'joined') {
       const since = ch.cursor;
       this.membership = this.membership.then(async () => {
-        const r = await this.req(SignalingOp.Join, { channelId: ch.id, since });
+        const core = this.loggedIn ? this.core : null;
+        const o = core
+          ? await rejoin(core, SignalingOp.Join, ch.id, since, REQUEST_TIMEOUT_MS)
+          : 'unanswered';
         // Refused: the channel is lost (no answer: the next re-login tries again).
-        if (r.code !== 0 && r.code !== TIMEOUT && r.code !== NOT_LOGGED_IN && this.channel === ch) {
+        if (o === 'refused' && this.channel === ch) {
           this.channel = null;
           this.fire('onChannelLeaved', ch.id, Code.LEAVECHANNEL_E_DISCONN);
         }
@@ -551,7 +554,7 @@ export class AgoraAPIOnlySignal {
       const held = ch.held ?? [];
       ch.held = null;
       ch.state = 'joined';
-      ch.cursor ??= { id: null, ts: j.ts };
+      ch.joinedAt(j.ts);
       this.fire('onChannelJoined', channelID);
       this.fire(
         'onChannelUserList',
@@ -690,8 +693,7 @@ export class AgoraAPIOnlySignal {
     switch (op) {
       case Op.ChannelMessage: {
         const ev = body as ChannelMessageEvent;
-        if (!ch.seen.addMessage(ev)) return;
-        ch.cursor = { id: ev.id, ts: ev.ts };
+        if (!ch.accept(ev)) return;
         if (ev.msg?.type === 'TEXT' && typeof ev.msg.text === 'string')
           this.fire('onMessageChannelReceive', ch.id, ev.from, 0, ev.msg.text);
         return;

@@ -1,5 +1,5 @@
-import { RecentIds } from '@parley/sdk/core';
-import type { ChannelAttrEntry, ChannelCursor, SigAttrChange } from '@parley/protocol';
+import { TrackedChannel } from '@parley/sdk/core';
+import type { ChannelAttrEntry, SigAttrChange } from '@parley/protocol';
 
 /** One onChannelAttrUpdated call. */
 export interface AttrChange {
@@ -14,17 +14,16 @@ export interface AttrChange {
  * to Signaling members as onChannelAttrUpdated changes, and buffers the channel's events that
  * arrive before the join's answer, so onChannelJoined and onChannelUserList come first.
  */
-export class ChannelState {
+export class ChannelState extends TrackedChannel {
   state: 'joining' | 'joined' = 'joining';
   /** the attribute set as this client knows it (a Map: any key, `__proto__` included, is safe) */
   attrs = new Map<string, string>();
-  /** the last message seen, for a rejoin after a lost session */
-  cursor: ChannelCursor | null = null;
-  readonly seen = new RecentIds(1024);
   /** events of the channel that arrived while joining */
   held: Array<[op: number, body: unknown]> | null = [];
 
-  constructor(readonly id: string) {}
+  constructor(readonly id: string) {
+    super();
+  }
 
   /** Applies a typed change; returns it, or null when `onlyIfChanged` and nothing changed. */
   applyTyped(c: AttrChange, onlyIfChanged: boolean): AttrChange | null {

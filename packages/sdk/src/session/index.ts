@@ -15,3 +15,4 @@ export {
   type InvitationSkin,
   type SendOutcome,
 } from './invitations.js';
+export { TrackedChannel, rejoin, type RejoinOutcome } from './channels.js';
