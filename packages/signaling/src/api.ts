@@ -23,7 +23,7 @@ import { Calls } from './calls.js';
 import type { Callbacks, ICallBack } from './callbacks.js';
 import { ChannelState, type AttrChange } from './channel-state.js';
 import { LoginState } from './codes.js';
-import { runInvoke } from './invoke-functions.js';
+import { type InvokeResult, runInvoke } from './invoke-functions.js';
 import { Operations, type Outcome } from './operations.js';
 import { REQUEST_TIMEOUT_MS, TIMEOUT, generalCode, request, type Reply } from './request.js';
 
@@ -423,57 +423,62 @@ export class AgoraAPIOnlySignal {
    */
   messageInstantSend(account: string, _uid: number, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
-    if (!isValidUserId(account)) {
-      this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
-      return;
-    }
-    if (!this.checkSend(id, msg)) return;
-    // The idempotency key rides along every re-send of the request (docs/protocol.md, "Exactly once").
-    const key = this.core?.newSendKey();
-    void this.req(SignalingOp.PeerSend, { to: account, text: msg, key }).then((r) => this.sent(id, r));
+    void this.sendToPeer(account, msg).then((code) => this.reportSend(id, code));
   }
 
   /** Sends to the channel this client is in; the sender gets its own message too (Signaling). */
   messageChannelSend(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
-    if (!this.checkSend(id, msg)) return;
-    const key = this.core?.newSendKey();
-    const send = () =>
-      this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg }, key });
-    // Sent right after channelJoin: it goes out once the join is done, as the app meant.
-    const joining = this.channel?.id === channelID && this.channel.state === 'joining';
-    void (joining ? this.membership.then(send) : send()).then((r) => this.sent(id, r));
+    void this.sendToChannel(channelID, msg).then((code) => this.reportSend(id, code));
   }
 
   /** Sends to a channel without being in it (Signaling only; RTM has no equivalent). */
   messageChannelSendForce(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
-    if (!this.checkSend(id, msg)) return;
+    if (!this.sendable(msg)) {
+      this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
+      return;
+    }
     void this.req(SignalingOp.ChannelSendForce, { channelId: channelID, text: msg }).then((r) =>
-      this.sent(id, r),
+      this.reportSend(id, sendCode(r)),
     );
+  }
+
+  /**
+   * @internal A peer message (messageInstantSend and the Web API): resolves 0 once the server has
+   * it, else SENDMESSAGE_E_OTHER / _TIMEOUT.
+   */
+  async sendToPeer(account: string, msg: string): Promise<number> {
+    if (!isValidUserId(account) || !this.sendable(msg)) return Code.SENDMESSAGE_E_OTHER;
+    // The idempotency key rides along every re-send of the request (docs/protocol.md, "Exactly once").
+    const key = this.core?.newSendKey();
+    return sendCode(await this.req(SignalingOp.PeerSend, { to: account, text: msg, key }));
+  }
+
+  /** @internal A channel message (messageChannelSend and the Web API), answered as {@link sendToPeer}. */
+  async sendToChannel(channelID: string, msg: string): Promise<number> {
+    if (!this.sendable(msg)) return Code.SENDMESSAGE_E_OTHER;
+    const key = this.core?.newSendKey();
+    const send = () =>
+      this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg }, key });
+    // Sent right after channelJoin: it goes out once the join is done, as the app meant.
+    const joining = this.channel?.id === channelID && this.channel.state === 'joining';
+    return sendCode(await (joining ? this.membership.then(send) : send()));
   }
 
   private newMsgId(): string {
     return `parley-${Date.now().toString(36)}-${++this.msgSeq}`;
   }
 
-  /** Checks what every send needs; reports onMessageSendError(400) and returns false if not met. */
-  private checkSend(id: string, msg: unknown): boolean {
+  /** What every send needs: logged in, a string within the size limit. */
+  private sendable(msg: unknown): boolean {
     const limit = this.core?.limits?.messageBytes ?? DEFAULT_LIMITS.messageBytes;
-    if (this.loggedIn && typeof msg === 'string' && utf8Length(msg) <= limit) return true;
-    this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
-    return false;
+    return this.loggedIn && typeof msg === 'string' && utf8Length(msg) <= limit;
   }
 
-  private sent(id: string, r: Reply): void {
-    if (r.code === 0) this.fire('onMessageSendSuccess', id);
-    else
-      this.fire(
-        'onMessageSendError',
-        id,
-        r.code === TIMEOUT ? Code.SENDMESSAGE_E_TIMEOUT : Code.SENDMESSAGE_E_OTHER,
-      );
+  private reportSend(id: string, code: number): void {
+    if (code === 0) this.fire('onMessageSendSuccess', id);
+    else this.fire('onMessageSendError', id, code);
   }
 
   // ---- online status and user attributes ----
@@ -623,13 +628,15 @@ export class AgoraAPIOnlySignal {
 
   /** `io.agora.signal.*` functions (spec §1.7) → onInvokeRet(callID, err, respJson); unknown names answer an error. */
   invoke(name: string, req: string | Record<string, unknown>, callID = ''): void {
-    if (!this.loggedIn) {
-      this.later('onInvokeRet', callID, 'not_logged_in', JSON.stringify({ result: 'not_logged_in' }));
-      return;
-    }
-    void runInvoke(this.ops, name, req).then((r) =>
+    void this.invokeResult(name, req).then((r) =>
       this.fire('onInvokeRet', callID, r.err, JSON.stringify(r.resp)),
     );
+  }
+
+  /** @internal invoke's result as an object (the Web API's path: no JSON in between). */
+  invokeResult(name: string, req: string | Record<string, unknown>): Promise<InvokeResult> {
+    if (!this.loggedIn) return Promise.resolve({ err: 'not_logged_in', resp: { result: 'not_logged_in' } });
+    return runInvoke(this.ops, name, req);
   }
 
   // ---- call invitations ----
@@ -721,6 +728,12 @@ export class AgoraAPIOnlySignal {
   private attrChanged(ch: ChannelState, c: AttrChange | null): void {
     if (c) this.fire('onChannelAttrUpdated', ch.id, c.name, c.value, c.type);
   }
+}
+
+/** A send's reply as onMessageSendError's code (0: the server has the message). */
+function sendCode(r: Reply): number {
+  if (r.code === 0) return 0;
+  return r.code === TIMEOUT ? Code.SENDMESSAGE_E_TIMEOUT : Code.SENDMESSAGE_E_OTHER;
 }
 
 /** Options with the server filled in. */
