@@ -50,11 +50,20 @@ export interface CoreOptions {
   loginTimeoutMs: number;
   backoff?: Partial<BackoffConfig>;
   sdk: string;
+  /**
+   * Limits on connection retries (Signaling's login2 arguments; RTM retries without end): past
+   * `attempts` retries, or `reconnectMs` after a session was lost, a login in progress fails
+   * (LoginError.TIMEOUT) and a lost session ends (ABORTED, INTERRUPTED).
+   */
+  retry?: { attempts: number; reconnectMs: number };
+  /** An expired token ends a lost session (ABORTED, TOKEN_EXPIRED) instead of waiting for a renewal. */
+  endOnTokenExpiry?: boolean;
 }
 
 /** What the core tells the API skin. */
 export interface CoreListener {
-  state(state: ConnectionState, reason: ConnectionChangeReason): void;
+  /** the state changed from `prev` (CONNECTING → CONNECTED: logged in; RECONNECTING → CONNECTED: back) */
+  state(state: ConnectionState, reason: ConnectionChangeReason, prev: ConnectionState): void;
   /** a server event (not a response) */
   event(op: number, body: unknown): void;
   /** the session was lost and a new one logged in: restore channels, attributes, subscriptions */
@@ -146,6 +155,8 @@ export class Core {
   /** abandons a connection attempt that neither opens nor gets its login/resume answer */
   private attemptTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
+  /** when the session was last lost (RECONNECTING began), for `retry.reconnectMs` */
+  private lostAt = 0;
   private urlIndex = 0;
   private loginWaiter: {
     resolve: () => void;
@@ -274,6 +285,10 @@ export class Core {
   // ---- socket ----
 
   private open(): void {
+    if (this.retriesUsedUp()) {
+      this.giveUp();
+      return;
+    }
     this.listener.attempt?.(this.attempt);
     if (this.state !== 'CONNECTING' && this.state !== 'RECONNECTING') return;
     const gen = ++this.gen;
@@ -302,6 +317,24 @@ export class Core {
     ws.onerror = () => {
       /* onclose follows */
     };
+  }
+
+  private retriesUsedUp(): boolean {
+    const r = this.opts.retry;
+    if (!r || this.attempt === 0) return false;
+    return (
+      this.attempt > r.attempts || (this.state === 'RECONNECTING' && Date.now() - this.lostAt > r.reconnectMs)
+    );
+  }
+
+  /** The retry limits are used up: a login in progress fails, a lost session ends. */
+  private giveUp(): void {
+    const lost = this.state === 'RECONNECTING';
+    this.settleLogin(LoginError.TIMEOUT);
+    this.teardown(false);
+    this.session = null;
+    if (lost) this.setState('ABORTED', 'INTERRUPTED');
+    else this.setState('DISCONNECTED', 'LOGIN_TIMEOUT');
   }
 
   /**
@@ -419,7 +452,13 @@ export class Core {
       }
       // An automatic re-login. An expired token only raises TokenExpired (Agora); the app may
       // renew it and the next attempt uses the new one.
-      if (code === LoginError.TOKEN_EXPIRED) this.listener.tokenExpired();
+      if (code === LoginError.TOKEN_EXPIRED) {
+        if (this.opts.endOnTokenExpiry) {
+          this.endedByServer('TOKEN_EXPIRED');
+          return;
+        }
+        this.listener.tokenExpired();
+      }
       if (TERMINAL_RELOGIN_CODES.has(code)) {
         this.teardown(false);
         this.setState('ABORTED', 'LOGIN_FAILURE');
@@ -631,9 +670,11 @@ export class Core {
   }
 
   private setState(next: ConnectionState, reason: ConnectionChangeReason): void {
-    if (this.state === next) return;
+    const prev = this.state;
+    if (prev === next) return;
     this.state = next;
-    this.listener.state(next, reason);
+    if (next === 'RECONNECTING') this.lostAt = Date.now();
+    this.listener.state(next, reason, prev);
   }
 
   /** Releases everything (client.release()). */

@@ -67,6 +67,8 @@ const LOGOUT_REASON: Partial<Record<ConnectionChangeReason, number>> = {
   TOKEN_EXPIRED: Code.LOGOUT_E_TOKENEXPIRED,
   BANNED_BY_SERVER: Code.LOGOUT_E_OTHER,
   LOGIN_FAILURE: Code.LOGOUT_E_OTHER,
+  // the retry limits were used up while reconnecting
+  INTERRUPTED: Code.LOGOUT_E_NET,
 };
 
 const shared = new Map<string, AgoraAPIOnlySignal>();
@@ -90,15 +92,10 @@ export class AgoraAPIOnlySignal {
   private cb: Callbacks | null = null;
   private core: Core | null = null;
   private destroyed = false;
-  /** true once onLoginSuccess fired for the current core (reconnect callbacks only after that) */
-  private loggedInOnce = false;
-  /** set when this client gives up (retry limits): the login failure / logout code to report */
-  private givingUp: number | null = null;
+  /** the uid given to the current login, for onLoginSuccess */
+  private loginUid = 0;
   /** user-initiated logout in progress (its DISCONNECTED is reported by logout itself) */
   private loggingOut = false;
-  private retry = { timeMs: DEFAULT_RETRY_TIME_S * 1000, count: DEFAULT_RETRY_COUNT };
-  /** when the current reconnection started, ms */
-  private lostAt = 0;
   /** logout → login without waiting (Signaling 1.2+): lifecycle steps run in call order */
   private lifecycle: Promise<void> = Promise.resolve();
   /** a login() made while a logout was finishing: it runs right after (0 = none) */
@@ -221,10 +218,7 @@ export class AgoraAPIOnlySignal {
       this.later('onLoginFailed', Code.LOGIN_E_INVALID_USER);
       return;
     }
-    this.retry = {
-      timeMs: Math.max(1, Number(retryTimeInS) || DEFAULT_RETRY_TIME_S) * 1000,
-      count: Math.max(0, Math.floor(Number(retryCount) || 0)),
-    };
+    const retryTimeMs = Math.max(1, Number(retryTimeInS) || DEFAULT_RETRY_TIME_S) * 1000;
     this.resetSession();
     this.core?.destroy();
     const core = new Core(
@@ -233,79 +227,52 @@ export class AgoraAPIOnlySignal {
         appId: appId || this.appId,
         kind: 'signaling',
         WebSocket: this.opts.WebSocket,
-        loginTimeoutMs: this.retry.timeMs,
+        loginTimeoutMs: retryTimeMs,
         backoff: this.opts.reconnect,
         sdk: `parley-signaling/${SDK_VERSION_INT}`,
+        // The same limits bound the login and each reconnection after a drop.
+        retry: { attempts: Math.max(0, Math.floor(Number(retryCount) || 0)), reconnectMs: retryTimeMs },
+        // Signaling has no token renewal: an expiry while reconnecting ends the session.
+        endOnTokenExpiry: true,
       },
       {
-        state: (s, r) => this.onState(core, s, r),
+        state: (s, r, prev) => this.onState(core, s, r, prev),
         event: (op, body) => this.onEvent(op, body),
         relogged: () => this.onRelogged(),
         resumed: () => undefined,
-        tokenExpired: () => {
-          // Signaling has no token renewal: an expiry while reconnecting ends the session.
-          if (this.core === core && core.state === 'RECONNECTING')
-            this.giveUp(core, Code.LOGOUT_E_TOKENEXPIRED);
-        },
+        tokenExpired: () => undefined,
         tokenWillExpire: () => undefined,
-        attempt: (n) => this.onAttempt(core, n),
+        attempt: (n) => {
+          if (this.core === core && n > 0 && core.state === 'RECONNECTING') this.fire('onReconnecting', n);
+        },
       },
     );
     this.core = core;
-    this.loggedInOnce = false;
-    this.givingUp = null;
+    this.loginUid = Number.isInteger(uid) ? uid : 0;
     try {
       // `_no_need_token` is understood by the server (apps without certificate); '' means none.
       await core.login(account, token === '' ? undefined : token);
     } catch (e) {
       if (this.core !== core) return;
       const code = (e as { code?: number }).code ?? LoginError.UNKNOWN;
-      if (code === LoginError.ABORTED_BY_LOGOUT && this.givingUp === null) return; // logout() cancelled it
-      this.fire('onLoginFailed', this.givingUp ?? LOGIN_FAILURE[code] ?? Code.LOGIN_E_FAILED);
-      this.givingUp = null;
-      return;
+      if (code === LoginError.ABORTED_BY_LOGOUT) return; // logout() cancelled it
+      this.fire('onLoginFailed', LOGIN_FAILURE[code] ?? Code.LOGIN_E_FAILED);
     }
+  }
+
+  /** The core's state is the login state: its changes are the login callbacks. */
+  private onState(
+    core: Core,
+    state: ConnectionState,
+    reason: ConnectionChangeReason,
+    prev: ConnectionState,
+  ): void {
     if (this.core !== core) return;
-    this.loggedInOnce = true;
-    this.fire('onLoginSuccess', Number.isInteger(uid) ? uid : 0, 0);
-  }
-
-  /** Each connection attempt: enforce the retry limits, report reconnection attempts. */
-  private onAttempt(core: Core, n: number): void {
-    if (this.core !== core || n === 0) return;
-    const over =
-      n > this.retry.count || (core.state === 'RECONNECTING' && Date.now() - this.lostAt > this.retry.timeMs);
-    if (over) {
-      // Not from inside the core's own call stack: it is opening a socket right now.
-      queueMicrotask(() =>
-        this.giveUp(core, core.state === 'CONNECTING' ? Code.LOGIN_E_NET : Code.LOGOUT_E_NET),
-      );
-      return;
-    }
-    if (core.state === 'RECONNECTING') this.fire('onReconnecting', n);
-  }
-
-  /** Stops retrying: a login in progress fails with `code`, a logged-in client logs out with it. */
-  private giveUp(core: Core, code: number): void {
-    if (this.core !== core || this.givingUp !== null) return;
-    if (core.state === 'CONNECTING') {
-      this.givingUp = code;
-      void core.logout(); // rejects the login: doLogin reports onLoginFailed(code)
-      return;
-    }
-    if (core.state !== 'RECONNECTING') return;
-    this.givingUp = code;
-    core.destroy();
-    this.resetSession();
-    this.fire('onLogout', code);
-  }
-
-  private onState(core: Core, state: ConnectionState, reason: ConnectionChangeReason): void {
-    if (this.core !== core) return;
-    if (state === 'RECONNECTING') this.lostAt = Date.now();
-    else if (state === 'CONNECTED' && reason === 'LOGIN_SUCCESS' && this.loggedInOnce)
-      this.fire('onReconnected', 0);
-    else if (state === 'ABORTED' && this.loggedInOnce) {
+    if (state === 'CONNECTED') {
+      if (prev === 'CONNECTING') this.fire('onLoginSuccess', this.loginUid, 0);
+      else this.fire('onReconnected', 0);
+    } else if (state === 'ABORTED' && prev !== 'CONNECTING') {
+      // A session that was logged in ended (a login that fails reports onLoginFailed instead).
       this.resetSession();
       this.fire('onLogout', LOGOUT_REASON[reason] ?? Code.LOGOUT_E_OTHER);
     }
@@ -347,7 +314,7 @@ export class AgoraAPIOnlySignal {
       case 'CONNECTING':
         return LoginState.LOGIN_STATE_LOGINING;
       case 'CONNECTED':
-        return this.loggedInOnce ? LoginState.LOGIN_STATE_LOGINED : LoginState.LOGIN_STATE_LOGINING;
+        return LoginState.LOGIN_STATE_LOGINED;
       case 'RECONNECTING':
         return LoginState.LOGIN_STATE_RECONNECTING;
       default:
@@ -375,7 +342,7 @@ export class AgoraAPIOnlySignal {
   }
 
   private get loggedIn(): boolean {
-    return this.core?.loggedIn === true && this.loggedInOnce;
+    return this.core?.loggedIn === true;
   }
 
   private req(op: number, body: unknown): Promise<Reply> {
