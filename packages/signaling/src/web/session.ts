@@ -1,5 +1,6 @@
 import { SignalingCode as Code } from '@parley/protocol';
-import { AgoraAPIOnlySignal, type SignalingOptions } from '../api.js';
+import { AgoraAPIOnlySignal } from '../api.js';
+import type { SignalingOptions } from '../options.js';
 import type { Callbacks } from '../callbacks.js';
 import { LoginState } from '../codes.js';
 import { type CallCallbacks, CallTable, WebCall } from './call.js';
