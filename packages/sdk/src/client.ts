@@ -35,6 +35,7 @@ import { asEnum } from './status-enums.js';
 import { PresenceApi } from './presence.js';
 import { UserAttrsApi } from './user-attrs.js';
 import { ChannelsApi, type RtmChannel } from './channel.js';
+import { ChannelAttrsApi } from './channel-attrs.js';
 import { InvitationsApi, type LocalInvitation } from './invitation.js';
 import { RtmCallManager } from './call-manager.js';
 import type {
@@ -69,6 +70,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private readonly presence: PresenceApi;
   private readonly userAttrs: UserAttrsApi;
   private readonly channels: ChannelsApi;
+  private readonly channelAttrs: ChannelAttrsApi;
   private readonly invitations: InvitationsApi;
   private readonly modules: ClientModule[];
   private readonly budget = new SendBudget();
@@ -117,6 +119,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     this.presence = new PresenceApi(internals);
     this.userAttrs = new UserAttrsApi(internals);
     this.channels = new ChannelsApi(internals, () => this.takeSendBudget());
+    this.channelAttrs = new ChannelAttrsApi(internals);
     this.invitations = new InvitationsApi(internals);
     this.modules = [this.presence, this.userAttrs, this.channels, this.invitations];
   }
@@ -284,30 +287,30 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     attributes: AttributesMap,
     options?: ChannelAttributeOptions,
   ): Promise<void> {
-    return this.channels.setChannelAttributes(channelId, attributes, options);
+    return this.channelAttrs.setChannelAttributes(channelId, attributes, options);
   }
   addOrUpdateChannelAttributes(
     channelId: string,
     attributes: AttributesMap,
     options?: ChannelAttributeOptions,
   ): Promise<void> {
-    return this.channels.addOrUpdateChannelAttributes(channelId, attributes, options);
+    return this.channelAttrs.addOrUpdateChannelAttributes(channelId, attributes, options);
   }
   deleteChannelAttributesByKeys(
     channelId: string,
     attributeKeys: string[],
     options?: ChannelAttributeOptions,
   ): Promise<void> {
-    return this.channels.deleteChannelAttributesByKeys(channelId, attributeKeys, options);
+    return this.channelAttrs.deleteChannelAttributesByKeys(channelId, attributeKeys, options);
   }
   clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void> {
-    return this.channels.clearChannelAttributes(channelId, options);
+    return this.channelAttrs.clearChannelAttributes(channelId, options);
   }
   getChannelAttributes(channelId: string): Promise<ChannelAttributes> {
-    return this.channels.getChannelAttributes(channelId);
+    return this.channelAttrs.getChannelAttributes(channelId);
   }
   getChannelAttributesByKeys(channelId: string, attributeKeys: string[]): Promise<ChannelAttributes> {
-    return this.channels.getChannelAttributesByKeys(channelId, attributeKeys);
+    return this.channelAttrs.getChannelAttributesByKeys(channelId, attributeKeys);
   }
 
   // ---- invitations ----
