@@ -24,6 +24,7 @@ import {
   type RtmError,
 } from './errors.js';
 import { InvitationEngine } from './session/invitations.js';
+import { NOT_LOGGED_IN } from './session/request.js';
 
 /**
  * `InvitationApiCallError` codes and the classes agora-rtm-sdk throws for them: a bad argument is
@@ -389,8 +390,8 @@ export class InvitationsApi implements ClientModule {
       return;
     }
     this.engine.send(inv, InvitationOp.Send, inv._wireBody(), (o) => {
-      if ('failure' in o) inv._fail(o.failure === 'timeout' ? 'UNKNOWN' : 'NOT_LOGGEDIN');
-      else if ('code' in o) inv._fail('UNKNOWN');
+      // Refused or unanswered: UNKNOWN; logged out (or the session ended) meanwhile: NOT_LOGGEDIN.
+      if ('failed' in o) inv._fail(o.failed.code === NOT_LOGGED_IN ? 'NOT_LOGGEDIN' : 'UNKNOWN');
     });
   }
 

@@ -150,7 +150,7 @@ export class Calls {
     if (this.byKey.get(k) === call) this.byKey.delete(k);
     // Ended by the app meanwhile: it already got onInviteEndByMyself.
     if (call.endedEarly) return;
-    const code = 'code' in o ? o.code : o.failure === 'timeout' ? TIMEOUT : NOT_LOGGED_IN;
+    const code = o.failed.code;
     const [ecode, reason] =
       code === Code.INVITE_E_PEEROFFLINE
         ? [code, 'PEER_OFFLINE']

@@ -16,3 +16,4 @@ export {
   type SendOutcome,
 } from './invitations.js';
 export { TrackedChannel, rejoin, type RejoinOutcome } from './channels.js';
+export { request, TIMEOUT, NOT_LOGGED_IN, type Reply } from './request.js';

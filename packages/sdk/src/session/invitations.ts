@@ -12,8 +12,9 @@ import {
   type RemoteInvitationFailureReason,
   type SigInviteEndedEvent,
 } from '@parley/protocol';
-import { CallFailure, type CallResult, type Core } from '../core.js';
+import type { Core } from '../core.js';
 import { RecentIds } from './recent-ids.js';
+import { type Reply, request } from './request.js';
 
 /** How long a request of an invitation may wait (also while RECONNECTING) before it fails. */
 export const INVITATION_REQUEST_TIMEOUT_MS = 10_000;
@@ -29,8 +30,8 @@ const CALLER_OPS: readonly number[] = [
   InvitationOp.LocalFailure,
 ];
 
-/** The answer to a send: the invitation's id, the server's refusal, or no answer at all. */
-export type SendOutcome = { id: string } | { code: number; body: unknown } | { failure: CallFailure['kind'] };
+/** The answer to a send: the invitation's id, or the reply that refused it (or a local failure: TIMEOUT, NOT_LOGGED_IN). */
+export type SendOutcome = { id: string } | { failed: Reply };
 
 /**
  * How an SDK shows its invitations (`C`: the caller's objects, `E`: the callee's). The engine
@@ -101,9 +102,9 @@ export class InvitationEngine<C extends object, E extends object> {
       this.sending.delete(inv);
       const cancelWith = this.cancelOnAnswer.get(inv);
       this.cancelOnAnswer.delete(inv);
-      if ('failure' in r || r.code !== 0) {
+      if (r.code !== 0) {
         this.dropEarly();
-        settle(r);
+        settle({ failed: r });
         return;
       }
       const id = (r.body as InvitationSendResponse).id;
@@ -137,7 +138,7 @@ export class InvitationEngine<C extends object, E extends object> {
     if (id === undefined) return;
     void this.call(InvitationOp.Accept, { id, response }).then((r) => {
       // Normally explained by an event that came first (canceled, failed): then it is over already.
-      if (('code' in r && r.code === 0) || this.callees.get(id) !== inv) return;
+      if (r.code === 0 || this.callees.get(id) !== inv) return;
       this.callees.delete(id);
       this.skin.calleeFailed(inv, 'ACCEPT_FAILURE');
     });
@@ -162,7 +163,7 @@ export class InvitationEngine<C extends object, E extends object> {
 
   /** A request whose outcome the server's events carry: resolves with its code (negative: no answer). */
   request(op: number, body: unknown): Promise<number> {
-    return this.call(op, body).then((r) => ('code' in r ? r.code : -1));
+    return this.call(op, body).then((r) => r.code);
   }
 
   /**
@@ -297,11 +298,7 @@ export class InvitationEngine<C extends object, E extends object> {
     if (this.sending.size === 0) this.early = [];
   }
 
-  private call(op: number, body: unknown): Promise<CallResult | { failure: CallFailure['kind'] }> {
-    const core = this.core();
-    if (!core) return Promise.resolve({ failure: 'not_logged_in' as const });
-    return core
-      .call(op, body, INVITATION_REQUEST_TIMEOUT_MS)
-      .catch((e: unknown) => ({ failure: e instanceof CallFailure ? e.kind : ('not_logged_in' as const) }));
+  private call(op: number, body: unknown): Promise<Reply> {
+    return request(this.core(), op, body, INVITATION_REQUEST_TIMEOUT_MS);
   }
 }
