@@ -63,11 +63,8 @@ export class LoginLifecycle {
   private loginUid = 0;
   /** user-initiated logout in progress (its DISCONNECTED is reported by logout itself) */
   private loggingOut = false;
-  /** logout → login without waiting (Signaling 1.2+): lifecycle steps run in call order */
-  private lifecycle: Promise<void> = Promise.resolve();
-  /** a login() made while a logout was finishing: it runs right after (0 = none) */
-  private queuedLogin = 0;
-  private tickets = 0;
+  /** a login() made while a logout was finishing (Signaling 1.2+): it runs right after */
+  private queuedLogin: (() => void) | null = null;
   private destroyed = false;
 
   constructor(
@@ -96,21 +93,12 @@ export class LoginLifecycle {
     retryCount = DEFAULT_RETRY_COUNT,
   ): void {
     // Signaling: a login while logged in (or logging in) is ignored.
-    if (this.destroyed || this.queuedLogin !== 0) return;
+    if (this.destroyed || this.queuedLogin) return;
     if (!this.loggingOut && this.getStatus() !== LoginState.LOGIN_STATE_NOT_LOGIN) return;
     const go = () => void this.doLogin(appId, account, token, uid, retryTimeInS, retryCount);
-    if (!this.loggingOut) {
-      go();
-      return;
-    }
     // logout() then login() without waiting (Signaling 1.2+): the login runs once the logout is done.
-    const ticket = ++this.tickets;
-    this.queuedLogin = ticket;
-    this.lifecycle = this.lifecycle.then(() => {
-      if (this.queuedLogin !== ticket) return;
-      this.queuedLogin = 0;
-      go();
-    });
+    if (this.loggingOut) this.queuedLogin = go;
+    else go();
   }
 
   private async doLogin(
@@ -194,8 +182,8 @@ export class LoginLifecycle {
    */
   logout(): void {
     if (this.destroyed) return;
-    if (this.queuedLogin !== 0) {
-      this.queuedLogin = 0; // the login waiting for the logout in progress is dropped
+    if (this.queuedLogin) {
+      this.queuedLogin = null; // the login waiting for the logout in progress is dropped
       return;
     }
     if (this.loggingOut) return;
@@ -208,18 +196,21 @@ export class LoginLifecycle {
     this.loggingOut = true;
     const wasIn = status !== LoginState.LOGIN_STATE_LOGINING;
     // At once (a login in progress stops now); a login() called meanwhile runs after it.
-    const done = core.logout().then(() => {
+    void core.logout().then(() => {
       this.loggingOut = false;
-      if (this.core !== core) return;
-      this.host.resetSession();
-      if (wasIn) this.host.fire('onLogout', Code.LOGOUT_E_USER);
+      if (this.core === core) {
+        this.host.resetSession();
+        if (wasIn) this.host.fire('onLogout', Code.LOGOUT_E_USER);
+      }
+      const next = this.queuedLogin;
+      this.queuedLogin = null;
+      next?.();
     });
-    this.lifecycle = this.lifecycle.then(() => done);
   }
 
   /** 0 not logged in, 1 logging in, 2 logged in, 3 reconnecting (LOGIN_STATE_*). */
   getStatus(): number {
-    if (this.queuedLogin !== 0) return LoginState.LOGIN_STATE_LOGINING;
+    if (this.queuedLogin) return LoginState.LOGIN_STATE_LOGINING;
     switch (this.core?.state) {
       case 'CONNECTING':
         return LoginState.LOGIN_STATE_LOGINING;
