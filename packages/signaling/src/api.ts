@@ -45,7 +45,6 @@ const shared = new Map<string, AgoraAPIOnlySignal>();
  */
 export class AgoraAPIOnlySignal {
   private cb: Callbacks | null = null;
-  private destroyed = false;
   private readonly lifecycle: LoginLifecycle;
   private readonly channel: SignalingChannel;
   /** acks peer messages and drops duplicates; outlives logins (see resetSession) */
@@ -161,8 +160,7 @@ export class AgoraAPIOnlySignal {
 
   /** Closes the connection and forgets the callbacks; the instance cannot be used again. */
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+    if (this.lifecycle.destroyed) return;
     this.lifecycle.destroy();
     this.resetSession();
     this.cb = null;

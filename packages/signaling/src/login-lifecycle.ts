@@ -65,13 +65,18 @@ export class LoginLifecycle {
   private loggingOut = false;
   /** a login() made while a logout was finishing (Signaling 1.2+): it runs right after */
   private queuedLogin: (() => void) | null = null;
-  private destroyed = false;
+  private ended = false;
 
   constructor(
     private readonly appId: string,
     private readonly opts: ResolvedSignalingOptions,
     private readonly host: LoginHost,
   ) {}
+
+  /** destroy() was called: the instance cannot be used again */
+  get destroyed(): boolean {
+    return this.ended;
+  }
 
   get loggedIn(): boolean {
     return this.core?.loggedIn === true;
@@ -93,7 +98,7 @@ export class LoginLifecycle {
     retryCount = DEFAULT_RETRY_COUNT,
   ): void {
     // Signaling: a login while logged in (or logging in) is ignored.
-    if (this.destroyed || this.queuedLogin) return;
+    if (this.ended || this.queuedLogin) return;
     if (!this.loggingOut && this.getStatus() !== LoginState.LOGIN_STATE_NOT_LOGIN) return;
     const go = () => void this.doLogin(appId, account, token, uid, retryTimeInS, retryCount);
     // logout() then login() without waiting (Signaling 1.2+): the login runs once the logout is done.
@@ -109,7 +114,7 @@ export class LoginLifecycle {
     retryTimeInS: number,
     retryCount: number,
   ): Promise<void> {
-    if (this.destroyed || (this.core && this.core.state !== 'DISCONNECTED' && this.core.state !== 'ABORTED'))
+    if (this.ended || (this.core && this.core.state !== 'DISCONNECTED' && this.core.state !== 'ABORTED'))
       return;
     if (typeof account !== 'string' || !isValidUserId(account)) {
       this.host.later('onLoginFailed', Code.LOGIN_E_INVALID_USER);
@@ -181,7 +186,7 @@ export class LoginLifecycle {
    * without a callback (so logout() then login() re-logs in, as in Signaling 1.2+).
    */
   logout(): void {
-    if (this.destroyed) return;
+    if (this.ended) return;
     if (this.queuedLogin) {
       this.queuedLogin = null; // the login waiting for the logout in progress is dropped
       return;
@@ -225,7 +230,7 @@ export class LoginLifecycle {
 
   /** Closes the connection; nothing is reported any more. */
   destroy(): void {
-    this.destroyed = true;
+    this.ended = true;
     const core = this.core;
     this.core = null;
     // Logged in: end the session on the server (the account goes offline now, not after the
