@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const packages = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages');
@@ -14,7 +14,7 @@ const browserPlatform = {
   name: 'browser-platform',
   setup(b) {
     b.onResolve({ filter: /\/platform\.js$/ }, (a) => ({
-      path: join(a.resolveDir, 'platform-browser.ts'),
+      path: resolve(a.resolveDir, a.path.replace(/platform\.js$/, 'platform-browser.ts')),
     }));
     b.onResolve({ filter: /^ws$/ }, (a) => ({
       errors: [{ text: `ws must not be in the browser bundle (imported by ${a.importer})` }],

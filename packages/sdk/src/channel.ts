@@ -1,21 +1,13 @@
 import {
-  AttributeOperationError,
   ChannelMessageError,
   GetChannelMemberCountError,
   GetMembersError,
   JoinChannelError,
   LeaveChannelError,
   Op,
-  checkAttrEntries,
-  checkAttrKeys,
-  checkAttrTotals,
-  checkChannelAttrDeleteKeys,
   isValidChannelId,
   type AttributesUpdatedEvent,
-  type ChannelAttrEntry,
-  type ChannelCursor,
   type ChannelMessageEvent,
-  type GetChannelAttrsResponse,
   type GetMemberCountResponse,
   type GetMembersResponse,
   type JoinResponse,
@@ -37,9 +29,10 @@ import {
 import type { RtmChannelEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
 import { checkMessage, fromWire, receivedProps } from './messages.js';
-import { RecentIds } from './recent-ids.js';
+import { TrackedChannel, rejoin } from './session/channels.js';
+import { attrsFromWire, define } from './channel-attrs.js';
 import { TypedEventEmitter } from './typed-emitter.js';
-import type { AttributesMap, ChannelAttributeOptions, ChannelAttributes, RtmMessage } from './types.js';
+import type { RtmMessage } from './types.js';
 
 // ---- error tables (Agora's class and text per code) ----
 
@@ -98,24 +91,11 @@ export const GET_CHANNEL_MEMBER_COUNT_ERRORS: ErrorTable = {
   [GetChannelMemberCountError.EXCEED_LIMIT]: [Arg, 'Give 1 to 32 channel IDs.'],
   [GetChannelMemberCountError.NOT_INITIALIZED]: [Status, 'Not initialized.'],
 };
-export const CHANNEL_ATTRIBUTE_ERRORS: ErrorTable = {
-  [AttributeOperationError.FAILURE]: [Unknown, 'Channel attribute operation failure.'],
-  [AttributeOperationError.INVALID_ARGUMENT]: [Arg, 'Invalid channel ID, attribute key or value.'],
-  [AttributeOperationError.SIZE_OVERFLOW]: [Limit, 'Channel attributes exceed the size limits.'],
-  [AttributeOperationError.TOO_OFTEN]: [
-    Often,
-    'Channel attribute operation too often: exceeded 10 calls in 5 seconds.',
-  ],
-  [AttributeOperationError.USER_NOT_FOUND]: [Arg, 'User not found.'],
-  [AttributeOperationError.TIMEOUT]: [Timeout, 'Channel attribute operation timeout.'],
-};
-
 /** Agora: 10 s to send a channel message. */
 const MESSAGE_TIMEOUT_MS = 10_000;
-/** Java/C++ docs: 5 s to join; Parley uses it for the other channel calls too, 10 s for attributes. */
+/** Java/C++ docs: 5 s to join; Parley uses it for the other channel calls too. */
 const JOIN_TIMEOUT_MS = 5_000;
 const CALL_TIMEOUT_MS = 5_000;
-const ATTRS_TIMEOUT_MS = 10_000;
 /** Agora: while RECONNECTING a message send waits up to 9 s for the link */
 const RECONNECT_WAIT_MS = 9_000;
 /** member notices remembered per channel to drop duplicates (channels above 512 members send none) */
@@ -123,13 +103,10 @@ const NOTICES_KEPT = 1024;
 
 type JoinState = 'idle' | 'joining' | 'joined';
 
-/** @internal What the SDK tracks per channel instance. */
-class ChannelState {
+/** @internal What the SDK tracks per channel instance, beyond the core's cursor and seen messages. */
+class ChannelState extends TrackedChannel {
   state: JoinState = 'idle';
-  /** the last message seen, sent on a rejoin so the server replays what was missed */
-  cursor: ChannelCursor = { id: null, ts: 0 };
   count: number | null = null;
-  seen = new RecentIds(1024);
   /** last member notice per uid: true = joined (drops repeated notices) */
   notices = new Map<string, boolean>();
   /** the join request in flight */
@@ -137,10 +114,9 @@ class ChannelState {
   /** leave() was called while joining: the join rejects with ABORTED_BY_LEAVE */
   abort = false;
 
-  reset(): void {
-    this.cursor = { id: null, ts: 0 };
+  override reset(): void {
+    super.reset();
     this.count = null;
-    this.seen = new RecentIds(1024);
     this.notices.clear();
     this.abort = false;
   }
@@ -244,7 +220,7 @@ export class ChannelsApi implements ClientModule {
       throw errorFrom(JOIN_CHANNEL_ERRORS, JoinChannelError.ABORTED_BY_LEAVE);
     }
     st.state = 'joined';
-    if (st.cursor.id === null) st.cursor = { id: null, ts: r.ts };
+    st.joinedAt(r.ts);
   }
 
   async leave(ch: RtmChannel): Promise<void> {
@@ -361,95 +337,6 @@ export class ChannelsApi implements ClientModule {
     return out;
   }
 
-  // ---- channel attributes ----
-
-  setChannelAttributes(
-    channelId: string,
-    attributes: AttributesMap,
-    options?: ChannelAttributeOptions,
-  ): Promise<void> {
-    return this.writeAttrs(Op.SetChannelAttrs, channelId, attributes, options);
-  }
-
-  addOrUpdateChannelAttributes(
-    channelId: string,
-    attributes: AttributesMap,
-    options?: ChannelAttributeOptions,
-  ): Promise<void> {
-    return this.writeAttrs(Op.AddOrUpdateChannelAttrs, channelId, attributes, options);
-  }
-
-  async deleteChannelAttributesByKeys(
-    channelId: string,
-    attributeKeys: string[],
-    options?: ChannelAttributeOptions,
-  ): Promise<void> {
-    this.checkAttrCall(channelId);
-    if (!checkChannelAttrDeleteKeys(attributeKeys))
-      throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, AttributeOperationError.INVALID_ARGUMENT);
-    await this.attrsCall(Op.DeleteChannelAttrs, {
-      channelId,
-      keys: [...attributeKeys],
-      notify: notifyOf(options),
-    });
-  }
-
-  async clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void> {
-    this.checkAttrCall(channelId);
-    await this.attrsCall(Op.ClearChannelAttrs, { channelId, notify: notifyOf(options) });
-  }
-
-  async getChannelAttributes(channelId: string): Promise<ChannelAttributes> {
-    this.checkAttrCall(channelId);
-    const r = await this.attrsCall<GetChannelAttrsResponse>(Op.GetChannelAttrs, { channelId });
-    return attrsFromWire(r.attrs);
-  }
-
-  async getChannelAttributesByKeys(channelId: string, attributeKeys: string[]): Promise<ChannelAttributes> {
-    this.checkAttrCall(channelId);
-    const code = checkAttrKeys(attributeKeys, this.limits.channelAttrs, this.limits.maxKeysPerGet);
-    if (code) throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, code);
-    const r = await this.attrsCall<GetChannelAttrsResponse>(Op.GetChannelAttrsByKeys, {
-      channelId,
-      keys: [...attributeKeys],
-    });
-    return attrsFromWire(r.attrs);
-  }
-
-  private async writeAttrs(
-    op: number,
-    channelId: string,
-    attributes: AttributesMap,
-    options?: ChannelAttributeOptions,
-  ): Promise<void> {
-    this.checkAttrCall(channelId);
-    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
-      throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, AttributeOperationError.INVALID_ARGUMENT);
-    const pairs = Object.entries(attributes) as [string, string][];
-    const lim = this.limits.channelAttrs;
-    const code = checkAttrEntries(pairs, lim) || checkAttrTotals(new Map(pairs), lim);
-    if (code) throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, code);
-    await this.attrsCall(op, { channelId, attrs: pairs, notify: notifyOf(options) });
-  }
-
-  /** Login and channel id checks common to every attribute call (102, then 3). */
-  private checkAttrCall(channelId: string): void {
-    if (!this.c.core.loggedIn) throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, 102);
-    if (!isValidChannelId(channelId))
-      throw errorFrom(CHANNEL_ATTRIBUTE_ERRORS, AttributeOperationError.INVALID_ARGUMENT);
-  }
-
-  private attrsCall<T>(op: number, body: unknown): Promise<T> {
-    return invoke<T>(
-      this.c.core,
-      op,
-      body,
-      CHANNEL_ATTRIBUTE_ERRORS,
-      ATTRS_TIMEOUT_MS,
-      AttributeOperationError.TIMEOUT,
-    );
-  }
-
   /**
    * Resolves true at once while CONNECTED; while RECONNECTING, when the session is back (after
    * the channels were rejoined, if it had to log in again), or false after `ms`. Calls that need a
@@ -481,10 +368,7 @@ export class ChannelsApi implements ClientModule {
       case Op.ChannelMessage: {
         const ev = body as ChannelMessageEvent;
         const ch = this.channels.get(ev.channelId);
-        // Drop re-deliveries (a rejoin's replay may overlap what arrived live) and re-sends under
-        // the same key (the sender's SDK sent it again after a crash lost the answer).
-        if (!ch?.st.seen.addMessage(ev)) return true;
-        ch.st.cursor = { id: ev.id, ts: ev.ts };
+        if (!ch?.st.accept(ev)) return true;
         ch.emit('ChannelMessage', fromWire(ev.msg), ev.from, receivedProps(ev.ts, false));
         return true;
       }
@@ -528,18 +412,8 @@ export class ChannelsApi implements ClientModule {
   onRelogged(): void {
     for (const ch of this.channels.values()) {
       if (ch.st.state !== 'joined') continue;
-      const since = ch.st.cursor;
-      invoke(
-        this.c.core,
-        Op.Join,
-        { channelId: ch.channelId, since },
-        JOIN_CHANNEL_ERRORS,
-        JOIN_TIMEOUT_MS,
-        JoinChannelError.TIMEOUT,
-      ).catch((e: { code?: number }) => {
-        // Refused (e.g. the server's limits changed): the channel is no longer joined. Without an
-        // answer (timeout, link lost again) it stays joined; the next re-login tries again.
-        if (e.code !== JoinChannelError.TIMEOUT && e.code !== 102) this.drop(ch);
+      void rejoin(this.c.core, Op.Join, ch.channelId, ch.st.cursor, JOIN_TIMEOUT_MS).then((o) => {
+        if (o === 'refused') this.drop(ch);
       });
     }
     // The rejoin requests are written; waiting sends may go out behind them now.
@@ -556,19 +430,4 @@ export class ChannelsApi implements ClientModule {
     this.channels.clear();
     this.wakeLinkWaiters(false);
   }
-}
-
-const notifyOf = (o: ChannelAttributeOptions | undefined): boolean | undefined =>
-  o?.enableNotificationToChannelMembers === true ? true : undefined;
-
-/** Sets a key without ever touching the prototype (a key may be "__proto__"). */
-function define<T>(obj: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function attrsFromWire(entries: ChannelAttrEntry[]): ChannelAttributes {
-  const out: ChannelAttributes = {};
-  for (const [key, value, lastUpdateUserId, lastUpdateTs] of entries)
-    define(out, key, { value, lastUpdateUserId, lastUpdateTs });
-  return out;
 }

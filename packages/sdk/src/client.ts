@@ -35,6 +35,7 @@ import { asEnum } from './status-enums.js';
 import { PresenceApi } from './presence.js';
 import { UserAttrsApi } from './user-attrs.js';
 import { ChannelsApi, type RtmChannel } from './channel.js';
+import { ChannelAttrsApi } from './channel-attrs.js';
 import { InvitationsApi, type LocalInvitation } from './invitation.js';
 import { RtmCallManager } from './call-manager.js';
 import type {
@@ -47,7 +48,7 @@ import type {
   SendMessageOptions,
 } from './types.js';
 import { SendBudget } from './send-budget.js';
-import { RecentIds } from './recent-ids.js';
+import { PeerInbox } from './session/peer-inbox.js';
 import { defaultServerUrl, type WebSocketCtor } from './platform.js';
 
 export const SDK_VERSION = '1.5.1';
@@ -69,11 +70,12 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private readonly presence: PresenceApi;
   private readonly userAttrs: UserAttrsApi;
   private readonly channels: ChannelsApi;
+  private readonly channelAttrs: ChannelAttrsApi;
   private readonly invitations: InvitationsApi;
   private readonly modules: ClientModule[];
   private readonly budget = new SendBudget();
-  /** ids and sender+keys of the last 4096 peer messages (two names each), kept across re-logins */
-  private readonly seenPeerIds = new RecentIds(8192);
+  /** acks peer messages and drops re-deliveries and re-sends; kept across re-logins */
+  private readonly peerInbox = new PeerInbox();
   private lastLoginAt = 0;
   /** logout() calls so far: a renewal that sees this change while it waits was cut short by one */
   private logouts = 0;
@@ -117,6 +119,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     this.presence = new PresenceApi(internals);
     this.userAttrs = new UserAttrsApi(internals);
     this.channels = new ChannelsApi(internals, () => this.takeSendBudget());
+    this.channelAttrs = new ChannelAttrsApi(internals);
     this.invitations = new InvitationsApi(internals);
     this.modules = [this.presence, this.userAttrs, this.channels, this.invitations];
   }
@@ -284,30 +287,30 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     attributes: AttributesMap,
     options?: ChannelAttributeOptions,
   ): Promise<void> {
-    return this.channels.setChannelAttributes(channelId, attributes, options);
+    return this.channelAttrs.setChannelAttributes(channelId, attributes, options);
   }
   addOrUpdateChannelAttributes(
     channelId: string,
     attributes: AttributesMap,
     options?: ChannelAttributeOptions,
   ): Promise<void> {
-    return this.channels.addOrUpdateChannelAttributes(channelId, attributes, options);
+    return this.channelAttrs.addOrUpdateChannelAttributes(channelId, attributes, options);
   }
   deleteChannelAttributesByKeys(
     channelId: string,
     attributeKeys: string[],
     options?: ChannelAttributeOptions,
   ): Promise<void> {
-    return this.channels.deleteChannelAttributesByKeys(channelId, attributeKeys, options);
+    return this.channelAttrs.deleteChannelAttributesByKeys(channelId, attributeKeys, options);
   }
   clearChannelAttributes(channelId: string, options?: ChannelAttributeOptions): Promise<void> {
-    return this.channels.clearChannelAttributes(channelId, options);
+    return this.channelAttrs.clearChannelAttributes(channelId, options);
   }
   getChannelAttributes(channelId: string): Promise<ChannelAttributes> {
-    return this.channels.getChannelAttributes(channelId);
+    return this.channelAttrs.getChannelAttributes(channelId);
   }
   getChannelAttributesByKeys(channelId: string, attributeKeys: string[]): Promise<ChannelAttributes> {
-    return this.channels.getChannelAttributesByKeys(channelId, attributeKeys);
+    return this.channelAttrs.getChannelAttributesByKeys(channelId, attributeKeys);
   }
 
   // ---- invitations ----
@@ -354,10 +357,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private onEvent(op: number, body: unknown): void {
     if (op === Op.PeerMessage) {
       const ev = body as PeerMessageEvent;
-      // Ack first (the sender waits for it), then emit once even if the server re-delivers it or
-      // the sender's SDK sent it again (same key, new id). The memory outlives re-logins.
-      this.core.notify(Op.PeerAck, { id: ev.id });
-      if (!this.seenPeerIds.addMessage(ev)) return;
+      if (!this.peerInbox.accept(this.core, ev)) return;
       this.emit('MessageFromPeer', fromWire(ev.msg), ev.from, receivedProps(ev.ts, ev.offline));
       return;
     }

@@ -20,6 +20,10 @@ import {
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffConfig } from './backoff.js';
 import { sendFarewell } from './farewell.js';
 import { defaultWebSocket, type WebSocketCtor, type WebSocketLike } from './platform.js';
+import type { CoreListener, CoreOptions } from './core-options.js';
+import { CallFailure, type CallResult, RequestTable } from './requests.js';
+
+export { CallFailure, type CallResult, type CoreListener, type CoreOptions };
 
 /** 12 random base64url characters and a dot (Node ≥ 20 and browsers have `crypto.getRandomValues`). */
 function randomKeyPrefix(): string {
@@ -28,59 +32,6 @@ function randomKeyPrefix(): string {
   let s = '';
   for (const x of b) s += String.fromCharCode(x);
   return `${btoa(s).replace(/\+/g, '-').replace(/\//g, '_')}.`;
-}
-
-/** Why a call failed before the server answered. */
-export class CallFailure extends Error {
-  constructor(readonly kind: 'timeout' | 'not_logged_in' | 'aborted') {
-    super(kind);
-  }
-}
-export interface CallResult {
-  code: number;
-  body: unknown;
-}
-
-export interface CoreOptions {
-  serverUrl: string | string[];
-  appId: string;
-  kind: 'rtm' | 'signaling';
-  WebSocket?: WebSocketCtor;
-  /** login timeout, ms (Agora: 12000) */
-  loginTimeoutMs: number;
-  backoff?: Partial<BackoffConfig>;
-  sdk: string;
-}
-
-/** What the core tells the API skin. */
-export interface CoreListener {
-  state(state: ConnectionState, reason: ConnectionChangeReason): void;
-  /** a server event (not a response) */
-  event(op: number, body: unknown): void;
-  /** the session was lost and a new one logged in: restore channels, attributes, subscriptions */
-  relogged(): void;
-  /** the session resumed after a drop, nothing lost */
-  resumed(): void;
-  tokenExpired(): void;
-  tokenWillExpire(): void;
-  /**
-   * A connection attempt starts: `n` is 0 for the first one of a login, then the number of retries
-   * since the last success (the Signaling facade's onReconnecting(n) and retry limits use it).
-   */
-  attempt?(n: number): void;
-}
-
-interface Pending {
-  op: number;
-  /** its current request id (renumbered when re-sent after a re-login) */
-  reqId: number;
-  body: unknown;
-  bytes: Uint8Array;
-  resolve: (r: CallResult) => void;
-  reject: (e: CallFailure) => void;
-  timer: ReturnType<typeof setTimeout>;
-  /** written on the current socket */
-  sent: boolean;
 }
 
 /** Ops that may be answered only by a live session; they wait while RECONNECTING. */
@@ -138,14 +89,19 @@ export class Core {
   private received = 0;
   /** `received` as last told to the server (on a Ping) */
   private reported = 0;
-  private nextReqId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly requests = new RequestTable((bytes) => {
+    if (!this.ws) return false;
+    this.ws.send(bytes);
+    return true;
+  });
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private lastFrameAt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   /** abandons a connection attempt that neither opens nor gets its login/resume answer */
   private attemptTimer: ReturnType<typeof setTimeout> | null = null;
   private attempt = 0;
+  /** when the session was last lost (RECONNECTING began), for `retry.reconnectMs` */
+  private lostAt = 0;
   private urlIndex = 0;
   private loginWaiter: {
     resolve: () => void;
@@ -247,17 +203,7 @@ export class Core {
   call(op: number, body: unknown, timeoutMs: number): Promise<CallResult> {
     if (!this.loggedIn && !SESSION_OPS_EXEMPT.has(op))
       return Promise.reject(new CallFailure('not_logged_in'));
-    const reqId = this.nextReqId++;
-    const bytes = encodeRequest(op, reqId, body);
-    return new Promise<CallResult>((resolve, reject) => {
-      const p: Pending = { op, reqId, body, bytes, resolve, reject, timer: undefined!, sent: false };
-      p.timer = setTimeout(() => {
-        this.pending.delete(p.reqId);
-        reject(new CallFailure('timeout'));
-      }, timeoutMs);
-      this.pending.set(reqId, p);
-      if (this.state === 'CONNECTED') this.write(p);
-    });
+    return this.requests.add(op, body, timeoutMs, this.state === 'CONNECTED');
   }
 
   /** Sends a client event (no response), e.g. a PeerAck. Dropped when not connected. */
@@ -265,15 +211,13 @@ export class Core {
     if (this.ws && this.state === 'CONNECTED') this.ws.send(encodeEvent(op, body));
   }
 
-  private write(p: Pending): void {
-    if (!this.ws) return;
-    p.sent = true;
-    this.ws.send(p.bytes);
-  }
-
   // ---- socket ----
 
   private open(): void {
+    if (this.retriesUsedUp()) {
+      this.giveUp();
+      return;
+    }
     this.listener.attempt?.(this.attempt);
     if (this.state !== 'CONNECTING' && this.state !== 'RECONNECTING') return;
     const gen = ++this.gen;
@@ -304,6 +248,24 @@ export class Core {
     };
   }
 
+  private retriesUsedUp(): boolean {
+    const r = this.opts.retry;
+    if (!r || this.attempt === 0) return false;
+    return (
+      this.attempt > r.attempts || (this.state === 'RECONNECTING' && Date.now() - this.lostAt > r.reconnectMs)
+    );
+  }
+
+  /** The retry limits are used up: a login in progress fails, a lost session ends. */
+  private giveUp(): void {
+    const lost = this.state === 'RECONNECTING';
+    this.settleLogin(LoginError.TIMEOUT);
+    this.teardown(false);
+    this.session = null;
+    if (lost) this.setState('ABORTED', 'INTERRUPTED');
+    else this.setState('DISCONNECTED', 'LOGIN_TIMEOUT');
+  }
+
   /**
    * A half-open TCP connection (or a server that accepts and never answers) would otherwise
    * hold an attempt forever: no heartbeat runs before the login/resume answer.
@@ -328,7 +290,7 @@ export class Core {
   }
 
   private sendLogin(): void {
-    const reqId = this.nextReqId++;
+    const reqId = this.requests.newId();
     this.received = 0;
     this.reported = 0;
     this.loginReqId = reqId;
@@ -346,7 +308,7 @@ export class Core {
 
   private sendResume(): void {
     const s = this.session!;
-    const reqId = this.nextReqId++;
+    const reqId = this.requests.newId();
     this.resumeReqId = reqId;
     this.ws?.send(
       encodeRequest(Op.Resume, reqId, {
@@ -387,12 +349,7 @@ export class Core {
           this.onResumeResponse(m.code, m.body);
         } else {
           this.received++;
-          const p = this.pending.get(m.reqId);
-          if (p) {
-            this.pending.delete(m.reqId);
-            clearTimeout(p.timer);
-            p.resolve({ code: m.code, body: m.body });
-          }
+          this.requests.answer(m.reqId, m.code, m.body);
         }
       } else if (m.kind === 'event') {
         // Pings and protocol errors are written outside the session's numbered stream.
@@ -419,7 +376,13 @@ export class Core {
       }
       // An automatic re-login. An expired token only raises TokenExpired (Agora); the app may
       // renew it and the next attempt uses the new one.
-      if (code === LoginError.TOKEN_EXPIRED) this.listener.tokenExpired();
+      if (code === LoginError.TOKEN_EXPIRED) {
+        if (this.opts.endOnTokenExpiry) {
+          this.endedByServer('TOKEN_EXPIRED');
+          return;
+        }
+        this.listener.tokenExpired();
+      }
       if (TERMINAL_RELOGIN_CODES.has(code)) {
         this.teardown(false);
         this.setState('ABORTED', 'LOGIN_FAILURE');
@@ -444,19 +407,10 @@ export class Core {
     // one, after the state restore of a re-login: a channel message re-sent after a crash then
     // follows its channel's rejoin (the server runs it once the join is done) instead of being
     // refused as "not in the channel"; its key lets members drop it if they had it.
-    const unsent = [...this.pending.values()].filter((p) => !p.sent);
+    const unsent = this.requests.unsent();
     if (w) w.resolve();
     else this.listener.relogged();
-    for (const p of unsent) {
-      if (p.sent || this.pending.get(p.reqId) !== p) continue;
-      // A new number: the session runs a request id only once and in increasing order, and the
-      // restore's requests just took newer ids. The body (and its idempotency key) is the same.
-      this.pending.delete(p.reqId);
-      p.reqId = this.nextReqId++;
-      p.bytes = encodeRequest(p.op, p.reqId, p.body);
-      this.pending.set(p.reqId, p);
-      this.write(p);
-    }
+    this.requests.resendAfterRelogin(unsent);
   }
 
   private onResumeResponse(code: number, body: unknown): void {
@@ -480,10 +434,7 @@ export class Core {
     this.startHeartbeat();
     this.setState('CONNECTED', 'LOGIN_SUCCESS');
     // Re-send what the server has not processed; what it has is answered in the replay.
-    for (const [reqId, p] of this.pending) {
-      if (reqId > r.lastReqId) this.write(p);
-      else p.sent = true;
-    }
+    this.requests.resendAfterResume(r.lastReqId);
     this.listener.resumed();
   }
 
@@ -530,7 +481,7 @@ export class Core {
     this.stopHeartbeat();
     this.clearAttemptTimer();
     this.loginReqId = this.resumeReqId = -1;
-    for (const p of this.pending.values()) p.sent = false;
+    this.requests.linkLost();
     if (this.state === 'DISCONNECTED' || this.state === 'ABORTED') return;
     if (this.loggingOut) {
       // The server ends the session on Logout by closing; logout() finishes the job.
@@ -594,7 +545,7 @@ export class Core {
     this.stopHeartbeat();
     this.clearAttemptTimer();
     this.loginReqId = this.resumeReqId = -1;
-    for (const p of this.pending.values()) p.sent = false;
+    this.requests.linkLost();
     if (ws) {
       ws.onclose = ws.onmessage = ws.onopen = null;
       try {
@@ -611,13 +562,7 @@ export class Core {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     if (!keepPending) {
-      const failure = new CallFailure(this.state === 'ABORTED' ? 'aborted' : 'not_logged_in');
-      const all = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of all) {
-        clearTimeout(p.timer);
-        p.reject(failure);
-      }
+      this.requests.rejectAll(new CallFailure(this.state === 'ABORTED' ? 'aborted' : 'not_logged_in'));
     }
   }
 
@@ -631,9 +576,11 @@ export class Core {
   }
 
   private setState(next: ConnectionState, reason: ConnectionChangeReason): void {
-    if (this.state === next) return;
+    const prev = this.state;
+    if (prev === next) return;
     this.state = next;
-    this.listener.state(next, reason);
+    if (next === 'RECONNECTING') this.lostAt = Date.now();
+    this.listener.state(next, reason, prev);
   }
 
   /** Releases everything (client.release()). */

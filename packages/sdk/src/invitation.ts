@@ -5,13 +5,7 @@ import {
   isValidChannelId,
   isValidUserId,
   utf8Length,
-  type InvitationAnsweredEvent,
-  type InvitationCanceledEvent,
-  type InvitationIdBody,
-  type InvitationLocalFailureEvent,
   type InvitationReceivedEvent,
-  type InvitationRemoteFailureEvent,
-  type InvitationSendResponse,
   type LocalInvitationFailureReason,
   type LocalInvitationState,
   type RemoteInvitationFailureReason,
@@ -29,7 +23,8 @@ import {
   type ErrorTable,
   type RtmError,
 } from './errors.js';
-import { RecentIds } from './recent-ids.js';
+import { InvitationEngine } from './session/invitations.js';
+import { NOT_LOGGED_IN } from './session/request.js';
 
 /**
  * `InvitationApiCallError` codes and the classes agora-rtm-sdk throws for them: a bad argument is
@@ -43,20 +38,6 @@ export const INVITATION_API_ERRORS: ErrorTable = {
   [Code.ALREADY_SENT]: [Status, 'The invitation has already been sent.'],
 };
 const apiError = (code: number, detail?: string): RtmError => errorFrom(INVITATION_API_ERRORS, code, detail);
-
-/** How long a request of an invitation may wait (also while RECONNECTING) before it fails. */
-const REQUEST_TIMEOUT_MS = 10_000;
-/** Invitations whose RemoteInvitationReceived was emitted, to drop re-deliveries. */
-const SEEN_IDS = 4096;
-/** Caller events held for ids not known yet (while a send is unanswered); more is not a race. */
-const EARLY_EVENTS = 256;
-/** The server events of a caller's invitation (they name it by the id the send's answer carries). */
-const CALLER_OPS: ReadonlySet<number> = new Set([
-  InvitationOp.ReceivedByPeer,
-  InvitationOp.Accepted,
-  InvitationOp.Refused,
-  InvitationOp.LocalFailure,
-]);
 
 const LOCAL_ENDED: ReadonlySet<LocalInvitationState> = new Set([
   'ACCEPTED_BY_REMOTE',
@@ -92,8 +73,6 @@ export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
   #channelId = '';
   #response = '';
   #canceledContent: string | null = null;
-  /** @internal server-assigned id once the send was answered */
-  _id: string | null = null;
 
   /** @internal use `client.createLocalInvitation(calleeId)` */
   constructor(calleeId: string, api: InvitationsApi) {
@@ -223,7 +202,6 @@ export class LocalInvitation extends TypedEventEmitter<LocalInvitationEvents> {
  */
 export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> {
   readonly #api: InvitationsApi;
-  readonly #id: string;
   readonly #callerId: string;
   readonly #content: string;
   readonly #channelId: string;
@@ -234,7 +212,6 @@ export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> 
   constructor(ev: InvitationReceivedEvent, api: InvitationsApi) {
     super();
     this.#api = api;
-    this.#id = ev.id;
     this.#callerId = ev.from;
     this.#content = ev.content;
     this.#channelId = ev.channelId;
@@ -301,10 +278,6 @@ export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> 
   }
 
   /** @internal */
-  get _id(): string {
-    return this.#id;
-  }
-  /** @internal */
   get _ended(): boolean {
     return REMOTE_ENDED.has(this.#state);
   }
@@ -337,26 +310,32 @@ export class RemoteInvitation extends TypedEventEmitter<RemoteInvitationEvents> 
 }
 
 /**
- * Creates invitations, carries their requests and routes the server's invitation events to them.
- * The server owns each invitation's state; these objects mirror it (docs/invitations.md).
+ * Creates invitations and shows them as agora-rtm-sdk's objects; the state machine underneath
+ * (requests, the server's events, re-deliveries, acks) is the client core's InvitationEngine,
+ * shared with the Signaling SDK. The server owns each invitation's state (docs/invitations.md).
  */
 export class InvitationsApi implements ClientModule {
-  /** live invitations by server id */
-  private readonly locals = new Map<string, LocalInvitation>();
-  private readonly remotes = new Map<string, RemoteInvitation>();
-  /** sent, not answered yet (no id) */
-  private readonly sending = new Set<LocalInvitation>();
-  /**
-   * Caller events for ids not known yet, in arrival order, kept while a send is unanswered: the
-   * send's answer can be processed after them (it resolves a promise, events apply at once, so a
-   * frame or a read holding both applies the event first), or a server may send them first.
-   * Applied as soon as the answer names their id; dropped when no send is left unanswered.
-   */
-  private early: Array<{ op: number; body: unknown }> = [];
-  private seen = new RecentIds(SEEN_IDS);
   private readonly observers = new Set<InvitationObserver>();
+  private readonly engine: InvitationEngine<LocalInvitation, RemoteInvitation>;
 
-  constructor(private readonly c: ClientInternals) {}
+  constructor(private readonly c: ClientInternals) {
+    this.engine = new InvitationEngine<LocalInvitation, RemoteInvitation>(() => c.core, {
+      incoming: (ev) => new RemoteInvitation(ev, this),
+      shown: (inv) => {
+        this.c.emit('RemoteInvitationReceived', inv);
+        for (const fn of this.observers) fn(inv, 'RemoteInvitationReceived', []);
+      },
+      receivedByPeer: (inv) => inv._receivedByPeer(),
+      answered: (inv, accepted, response) => inv._answered(accepted, response),
+      callerFailed: (inv, reason) => inv._fail(reason),
+      canceled: (inv, content) => inv._canceled(content),
+      calleeFailed: (inv, reason) => inv._fail(reason),
+      confirmed: (inv) => {
+        inv._confirmed();
+        return inv._ended;
+      },
+    });
+  }
 
   createLocalInvitation(calleeId: string): LocalInvitation {
     if (!isValidUserId(calleeId)) throw apiError(Code.INVALID_ARGUMENT, 'The callee ID is invalid.');
@@ -370,105 +349,25 @@ export class InvitationsApi implements ClientModule {
   }
 
   onEvent(op: number, body: unknown): boolean {
-    if (CALLER_OPS.has(op) && this.sending.size > 0) {
-      const id = (body as InvitationIdBody | null)?.id;
-      if (typeof id === 'string' && !this.locals.has(id)) {
-        if (this.early.length >= EARLY_EVENTS) this.early.shift();
-        this.early.push({ op, body });
-        return true;
-      }
-    }
-    return this.apply(op, body);
-  }
-
-  private apply(op: number, body: unknown): boolean {
-    switch (op) {
-      case InvitationOp.Received:
-        this.onReceived(body as InvitationReceivedEvent);
-        return true;
-      case InvitationOp.ReceivedByPeer:
-        this.locals.get((body as InvitationIdBody).id)?._receivedByPeer();
-        return true;
-      case InvitationOp.Accepted:
-      case InvitationOp.Refused: {
-        const { id, response } = body as InvitationAnsweredEvent;
-        const accepted = op === InvitationOp.Accepted;
-        // Confirm after the app saw LocalInvitationAccepted, so the callee's RemoteInvitationAccepted follows it.
-        this.settleLocal(id, (inv) => {
-          if (inv._answered(accepted, response ?? '') && accepted)
-            this.request(InvitationOp.AcceptAck, { id });
-        });
-        return true;
-      }
-      case InvitationOp.LocalFailure: {
-        const { id, reason } = body as InvitationLocalFailureEvent;
-        this.settleLocal(id, (inv) => inv._fail(reason));
-        return true;
-      }
-      case InvitationOp.Canceled: {
-        const { id, content } = body as InvitationCanceledEvent;
-        this.settleRemote(id, (inv) => inv._canceled(content ?? ''));
-        return true;
-      }
-      case InvitationOp.RemoteFailure: {
-        const { id, reason } = body as InvitationRemoteFailureEvent;
-        this.settleRemote(id, (inv) => inv._fail(reason));
-        return true;
-      }
-      case InvitationOp.AcceptConfirmed:
-        this.settleRemote((body as InvitationIdBody).id, (inv) => inv._confirmed());
-        return true;
-    }
-    return false;
-  }
-
-  /** Applies a server event to a live invitation; forgets the invitation once it has ended. */
-  private settleLocal(id: string, apply: (inv: LocalInvitation) => void): void {
-    const inv = this.locals.get(id);
-    if (!inv) return;
-    apply(inv);
-    if (inv._ended) this.locals.delete(id);
-  }
-  private settleRemote(id: string, apply: (inv: RemoteInvitation) => void): void {
-    const inv = this.remotes.get(id);
-    if (!inv) return;
-    apply(inv);
-    if (inv._ended) this.remotes.delete(id);
+    return this.engine.onEvent(op, body);
   }
 
   /** The session was lost and replaced: the server ended its invitations with it. */
   onRelogged(): void {
-    this.endAll();
+    this.endAll(false);
   }
 
   /** Logout / ABORTED / release: nothing survives the session. */
   onReset(): void {
-    this.endAll();
-    for (const inv of this.sending) inv._fail('NOT_LOGGEDIN');
-    this.sending.clear();
+    this.endAll(true);
   }
 
-  private endAll(): void {
-    this.early = [];
-    const locals = [...this.locals.values()];
-    const remotes = [...this.remotes.values()];
-    this.locals.clear();
-    this.remotes.clear();
-    // A re-delivery after this is a live invitation on the new session: show it again.
-    this.seen = new RecentIds(SEEN_IDS);
-    for (const inv of locals) inv._fail('NOT_LOGGEDIN');
-    for (const inv of remotes) inv._fail(inv.state === 'ACCEPT_SENT_TO_LOCAL' ? 'ACCEPT_FAILURE' : 'UNKNOWN');
-  }
-
-  private onReceived(ev: InvitationReceivedEvent): void {
-    if (this.seen.add(ev.id)) {
-      const inv = new RemoteInvitation(ev, this);
-      this.remotes.set(ev.id, inv);
-      this.c.emit('RemoteInvitationReceived', inv);
-      for (const fn of this.observers) fn(inv, 'RemoteInvitationReceived', []);
-    }
-    // Acknowledge after the app saw it (and again for a re-delivery: the server may have missed it).
-    this.request(InvitationOp.ReceivedAck, { id: ev.id });
+  private endAll(sending: boolean): void {
+    const live = this.engine.clear(sending);
+    for (const inv of live.callers) inv._fail('NOT_LOGGEDIN');
+    for (const inv of live.callees)
+      inv._fail(inv.state === 'ACCEPT_SENT_TO_LOCAL' ? 'ACCEPT_FAILURE' : 'UNKNOWN');
+    for (const inv of live.sending) inv._fail('NOT_LOGGEDIN');
   }
 
   // ---- called by the invitation objects ----
@@ -490,77 +389,20 @@ export class InvitationsApi implements ClientModule {
       queueMicrotask(() => inv._fail('NOT_LOGGEDIN'));
       return;
     }
-    this.sending.add(inv);
-    this.c.core.call(InvitationOp.Send, inv._wireBody(), REQUEST_TIMEOUT_MS).then(
-      (r) => {
-        this.sending.delete(inv);
-        if (r.code !== 0) {
-          this.dropEarly();
-          return inv._fail('UNKNOWN');
-        }
-        const id = (r.body as InvitationSendResponse).id;
-        inv._id = id;
-        if (!inv._ended) this.locals.set(id, inv);
-        // Canceled before the server answered: cancel it now.
-        else if (inv.state === 'CANCELED')
-          this.request(InvitationOp.Cancel, { id, content: inv._canceledContent });
-        this.applyEarly(id);
-      },
-      (e: { kind?: string }) => {
-        this.sending.delete(inv);
-        this.dropEarly();
-        inv._fail(e.kind === 'timeout' ? 'UNKNOWN' : 'NOT_LOGGEDIN');
-      },
-    );
-  }
-
-  /** The send that got `id` was answered: its early events apply now, in their order. */
-  private applyEarly(id: string): void {
-    const mine = this.early.filter((e) => (e.body as InvitationIdBody).id === id);
-    if (mine.length > 0) this.early = this.early.filter((e) => (e.body as InvitationIdBody).id !== id);
-    for (const e of mine) this.apply(e.op, e.body);
-    this.dropEarly();
-  }
-
-  /** No send is left unanswered: what is still held belongs to no invitation of ours. */
-  private dropEarly(): void {
-    if (this.sending.size === 0) this.early = [];
+    this.engine.send(inv, InvitationOp.Send, inv._wireBody(), (o) => {
+      // Refused or unanswered: UNKNOWN; logged out (or the session ended) meanwhile: NOT_LOGGEDIN.
+      if ('failed' in o) inv._fail(o.failed.code === NOT_LOGGED_IN ? 'NOT_LOGGEDIN' : 'UNKNOWN');
+    });
   }
 
   /** @internal */
   _cancel(inv: LocalInvitation): void {
-    const id = inv._id;
-    if (id === null) return; // still sending: canceled when the id arrives
-    this.locals.delete(id);
-    this.request(InvitationOp.Cancel, { id, content: inv._canceledContent });
+    void this.engine.cancel(inv, inv._canceledContent);
   }
 
   /** @internal */
   _answer(inv: RemoteInvitation, accept: boolean): void {
-    const id = inv._id;
-    const body = { id, response: inv.response };
-    if (!accept) {
-      this.remotes.delete(id);
-      this.request(InvitationOp.Refuse, body);
-      return;
-    }
-    this.c.core.call(InvitationOp.Accept, body, REQUEST_TIMEOUT_MS).then(
-      // A refused accept is normally explained by an event that came first (canceled, failed).
-      (r) => {
-        if (r.code !== 0) this.failAccept(inv);
-      },
-      () => this.failAccept(inv),
-    );
-  }
-
-  private failAccept(inv: RemoteInvitation): void {
-    if (inv._ended) return;
-    this.remotes.delete(inv._id);
-    inv._fail('ACCEPT_FAILURE');
-  }
-
-  /** A request whose answer changes nothing locally (the server's events carry the outcome). */
-  private request(op: number, body: unknown): void {
-    this.c.core.call(op, body, REQUEST_TIMEOUT_MS).catch(() => undefined);
+    if (accept) this.engine.accept(inv, inv.response);
+    else this.engine.refuse(inv, inv.response);
   }
 }

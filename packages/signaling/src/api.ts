@@ -1,73 +1,30 @@
 import {
   DEFAULT_LIMITS,
-  LoginError,
   Op,
-  ProtocolErrorCode,
   SignalingCode as Code,
   SignalingOp,
-  isValidChannelId,
   isValidUserId,
   parseEndCallMessage,
   utf8Length,
-  type AttributesUpdatedEvent,
-  type ChannelMessageEvent,
-  type ConnectionChangeReason,
-  type ConnectionState,
-  type MemberEvent,
   type PeerMessageEvent,
-  type SigChannelAttrEvent,
-  type SigJoinResponse,
 } from '@parley/protocol';
-import { Core, type CoreOptions, defaultServerUrl } from '@parley/sdk';
-import { Calls } from './calls.js';
+import { type Core, PeerInbox } from '@parley/sdk/core';
+import {
+  DEFAULT_RETRY_COUNT,
+  DEFAULT_RETRY_TIME_S,
+  LoginLifecycle,
+  SDK_VERSION_INT,
+} from './login-lifecycle.js';
+import { type ResolvedSignalingOptions, type SignalingOptions, resolveSignalingOptions } from './options.js';
+import { Calls, type CallsHost } from './calls.js';
+import { SignalingChannel } from './channel.js';
 import type { Callbacks, ICallBack } from './callbacks.js';
-import { ChannelState, RecentIds, type AttrChange } from './channel-state.js';
-import { LoginState } from './codes.js';
-import { runInvoke } from './invoke-functions.js';
+import { type InvokeResult, runInvoke } from './invoke-functions.js';
 import { Operations, type Outcome } from './operations.js';
-import { NOT_LOGGED_IN, TIMEOUT, generalCode, request, type Reply } from './request.js';
+import { TIMEOUT, request, type Reply } from './request.js';
 
-/** Options of an instance: where the Parley server is, and transport settings. */
-export interface SignalingOptions {
-  /**
-   * `ws://host:port/rtm` (a list: tried in turn when reconnecting). Default: the server this
-   * script was loaded from (`<script src="…/sdk/agora-signaling.js">`), else the page's origin,
-   * else ws://127.0.0.1:8080/rtm in Node.
-   */
-  serverUrl?: string | string[];
-  /** a WebSocket implementation (default: the global one, else `ws` in Node) */
-  WebSocket?: CoreOptions['WebSocket'];
-  /** reconnect backoff, ms (`baseMs` 250, `capMs` 5000, `floorMs` 100) */
-  reconnect?: CoreOptions['backoff'];
-}
-
-/** Signaling SDK version reported by getSdkVersion(): 1.4.4 in Agora's format (1 + 2 digits each + build). */
-export const SDK_VERSION_INT = 1010404000;
-/** login(): login2 with Agora's defaults (30 s, 3 retries). */
-const DEFAULT_RETRY_TIME_S = 30;
-const DEFAULT_RETRY_COUNT = 3;
-
-/** Login codes of the server (LoginError, protocol) → LOGIN_E_*. */
-const LOGIN_FAILURE: Record<number, number> = {
-  [LoginError.UNKNOWN]: Code.LOGIN_E_OTHER,
-  [LoginError.REJECTED]: Code.LOGIN_E_FAILED,
-  [LoginError.INVALID_ARGUMENT]: Code.LOGIN_E_INVALID_USER,
-  [LoginError.INVALID_APP_ID]: Code.LOGIN_E_FAILED,
-  [LoginError.INVALID_TOKEN]: Code.LOGIN_E_TOKENWRONG,
-  [LoginError.TOKEN_EXPIRED]: Code.LOGIN_E_TOKENEXPIRED,
-  [LoginError.NOT_AUTHORIZED]: Code.LOGIN_E_TOKENWRONG,
-  [LoginError.ALREADY_LOGIN]: Code.LOGIN_E_ALREADY_LOGIN,
-  [LoginError.TIMEOUT]: Code.LOGIN_E_NET,
-  [LoginError.TOO_OFTEN]: Code.LOGIN_E_FAILED,
-  [ProtocolErrorCode.BAD_VERSION]: Code.LOGIN_E_OLDVERSION,
-};
-/** Why the server ended a session (ABORTED reason) → LOGOUT_E_*. */
-const LOGOUT_REASON: Partial<Record<ConnectionChangeReason, number>> = {
-  REMOTE_LOGIN: Code.LOGOUT_E_KICKED,
-  TOKEN_EXPIRED: Code.LOGOUT_E_TOKENEXPIRED,
-  BANNED_BY_SERVER: Code.LOGOUT_E_OTHER,
-  LOGIN_FAILURE: Code.LOGOUT_E_OTHER,
-};
+export { SDK_VERSION_INT };
+export type { SignalingOptions };
 
 const shared = new Map<string, AgoraAPIOnlySignal>();
 
@@ -88,42 +45,36 @@ const shared = new Map<string, AgoraAPIOnlySignal>();
  */
 export class AgoraAPIOnlySignal {
   private cb: Callbacks | null = null;
-  private core: Core | null = null;
-  private destroyed = false;
-  /** true once onLoginSuccess fired for the current core (reconnect callbacks only after that) */
-  private loggedInOnce = false;
-  /** set when this client gives up (retry limits): the login failure / logout code to report */
-  private givingUp: number | null = null;
-  /** user-initiated logout in progress (its DISCONNECTED is reported by logout itself) */
-  private loggingOut = false;
-  private retry = { timeMs: DEFAULT_RETRY_TIME_S * 1000, count: DEFAULT_RETRY_COUNT };
-  /** when the current reconnection started, ms */
-  private lostAt = 0;
-  /** logout → login without waiting (Signaling 1.2+): lifecycle steps run in call order */
-  private lifecycle: Promise<void> = Promise.resolve();
-  /** a login() made while a logout was finishing: it runs right after (0 = none) */
-  private queuedLogin = 0;
-  private tickets = 0;
-  private channel: ChannelState | null = null;
-  /** channel membership requests run in call order (a leave never overtakes its join) */
-  private membership: Promise<unknown> = Promise.resolve();
-  private readonly seenPeerIds = new RecentIds(8192);
+  private readonly lifecycle: LoginLifecycle;
+  private readonly channel: SignalingChannel;
+  /** acks peer messages and drops duplicates; outlives logins (see resetSession) */
+  private readonly peerInbox = new PeerInbox();
   private msgSeq = 0;
   private readonly calls: Calls;
   private readonly ops: Operations;
 
   private constructor(
     readonly appId: string,
-    private readonly opts: ResolvedSignalingOptions,
+    readonly opts: ResolvedSignalingOptions,
   ) {
-    this.calls = new Calls({
+    const host: CallsHost = {
       isLoggedIn: () => this.loggedIn,
+      core: () => (this.loggedIn ? this.core : null),
       extraLimit: () => this.core?.limits?.invitationContentBytes ?? DEFAULT_LIMITS.invitationContentBytes,
       request: (op, body) => this.req(op, body),
       fire: (name, ...args) => this.fire(name, ...args),
       later: (name, ...args) => this.later(name, ...args),
-    });
+    };
+    this.calls = new Calls(host);
+    this.channel = new SignalingChannel(host);
     this.ops = new Operations((op, body) => this.req(op, body), new Map());
+    this.lifecycle = new LoginLifecycle(appId, opts, {
+      fire: host.fire,
+      later: host.later,
+      event: (op, body) => this.onEvent(op, body),
+      relogged: () => this.onRelogged(),
+      resetSession: () => this.resetSession(),
+    });
   }
 
   /** A new instance (several may live side by side, as in Signaling 1.4). */
@@ -183,130 +134,11 @@ export class AgoraAPIOnlySignal {
     account: string,
     token: string,
     uid = 0,
-    _deviceId = '',
+    deviceId = '',
     retryTimeInS = DEFAULT_RETRY_TIME_S,
     retryCount = DEFAULT_RETRY_COUNT,
   ): void {
-    // Signaling: a login while logged in (or logging in) is ignored.
-    if (this.destroyed || this.queuedLogin !== 0) return;
-    if (!this.loggingOut && this.getStatus() !== LoginState.LOGIN_STATE_NOT_LOGIN) return;
-    const go = () => void this.doLogin(appId, account, token, uid, retryTimeInS, retryCount);
-    if (!this.loggingOut) {
-      go();
-      return;
-    }
-    // logout() then login() without waiting (Signaling 1.2+): the login runs once the logout is done.
-    const ticket = ++this.tickets;
-    this.queuedLogin = ticket;
-    this.lifecycle = this.lifecycle.then(() => {
-      if (this.queuedLogin !== ticket) return;
-      this.queuedLogin = 0;
-      go();
-    });
-  }
-
-  private async doLogin(
-    appId: string,
-    account: string,
-    token: string,
-    uid: number,
-    retryTimeInS: number,
-    retryCount: number,
-  ): Promise<void> {
-    if (this.destroyed || (this.core && this.core.state !== 'DISCONNECTED' && this.core.state !== 'ABORTED'))
-      return;
-    if (typeof account !== 'string' || !isValidUserId(account)) {
-      this.later('onLoginFailed', Code.LOGIN_E_INVALID_USER);
-      return;
-    }
-    this.retry = {
-      timeMs: Math.max(1, Number(retryTimeInS) || DEFAULT_RETRY_TIME_S) * 1000,
-      count: Math.max(0, Math.floor(Number(retryCount) || 0)),
-    };
-    this.resetSession();
-    this.core?.destroy();
-    const core = new Core(
-      {
-        serverUrl: this.opts.serverUrl,
-        appId: appId || this.appId,
-        kind: 'signaling',
-        WebSocket: this.opts.WebSocket,
-        loginTimeoutMs: this.retry.timeMs,
-        backoff: this.opts.reconnect,
-        sdk: `parley-signaling/${SDK_VERSION_INT}`,
-      },
-      {
-        state: (s, r) => this.onState(core, s, r),
-        event: (op, body) => this.onEvent(op, body),
-        relogged: () => this.onRelogged(),
-        resumed: () => undefined,
-        tokenExpired: () => {
-          // Signaling has no token renewal: an expiry while reconnecting ends the session.
-          if (this.core === core && core.state === 'RECONNECTING')
-            this.giveUp(core, Code.LOGOUT_E_TOKENEXPIRED);
-        },
-        tokenWillExpire: () => undefined,
-        attempt: (n) => this.onAttempt(core, n),
-      },
-    );
-    this.core = core;
-    this.loggedInOnce = false;
-    this.givingUp = null;
-    try {
-      // `_no_need_token` is understood by the server (apps without certificate); '' means none.
-      await core.login(account, token === '' ? undefined : token);
-    } catch (e) {
-      if (this.core !== core) return;
-      const code = (e as { code?: number }).code ?? LoginError.UNKNOWN;
-      if (code === LoginError.ABORTED_BY_LOGOUT && this.givingUp === null) return; // logout() cancelled it
-      this.fire('onLoginFailed', this.givingUp ?? LOGIN_FAILURE[code] ?? Code.LOGIN_E_FAILED);
-      this.givingUp = null;
-      return;
-    }
-    if (this.core !== core) return;
-    this.loggedInOnce = true;
-    this.fire('onLoginSuccess', Number.isInteger(uid) ? uid : 0, 0);
-  }
-
-  /** Each connection attempt: enforce the retry limits, report reconnection attempts. */
-  private onAttempt(core: Core, n: number): void {
-    if (this.core !== core || n === 0) return;
-    const over =
-      n > this.retry.count || (core.state === 'RECONNECTING' && Date.now() - this.lostAt > this.retry.timeMs);
-    if (over) {
-      // Not from inside the core's own call stack: it is opening a socket right now.
-      queueMicrotask(() =>
-        this.giveUp(core, core.state === 'CONNECTING' ? Code.LOGIN_E_NET : Code.LOGOUT_E_NET),
-      );
-      return;
-    }
-    if (core.state === 'RECONNECTING') this.fire('onReconnecting', n);
-  }
-
-  /** Stops retrying: a login in progress fails with `code`, a logged-in client logs out with it. */
-  private giveUp(core: Core, code: number): void {
-    if (this.core !== core || this.givingUp !== null) return;
-    if (core.state === 'CONNECTING') {
-      this.givingUp = code;
-      void core.logout(); // rejects the login: doLogin reports onLoginFailed(code)
-      return;
-    }
-    if (core.state !== 'RECONNECTING') return;
-    this.givingUp = code;
-    core.destroy();
-    this.resetSession();
-    this.fire('onLogout', code);
-  }
-
-  private onState(core: Core, state: ConnectionState, reason: ConnectionChangeReason): void {
-    if (this.core !== core) return;
-    if (state === 'RECONNECTING') this.lostAt = Date.now();
-    else if (state === 'CONNECTED' && reason === 'LOGIN_SUCCESS' && this.loggedInOnce)
-      this.fire('onReconnected', 0);
-    else if (state === 'ABORTED' && this.loggedInOnce) {
-      this.resetSession();
-      this.fire('onLogout', LOGOUT_REASON[reason] ?? Code.LOGOUT_E_OTHER);
-    }
+    this.lifecycle.login(appId, account, token, uid, deviceId, retryTimeInS, retryCount);
   }
 
   /**
@@ -314,43 +146,12 @@ export class AgoraAPIOnlySignal {
    * without a callback (so logout() then login() re-logs in, as in Signaling 1.2+).
    */
   logout(): void {
-    if (this.destroyed) return;
-    if (this.queuedLogin !== 0) {
-      this.queuedLogin = 0; // the login waiting for the logout in progress is dropped
-      return;
-    }
-    if (this.loggingOut) return;
-    const core = this.core;
-    const status = this.getStatus();
-    if (!core || status === LoginState.LOGIN_STATE_NOT_LOGIN) {
-      this.later('onLogout', Code.LOGOUT_E_ALREADY_LOGOUT);
-      return;
-    }
-    this.loggingOut = true;
-    const wasIn = status !== LoginState.LOGIN_STATE_LOGINING;
-    // At once (a login in progress stops now); a login() called meanwhile runs after it.
-    const done = core.logout().then(() => {
-      this.loggingOut = false;
-      if (this.core !== core) return;
-      this.resetSession();
-      if (wasIn) this.fire('onLogout', Code.LOGOUT_E_USER);
-    });
-    this.lifecycle = this.lifecycle.then(() => done);
+    this.lifecycle.logout();
   }
 
   /** 0 not logged in, 1 logging in, 2 logged in, 3 reconnecting (LOGIN_STATE_*). */
   getStatus(): number {
-    if (this.queuedLogin !== 0) return LoginState.LOGIN_STATE_LOGINING;
-    switch (this.core?.state) {
-      case 'CONNECTING':
-        return LoginState.LOGIN_STATE_LOGINING;
-      case 'CONNECTED':
-        return this.loggedInOnce ? LoginState.LOGIN_STATE_LOGINED : LoginState.LOGIN_STATE_LOGINING;
-      case 'RECONNECTING':
-        return LoginState.LOGIN_STATE_RECONNECTING;
-      default:
-        return LoginState.LOGIN_STATE_NOT_LOGIN;
-    }
+    return this.lifecycle.getStatus();
   }
 
   getSdkVersion(): number {
@@ -359,21 +160,19 @@ export class AgoraAPIOnlySignal {
 
   /** Closes the connection and forgets the callbacks; the instance cannot be used again. */
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    const core = this.core;
-    this.core = null;
-    // Logged in: end the session on the server (the account goes offline now, not after the
-    // grace period); nothing is reported any more.
-    if (core?.state === 'CONNECTED') void core.logout().finally(() => core.destroy());
-    else core?.destroy();
+    if (this.lifecycle.destroyed) return;
+    this.lifecycle.destroy();
     this.resetSession();
     this.cb = null;
     if (shared.get(this.appId) === this) shared.delete(this.appId);
   }
 
   private get loggedIn(): boolean {
-    return this.core?.loggedIn === true && this.loggedInOnce;
+    return this.lifecycle.loggedIn;
+  }
+
+  private get core(): Core | null {
+    return this.lifecycle.core;
   }
 
   private req(op: number, body: unknown): Promise<Reply> {
@@ -382,11 +181,10 @@ export class AgoraAPIOnlySignal {
 
   /** Everything tied to a session (channel, calls, own attributes) is gone. */
   private resetSession(): void {
-    this.channel = null;
-    this.membership = Promise.resolve();
+    this.channel.reset();
     this.calls.reset();
     this.ops.ownAttrs.clear();
-    // seenPeerIds stays: a message re-delivered after a re-login (its ack died in a server crash)
+    // peerInbox stays: a message re-delivered after a re-login (its ack died in a server crash)
     // is still a duplicate for this instance.
   }
 
@@ -394,18 +192,7 @@ export class AgoraAPIOnlySignal {
   private onRelogged(): void {
     this.calls.sessionLost();
     if (this.ops.ownAttrs.size > 0) void this.req(Op.SetUserAttrs, { attrs: [...this.ops.ownAttrs] });
-    const ch = this.channel;
-    if (ch?.state === 'joined') {
-      const since = ch.cursor;
-      this.membership = this.membership.then(async () => {
-        const r = await this.req(SignalingOp.Join, { channelId: ch.id, since });
-        // Refused: the channel is lost (no answer: the next re-login tries again).
-        if (r.code !== 0 && r.code !== TIMEOUT && r.code !== NOT_LOGGED_IN && this.channel === ch) {
-          this.channel = null;
-          this.fire('onChannelLeaved', ch.id, Code.LEAVECHANNEL_E_DISCONN);
-        }
-      });
-    }
+    this.channel.rejoin();
   }
 
   // ---- peer messages ----
@@ -418,57 +205,62 @@ export class AgoraAPIOnlySignal {
    */
   messageInstantSend(account: string, _uid: number, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
-    if (!isValidUserId(account)) {
-      this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
-      return;
-    }
-    if (!this.checkSend(id, msg)) return;
-    // The idempotency key rides along every re-send of the request (docs/protocol.md, "Exactly once").
-    const key = this.core?.newSendKey();
-    void this.req(SignalingOp.PeerSend, { to: account, text: msg, key }).then((r) => this.sent(id, r));
+    void this.sendToPeer(account, msg).then((code) => this.reportSend(id, code));
   }
 
   /** Sends to the channel this client is in; the sender gets its own message too (Signaling). */
   messageChannelSend(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
-    if (!this.checkSend(id, msg)) return;
-    const key = this.core?.newSendKey();
-    const send = () =>
-      this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg }, key });
-    // Sent right after channelJoin: it goes out once the join is done, as the app meant.
-    const joining = this.channel?.id === channelID && this.channel.state === 'joining';
-    void (joining ? this.membership.then(send) : send()).then((r) => this.sent(id, r));
+    void this.sendToChannel(channelID, msg).then((code) => this.reportSend(id, code));
   }
 
   /** Sends to a channel without being in it (Signaling only; RTM has no equivalent). */
   messageChannelSendForce(channelID: string, msg: string, msgID = ''): void {
     const id = msgID || this.newMsgId();
-    if (!this.checkSend(id, msg)) return;
+    if (!this.sendable(msg)) {
+      this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
+      return;
+    }
     void this.req(SignalingOp.ChannelSendForce, { channelId: channelID, text: msg }).then((r) =>
-      this.sent(id, r),
+      this.reportSend(id, sendCode(r)),
     );
+  }
+
+  /**
+   * @internal A peer message (messageInstantSend and the Web API): resolves 0 once the server has
+   * it, else SENDMESSAGE_E_OTHER / _TIMEOUT.
+   */
+  async sendToPeer(account: string, msg: string): Promise<number> {
+    if (!isValidUserId(account) || !this.sendable(msg)) return Code.SENDMESSAGE_E_OTHER;
+    // The idempotency key rides along every re-send of the request (docs/protocol.md, "Exactly once").
+    const key = this.core?.newSendKey();
+    return sendCode(await this.req(SignalingOp.PeerSend, { to: account, text: msg, key }));
+  }
+
+  /** @internal A channel message (messageChannelSend and the Web API), answered as {@link sendToPeer}. */
+  async sendToChannel(channelID: string, msg: string): Promise<number> {
+    if (!this.sendable(msg)) return Code.SENDMESSAGE_E_OTHER;
+    const key = this.core?.newSendKey();
+    // Sent right after channelJoin: it goes out once the join is done, as the app meant.
+    const r = await this.channel.afterJoin(channelID, () =>
+      this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg }, key }),
+    );
+    return sendCode(r);
   }
 
   private newMsgId(): string {
     return `parley-${Date.now().toString(36)}-${++this.msgSeq}`;
   }
 
-  /** Checks what every send needs; reports onMessageSendError(400) and returns false if not met. */
-  private checkSend(id: string, msg: unknown): boolean {
+  /** What every send needs: logged in, a string within the size limit. */
+  private sendable(msg: unknown): boolean {
     const limit = this.core?.limits?.messageBytes ?? DEFAULT_LIMITS.messageBytes;
-    if (this.loggedIn && typeof msg === 'string' && utf8Length(msg) <= limit) return true;
-    this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
-    return false;
+    return this.loggedIn && typeof msg === 'string' && utf8Length(msg) <= limit;
   }
 
-  private sent(id: string, r: Reply): void {
-    if (r.code === 0) this.fire('onMessageSendSuccess', id);
-    else
-      this.fire(
-        'onMessageSendError',
-        id,
-        r.code === TIMEOUT ? Code.SENDMESSAGE_E_TIMEOUT : Code.SENDMESSAGE_E_OTHER,
-      );
+  private reportSend(id: string, code: number): void {
+    if (code === 0) this.fire('onMessageSendSuccess', id);
+    else this.fire('onMessageSendError', id, code);
   }
 
   // ---- online status and user attributes ----
@@ -530,54 +322,12 @@ export class AgoraAPIOnlySignal {
    * onChannelAttrUpdated(…, 'update') per existing attribute. Failure: onChannelJoinFailed(ch, 300).
    */
   channelJoin(channelID: string): void {
-    if (!this.loggedIn || !isValidChannelId(channelID)) {
-      this.later('onChannelJoinFailed', channelID, Code.JOINCHANNEL_E_OTHER);
-      return;
-    }
-    const ch = new ChannelState(channelID);
-    this.channel = ch;
-    this.membership = this.membership.then(async () => {
-      const r = await this.req(SignalingOp.Join, { channelId: channelID });
-      const left = ((r.body ?? {}) as { left?: string | null }).left ?? null;
-      if (left !== null) this.fire('onChannelLeaved', left, 0);
-      if (r.code !== 0) {
-        if (this.channel === ch) this.channel = null;
-        this.fire('onChannelJoinFailed', channelID, Code.JOINCHANNEL_E_OTHER);
-        return;
-      }
-      const j = r.body as SigJoinResponse;
-      const held = ch.held ?? [];
-      ch.held = null;
-      ch.state = 'joined';
-      ch.cursor ??= { id: null, ts: j.ts };
-      this.fire('onChannelJoined', channelID);
-      this.fire(
-        'onChannelUserList',
-        j.members,
-        j.members.map(() => 0),
-      );
-      for (const [k, v] of j.attrs) {
-        ch.attrs.set(k, v);
-        this.fire('onChannelAttrUpdated', channelID, k, v, 'update');
-      }
-      // What the channel said while the join was on its way, after the join's own callbacks.
-      for (const [op, body] of held) if (this.channel === ch) this.onChannelEvent(ch, op, body, true);
-    });
+    this.channel.join(channelID);
   }
 
   /** Leaves the channel: onChannelLeaved(ch, 0). */
   channelLeave(channelID: string): void {
-    if (!this.loggedIn) {
-      this.later('onError', 'channelLeave', Code.GENERAL_E_NOT_LOGIN, 'not logged in');
-      return;
-    }
-    if (this.channel?.id === channelID) this.channel = null;
-    this.membership = this.membership.then(async () => {
-      const r = await this.req(Op.Leave, { channelId: channelID });
-      if (r.code === 0) this.fire('onChannelLeaved', channelID, 0);
-      else
-        this.fire('onError', 'channelLeave', generalCode(r), r.code === 3 ? 'not in the channel' : r.reason);
-    });
+    this.channel.leave(channelID);
   }
 
   /** onChannelQueryUserNumResult(ch, 0, num), or (ch, 500 / 501 timeout, 0). */
@@ -618,13 +368,15 @@ export class AgoraAPIOnlySignal {
 
   /** `io.agora.signal.*` functions (spec §1.7) → onInvokeRet(callID, err, respJson); unknown names answer an error. */
   invoke(name: string, req: string | Record<string, unknown>, callID = ''): void {
-    if (!this.loggedIn) {
-      this.later('onInvokeRet', callID, 'not_logged_in', JSON.stringify({ result: 'not_logged_in' }));
-      return;
-    }
-    void runInvoke(this.ops, name, req).then((r) =>
+    void this.invokeResult(name, req).then((r) =>
       this.fire('onInvokeRet', callID, r.err, JSON.stringify(r.resp)),
     );
+  }
+
+  /** @internal invoke's result as an object (the Web API's path: no JSON in between). */
+  invokeResult(name: string, req: string | Record<string, unknown>): Promise<InvokeResult> {
+    if (!this.loggedIn) return Promise.resolve({ err: 'not_logged_in', resp: { result: 'not_logged_in' } });
+    return runInvoke(this.ops, name, req);
   }
 
   // ---- call invitations ----
@@ -664,77 +416,20 @@ export class AgoraAPIOnlySignal {
 
   private onEvent(op: number, body: unknown): void {
     if (op === Op.PeerMessage) this.onPeerMessage(body as PeerMessageEvent);
-    else if (!this.calls.onEvent(op, body)) this.onOtherEvent(op, body);
-  }
-
-  private onOtherEvent(op: number, body: unknown): void {
-    const ch = this.channel;
-    const channelId = (body as { channelId?: unknown } | null)?.channelId;
-    if (!ch || channelId !== ch.id) return; // another channel (left, or being left): Signaling has one
-    if (ch.held) ch.held.push([op, body]);
-    else this.onChannelEvent(ch, op, body, false);
+    else if (!this.calls.onEvent(op, body)) this.channel.onEvent(op, body);
   }
 
   private onPeerMessage(ev: PeerMessageEvent): void {
-    // Acknowledge first (an RTM sender waits for it), then show it once.
-    this.core?.notify(Op.PeerAck, { id: ev.id });
-    if (!this.seenPeerIds.addMessage(ev)) return;
+    if (!this.peerInbox.accept(this.core, ev)) return;
     if (ev.msg?.type !== 'TEXT' || typeof ev.msg.text !== 'string') return; // Signaling has text only
     const end = parseEndCallMessage(ev.msg.text);
     if (end) this.calls.endedByPeer(end.channelId, ev.from, end.extra);
     else this.fire('onMessageInstantReceive', ev.from, 0, ev.msg.text);
   }
-
-  /** An event of the current channel; `replay`: held during the join (attributes: report changes only). */
-  private onChannelEvent(ch: ChannelState, op: number, body: unknown, replay: boolean): void {
-    switch (op) {
-      case Op.ChannelMessage: {
-        const ev = body as ChannelMessageEvent;
-        if (!ch.seen.addMessage(ev)) return;
-        ch.cursor = { id: ev.id, ts: ev.ts };
-        if (ev.msg?.type === 'TEXT' && typeof ev.msg.text === 'string')
-          this.fire('onMessageChannelReceive', ch.id, ev.from, 0, ev.msg.text);
-        return;
-      }
-      case Op.MemberJoined:
-      case Op.MemberLeft: {
-        const { memberId } = body as MemberEvent;
-        if (memberId === this.core?.uid) return;
-        this.fire(op === Op.MemberJoined ? 'onChannelUserJoined' : 'onChannelUserLeaved', memberId, 0);
-        return;
-      }
-      case SignalingOp.ChannelAttrUpdated: {
-        const ev = body as SigChannelAttrEvent;
-        this.attrChanged(ch, ch.applyTyped(ev, replay));
-        return;
-      }
-      case Op.AttributesUpdated: {
-        // Written by an RTM client: tell the change, not the whole set.
-        for (const c of ch.applyFullSet((body as AttributesUpdatedEvent).attrs)) this.attrChanged(ch, c);
-        return;
-      }
-    }
-  }
-
-  private attrChanged(ch: ChannelState, c: AttrChange | null): void {
-    if (c) this.fire('onChannelAttrUpdated', ch.id, c.name, c.value, c.type);
-  }
 }
 
-/** Options with the server filled in. */
-export type ResolvedSignalingOptions = SignalingOptions & { serverUrl: string | string[] };
-
-/**
- * Fills in the default server (the RTM SDK's: where the script came from, the page's origin, or
- * ws://127.0.0.1:8080/rtm) and rejects a `serverUrl` that is neither a URL nor a list of them.
- * `who` names the API in the error. Shared by both Signaling APIs.
- */
-export function resolveSignalingOptions(
-  opts: SignalingOptions | undefined,
-  who = 'AgoraAPIOnlySignal',
-): ResolvedSignalingOptions {
-  const serverUrl = opts?.serverUrl ?? defaultServerUrl();
-  if (typeof serverUrl !== 'string' && !Array.isArray(serverUrl))
-    throw new TypeError(`${who}: options.serverUrl must be ws://host:port/rtm or a list of them`);
-  return { ...opts, serverUrl };
+/** A send's reply as onMessageSendError's code (0: the server has the message). */
+function sendCode(r: Reply): number {
+  if (r.code === 0) return 0;
+  return r.code === TIMEOUT ? Code.SENDMESSAGE_E_TIMEOUT : Code.SENDMESSAGE_E_OTHER;
 }

@@ -1,30 +1,24 @@
 import {
   InvitationApiCallError,
-  InvitationOp,
   SignalingCode as Code,
   SignalingOp,
   endCallMessage,
   isValidChannelId,
   isValidUserId,
   utf8Length,
-  type InvitationAnsweredEvent,
-  type InvitationCanceledEvent,
-  type InvitationIdBody,
-  type InvitationLocalFailureEvent,
   type InvitationReceivedEvent,
-  type InvitationRemoteFailureEvent,
-  type InvitationSendResponse,
-  type SigInviteEndedEvent,
   type SigInviteMsgEvent,
   type SigInviteRequest,
 } from '@parley/protocol';
+import { type Core, InvitationEngine, type SendOutcome } from '@parley/sdk/core';
 import type { ICallBack } from './callbacks.js';
-import { RecentIds } from './channel-state.js';
 import { NOT_LOGGED_IN, TIMEOUT, generalCode, type Reply } from './request.js';
 
 /** What the call manager needs from the API object. */
 export interface CallsHost {
   isLoggedIn(): boolean;
+  /** the core to send on, null when not logged in */
+  core(): Core | null;
   /** limits.invitationContentBytes in force */
   extraLimit(): number;
   request(op: number, body: unknown): Promise<Reply>;
@@ -41,13 +35,13 @@ interface Call {
   role: 'caller' | 'callee';
   channelId: string;
   peer: string;
-  /** the invitation id (null while the caller's send is unanswered) */
-  id: string | null;
   /** sent: not acknowledged yet; received: acknowledged (caller) or shown (callee); accepting:
    *  the callee accepted, unconfirmed; established: accepted, the invitation is over */
   phase: 'sent' | 'received' | 'accepting' | 'established';
-  /** channelInviteEnd before the send was answered: cancel as soon as the id is known */
-  endWith: string | null;
+  /** channelInviteEnd before the send was answered (the engine cancels it once it has the id) */
+  endedEarly: boolean;
+  /** the caller's extra */
+  extra: string;
 }
 
 /** RTM failure reasons → Signaling INVITE_E_* codes. */
@@ -60,16 +54,6 @@ const FAILURE_CODE: Record<string, number> = {
   UNKNOWN: Code.INVITE_E_OTHER,
 };
 const reasonJson = (reason: string) => JSON.stringify({ reason });
-/** Server events of a caller's invitation, which name it by the id the invite's answer carries. */
-const CALLER_OPS: ReadonlySet<number> = new Set([
-  InvitationOp.ReceivedByPeer,
-  InvitationOp.Accepted,
-  InvitationOp.Refused,
-  InvitationOp.LocalFailure,
-  SignalingOp.InviteEnded,
-]);
-/** Caller events held for ids not known yet (while an invite is unanswered); more is not a race. */
-const EARLY_EVENTS = 256;
 const key = (channelId: string, peer: string) => `${channelId}\u0000${peer}`;
 
 /** The options Signaling reads from `extra` (spec signaling-api.md §3). */
@@ -98,19 +82,37 @@ function extraOptions(extra: string): Pick<SigInviteRequest, 'requireOnline' | '
  * interop does. Event mapping: docs/signaling.md "Call invitations".
  */
 export class Calls {
+  /** the live call of each channel and peer (Signaling has no call ids) */
   private readonly byKey = new Map<string, Call>();
-  private readonly byId = new Map<string, Call>();
-  private seen = new RecentIds(1024);
-  /** invites sent and not answered yet */
-  private unanswered = 0;
-  /**
-   * Caller events for ids not known yet, kept while an invite is unanswered: its answer is
-   * processed after events read with it (the answer resolves a promise, events apply at once),
-   * or a server may send them first. Applied once the answer names their id.
-   */
-  private early: Array<{ op: number; body: unknown }> = [];
+  private readonly engine: InvitationEngine<Call, Call>;
 
-  constructor(private readonly host: CallsHost) {}
+  constructor(private readonly host: CallsHost) {
+    const fire = host.fire.bind(host);
+    this.engine = new InvitationEngine<Call, Call>(() => host.core(), {
+      incoming: (ev) => this.incoming(ev),
+      shown: (c) => fire('onInviteReceived', c.channelId, c.peer, 0, c.extra),
+      receivedByPeer: (c) => this.receivedByPeer(c),
+      answered: (c, accepted, response) => {
+        this.receivedByPeer(c);
+        if (accepted) {
+          c.phase = 'established';
+          fire('onInviteAcceptedByPeer', c.channelId, c.peer, 0, response);
+        } else {
+          this.forget(c);
+          fire('onInviteRefusedByPeer', c.channelId, c.peer, 0, response);
+        }
+        return true;
+      },
+      callerFailed: (c, reason) => this.failed(c, reason),
+      calleeFailed: (c, reason) => this.failed(c, reason),
+      canceled: (c, content) => this.endedByOther(c, content),
+      endedByCallee: (c, extra) => this.endedByOther(c, extra),
+      confirmed: (c) => {
+        c.phase = 'established';
+        return true;
+      },
+    });
+  }
 
   // ---- caller ----
 
@@ -136,44 +138,26 @@ export class Calls {
       failed(Code.INVITE_E_REINVITE, 'REINVITE');
       return;
     }
-    const call: Call = { role: 'caller', channelId, peer: account, id: null, phase: 'sent', endWith: null };
+    const call: Call = { role: 'caller', channelId, peer: account, phase: 'sent', endedEarly: false, extra };
     this.byKey.set(k, call);
     const body: SigInviteRequest = { to: account, channelId, extra, ...extraOptions(extra) };
-    this.unanswered++;
-    void h.request(SignalingOp.Invite, body).then((r) => {
-      this.unanswered--;
-      if (r.code !== 0) {
-        this.dropEarly();
-        if (this.byKey.get(k) === call) this.byKey.delete(k);
-        // Ended by the app meanwhile: it already got onInviteEndByMyself.
-        if (call.endWith !== null) return;
-        const [ecode, reason] =
-          r.code === Code.INVITE_E_PEEROFFLINE
-            ? [r.code, 'PEER_OFFLINE']
-            : r.code === TIMEOUT || r.code === NOT_LOGGED_IN
-              ? [Code.INVITE_E_NET, r.code === TIMEOUT ? 'TIMEOUT' : 'NOT_LOGGEDIN']
-              : [Code.INVITE_E_OTHER, 'UNKNOWN'];
-        h.fire('onInviteFailed', channelId, account, 0, ecode, reasonJson(reason));
-        return;
-      }
-      call.id = (r.body as InvitationSendResponse).id;
-      if (call.endWith !== null) void h.request(InvitationOp.Cancel, { id: call.id, content: call.endWith });
-      else this.byId.set(call.id, call);
-      this.applyEarly(call.id);
-    });
+    this.engine.send(call, SignalingOp.Invite, body, (o) => this.sendFailed(call, o));
   }
 
-  /** The invite that got `id` was answered: its early events apply now, in their order. */
-  private applyEarly(id: string): void {
-    const mine = this.early.filter((e) => (e.body as InvitationIdBody).id === id);
-    if (mine.length > 0) this.early = this.early.filter((e) => (e.body as InvitationIdBody).id !== id);
-    for (const e of mine) this.apply(e.op, e.body);
-    this.dropEarly();
-  }
-
-  /** No invite is left unanswered: what is still held belongs to no call of ours. */
-  private dropEarly(): void {
-    if (this.unanswered === 0) this.early = [];
+  private sendFailed(call: Call, o: SendOutcome): void {
+    if ('id' in o) return;
+    const k = key(call.channelId, call.peer);
+    if (this.byKey.get(k) === call) this.byKey.delete(k);
+    // Ended by the app meanwhile: it already got onInviteEndByMyself.
+    if (call.endedEarly) return;
+    const code = o.failed.code;
+    const [ecode, reason] =
+      code === Code.INVITE_E_PEEROFFLINE
+        ? [code, 'PEER_OFFLINE']
+        : code === TIMEOUT || code === NOT_LOGGED_IN
+          ? [Code.INVITE_E_NET, code === TIMEOUT ? 'TIMEOUT' : 'NOT_LOGGEDIN']
+          : [Code.INVITE_E_OTHER, 'UNKNOWN'];
+    this.host.fire('onInviteFailed', call.channelId, call.peer, 0, ecode, reasonJson(reason));
   }
 
   // ---- callee ----
@@ -182,28 +166,16 @@ export class Calls {
     const call = this.answerable('channelInviteAccept', channelId, account, extra);
     if (!call) return;
     call.phase = 'accepting';
-    void this.host.request(InvitationOp.Accept, { id: call.id, response: extra }).then((r) => {
-      // A refused accept is explained by the event that ended the invitation (canceled, failed),
-      // which normally came first; if not, say so.
-      if (r.code !== 0 && this.byId.get(call.id!) === call) {
-        this.forget(call);
-        this.host.fire(
-          'onInviteFailed',
-          channelId,
-          account,
-          0,
-          Code.INVITE_E_OTHER,
-          reasonJson('ACCEPT_FAILURE'),
-        );
-      }
-    });
+    // A refused accept is explained by the event that ended the invitation (canceled, failed),
+    // which normally came first; if not, the engine fails it (ACCEPT_FAILURE).
+    this.engine.accept(call, extra);
   }
 
   refuse(channelId: string, account: string, extra: string): void {
     const call = this.answerable('channelInviteRefuse', channelId, account, extra);
     if (!call) return;
     this.forget(call);
-    void this.host.request(InvitationOp.Refuse, { id: call.id, response: extra });
+    this.engine.refuse(call, extra);
   }
 
   private answerable(
@@ -226,7 +198,7 @@ export class Calls {
       return null;
     }
     const call = this.byKey.get(key(channelId, account));
-    if (call?.role !== 'callee' || call.phase !== 'received' || call.id === null) {
+    if (call?.role !== 'callee' || call.phase !== 'received') {
       h.later(
         'onError',
         name,
@@ -283,16 +255,16 @@ export class Calls {
       if (isValidUserId(account))
         void h.request(SignalingOp.PeerSend, { to: account, text: endCallMessage(channelId, extra) });
     };
+    const id = call ? this.engine.idOf(call) : null;
     if (call?.role === 'caller' && call.phase !== 'established') {
-      if (call.id === null) call.endWith = extra;
-      else
-        void h.request(InvitationOp.Cancel, { id: call.id, content: extra }).then((r) => {
-          // Accepted meanwhile: the call exists now, so hang it up.
-          if (r.code === InvitationApiCallError.ALREADY_END) hangUp();
-        });
-    } else if (call?.role === 'callee' && call.phase === 'received' && call.id !== null) {
-      void h.request(SignalingOp.InviteEnd, { id: call.id, extra }).then((r) => {
-        if (r.code !== 0) hangUp();
+      call.endedEarly = id === null;
+      void this.engine.cancel(call, extra).then((code) => {
+        // Accepted meanwhile: the call exists now, so hang it up.
+        if (code === InvitationApiCallError.ALREADY_END) hangUp();
+      });
+    } else if (call?.role === 'callee' && call.phase === 'received' && id !== null) {
+      void this.engine.request(SignalingOp.InviteEnd, { id, extra }).then((code) => {
+        if (code !== 0) hangUp();
       });
     } else hangUp();
     h.fire('onInviteEndByMyself', channelId, account, 0);
@@ -308,115 +280,28 @@ export class Calls {
   // ---- server events ----
 
   onEvent(op: number, body: unknown): boolean {
-    if (CALLER_OPS.has(op) && this.unanswered > 0) {
-      const id = (body as InvitationIdBody | null)?.id;
-      if (typeof id === 'string' && !this.byId.has(id)) {
-        if (this.early.length >= EARLY_EVENTS) this.early.shift();
-        this.early.push({ op, body });
-        return true;
-      }
+    if (op === SignalingOp.InviteMsgReceived) {
+      const ev = body as SigInviteMsgEvent;
+      this.host.fire('onInviteMsg', ev.channelId, ev.from, 0, ev.msgType, ev.msgData, ev.extra);
+      return true;
     }
-    return this.apply(op, body);
+    return this.engine.onEvent(op, body);
   }
 
-  private apply(op: number, body: unknown): boolean {
-    const h = this.host;
-    switch (op) {
-      case InvitationOp.Received: {
-        const ev = body as InvitationReceivedEvent;
-        if (this.seen.add(ev.id)) {
-          const call: Call = {
-            role: 'callee',
-            channelId: ev.channelId,
-            peer: ev.from,
-            id: ev.id,
-            phase: 'received',
-            endWith: null,
-          };
-          // Signaling keys calls by channel and peer: a newer invitation of the pair replaces the older.
-          const old = this.byKey.get(key(call.channelId, call.peer));
-          if (old) this.forget(old);
-          this.byKey.set(key(call.channelId, call.peer), call);
-          this.byId.set(ev.id, call);
-          h.fire('onInviteReceived', ev.channelId, ev.from, 0, ev.content);
-        }
-        // Acknowledge after the app saw it (again for a re-delivery: the server may have missed it).
-        void h.request(InvitationOp.ReceivedAck, { id: ev.id });
-        return true;
-      }
-      case InvitationOp.ReceivedByPeer: {
-        const call = this.byId.get((body as InvitationIdBody).id);
-        if (call?.role === 'caller') this.receivedByPeer(call);
-        return true;
-      }
-      case InvitationOp.Accepted: {
-        const { id, response } = body as InvitationAnsweredEvent;
-        const call = this.byId.get(id);
-        if (call?.role !== 'caller') return true;
-        this.receivedByPeer(call);
-        this.byId.delete(id);
-        call.phase = 'established';
-        h.fire('onInviteAcceptedByPeer', call.channelId, call.peer, 0, response ?? '');
-        // Confirm after the app saw it, so the callee's accept completes.
-        void h.request(InvitationOp.AcceptAck, { id });
-        return true;
-      }
-      case InvitationOp.Refused: {
-        const { id, response } = body as InvitationAnsweredEvent;
-        const call = this.byId.get(id);
-        if (call?.role !== 'caller') return true;
-        this.receivedByPeer(call);
-        this.forget(call);
-        h.fire('onInviteRefusedByPeer', call.channelId, call.peer, 0, response ?? '');
-        return true;
-      }
-      case InvitationOp.LocalFailure:
-      case InvitationOp.RemoteFailure: {
-        const { id, reason } = body as InvitationLocalFailureEvent | InvitationRemoteFailureEvent;
-        const call = this.byId.get(id);
-        if (!call) return true;
-        this.forget(call);
-        h.fire(
-          'onInviteFailed',
-          call.channelId,
-          call.peer,
-          0,
-          FAILURE_CODE[reason] ?? Code.INVITE_E_OTHER,
-          reasonJson(reason),
-        );
-        return true;
-      }
-      case InvitationOp.Canceled: {
-        const { id, content } = body as InvitationCanceledEvent;
-        const call = this.byId.get(id);
-        if (call?.role !== 'callee') return true;
-        this.forget(call);
-        h.fire('onInviteEndByPeer', call.channelId, call.peer, 0, content ?? '');
-        return true;
-      }
-      case InvitationOp.AcceptConfirmed: {
-        const call = this.byId.get((body as InvitationIdBody).id);
-        if (call?.role !== 'callee') return true;
-        this.byId.delete(call.id!);
-        call.phase = 'established';
-        return true;
-      }
-      case SignalingOp.InviteEnded: {
-        // The callee ended it before answering; the Refused that follows finds no call.
-        const { id, extra } = body as SigInviteEndedEvent;
-        const call = this.byId.get(id);
-        if (call?.role !== 'caller') return true;
-        this.forget(call);
-        h.fire('onInviteEndByPeer', call.channelId, call.peer, 0, extra ?? '');
-        return true;
-      }
-      case SignalingOp.InviteMsgReceived: {
-        const ev = body as SigInviteMsgEvent;
-        h.fire('onInviteMsg', ev.channelId, ev.from, 0, ev.msgType, ev.msgData, ev.extra);
-        return true;
-      }
-    }
-    return false;
+  /** An invitation arrived: a newer invitation of the same channel and peer replaces the older. */
+  private incoming(ev: InvitationReceivedEvent): Call {
+    const call: Call = {
+      role: 'callee',
+      channelId: ev.channelId,
+      peer: ev.from,
+      phase: 'received',
+      endedEarly: false,
+      extra: ev.content,
+    };
+    const old = this.byKey.get(key(call.channelId, call.peer));
+    if (old) this.forget(old);
+    this.byKey.set(key(call.channelId, call.peer), call);
+    return call;
   }
 
   private receivedByPeer(call: Call): void {
@@ -425,28 +310,43 @@ export class Calls {
     this.host.fire('onInviteReceivedByPeer', call.channelId, call.peer, 0);
   }
 
+  private failed(call: Call, reason: string): void {
+    this.forget(call);
+    this.host.fire(
+      'onInviteFailed',
+      call.channelId,
+      call.peer,
+      0,
+      FAILURE_CODE[reason] ?? Code.INVITE_E_OTHER,
+      reasonJson(reason),
+    );
+  }
+
+  /** The other side ended the call before it was established (canceled, or ended unanswered). */
+  private endedByOther(call: Call, extra: string): void {
+    this.forget(call);
+    this.host.fire('onInviteEndByPeer', call.channelId, call.peer, 0, extra);
+  }
+
   private forget(call: Call): void {
     const k = key(call.channelId, call.peer);
     if (this.byKey.get(k) === call) this.byKey.delete(k);
-    if (call.id !== null && this.byId.get(call.id) === call) this.byId.delete(call.id);
+    this.engine.forget(call);
   }
 
   /** The session was lost and replaced: the server ended its invitations; established calls stay. */
   sessionLost(): void {
-    this.early = [];
+    this.engine.clear(false);
     const open = [...this.byKey.values()].filter((c) => c.phase !== 'established');
     for (const c of open) this.forget(c);
-    this.seen = new RecentIds(1024);
     for (const c of open)
       this.host.fire('onInviteFailed', c.channelId, c.peer, 0, Code.INVITE_E_NET, reasonJson('NOT_LOGGEDIN'));
   }
 
   /** Logout, kicked, destroy: nothing survives. */
   reset(): void {
-    this.early = [];
+    this.engine.clear(true);
     this.byKey.clear();
-    this.byId.clear();
-    this.seen = new RecentIds(1024);
   }
 }
 

@@ -1,9 +1,5 @@
-import {
-  sendKeyIdentity,
-  type ChannelAttrEntry,
-  type ChannelCursor,
-  type SigAttrChange,
-} from '@parley/protocol';
+import { TrackedChannel } from '@parley/sdk/core';
+import type { ChannelAttrEntry, SigAttrChange } from '@parley/protocol';
 
 /** One onChannelAttrUpdated call. */
 export interface AttrChange {
@@ -12,46 +8,22 @@ export interface AttrChange {
   type: SigAttrChange;
 }
 
-/** Remembers the last `max` ids it was given (drops re-deliveries of a rejoin's replay). */
-export class RecentIds {
-  private readonly ids = new Set<string>();
-  constructor(private readonly max: number) {}
-  /** false if `id` was seen already */
-  add(id: string): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
-    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value as string);
-    return true;
-  }
-
-  /**
-   * Adds a message's id and its sender+key (sendKeyIdentity); false if either was there already:
-   * a re-delivery (same id) or a re-send under the same key (new id).
-   */
-  addMessage(ev: { id: string; from: string; key?: unknown }): boolean {
-    const byKey = sendKeyIdentity(ev);
-    const newId = this.add(ev.id);
-    return (byKey === null || this.add(byKey)) && newId;
-  }
-}
-
 /**
  * The one channel a Signaling client is in (or joining). It keeps the channel's attributes, so
  * that RTM's AttributesUpdated (the full set after a change made by an RTM client) can be told
  * to Signaling members as onChannelAttrUpdated changes, and buffers the channel's events that
  * arrive before the join's answer, so onChannelJoined and onChannelUserList come first.
  */
-export class ChannelState {
+export class ChannelState extends TrackedChannel {
   state: 'joining' | 'joined' = 'joining';
   /** the attribute set as this client knows it (a Map: any key, `__proto__` included, is safe) */
   attrs = new Map<string, string>();
-  /** the last message seen, for a rejoin after a lost session */
-  cursor: ChannelCursor | null = null;
-  readonly seen = new RecentIds(1024);
   /** events of the channel that arrived while joining */
   held: Array<[op: number, body: unknown]> | null = [];
 
-  constructor(readonly id: string) {}
+  constructor(readonly id: string) {
+    super();
+  }
 
   /** Applies a typed change; returns it, or null when `onlyIfChanged` and nothing changed. */
   applyTyped(c: AttrChange, onlyIfChanged: boolean): AttrChange | null {

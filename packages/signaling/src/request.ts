@@ -1,43 +1,14 @@
 import { SignalingCode as Code } from '@parley/protocol';
-import { CallFailure, type Core } from '@parley/sdk';
+import { type Core, NOT_LOGGED_IN, type Reply, TIMEOUT, request as coreRequest } from '@parley/sdk/core';
 
-/** A request's outcome: the server's code and body, or a local failure code below 0. */
-export interface Reply {
-  code: number;
-  body: unknown;
-  /** for logs and onError descriptions: the server's message, or what failed locally */
-  reason: string;
-}
-
-/** No answer in time (link down for too long, or the server did not answer). */
-export const TIMEOUT = -1;
-/** Not logged in (or logged out while the request waited). */
-export const NOT_LOGGED_IN = -2;
+export { NOT_LOGGED_IN, TIMEOUT, type Reply };
 
 /** How long a request may wait for its answer, also while reconnecting (Agora: 10 s). */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Sends a request on `core` and never rejects: failures are codes. */
-export async function request(
-  core: Core | null,
-  op: number,
-  body: unknown,
-  timeoutMs = REQUEST_TIMEOUT_MS,
-): Promise<Reply> {
-  if (!core) return { code: NOT_LOGGED_IN, body: null, reason: 'not logged in' };
-  try {
-    const r = await core.call(op, body, timeoutMs);
-    const message = (r.body as { message?: unknown } | null)?.message;
-    return {
-      code: r.code,
-      body: r.body,
-      reason: typeof message === 'string' ? message : r.code === 0 ? '' : `code ${r.code}`,
-    };
-  } catch (e) {
-    if (e instanceof CallFailure && e.kind === 'timeout')
-      return { code: TIMEOUT, body: null, reason: 'timeout' };
-    return { code: NOT_LOGGED_IN, body: null, reason: 'not logged in' };
-  }
+/** Sends a request on `core` (null: not logged in) and never rejects: failures are codes. */
+export function request(core: Core | null, op: number, body: unknown): Promise<Reply> {
+  return coreRequest(core, op, body, REQUEST_TIMEOUT_MS);
 }
 
 /** A failed reply as a GENERAL_E_* code for onError (1003 not logged in, 1004/1005 kept, else 1001). */

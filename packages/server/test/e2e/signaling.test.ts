@@ -291,6 +291,31 @@ describe('tokens', () => {
     expect(await c.wait('onLogout', undefined, 5000)).toEqual([C.LOGOUT_E_TOKENEXPIRED]);
     expect(c.api.getStatus()).toBe(0);
   });
+
+  it('a token that expires while the link is down: the re-login is refused, onLogout(105) (no renewal in Signaling)', async () => {
+    const proxy = await startTcpProxy(e.server.port);
+    try {
+      const uid = 'tk-away';
+      const c = record(
+        AgoraAPIOnlySignal.createAgoraSDKInstance(CERT_APP, { serverUrl: proxy.url, ...FAST }),
+      );
+      c.api.login2(CERT_APP, uid, buildSignalingToken(CERT_APP, CERT, uid, nowS() + 2), 0, '', 30, 1000);
+      await c.wait('onLoginSuccess');
+      proxy.pause('refuse');
+      proxy.dropAll();
+      await c.wait('onReconnecting');
+      // The server ends the detached session when its token expires, so the SDK logs in again.
+      await until(() => e.server.sessions.local(CERT_APP, uid) === undefined, 10_000, 'session ended');
+      proxy.resume();
+      expect(await c.wait('onLogout', undefined, 10_000)).toEqual([C.LOGOUT_E_TOKENEXPIRED]);
+      expect(c.api.getStatus()).toBe(0);
+      expect(c.calls('onLoginFailed')).toHaveLength(0);
+      expect(c.calls('onReconnected')).toHaveLength(0);
+      c.api.destroy();
+    } finally {
+      await proxy.close();
+    }
+  });
 });
 
 describe('reconnection', () => {

@@ -1,5 +1,6 @@
 import { SignalingCode as Code } from '@parley/protocol';
-import { AgoraAPIOnlySignal, type SignalingOptions } from '../api.js';
+import { AgoraAPIOnlySignal } from '../api.js';
+import type { SignalingOptions } from '../options.js';
 import type { Callbacks } from '../callbacks.js';
 import { LoginState } from '../codes.js';
 import { type CallCallbacks, CallTable, WebCall } from './call.js';
@@ -75,9 +76,6 @@ export class WebSession {
   private readonly api: AgoraAPIOnlySignal;
   private readonly channels: ChannelTable;
   private readonly calls = new CallTable();
-  /** message and function results waiting for the facade's answer, by the id given to it */
-  private readonly pending = new Map<string, (ok: boolean, err: string, resp: string) => void>();
-  private seq = 0;
   /** logout() was called: whatever ends the session now is reported as 101 */
   private loggingOut = false;
   /** onLoginFailed or onLogout was reported: the session is over */
@@ -131,9 +129,7 @@ export class WebSession {
    * account, message not a string or too large, not logged in, rate, no answer).
    */
   messageInstantSend(peer: string, msg: string, cb?: ((failed: boolean) => void) | null): void {
-    const id = this.nextId();
-    if (cb) this.pending.set(id, (ok) => answer(cb, !ok));
-    this.api.messageInstantSend(peer, 0, msg, id);
+    void this.api.sendToPeer(peer, msg).then((code) => this.ended || answer(cb, code !== 0));
   }
 
   /**
@@ -159,11 +155,7 @@ export class WebSession {
       return undefined;
     }
     const channel = new WebChannel(name, {
-      send: (ch, msg, done) => {
-        const id = this.nextId();
-        this.pending.set(id, () => done());
-        this.api.messageChannelSend(ch.name, msg, id);
-      },
+      send: (ch, msg, done) => void this.api.sendToChannel(ch.name, msg).then(() => this.ended || done()),
       attr: (func, args, done) => this.call(INVOKE_PREFIX + func, args, () => done()),
       leave: (ch, cb) => this.channels.leave(ch, cb),
     });
@@ -184,26 +176,13 @@ export class WebSession {
 
   // ---- internals ----
 
-  private nextId(): string {
-    return `web-${++this.seq}`;
-  }
-
-  private call(func: string, args: unknown, done: InvokeCallback): void {
-    const id = this.nextId();
-    this.pending.set(id, (_ok, err, resp) => done(err, parseResp(resp)));
-    this.api.invoke(func, args as Record<string, unknown>, id);
+  private call(func: string, args: Record<string, unknown>, done: InvokeCallback): void {
+    void this.api.invokeResult(func, args).then((r) => this.ended || done(r.err, r.resp));
   }
 
   private emit<K extends keyof SessionCallbacks>(name: K, ...args: Parameters<SessionCallbacks[K]>): void {
     this.log.debug(this.dbg, name, ...args);
     fire(this, name, args);
-  }
-
-  private settle(id: string, ok: boolean, err = '', resp = ''): void {
-    const done = this.pending.get(id);
-    if (!done) return;
-    this.pending.delete(id);
-    done(ok, err, resp);
   }
 
   /** Reports the end of the session once; its facade instance is released after. */
@@ -212,7 +191,6 @@ export class WebSession {
     this.ended = true;
     this.channels.clear();
     this.calls.clear();
-    this.pending.clear();
     this.emit(name, ecode);
     queueMicrotask(() => this.api.destroy());
   }
@@ -243,9 +221,6 @@ export class WebSession {
       // Web has no reconnection callbacks: getStatus() is 3 meanwhile, onLogout(102) if it gives up.
       onReconnecting: (n) => this.log.info('reconnecting', this.account, n),
       onReconnected: () => this.log.info('reconnected', this.account),
-      onMessageSendSuccess: (id) => this.settle(id, true),
-      onMessageSendError: (id) => this.settle(id, false),
-      onInvokeRet: (id, err, resp) => this.settle(id, err === '', err, resp),
       onMessageInstantReceive: (account, _uid, msg) => this.emit('onMessageInstantReceive', account, 0, msg),
       onError: (name, ecode, desc) => {
         if (name === 'channelLeave') this.channels.leaveFailed();
@@ -279,15 +254,4 @@ export class WebSession {
       onInviteMsg: (ch, account, _uid, _type, _data, extra) => onCall(ch, account, 'onInviteMsg', extra),
     };
   }
-}
-
-/** invoke's response object (the facade answers a JSON object string). */
-function parseResp(resp: string): Record<string, unknown> {
-  try {
-    const o: unknown = JSON.parse(resp);
-    if (typeof o === 'object' && o !== null) return o as Record<string, unknown>;
-  } catch {
-    // not JSON: reported as the result below
-  }
-  return { result: resp };
 }

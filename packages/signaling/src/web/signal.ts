@@ -1,4 +1,4 @@
-import { resolveSignalingOptions, type SignalingOptions } from '../api.js';
+import { resolveSignalingOptions, type SignalingOptions } from '../options.js';
 import { type LogLevel, WebLog } from './callback.js';
 import { WebSession } from './session.js';
 
