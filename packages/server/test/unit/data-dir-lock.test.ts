@@ -57,12 +57,15 @@ describe('lockDataDir', () => {
     );
 
   /**
-   * A real zombie: `sh` starts a child that exits at once, prints its pid, then becomes `sleep`
-   * (exec), which never waits for children, so the exited child stays a zombie until the sleep
+   * A real zombie: `sh` starts a child, prints its pid, then becomes `sleep` (exec), which never
+   * waits for children; the child exits then, so the exited child stays a zombie until the sleep
    * is killed. As a server killed with -9 stays one until its supervisor reaps it.
    */
   const withZombie = async (test: (zombie: number, parent: number) => void | Promise<void>) => {
-    const sh = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 30'], {
+    // The child exits only once its parent has become `sleep`: a shell that is still a shell
+    // could reap it first (seen under load), and the zombie would be gone.
+    const child = 'until [ "$(cat /proc/$PPID/comm)" = sleep ]; do sleep 0.02; done; exit 0';
+    const sh = spawn('sh', ['-c', `sh -c '${child}' & echo $!; exec sleep 30`], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
