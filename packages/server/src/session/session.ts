@@ -1,7 +1,7 @@
 import type { Limits } from '@parley/protocol';
 import type { Connection } from '../transport/connection.js';
 import { Outbox } from './outbox.js';
-import { RateLimits } from './sliding-window.js';
+import { RateLimits } from '../kernel/sliding-window.js';
 
 export type SessionPhase = 'active' | 'detached' | 'ended';
 

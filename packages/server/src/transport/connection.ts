@@ -7,10 +7,11 @@ import {
   classify,
   decodeFrame,
   encodeEvent,
+  joinFrames,
   type Classified,
 } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
-import { SlidingWindow } from '../session/sliding-window.js';
+import { SlidingWindow } from '../kernel/sliding-window.js';
 
 /** What the connection hands decoded messages to (the session layer). */
 export interface ConnectionSink {
@@ -54,21 +55,8 @@ let dirty: Connection[] = [];
 let spare: Connection[] = [];
 let flushScheduled = false;
 
-/** Joins encoded messages into one frame (MessagePack values simply follow one another). */
-function joinFrames(first: Uint8Array, more: Uint8Array[]): Buffer {
-  let n = first.byteLength;
-  for (let i = 0; i < more.length; i++) n += more[i]!.byteLength;
-  // Pooled and not zero-filled: every byte is written below.
-  const out = Buffer.allocUnsafe(n);
-  out.set(first, 0);
-  let o = first.byteLength;
-  for (let i = 0; i < more.length; i++) {
-    const p = more[i]!;
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
+/** Pooled and not zero-filled: joinFrames writes every byte. */
+const allocFrame = (n: number): Uint8Array => Buffer.allocUnsafe(n);
 
 /**
  * One WebSocket: decodes frames, reports malformed input, batches outgoing messages per tick
@@ -165,7 +153,7 @@ export class Connection {
   private flush(): void {
     const first = this.first;
     if (first === null || this.closed) return;
-    const frame = this.more === null ? first : joinFrames(first, this.more);
+    const frame = this.more === null ? first : joinFrames(first, this.more, 0, allocFrame);
     this.first = null;
     this.more = null;
     if (this.ws.bufferedAmount + frame.byteLength > this.maxBufferBytes) {

@@ -7,6 +7,7 @@ import {
   type MemberEvent,
   type WireMessage,
 } from '@parley/protocol';
+import { SequenceIds } from '../../kernel/ids.js';
 import type { Unsubscribe } from '../../ports/bus.js';
 import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import type { Session } from '../../session/session.js';
@@ -102,12 +103,10 @@ export class ChannelRooms {
   private readonly channelIn: Counter;
   private readonly channelOut: Counter;
   private readonly retention: HistoryRetention;
-  // Ids stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw,
-  // and a rejoin's history cursor names one.
-  private readonly boot = Date.now().toString(36);
-  private seq = 0;
+  private readonly ids: SequenceIds;
 
   constructor(private readonly ctx: FeatureContext) {
+    this.ids = new SequenceIds(`${ctx.config.nodeId}.`, '-c');
     this.channelIn = ctx.metrics.messagesIn.labels({ kind: 'channel' });
     this.channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
     this.retention = { maxMessages: ctx.config.historyMessages, maxAgeMs: ctx.config.historyMs };
@@ -278,7 +277,7 @@ export class ChannelRooms {
     key?: string,
   ): Promise<ChannelSendResponse> {
     this.channelIn.inc();
-    const id = `${this.ctx.config.nodeId}.${this.boot}-c${(++this.seq).toString(36)}`;
+    const id = this.ids.next();
     const ts = Date.now();
     // With the sender's key, members drop a re-send of this message (docs/protocol.md, "Exactly once").
     const ev: ChannelMessageEvent =

@@ -17,6 +17,7 @@ import {
   type LocalInvitationFailureReason,
   type RemoteInvitationFailureReason,
 } from '@parley/protocol';
+import { SequenceIds } from '../../kernel/ids.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import type { Session } from '../../session/session.js';
@@ -52,8 +53,7 @@ export const invitationsFeature: Feature = {
     const me = config.nodeId;
     const confirmMs = Math.min(ACCEPT_CONFIRM_MAX_MS, config.invitationAckTimeoutMs);
     // Unique across the cluster and across restarts of a node that keeps its --node-id.
-    const idPrefix = `${me}.${Date.now().toString(36)}.`;
-    let seq = 0;
+    const ids = new SequenceIds(`${me}.`, '.');
 
     const timers = new DeadlineTimers((appId, id) => {
       void settle(appId, id).catch((err) => {
@@ -167,7 +167,7 @@ export const invitationsFeature: Feature = {
         return fail(INVALID_ARGUMENT, { message: 'too many invitations: at most 60 in 3 s' });
       ctx.metrics.messagesIn.inc({ kind: 'invitation' });
       const r: InvitationRecord = {
-        id: idPrefix + (++seq).toString(36),
+        id: ids.next(),
         appId: s.appId,
         caller: s.uid,
         callerSessionId: s.id,

@@ -10,7 +10,8 @@ import { crashPoint } from '../../crash-points.js';
 import type { FeatureContext } from '../context.js';
 import { AckTracker } from './ack-tracker.js';
 import type { PriorSend } from '../../ports/offline-store.js';
-import { MessageIds } from '../message-ids.js';
+import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
+import { MessageIds } from '../../kernel/ids.js';
 import { PeerReceiver, type HandOff } from './receiver.js';
 
 const HOUR_MS = 3_600_000;
@@ -62,7 +63,7 @@ export class PeerDelivery {
    * Per sender: the hand-off of its last offline message still waiting for its commit. Later
    * messages of that sender queue behind it, so send order holds across the commit wait.
    */
-  private readonly senderTail = new WeakMap<object, Promise<unknown>>();
+  private readonly senderTail = new KeyedSerialQueue<object>(new WeakMap());
 
   constructor(private readonly ctx: FeatureContext) {
     this.ids = new MessageIds(`${ctx.config.nodeId}.`, '-p');
@@ -98,7 +99,7 @@ export class PeerDelivery {
     // `key` travels to the receiver: its SDK drops a second message with the same sender and key.
     const ev: PeerMessageEvent = key === undefined ? { id, from, msg, ts } : { id, from, msg, ts, key };
     const event = encodeEvent(Op.PeerMessage, ev);
-    const tail = sender ? this.senderTail.get(sender) : undefined;
+    const tail = sender ? this.senderTail.tail(sender) : undefined;
 
     if (!offline) {
       // Common case first: a local receiver and nothing to wait for, written synchronously.
@@ -138,13 +139,7 @@ export class PeerDelivery {
         : await this.handOff(appId, to, id, event, c.refused === null);
       return { ...c, h };
     });
-    if (sender) {
-      const settled = handed.catch(() => undefined);
-      this.senderTail.set(sender, settled);
-      void settled.then(() => {
-        if (this.senderTail.get(sender) === settled) this.senderTail.delete(sender);
-      });
-    }
+    if (sender) this.senderTail.push(sender, handed);
     let r: Committed & { h: HandOff | Answer };
     try {
       r = await handed;

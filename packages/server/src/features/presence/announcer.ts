@@ -1,4 +1,5 @@
 import { Op, encodeEvent, type PeerOnlineState, type PeersStatusEvent } from '@parley/protocol';
+import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { FeatureContext } from '../context.js';
 
 const userKey = (appId: string, uid: string) => `${appId}\u0000${uid}`;
@@ -20,7 +21,7 @@ interface RemoteDelivery {
  * a late report can never overwrite a newer state with an older one.
  */
 export class StatusAnnouncer {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new KeyedSerialQueue<string>();
 
   constructor(private readonly ctx: FeatureContext) {
     ctx.mesh.on('presence', (p) => {
@@ -37,19 +38,14 @@ export class StatusAnnouncer {
    * another session has since become the user's (that one reports for itself).
    */
   announce(appId: string, uid: string, sessionId: string): void {
-    const k = userKey(appId, uid);
-    const run = (this.chains.get(k) ?? Promise.resolve())
-      .then(() => this.report(appId, uid, sessionId))
+    this.chains
+      .run(userKey(appId, uid), () => this.report(appId, uid, sessionId))
       .catch((e) => this.ctx.log.warn({ err: e, appId, uid }, 'presence report failed'));
-    this.chains.set(k, run);
-    void run.then(() => {
-      if (this.chains.get(k) === run) this.chains.delete(k);
-    });
   }
 
   /** Resolves when every queued report has been sent (server shutdown). */
   async drain(): Promise<void> {
-    while (this.chains.size) await Promise.all([...this.chains.values()]);
+    await this.chains.drain();
   }
 
   private async report(appId: string, uid: string, sessionId: string): Promise<void> {

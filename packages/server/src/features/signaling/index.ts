@@ -34,12 +34,14 @@ import {
   type SigSendResponse,
   type WireMessage,
 } from '@parley/protocol';
+import { SequenceIds } from '../../kernel/ids.js';
+import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { Session } from '../../session/session.js';
 import { roomsFor } from '../channels/rooms.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
-import { InviteTimeouts } from './invite-timeouts.js';
+import { TimerTable } from '../../kernel/timer-table.js';
 import { MemberFanout } from './member-fanout.js';
 
 const { WRONG, LARGE } = { WRONG: Code.GENERAL_E_WRONG_PARAM, LARGE: Code.GENERAL_E_LARGE_PARAM };
@@ -62,14 +64,12 @@ export const signalingFeature: Feature = {
   register(ctx: FeatureContext) {
     const rooms = roomsFor(ctx);
     const fanout = new MemberFanout(rooms);
-    const boot = Date.now().toString(36);
-    let seq = 0;
-    /** Unique across the cluster and restarts; the letter keeps them apart from other features' ids. */
-    const newId = (kind: 'p') => `${ctx.config.nodeId}.${boot}-s${kind}${(++seq).toString(36)}`;
+    /** Unique across the cluster and restarts; the letters keep them apart from other features' ids. */
+    const peerIds = new SequenceIds(`${ctx.config.nodeId}.`, '-sp');
     /** The channel each Signaling session is in (Signaling: one at a time). */
     const current = new WeakMap<Session, string>();
     /** Per sender: its last peer message still on its way to another node (keeps send order). */
-    const peerTail = new WeakMap<Session, Promise<unknown>>();
+    const peerTail = new KeyedSerialQueue<Session>(new WeakMap());
 
     /** Runs the handler another feature registered for `op`, as if the client had sent it. */
     const run = async (op: number, s: Session, body: unknown): Promise<Reply> => {
@@ -103,27 +103,21 @@ export const signalingFeature: Feature = {
       if (bad) return fail(bad);
       if (!sendBudget(s)) return fail(Code.SENDMESSAGE_E_OTHER, { message: 'too often' });
       ctx.metrics.messagesIn.inc({ kind: 'peer' });
-      const id = newId('p');
+      const id = peerIds.next();
       const ts = Date.now();
       const ev: PeerMessageEvent = { id, from: s.uid, msg: { type: 'TEXT', text: body.text }, ts };
       // Receivers drop a re-send of the same message (same sender and key) under a new id.
       if (isStr(body.key)) ev.key = body.key;
       const bytes = encodeEvent(Op.PeerMessage, ev);
       const to = body.to;
-      const tail = peerTail.get(s);
+      const tail = peerTail.tail(s);
       const local = tail ? undefined : ctx.sessions.local(s.appId, to);
       if (local) {
         local.send(bytes);
         ctx.metrics.messagesOut.inc({ kind: 'peer' });
       } else {
         // Signaling semantics: answered once the server has it, not when the peer acknowledged.
-        const handed = (tail ?? Promise.resolve()).then(() => ctx.router.toUser(s.appId, to, bytes));
-        const settled = handed.catch(() => false);
-        peerTail.set(s, settled);
-        void settled.then(() => {
-          if (peerTail.get(s) === settled) peerTail.delete(s);
-        });
-        await settled;
+        await peerTail.run(s, () => ctx.router.toUser(s.appId, to, bytes)).catch(() => false);
       }
       return ok({ id, ts } satisfies SigSendResponse);
     });
@@ -131,15 +125,8 @@ export const signalingFeature: Feature = {
     // ---- channels ----
 
     /** Joins of one session run one after another, so "one channel at a time" holds. */
-    const joinChain = new WeakMap<Session, Promise<unknown>>();
-    const serially = <T>(s: Session, op: () => Promise<T>): Promise<T> => {
-      const p = (joinChain.get(s) ?? Promise.resolve()).then(op);
-      joinChain.set(
-        s,
-        p.catch(() => undefined),
-      );
-      return p;
-    };
+    const joins = new KeyedSerialQueue<Session>(new WeakMap());
+    const serially = <T>(s: Session, op: () => Promise<T>): Promise<T> => joins.run(s, op);
 
     ctx.registry.handle('signaling', SignalingOp.Join, (s, body): Reply | Promise<Reply> => {
       if (!isObj(body) || !isStr(body.channelId))
@@ -280,9 +267,15 @@ export const signalingFeature: Feature = {
 
     // ---- invitations ----
 
-    const timeouts = new InviteTimeouts((appId, id) => {
-      void expire(appId, id).catch((err) => ctx.log.warn({ err, id }, 'invitation _timeout failed'));
-    });
+    /**
+     * Timers of `_timeout` (one per invitation that asked for it, on the node that created it).
+     * Invitations are rate-limited per client (60 / 3 s), so the number of timers is bounded.
+     */
+    const timeouts = new TimerTable();
+    const armTimeout = (appId: string, id: string, ms: number) =>
+      timeouts.arm(id, Date.now() + ms, () => {
+        void expire(appId, id).catch((err) => ctx.log.warn({ err, id }, 'invitation _timeout failed'));
+      });
     const toUser = (appId: string, uid: string, op: number, ev: unknown) =>
       ctx.router.toUser(appId, uid, encodeEvent(op, ev)).catch((err) => {
         ctx.log.warn({ err, op }, 'signaling event not delivered');
@@ -328,7 +321,7 @@ export const signalingFeature: Feature = {
       });
       if (r.code !== 0) return fail(Code.INVITE_E_OTHER, { reason: r.code });
       const { id } = r.body as InvitationSendResponse;
-      if (timeoutMs > 0) timeouts.arm(s.appId, id, Math.min(timeoutMs, SIG_INVITE_TIMEOUT_MAX_MS));
+      if (timeoutMs > 0) armTimeout(s.appId, id, Math.min(timeoutMs, SIG_INVITE_TIMEOUT_MAX_MS));
       // The invitation reaches the callee after this answer (see the invitations feature).
       return { ...ok({ id } satisfies InvitationSendResponse), after: r.after };
     });

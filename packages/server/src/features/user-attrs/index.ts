@@ -13,6 +13,7 @@ import {
   type AttrPair,
   type GetUserAttrsResponse,
 } from '@parley/protocol';
+import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { Session } from '../../session/session.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
@@ -29,16 +30,8 @@ export const userAttrsFeature: Feature = {
     const { store } = ctx;
     /** the session's attribute set as last written (its own node is its only writer) */
     const current = new WeakMap<Session, Map<string, string>>();
-    const queues = new WeakMap<Session, Promise<unknown>>();
-
-    const serial = (s: Session, fn: () => Promise<Reply>): Promise<Reply> => {
-      const run = (queues.get(s) ?? Promise.resolve()).then(fn);
-      queues.set(
-        s,
-        run.catch(() => undefined),
-      );
-      return run;
-    };
+    const queues = new KeyedSerialQueue<Session>(new WeakMap());
+    const serial = (s: Session, fn: () => Promise<Reply>): Promise<Reply> => queues.run(s, fn);
 
     const takeWrite = (s: Session) =>
       s.rates.take('userAttrs.write', USER_ATTR_RATES.write.count, USER_ATTR_RATES.write.windowMs);
