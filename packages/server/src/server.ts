@@ -7,9 +7,12 @@ import { Metrics } from './metrics.js';
 import type { Bus } from './ports/bus.js';
 import type { Store } from './ports/store.js';
 import { Authenticator } from './session/auth.js';
-import { NodeMesh } from './session/node-mesh.js';
-import { RouteCache } from './session/route-cache.js';
-import { Router } from './session/router.js';
+import { NodeMesh } from './cluster/node-mesh.js';
+import { RouteCache } from './cluster/route-cache.js';
+import { MemberFanout } from './delivery/member-fanout.js';
+import { PeerDelivery } from './delivery/peer-delivery.js';
+import { ChannelRooms } from './delivery/rooms.js';
+import { UserDelivery } from './delivery/user-delivery.js';
 import { SessionManager } from './session/session-manager.js';
 import { Gateway } from './transport/gateway.js';
 import { createHttpHandler } from './http/http-handler.js';
@@ -83,17 +86,32 @@ export async function createServer(
     metrics,
     log.child({ layer: 'session' }),
   );
-  const router = new Router(sessions, routes, mesh);
+  // Delivery: built once here, shared by every feature and the REST API.
+  const deliveryLog = log.child({ layer: 'delivery' });
+  const users = new UserDelivery({
+    sessions,
+    routes,
+    mesh,
+    offline: store.offline,
+    offlineTtlMs: config.offlineTtlMs,
+    ackTimeoutMs: config.peerAckTimeoutMs,
+    metrics,
+    log: deliveryLog,
+  });
+  const peers = new PeerDelivery({ config, offline: store.offline, metrics, log: deliveryLog, users });
+  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog });
   const ctx: FeatureContext = {
     config,
     log: log.child({ layer: 'features' }),
     metrics,
     store,
-    bus,
     mesh,
-    router,
-    sessions,
     registry,
+    users,
+    peers,
+    rooms,
+    fanout: new MemberFanout(rooms),
+    services: {},
   };
   for (const f of FEATURES) f.register(ctx);
 

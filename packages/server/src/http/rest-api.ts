@@ -10,9 +10,7 @@ import {
   type WireMessage,
 } from '@parley/protocol';
 import { limitsFor } from '../config.js';
-import { roomsFor } from '../features/channels/rooms.js';
 import type { FeatureContext } from '../features/context.js';
-import { peerDeliveryFor } from '../features/peer/peer-delivery.js';
 import type { Authenticator } from '../session/auth.js';
 
 /** Largest request body accepted, bytes: a 32 KB message as base64 inside JSON fits with room. */
@@ -90,8 +88,7 @@ export interface RestApiDeps {
  * so it reaches members and users on every node.
  */
 export function createRestApi({ ctx, auth }: RestApiDeps) {
-  const rooms = roomsFor(ctx);
-  const peers = peerDeliveryFor(ctx);
+  const { rooms, peers } = ctx;
 
   /** The message of a send body; `from` is checked too. */
   const messageOf = (appId: string, body: Json): { from: string; msg: WireMessage } => {

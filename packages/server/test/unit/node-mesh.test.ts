@@ -4,7 +4,7 @@ import { createRedisAdapters } from '../../src/adapters/redis/index.js';
 import { resolveConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Bus } from '../../src/ports/bus.js';
-import { MeshUnreachableError, NodeMesh } from '../../src/session/node-mesh.js';
+import { MeshUnreachableError, NodeMesh } from '../../src/cluster/node-mesh.js';
 import { REDIS_URL, cleanPrefix, redisReachable, skipWithoutRedis, uniquePrefix } from '../cluster/nodes.js';
 
 const log = createLogger('silent');

@@ -1,6 +1,6 @@
 import { CHANNEL_RATES } from '@parley/protocol';
 import { SerialQueue } from '../../kernel/serial-queue.js';
-import type { LocalMember } from './rooms.js';
+import type { LocalMember } from '../../delivery/rooms.js';
 
 /**
  * The channels of one session on this node. Joins, leaves and the session's end run one after

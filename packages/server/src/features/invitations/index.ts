@@ -71,7 +71,7 @@ export const invitationsFeature: Feature = {
       return isStr(v) || (optional && (v === undefined || v === null)) ? body.id : null;
     };
     const emit = (appId: string, uid: string, op: number, body: unknown): Promise<boolean> =>
-      ctx.router.toUser(appId, uid, encodeEvent(op, body)).catch((err) => {
+      ctx.users.toUser(appId, uid, encodeEvent(op, body)).catch((err) => {
         log.warn({ err, op }, 'invitation event not delivered');
         return false;
       });
@@ -157,11 +157,12 @@ export const invitationsFeature: Feature = {
           INVALID_ARGUMENT,
           'InvitationSend body: { to: string, content: string, channelId?: string }',
         );
-      if (
-        !isValidUserId(body.to) ||
-        tooLong(s, body.content) ||
-        (channelId !== '' && !isValidChannelId(channelId))
-      )
+      return send(s, body.to, body.content, channelId);
+    });
+
+    /** InvitationOp.Send once its body was parsed. */
+    const send = async (s: Session, to: string, content: string, channelId: string): Promise<Reply> => {
+      if (!isValidUserId(to) || tooLong(s, content) || (channelId !== '' && !isValidChannelId(channelId)))
         return fail(INVALID_ARGUMENT);
       if (!s.rates.take('invitation', SEND_RATE.count, SEND_RATE.windowMs))
         return fail(INVALID_ARGUMENT, { message: 'too many invitations: at most 60 in 3 s' });
@@ -171,10 +172,10 @@ export const invitationsFeature: Feature = {
         appId: s.appId,
         caller: s.uid,
         callerSessionId: s.id,
-        callee: body.to,
+        callee: to,
         calleeSessionId: null,
         ownerNode: me,
-        content: body.content,
+        content,
         channelId,
         phase: 'SENT',
         response: '',
@@ -193,10 +194,11 @@ export const invitationsFeature: Feature = {
           // The caller's session ended meanwhile: its sessionEnd hook ended the invitation (or the
           // ack timeout will); a copy now would reach the callee after that news.
           if (s.phase === 'ended') return;
-          await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
+          await ctx.users.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
         },
       };
-    });
+    };
+    ctx.services.invitations = { send };
 
     ctx.registry.handle('invitations', InvitationOp.Cancel, async (s, body): Promise<Reply> => {
       const id = idOf(body, 'content');
@@ -267,7 +269,7 @@ export const invitationsFeature: Feature = {
       if (!back) return;
       log.debug({ id: r.id }, 'invitation answered by a session that had ended: back to SENT');
       rearm(back);
-      await ctx.router.toUser(back.appId, back.callee, receivedEvent(back)).catch(() => false);
+      await ctx.users.toUser(back.appId, back.callee, receivedEvent(back)).catch(() => false);
     }
 
     /** Why an accept/refuse did not apply: 4 while an accept is in progress, else 3. */

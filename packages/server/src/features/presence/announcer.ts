@@ -84,7 +84,7 @@ export class StatusAnnouncer {
    * A watcher whose session is gone is a leftover: its subscriptions are dropped here.
    */
   private deliverLocal(appId: string, uid: string, sessionId: string, msg: Uint8Array): number {
-    const s = this.ctx.sessions.local(appId, uid);
+    const s = this.ctx.users.local(appId, uid);
     if (s && s.id === sessionId) {
       s.send(msg);
       return 1;

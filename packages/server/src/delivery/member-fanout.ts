@@ -1,4 +1,4 @@
-import type { ChannelRooms, Room } from '../channels/rooms.js';
+import type { ChannelRooms, Room } from './rooms.js';
 
 /** Channel topic message type: one typed channel event for the receiving node's members. */
 const BY_KIND = 'sig.bykind';

@@ -7,11 +7,24 @@ import {
   type MemberEvent,
   type WireMessage,
 } from '@parley/protocol';
-import { SequenceIds } from '../../kernel/ids.js';
-import type { Unsubscribe } from '../../ports/bus.js';
-import type { HistoryRetention } from '../../ports/channel-history-store.js';
-import type { Session } from '../../session/session.js';
-import type { FeatureContext } from '../context.js';
+import type { NodeMesh } from '../cluster/node-mesh.js';
+import type { ServerConfig } from '../config.js';
+import { SequenceIds } from '../kernel/ids.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Unsubscribe } from '../ports/bus.js';
+import type { HistoryRetention } from '../ports/channel-history-store.js';
+import type { Store } from '../ports/store.js';
+import type { Recipient } from './recipient.js';
+
+/** What channel delivery uses: the mesh, membership counts and history, and its settings. */
+export interface RoomsDeps {
+  config: Pick<ServerConfig, 'nodeId' | 'historyMessages' | 'historyMs'>;
+  mesh: NodeMesh;
+  store: Pick<Store, 'channels' | 'history'>;
+  metrics: Metrics;
+  log: Logger;
+}
 
 /** A message waiting for a member whose history replay is still running. */
 interface Held {
@@ -22,7 +35,7 @@ interface Held {
 /** A session of this node that is a member of a room. */
 export interface LocalMember {
   readonly uid: string;
-  readonly session: Session;
+  readonly session: Recipient;
   readonly room: Room;
   /** while a rejoin replays history, live messages wait here (null otherwise) */
   held: Held[] | null;
@@ -86,7 +99,7 @@ interface MemberPayload {
 }
 
 /** A metric child with its labels bound. */
-type Counter = ReturnType<FeatureContext['metrics']['messagesIn']['labels']>;
+type Counter = ReturnType<Metrics['messagesIn']['labels']>;
 
 const roomKey = (appId: string, channelId: string) => `${appId}\u0000${channelId}`;
 
@@ -105,7 +118,7 @@ export class ChannelRooms {
   private readonly retention: HistoryRetention;
   private readonly ids: SequenceIds;
 
-  constructor(private readonly ctx: FeatureContext) {
+  constructor(private readonly ctx: RoomsDeps) {
     this.ids = new SequenceIds(`${ctx.config.nodeId}.`, '-c');
     this.channelIn = ctx.metrics.messagesIn.labels({ kind: 'channel' });
     this.channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
@@ -181,7 +194,7 @@ export class ChannelRooms {
   }
 
   /** Adds a local session to a channel's room; `hold` buffers live messages until `release`. */
-  add(session: Session, channelId: string, hold: boolean): LocalMember {
+  add(session: Recipient, channelId: string, hold: boolean): LocalMember {
     const k = roomKey(session.appId, channelId);
     let room = this.rooms.get(k);
     if (!room) {
@@ -385,15 +398,4 @@ export class ChannelRooms {
     for (const r of this.rooms.values()) if (r.countTimer) clearTimeout(r.countTimer);
     this.rooms.clear();
   }
-}
-
-/**
- * One ChannelRooms per server: the channels and channel-attrs features share it. Keyed by the
- * server's FeatureContext, so several servers in one process never share state.
- */
-const perServer = new WeakMap<FeatureContext, ChannelRooms>();
-export function roomsFor(ctx: FeatureContext): ChannelRooms {
-  let r = perServer.get(ctx);
-  if (!r) perServer.set(ctx, (r = new ChannelRooms(ctx)));
-  return r;
 }
