@@ -39,7 +39,8 @@ export interface FeatureContext {
   services: FeatureServices;
 }
 
-export interface Feature {
+/** A capability: registers its handlers over the part `K` of the context it names. */
+export interface Feature<K extends keyof FeatureContext = keyof FeatureContext> {
   name: string;
-  register(ctx: FeatureContext): void;
+  register(ctx: Pick<FeatureContext, K>): void;
 }

@@ -11,6 +11,7 @@ import {
   type Classified,
 } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
+import type { FlushQueue } from './flush-queue.js';
 import { SlidingWindow } from '../kernel/sliding-window.js';
 
 /** What the connection hands decoded messages to (the session layer). */
@@ -46,15 +47,6 @@ let nextConnId = 1;
 const CONN = Symbol('parley.connection');
 type Socket = WebSocket & { [CONN]: Connection };
 
-/**
- * Connections with messages queued since the last flush. One setImmediate per event-loop turn
- * flushes all of them (rather than one per socket), after every I/O callback of that turn ran, so
- * everything queued for a socket in one turn still goes out as one frame.
- */
-let dirty: Connection[] = [];
-let spare: Connection[] = [];
-let flushScheduled = false;
-
 /** Pooled and not zero-filled: joinFrames writes every byte. */
 const allocFrame = (n: number): Uint8Array => Buffer.allocUnsafe(n);
 
@@ -89,6 +81,7 @@ export class Connection {
     private readonly ws: WebSocket,
     private readonly sink: ConnectionSink,
     private readonly metrics: Metrics,
+    private readonly flushes: FlushQueue,
     private readonly maxBufferBytes: number,
     private readonly socket: { readonly remoteAddress?: string },
     private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
@@ -118,39 +111,18 @@ export class Connection {
     /* 'close' follows; nothing to add */
   };
 
-  private static flushDirty(): void {
-    flushScheduled = false;
-    const list = dirty;
-    dirty = spare;
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i]!;
-      try {
-        c.flush();
-      } catch {
-        // A socket that cannot take a frame is broken; the others still get theirs.
-        c.terminate();
-      }
-    }
-    list.length = 0;
-    spare = list;
-  }
-
   /** Queues a message; all messages queued in one tick go out as one frame. */
   write(msg: Uint8Array): void {
     if (this.closed) return;
     if (this.first === null) {
       this.first = msg;
-      dirty.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(Connection.flushDirty);
-      }
+      this.flushes.add(this);
     } else if (this.more === null) this.more = [msg];
     else this.more.push(msg);
   }
 
-  /** Sends what is queued now, as one frame. */
-  private flush(): void {
+  /** Sends what is queued now, as one frame (the flush queue calls it at the end of the turn). */
+  flush(): void {
     const first = this.first;
     if (first === null || this.closed) return;
     const frame = this.more === null ? first : joinFrames(first, this.more, 0, allocFrame);

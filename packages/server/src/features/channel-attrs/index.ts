@@ -35,9 +35,12 @@ const toWire = (attrs: readonly ChannelAttribute[]): ChannelAttrEntry[] =>
  * joined or not. A write with `notify` sends every member AttributesUpdated with the full set.
  * Codes are AttributeOperationError's: 3 invalid argument, 4 size overflow, 5 too often.
  */
-export const channelAttrsFeature: Feature = {
+/** What the channel-attrs feature uses of the context. */
+type Needs = 'config' | 'metrics' | 'registry' | 'services' | 'store' | 'rooms';
+
+export const channelAttrsFeature: Feature<Needs> = {
   name: 'channel-attrs',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const { rooms } = ctx;
 
     /** Checks the common part of a write: body shape, channel id, notify flag. */

@@ -39,9 +39,12 @@ import { SessionChannels } from './session-channels.js';
  */
 const JOIN_SHAPE = 'Join body: { channelId: string, since?: { id: string | null, ts: number } }';
 
-export const channelsFeature: Feature = {
+/** What the channels feature uses of the context. */
+type Needs = 'config' | 'log' | 'registry' | 'services' | 'store' | 'rooms';
+
+export const channelsFeature: Feature<Needs> = {
   name: 'channels',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const { rooms } = ctx;
     const perSession = new WeakMap<Session, SessionChannels>();
     const state = (s: Session): SessionChannels => {

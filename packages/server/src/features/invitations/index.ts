@@ -45,9 +45,12 @@ const { INVALID_ARGUMENT, ALREADY_END, ALREADY_ACCEPT } = InvitationApiCallError
  * A phase change made on another node tells the owner its new deadline over the mesh. State
  * machines, timers and the failure mapping: docs/invitations.md.
  */
-export const invitationsFeature: Feature = {
+/** What the invitations feature uses of the context. */
+type Needs = 'config' | 'log' | 'mesh' | 'metrics' | 'registry' | 'services' | 'store' | 'users';
+
+export const invitationsFeature: Feature<Needs> = {
   name: 'invitations',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const { config, log } = ctx;
     const store = ctx.store.invitations;
     const me = config.nodeId;

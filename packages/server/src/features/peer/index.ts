@@ -38,9 +38,12 @@ const sendReply = (r: PeerSendResponse | OfflineRefused | null): Reply => {
  * login (sessionReady). So a message the sender was told about is either acked by the peer's
  * SDK (`received: true`) or stored durably (`cached: true`), never neither.
  */
-export const peerFeature: Feature = {
+/** What the peer feature uses of the context. */
+type Needs = 'config' | 'log' | 'metrics' | 'peers' | 'registry' | 'store' | 'users';
+
+export const peerFeature: Feature<Needs> = {
   name: 'peer',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const delivery = ctx.peers;
     const { acks, receiver } = ctx.users;
 

@@ -23,7 +23,9 @@ interface RemoteDelivery {
 export class StatusAnnouncer {
   private readonly chains = new KeyedSerialQueue<string>();
 
-  constructor(private readonly ctx: FeatureContext) {
+  constructor(
+    private readonly ctx: Pick<FeatureContext, 'config' | 'store' | 'log' | 'mesh' | 'metrics' | 'users'>,
+  ) {
     ctx.mesh.on('presence', (p) => {
       const { appId, msg, to } = p as RemoteDelivery;
       let n = 0;

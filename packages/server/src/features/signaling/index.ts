@@ -57,9 +57,12 @@ const ATTR_TYPES: ReadonlySet<string> = new Set<SigAttrChange>(['update', 'del',
  * events), delivery through delivery/ (users, rooms), invitation answers through the invitation
  * store's compare-and-set. Response codes are Signaling's (`SignalingCode`).
  */
-export const signalingFeature: Feature = {
+/** What the signaling feature uses of the context. */
+type Needs = 'config' | 'log' | 'metrics' | 'registry' | 'store' | 'users' | 'rooms' | 'fanout' | 'services';
+
+export const signalingFeature: Feature<Needs> = {
   name: 'signaling',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const { rooms, fanout, services } = ctx;
     /** Unique across the cluster and restarts; the letters keep them apart from other features' ids. */
     const peerIds = new SequenceIds(`${ctx.config.nodeId}.`, '-sp');

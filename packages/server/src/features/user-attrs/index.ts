@@ -24,9 +24,12 @@ import { fail, malformed, ok, type Reply } from '../registry.js';
  * USER_NOT_FOUND). Writes of a session run one after another, against a copy of its set kept
  * with the session, so a merge is checked against exactly what it merges into.
  */
-export const userAttrsFeature: Feature = {
+/** What the user-attrs feature uses of the context. */
+type Needs = 'store' | 'registry';
+
+export const userAttrsFeature: Feature<Needs> = {
   name: 'user-attrs',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const { store } = ctx;
     /** the session's attribute set as last written (its own node is its only writer) */
     const current = new WeakMap<Session, Map<string, string>>();
