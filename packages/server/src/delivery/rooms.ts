@@ -7,6 +7,7 @@ import {
   type MemberEvent,
   type WireMessage,
 } from '@parley/protocol';
+import type { TopicMessages } from '../cluster/mesh-messages.js';
 import type { NodeMesh } from '../cluster/node-mesh.js';
 import type { ServerConfig } from '../config.js';
 import { SequenceIds } from '../kernel/ids.js';
@@ -67,36 +68,18 @@ export class Room {
   ) {}
 }
 
-/** Message types on a channel's topic. */
-const DELIVER = 'ch.deliver';
-const MEMBER = 'ch.member';
-
 /** A handler of messages other nodes publish on a channel's topic, for this node's room. */
-export type TopicHandler = (room: Room, payload: unknown) => void;
+export type TopicHandler<T extends ChannelTopicType> = (room: Room, payload: TopicMessages[T]) => void;
 
 /** Bus topic of a channel: the nodes serving its members listen there (App IDs contain no `:`). */
 const topicOf = (appId: string, channelId: string) => `channel:${appId}:${channelId}`;
 /** Wait before re-trying a channel subscription that failed (Redis unreachable), ms. */
 const RELISTEN_MS = 1000;
 
-/** `ch.deliver`: encoded event bytes for every member on the receiving node except uid `x`. */
-interface DeliverPayload {
-  a: string;
-  c: string;
-  /** uid that must not receive it (the sender), or null */
-  x: string | null;
-  /** message id (for de-duplication during a history replay), or null */
-  i: string | null;
-  b: Uint8Array;
-}
-/** `ch.member`: `u` joined (`j`) or left the channel; `e`: send MemberJoined/MemberLeft. */
-interface MemberPayload {
-  a: string;
-  c: string;
-  u: string;
-  j: boolean;
-  e: boolean;
-}
+type DeliverPayload = TopicMessages['ch.deliver'];
+type MemberPayload = TopicMessages['ch.member'];
+/** The message types on a channel's topic. */
+type ChannelTopicType = 'ch.deliver' | 'ch.member' | 'sig.bykind';
 
 /** A metric child with its labels bound. */
 type Counter = ReturnType<Metrics['messagesIn']['labels']>;
@@ -123,21 +106,19 @@ export class ChannelRooms {
     this.channelIn = ctx.metrics.messagesIn.labels({ kind: 'channel' });
     this.channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
     this.retention = { maxMessages: ctx.config.historyMessages, maxAgeMs: ctx.config.historyMs };
-    this.onTopic(DELIVER, (room, p) => {
-      const d = p as DeliverPayload;
+    this.onTopic('ch.deliver', (room, d) => {
       const n = this.deliverLocal(room, d.b, d.x, d.i);
       if (n > 0 && d.i !== null) this.channelOut.inc(n);
     });
-    this.onTopic(MEMBER, (_room, p) => {
-      const m = p as MemberPayload;
+    this.onTopic('ch.member', (_room, m) => {
       this.applyMemberChange(m.a, m.c, m.u, m.j, m.e);
     });
   }
 
-  private readonly topicHandlers = new Map<string, TopicHandler>();
+  private readonly topicHandlers = new Map<string, (room: Room, payload: never) => void>();
 
   /** Registers the handler of one message type on channel topics (channels, Signaling). */
-  onTopic(type: string, handler: TopicHandler): void {
+  onTopic<T extends ChannelTopicType>(type: T, handler: TopicHandler<T>): void {
     if (this.topicHandlers.has(type)) throw new Error(`channel topic handler ${type} registered twice`);
     this.topicHandlers.set(type, handler);
   }
@@ -146,7 +127,12 @@ export class ChannelRooms {
    * Sends `payload` to this channel's rooms on every other node (one publish; nothing when this
    * node is alone). Failures are logged: pub/sub keeps nothing, as for any cross-node delivery.
    */
-  async publish(appId: string, channelId: string, type: string, payload: unknown): Promise<void> {
+  async publish<T extends ChannelTopicType>(
+    appId: string,
+    channelId: string,
+    type: T,
+    payload: TopicMessages[T],
+  ): Promise<void> {
     if (!this.ctx.mesh.clustered) return;
     await this.ctx.mesh.publish(topicOf(appId, channelId), type, payload).catch(this.meshFailed);
   }
@@ -159,11 +145,11 @@ export class ChannelRooms {
   private listen(room: Room): void {
     const topic = topicOf(room.appId, room.channelId);
     room.listening = this.ctx.mesh
-      .listen(topic, (type, payload) => {
+      .listen(topic, (m) => {
         if (room.closed) return;
-        const h = this.topicHandlers.get(type);
-        if (h) h(room, payload);
-        else this.ctx.log.warn({ type }, 'channel topic message of unknown type');
+        const h = this.topicHandlers.get(m.type);
+        if (h) h(room, m.payload as never);
+        else this.ctx.log.warn({ type: m.type }, 'channel topic message of unknown type');
       })
       .then(
         (unsub) => {
@@ -269,7 +255,7 @@ export class ChannelRooms {
     id: string | null,
   ): Promise<void> {
     const payload: DeliverPayload = { a: appId, c: channelId, x: except, i: id, b: bytes };
-    return this.publish(appId, channelId, DELIVER, payload);
+    return this.publish(appId, channelId, 'ch.deliver', payload);
   }
 
   /**
@@ -334,7 +320,7 @@ export class ChannelRooms {
     const payload: MemberPayload = { a: appId, c: channelId, u: uid, j: joined, e: notify };
     // Not awaited: the joiner's answer must not wait for Redis, or this node's count update (its
     // timer may fire meanwhile) could reach the joiner before the answer to its join.
-    void this.publish(appId, channelId, MEMBER, payload);
+    void this.publish(appId, channelId, 'ch.member', payload);
   }
 
   private applyMemberChange(

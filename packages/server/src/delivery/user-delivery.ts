@@ -5,16 +5,6 @@ import { AckTracker } from './ack-tracker.js';
 import { type HandOff, PeerReceiver, type ReceiverDeps } from './peer-receiver.js';
 import type { LocalSessions, Recipient } from './recipient.js';
 
-/** Mesh payload of a message that waits for the receiver's ack (a peer message). */
-interface AckedHop {
-  appId: string;
-  to: string;
-  id: string;
-  event: Uint8Array;
-  /** also in the offline inbox: the receiver's ack removes it there */
-  stored?: boolean;
-}
-
 export interface UserDeliveryDeps extends ReceiverDeps {
   sessions: LocalSessions;
   routes: RouteCache;
@@ -40,7 +30,7 @@ export class UserDelivery {
     this.acks = new AckTracker(deps.ackTimeoutMs);
     this.receiver = new PeerReceiver(deps, this.acks);
     mesh.on('deliver', (p, from) => {
-      const { appId, uid, msg } = p as { appId: string; uid: string; msg: Uint8Array };
+      const { appId, uid, msg } = p;
       const s = sessions.local(appId, uid);
       if (!s) {
         // The sender's cached route is stale: tell it (the message itself is one-way, and lost).
@@ -51,11 +41,10 @@ export class UserDelivery {
       return true;
     });
     mesh.on('route.gone', (p) => {
-      const [appId, uid] = p as [string, string];
-      routes.forget(appId, uid);
+      routes.forget(p[0], p[1]);
     });
     mesh.on('peer', (p) => {
-      const { appId, to, id, event, stored } = p as AckedHop;
+      const { appId, to, id, event, stored } = p;
       const target = sessions.local(appId, to);
       if (!target) return null;
       return Promise.resolve(this.receiver.deliver(target, id, event, stored === true)).then((h) => h.acked);
@@ -114,8 +103,8 @@ export class UserDelivery {
     if (local) return this.receiver.deliver(local, id, event, stored);
     const node = await routes.remoteNode(appId, to);
     if (node === null) return { acked: Promise.resolve(false) };
-    const hop: AckedHop = { appId, to, id, event, stored: stored || undefined };
-    const acked = mesh.request<boolean | null>(node, 'peer', hop, ackTimeoutMs + 2000).then(
+    const hop = { appId, to, id, event, stored: stored || undefined };
+    const acked = mesh.request(node, 'peer', hop, ackTimeoutMs + 2000).then(
       (r) => {
         // null: the user has no session there (any more); read the registry next time.
         if (r === null) routes.forget(appId, to);

@@ -98,11 +98,11 @@ export class SessionManager implements ConnectionSink {
     private readonly log: Logger,
   ) {
     mesh.on('kick', async (p) => {
-      const { appId, uid, sessionId } = p as { appId: string; uid: string; sessionId: string };
+      const { appId, uid, sessionId } = p;
       const s = this.byId.get(sessionId);
       if (s && s.appId === appId && s.uid === uid) await this.end(s, 'REMOTE_LOGIN');
     });
-    mesh.on('farewell', (p) => this.farewellLocal(p as FarewellBody));
+    mesh.on('farewell', (p) => this.farewellLocal(p));
   }
 
   /** The live session of a user on this node, if any. */
@@ -431,7 +431,7 @@ export class SessionManager implements ConnectionSink {
       const appId = this.appIds.get(body.appId) ?? body.appId;
       const rec = await this.store.sessions.lookup(appId, body.uid);
       if (rec && rec.sessionId === body.sessionId && rec.nodeId !== this.config.nodeId) {
-        const ended = await this.mesh.request<boolean>(rec.nodeId, 'farewell', body, 2000).catch(() => false);
+        const ended = await this.mesh.request(rec.nodeId, 'farewell', body, 2000).catch(() => false);
         if (ended) code = 0;
       }
     }

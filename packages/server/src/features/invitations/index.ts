@@ -30,7 +30,7 @@ const ACCEPT_CONFIRM_MAX_MS = 5_000;
 const KEEP_SLACK_MS = 60_000;
 /** Invitations one client may send per window (bounds the state a single client can create). */
 const SEND_RATE = { count: 60, windowMs: 3_000 };
-const MESH_DEADLINE = 'invitation-deadline';
+const MESH_DEADLINE = 'invitation-deadline' as const;
 /** `session.ext` key set once the session's sessionEnd hook has listed its invitations. */
 const ENDED_LISTED = 'invitations.listed';
 /** A timer whose check failed (store unreachable) checks again this much later: nothing hangs. */
@@ -115,7 +115,7 @@ export const invitationsFeature: Feature<Needs> = {
     };
 
     ctx.mesh.on(MESH_DEADLINE, (p) => {
-      const { appId, id, deadline } = p as { appId: string; id: string; deadline: number };
+      const { appId, id, deadline } = p;
       timers.arm(appId, id, deadline);
     });
 

@@ -4,14 +4,6 @@ import type { FeatureContext } from '../context.js';
 
 const userKey = (appId: string, uid: string) => `${appId}\u0000${uid}`;
 
-/** Mesh payload: one encoded PeersStatus event for the listed local sessions of one node. */
-interface RemoteDelivery {
-  appId: string;
-  msg: Uint8Array;
-  /** flat [uid, sessionId, uid, sessionId, …] */
-  to: string[];
-}
-
 /**
  * Tells the watchers of a user about its online state. One report costs one registry lookup
  * (the state now) and one watcher lookup (the reverse index); the event is encoded once and
@@ -27,7 +19,7 @@ export class StatusAnnouncer {
     private readonly ctx: Pick<FeatureContext, 'config' | 'store' | 'log' | 'mesh' | 'metrics' | 'users'>,
   ) {
     ctx.mesh.on('presence', (p) => {
-      const { appId, msg, to } = p as RemoteDelivery;
+      const { appId, msg, to } = p;
       let n = 0;
       for (let i = 0; i + 1 < to.length; i += 2) n += this.deliverLocal(appId, to[i]!, to[i + 1]!, msg);
       if (n) ctx.metrics.messagesOut.inc({ kind: 'presence' }, n);
@@ -75,7 +67,7 @@ export class StatusAnnouncer {
     await Promise.all(
       [...remote].map(([node, to]) =>
         mesh
-          .send(node, 'presence', { appId, msg, to } satisfies RemoteDelivery)
+          .send(node, 'presence', { appId, msg, to })
           .catch((e) => this.ctx.log.warn({ err: e, node }, 'presence delivery to node failed')),
       ),
     );
