@@ -1,4 +1,4 @@
-import type { Session } from '../session/session.js';
+import type { ClientSession as Session } from './client-session.js';
 import type { Reply } from './registry.js';
 
 /** A channel-attribute write as another feature asks for it (no member notification). */

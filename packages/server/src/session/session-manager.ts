@@ -14,18 +14,18 @@ import {
   isStr,
   isValidUserId,
   optStr,
-  type Classified,
   type Limits,
   type LoginResponse,
   type ResumeResponse,
   type SessionEndReason,
 } from '@parley/protocol';
 import { limitsFor, type AppConfig, type ServerConfig } from '../config.js';
+import type { SessionEndCause } from '../features/client-session.js';
 import type { FeatureRegistry, Reply } from '../features/registry.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
-import type { Connection, ConnectionSink } from '../transport/connection.js';
+import type { ClientLink as Connection, ClientMessage, LinkSink } from './link.js';
 import type { Authenticator } from './auth.js';
 import type { NodeMesh } from '../cluster/node-mesh.js';
 import type { RouteCache } from '../cluster/route-cache.js';
@@ -33,7 +33,6 @@ import { secretEqual } from './secret-equal.js';
 import { Session } from './session.js';
 import { TOKEN_WARNING_MS, scheduleTokenTimers } from './token-timers.js';
 
-/** Why a session ended; hooks receive it. */
 /** `Logout` sent without a session: ends the named detached session (see `farewell`). */
 interface FarewellBody {
   appId: string;
@@ -47,9 +46,9 @@ const isFarewell = (b: unknown): b is FarewellBody =>
 /** How long a session replaced by a newer login is remembered, at least (10 min). */
 const REPLACED_MEMORY_MS = 10 * 60_000;
 
-export type SessionEndCause = 'LOGOUT' | 'REMOTE_LOGIN' | 'GRACE_EXPIRED' | 'TOKEN_EXPIRED' | 'SHUTDOWN';
+export type { SessionEndCause };
 
-type Msg = Exclude<Classified, { kind: 'invalid' | 'response' }>;
+type Msg = ClientMessage;
 
 /** Concurrent requests one session may have in flight. */
 const MAX_INFLIGHT = 4096;
@@ -67,7 +66,7 @@ const END_WIRE: Record<SessionEndCause, { close: number; reason: SessionEndReaso
  * Logins, resumes, logouts and the lifecycle of sessions on this node; dispatches requests of
  * logged-in clients to the features. The cluster-wide session registry lives in the Store.
  */
-export class SessionManager implements ConnectionSink {
+export class SessionManager implements LinkSink {
   /** appId → uid → session: two levels, so a lookup per message builds no key string */
   private readonly byUser = new Map<string, Map<string, Session>>();
   /**

@@ -8,17 +8,15 @@ import {
   decodeFrame,
   encodeEvent,
   joinFrames,
-  type Classified,
 } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
+import type { ClientLink, LinkSink } from '../session/link.js';
+import type { Session } from '../session/session.js';
 import type { FlushQueue } from './flush-queue.js';
 import { SlidingWindow } from '../kernel/sliding-window.js';
 
 /** What the connection hands decoded messages to (the session layer). */
-export interface ConnectionSink {
-  onMessage(conn: Connection, msg: Exclude<Classified, { kind: 'invalid' | 'response' }>): void;
-  onClose(conn: Connection, code: number): void;
-}
+export type ConnectionSink = LinkSink;
 
 /** Protocol errors tolerated in any window of this length; one more closes the socket as abusive. */
 export const ABUSE_LIMIT = 20;
@@ -54,10 +52,10 @@ const allocFrame = (n: number): Uint8Array => Buffer.allocUnsafe(n);
  * One WebSocket: decodes frames, reports malformed input, batches outgoing messages per tick
  * into one frame, and closes sockets that abuse the protocol or cannot keep up.
  */
-export class Connection {
+export class Connection implements ClientLink {
   readonly id = nextConnId++;
   /** the session this socket serves, once logged in (set by the session layer) */
-  session: import('../session/session.js').Session | null = null;
+  session: Session | null = null;
   lastSeen = Date.now();
   readonly connectedAt = this.lastSeen;
   closed = false;

@@ -19,7 +19,7 @@ import {
 } from '@parley/protocol';
 import { quotasFor } from '../../config.js';
 import type { ChannelAttribute } from '../../ports/channel-attrs-store.js';
-import type { Session } from '../../session/session.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { channelMaybeEmpty } from '../channel-attrs-expiry.js';

@@ -22,7 +22,7 @@ import {
   type JoinResponse,
   type WireMessage,
 } from '@parley/protocol';
-import type { Session } from '../../session/session.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import { channelMaybeEmpty, channelOccupied } from '../channel-attrs-expiry.js';
 import { crashAfterFlush } from '../../crash-points.js';

@@ -20,7 +20,7 @@ import {
 import { SequenceIds } from '../../kernel/ids.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
-import type { Session } from '../../session/session.js';
+import type { ClientSession as Session } from '../client-session.js';
 import { INVITATION_PHASES, type InvitationRecord } from '../../ports/invitation-store.js';
 import { DeadlineTimers } from './deadline-timers.js';
 

@@ -36,7 +36,7 @@ import {
 } from '@parley/protocol';
 import { SequenceIds } from '../../kernel/ids.js';
 import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
-import type { Session } from '../../session/session.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';

@@ -14,7 +14,7 @@ import {
   type GetUserAttrsResponse,
 } from '@parley/protocol';
 import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
-import type { Session } from '../../session/session.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 
