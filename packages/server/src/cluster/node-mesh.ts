@@ -2,20 +2,13 @@ import { Packr } from 'msgpackr';
 import type { Bus, Unsubscribe } from '../ports/bus.js';
 import type { Logger } from '../logger.js';
 
-import type {
-  NodeAnswer,
-  NodeMessageType,
-  NodePayload,
-  TopicMessage,
-  TopicMessageType,
-  TopicMessages,
-} from './mesh-messages.js';
+import type { NodeMessages, TopicMessage, TopicMessageType, TopicMessages } from './mesh-messages.js';
 
 type Handler = (payload: never, fromNode: string) => unknown;
 /** What a handler returns: its answer (anything for a message answered with null: one-way). */
-type HandlerResult<T extends NodeMessageType> = [NodeAnswer<T>] extends [null]
-  ? unknown
-  : NodeAnswer<T> | Promise<NodeAnswer<T>>;
+type HandlerResult<A> = [A] extends [null] ? unknown : A | Promise<A>;
+/** A table of message types: each one's payload and answer (mesh-messages.ts has the real one). */
+export type MessageTable<M> = { [T in keyof M]: { payload: unknown; answer: unknown } };
 
 /** A mesh request whose target node has no subscriber on the bus: no answer can come. */
 export class MeshUnreachableError extends Error {
@@ -36,7 +29,7 @@ const REPLY = '$r';
  * topics (a channel's) to every other node listening there. Cluster semantics are built once here, so a
  * Bus adapter only has to publish and subscribe.
  */
-export class NodeMesh {
+export class NodeMesh<M extends MessageTable<M> = NodeMessages> {
   private readonly handlers = new Map<string, Handler>();
   private readonly pending = new Map<
     number,
@@ -59,27 +52,27 @@ export class NodeMesh {
     this.unsub = await this.bus.subscribe(NodeMesh.topic(this.nodeId), (bytes) => this.onMessage(bytes));
   }
 
-  on<T extends NodeMessageType>(
+  on<T extends keyof M & string>(
     type: T,
-    handler: (payload: NodePayload<T>, fromNode: string) => HandlerResult<T>,
+    handler: (payload: M[T]['payload'], fromNode: string) => HandlerResult<M[T]['answer']>,
   ): void {
     if (this.handlers.has(type)) throw new Error(`mesh handler ${type} registered twice`);
     this.handlers.set(type, handler);
   }
 
   /** One-way; resolves with the number of nodes that received it (0: `nodeId` is not listening). */
-  send<T extends NodeMessageType>(nodeId: string, type: T, payload: NodePayload<T>): Promise<number> {
+  send<T extends keyof M & string>(nodeId: string, type: T, payload: M[T]['payload']): Promise<number> {
     return this.bus.publish(NodeMesh.topic(nodeId), packr.pack([type, 0, this.nodeId, payload]));
   }
 
-  request<T extends NodeMessageType>(
+  request<T extends keyof M & string>(
     nodeId: string,
     type: T,
-    payload: NodePayload<T>,
+    payload: M[T]['payload'],
     timeoutMs: number,
-  ): Promise<NodeAnswer<T>> {
+  ): Promise<M[T]['answer']> {
     const rid = this.nextRid++;
-    return new Promise<NodeAnswer<T>>((resolve, reject) => {
+    return new Promise<M[T]['answer']>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(rid);
         reject(new Error(`mesh request ${type} to ${nodeId} timed out`));
