@@ -3,21 +3,9 @@ import type { Logger } from '../logger.js';
 import type { Bus } from '../ports/bus.js';
 import type { Store } from '../ports/store.js';
 import { MemoryBus, createEmbeddedStore } from './embedded/index.js';
-import type { ClusterHooks } from './redis/index.js';
+import type { ClusterAgent, ClusterHooks } from '../ports/cluster.js';
 
-export type { ClusterHooks };
-
-/** Cluster-mode duties beyond the two ports: liveness of nodes and signals for health and metrics. */
-export interface ClusterAgent {
-  /** Starts heartbeating and cleaning up after dead nodes (call once the node serves). */
-  start(hooks: ClusterHooks): Promise<void>;
-  /** Stops heartbeating and leaves the node registry (after the local sessions ended). */
-  stop(): Promise<void>;
-  /** Called when the bus becomes able (true) or unable (false) to carry messages. */
-  onBusReady(fn: (ready: boolean) => void): void;
-  /** Called after the bus re-subscribed its topics following a reconnect to Redis. */
-  onResubscribed(fn: (topics: number) => void): void;
-}
+export type { ClusterAgent, ClusterHooks };
 
 export interface AdapterSet {
   store: Store;

@@ -1,27 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
+import type { ClusterHooks } from '../../ports/cluster.js';
 import { defineScripts } from './connection.js';
 import { type RedisKeys, parseSessionMember, sessionMember } from './keys.js';
 import type { RedisSessionStore } from './redis-session-store.js';
-
-/** What the node registry needs from the session layer (wired in server.ts). */
-export interface ClusterHooks {
-  /**
-   * Ends a session that lived on a dead node: runs its sessionEnd hooks on this node. Called
-   * exactly once per session cluster-wide (each session is claimed with an atomic SMOVE).
-   */
-  endForeign(appId: string, uid: string, sessionId: string): Promise<void>;
-  /**
-   * A session of a node just found dead is now UNREACHABLE in the registry: runs its
-   * sessionDetached hooks on this node (presence tells its watchers), as a dropped socket would.
-   */
-  detachForeign(appId: string, uid: string, sessionId: string): Promise<void>;
-  /** This node's live sessions, to put back into Redis after it lost its data. */
-  localSessions(): Iterable<{ appId: string; uid: string; sessionId: string; online: boolean }>;
-  /** Forgets a local session the survivors already ended (this node had been presumed dead). */
-  evict(appId: string, uid: string, sessionId: string): void;
-}
 
 export interface NodeRegistryOptions {
   nodeId: string;
