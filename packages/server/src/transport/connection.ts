@@ -39,8 +39,6 @@ export interface ConnectionLimits {
 }
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxRequestsPerSecond: 0, maxRefusedRequests: 0 };
 
-let nextConnId = 1;
-
 /** The Connection of a socket, kept on the socket so its listeners can be shared functions. */
 const CONN = Symbol('parley.connection');
 type Socket = WebSocket & { [CONN]: Connection };
@@ -53,7 +51,6 @@ const allocFrame = (n: number): Uint8Array => Buffer.allocUnsafe(n);
  * into one frame, and closes sockets that abuse the protocol or cannot keep up.
  */
 export class Connection implements ClientLink {
-  readonly id = nextConnId++;
   /** the session this socket serves, once logged in (set by the session layer) */
   session: Session | null = null;
   lastSeen = Date.now();
