@@ -60,13 +60,7 @@ export async function createRedisAdapters(
 
   const sessions = new RedisSessionStore(cmd.redis, keys, config.nodeId);
   const bus = new RedisBus(cmd, sub, keys, rlog);
-  const nodes = new RedisNodeRegistry(
-    cmd.redis,
-    keys,
-    sessions,
-    { nodeId: config.nodeId, heartbeatMs: config.nodeHeartbeatMs, sessionGraceMs: config.sessionGraceMs },
-    rlog,
-  );
+  const nodes = new RedisNodeRegistry(cmd.redis, keys, sessions);
   const store: Store = {
     sessions,
     presence: new RedisPresenceStore(cmd.redis, keys),
