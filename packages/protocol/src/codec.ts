@@ -66,11 +66,27 @@ export function classify(msg: unknown): Classified {
 /** Joins encoded messages into one frame (batching). */
 export function concatFrames(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
+  return joinFrames(parts[0]!, parts, 1);
+}
+
+/**
+ * Joins `first` and `more` (from index `from`) into one frame: MessagePack values simply follow
+ * one another. `alloc` makes the output (the server passes a pooled, not zero-filled Buffer:
+ * every byte is written).
+ */
+export function joinFrames(
+  first: Uint8Array,
+  more: readonly Uint8Array[],
+  from = 0,
+  alloc: (bytes: number) => Uint8Array = (n) => new Uint8Array(n),
+): Uint8Array {
+  let n = first.byteLength;
+  for (let i = from; i < more.length; i++) n += more[i]!.byteLength;
+  const out = alloc(n);
+  out.set(first, 0);
+  let o = first.byteLength;
+  for (let i = from; i < more.length; i++) {
+    const p = more[i]!;
     out.set(p, o);
     o += p.byteLength;
   }

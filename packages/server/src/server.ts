@@ -6,16 +6,17 @@ import { Metrics } from './metrics.js';
 import type { Bus } from './ports/bus.js';
 import type { Store } from './ports/store.js';
 import { Authenticator } from './session/auth.js';
-import { NodeMesh } from './session/node-mesh.js';
-import { RouteCache } from './session/route-cache.js';
-import { Router } from './session/router.js';
+import { NodeMesh } from './cluster/node-mesh.js';
+import { RouteCache } from './cluster/route-cache.js';
+import { MemberFanout } from './delivery/member-fanout.js';
+import { PeerDelivery } from './delivery/peer-delivery.js';
+import { ChannelRooms } from './delivery/rooms.js';
+import { UserDelivery } from './delivery/user-delivery.js';
 import { SessionManager } from './session/session-manager.js';
 import { Gateway } from './transport/gateway.js';
 import { createHttpApp } from './http/app.js';
 import { guardListener } from './http/http-guards.js';
 import type { RestServices } from './http/rest-services.js';
-import { roomsFor } from './features/channels/rooms.js';
-import { peerDeliveryFor } from './features/peer/peer-delivery.js';
 import { autoMaxConnections, fdReserve, openFileLimit } from './transport/fd-limit.js';
 import { FeatureRegistry } from './features/registry.js';
 import type { FeatureContext } from './features/context.js';
@@ -84,17 +85,32 @@ export async function createServer(
     metrics,
     log.child({ layer: 'session' }),
   );
-  const router = new Router(sessions, routes, mesh);
+  // Delivery: built once here, shared by every feature and the REST API.
+  const deliveryLog = log.child({ layer: 'delivery' });
+  const users = new UserDelivery({
+    sessions,
+    routes,
+    mesh,
+    offline: store.offline,
+    offlineTtlMs: config.offlineTtlMs,
+    ackTimeoutMs: config.peerAckTimeoutMs,
+    metrics,
+    log: deliveryLog,
+  });
+  const peers = new PeerDelivery({ config, offline: store.offline, metrics, log: deliveryLog, users });
+  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog });
   const ctx: FeatureContext = {
     config,
     log: log.child({ layer: 'features' }),
     metrics,
     store,
-    bus,
     mesh,
-    router,
-    sessions,
     registry,
+    users,
+    peers,
+    rooms,
+    fanout: new MemberFanout(rooms),
+    services: {},
   };
   for (const f of FEATURES) f.register(ctx);
 
@@ -208,8 +224,7 @@ export async function createServer(
 
 /** What the REST API may do, from the server's parts (http/ never imports features). */
 function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
-  const rooms = roomsFor(ctx);
-  const peers = peerDeliveryFor(ctx);
+  const { rooms, peers } = ctx;
   return {
     get devMode() {
       return auth.devMode;

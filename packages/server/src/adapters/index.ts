@@ -2,22 +2,11 @@ import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Bus } from '../ports/bus.js';
 import type { Store } from '../ports/store.js';
+import { NodeLiveness } from '../cluster/node-liveness.js';
 import { MemoryBus, createEmbeddedStore } from './embedded/index.js';
-import type { ClusterHooks } from './redis/index.js';
+import type { ClusterAgent, ClusterHooks } from '../ports/cluster.js';
 
-export type { ClusterHooks };
-
-/** Cluster-mode duties beyond the two ports: liveness of nodes and signals for health and metrics. */
-export interface ClusterAgent {
-  /** Starts heartbeating and cleaning up after dead nodes (call once the node serves). */
-  start(hooks: ClusterHooks): Promise<void>;
-  /** Stops heartbeating and leaves the node registry (after the local sessions ended). */
-  stop(): Promise<void>;
-  /** Called when the bus becomes able (true) or unable (false) to carry messages. */
-  onBusReady(fn: (ready: boolean) => void): void;
-  /** Called after the bus re-subscribed its topics following a reconnect to Redis. */
-  onResubscribed(fn: (topics: number) => void): void;
-}
+export type { ClusterAgent, ClusterHooks };
 
 export interface AdapterSet {
   store: Store;
@@ -45,12 +34,19 @@ export async function createAdapters(config: ServerConfig, log: Logger): Promise
   r.bus.events.onResubscribed = (n) => {
     for (const fn of resub) fn(n);
   };
+  // Node liveness (cluster/) over the Redis registry's primitives.
+  const liveness = new NodeLiveness(
+    r.nodes,
+    r.store.sessions,
+    { nodeId: config.nodeId, heartbeatMs: config.nodeHeartbeatMs, sessionGraceMs: config.sessionGraceMs },
+    log.child({ layer: 'redis' }),
+  );
   return {
     store: r.store,
     bus: r.bus,
     cluster: {
-      start: (hooks) => r.nodes.start(hooks),
-      stop: () => r.nodes.stop(),
+      start: (hooks) => liveness.start(hooks),
+      stop: () => liveness.stop(),
       onBusReady: (fn) => void busReady.push(fn),
       onResubscribed: (fn) => void resub.push(fn),
     },

@@ -1,27 +1,46 @@
+import type { NodeMesh } from '../cluster/node-mesh.js';
 import type { ServerConfig } from '../config.js';
+import type { MemberFanout } from '../delivery/member-fanout.js';
+import type { PeerDelivery } from '../delivery/peer-delivery.js';
+import type { ChannelRooms } from '../delivery/rooms.js';
+import type { UserDelivery } from '../delivery/user-delivery.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Bus } from '../ports/bus.js';
 import type { Store } from '../ports/store.js';
-import type { NodeMesh } from '../session/node-mesh.js';
-import type { Router } from '../session/router.js';
-import type { SessionManager } from '../session/session-manager.js';
 import type { FeatureRegistry } from './registry.js';
+import type { FeatureServices } from './services.js';
 
-/** Everything a feature module may use. Features never import adapters. */
+/** Where features register their request and event handlers and their hooks. */
+export type FeatureRegistrar = Pick<FeatureRegistry, 'handle' | 'onClientEvent' | 'hook'>;
+
+/**
+ * What features may use, built once in createServer. Each feature's `register` names the part it
+ * needs (a Pick of this). Features never import adapters, the session layer or each other: they
+ * reach users through `users`/`peers`, channels through `rooms`, and other features' operations
+ * through `services`.
+ */
 export interface FeatureContext {
   config: ServerConfig;
   log: Logger;
   metrics: Metrics;
   store: Store;
-  bus: Bus;
+  registry: FeatureRegistrar;
+  /** the one way to reach a user's session (one-way events, acked hand-offs, backlog first) */
+  users: UserDelivery;
+  /** the send path of peer messages (ids, offline inbox, quotas, send keys), shared with REST */
+  peers: PeerDelivery;
+  /** a channel's members on every node */
+  rooms: ChannelRooms;
+  /** channel events in two encodings (Signaling and RTM members) */
+  fanout: MemberFanout;
+  /** the node mesh, for features with cluster messages of their own (presence, invitations) */
   mesh: NodeMesh;
-  router: Router;
-  sessions: SessionManager;
-  registry: FeatureRegistry;
+  /** operations features offer each other (Signaling reuses channels, attributes, invitations) */
+  services: FeatureServices;
 }
 
-export interface Feature {
+/** A capability: registers its handlers over the part `K` of the context it names. */
+export interface Feature<K extends keyof FeatureContext = keyof FeatureContext> {
   name: string;
-  register(ctx: FeatureContext): void;
+  register(ctx: Pick<FeatureContext, K>): void;
 }

@@ -1,5 +1,4 @@
-import type { Session } from '../session/session.js';
-import type { SessionEndCause } from '../session/session-manager.js';
+import type { ClientSession as Session, SessionEndCause } from './client-session.js';
 
 /** What a request handler answers: the op's Agora code (0 = ok) and an optional body. */
 export interface Reply {

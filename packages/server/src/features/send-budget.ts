@@ -1,4 +1,4 @@
-import type { Session } from '../session/session.js';
+import type { ClientSession as Session } from './client-session.js';
 
 /** Peer and channel sends share one budget per client: 180 per 3 s by default (Agora's). */
 export function sendBudget(s: Session): boolean {

@@ -1,7 +1,25 @@
-import type { Limits } from '@parley/protocol';
-import type { Connection } from '../transport/connection.js';
+import type { Limits, ProtocolErrorCode } from '@parley/protocol';
 import { Outbox } from './outbox.js';
-import { RateLimits } from './sliding-window.js';
+import { RateLimits } from '../kernel/sliding-window.js';
+
+/**
+ * A client's socket as the session layer sees it (the transport's Connection is one). The
+ * transport imports the session layer, never the other way round.
+ */
+export interface ClientLink {
+  /** the session this socket serves, once logged in (set by the session layer) */
+  session: Session | null;
+  /** a Login or Resume of this socket is being processed (a second one is refused meanwhile) */
+  authPending: boolean;
+  readonly closed: boolean;
+  /** Queues an encoded message; what is queued in one tick goes out as one frame. */
+  write(msg: Uint8Array): void;
+  /** Sends a protocol error event and counts it; repeated abuse closes the socket. */
+  protocolError(code: ProtocolErrorCode, message: string, reqId?: number): void;
+  /** A request was refused by a limit: `strikes` strikes against the socket. */
+  limitRefused(strikes?: number): void;
+  close(code: number, reason: string): void;
+}
 
 export type SessionPhase = 'active' | 'detached' | 'ended';
 
@@ -11,7 +29,7 @@ export type SessionPhase = 'active' | 'detached' | 'ended';
  */
 export class Session {
   phase: SessionPhase = 'active';
-  conn: Connection | null;
+  conn: ClientLink | null;
   /** highest request id processed; re-sent requests at or below it are ignored */
   lastReqId = 0;
   /** requests being handled (the session layer bounds them) */
@@ -37,7 +55,7 @@ export class Session {
     readonly uid: string,
     readonly resumeToken: string,
     readonly limits: Limits,
-    conn: Connection | null,
+    conn: ClientLink | null,
     kind: 'rtm' | 'signaling',
     tokenExpiresAt: number | null,
     outboxItems: number,

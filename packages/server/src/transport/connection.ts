@@ -7,16 +7,16 @@ import {
   classify,
   decodeFrame,
   encodeEvent,
-  type Classified,
+  joinFrames,
 } from '@parley/protocol';
 import type { Metrics } from '../metrics.js';
-import { SlidingWindow } from '../session/sliding-window.js';
+import type { ClientLink, LinkSink } from '../session/link.js';
+import type { Session } from '../session/session.js';
+import type { FlushQueue } from './flush-queue.js';
+import { SlidingWindow } from '../kernel/sliding-window.js';
 
 /** What the connection hands decoded messages to (the session layer). */
-export interface ConnectionSink {
-  onMessage(conn: Connection, msg: Exclude<Classified, { kind: 'invalid' | 'response' }>): void;
-  onClose(conn: Connection, code: number): void;
-}
+export type ConnectionSink = LinkSink;
 
 /** Protocol errors tolerated in any window of this length; one more closes the socket as abusive. */
 export const ABUSE_LIMIT = 20;
@@ -39,45 +39,20 @@ export interface ConnectionLimits {
 }
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxRequestsPerSecond: 0, maxRefusedRequests: 0 };
 
-let nextConnId = 1;
-
 /** The Connection of a socket, kept on the socket so its listeners can be shared functions. */
 const CONN = Symbol('parley.connection');
 type Socket = WebSocket & { [CONN]: Connection };
 
-/**
- * Connections with messages queued since the last flush. One setImmediate per event-loop turn
- * flushes all of them (rather than one per socket), after every I/O callback of that turn ran, so
- * everything queued for a socket in one turn still goes out as one frame.
- */
-let dirty: Connection[] = [];
-let spare: Connection[] = [];
-let flushScheduled = false;
-
-/** Joins encoded messages into one frame (MessagePack values simply follow one another). */
-function joinFrames(first: Uint8Array, more: Uint8Array[]): Buffer {
-  let n = first.byteLength;
-  for (let i = 0; i < more.length; i++) n += more[i]!.byteLength;
-  // Pooled and not zero-filled: every byte is written below.
-  const out = Buffer.allocUnsafe(n);
-  out.set(first, 0);
-  let o = first.byteLength;
-  for (let i = 0; i < more.length; i++) {
-    const p = more[i]!;
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
+/** Pooled and not zero-filled: joinFrames writes every byte. */
+const allocFrame = (n: number): Uint8Array => Buffer.allocUnsafe(n);
 
 /**
  * One WebSocket: decodes frames, reports malformed input, batches outgoing messages per tick
  * into one frame, and closes sockets that abuse the protocol or cannot keep up.
  */
-export class Connection {
-  readonly id = nextConnId++;
+export class Connection implements ClientLink {
   /** the session this socket serves, once logged in (set by the session layer) */
-  session: import('../session/session.js').Session | null = null;
+  session: Session | null = null;
   lastSeen = Date.now();
   readonly connectedAt = this.lastSeen;
   closed = false;
@@ -103,6 +78,7 @@ export class Connection {
     private readonly ws: WebSocket,
     private readonly sink: ConnectionSink,
     private readonly metrics: Metrics,
+    private readonly flushes: FlushQueue,
     private readonly maxBufferBytes: number,
     private readonly socket: { readonly remoteAddress?: string },
     private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
@@ -132,42 +108,21 @@ export class Connection {
     /* 'close' follows; nothing to add */
   };
 
-  private static flushDirty(): void {
-    flushScheduled = false;
-    const list = dirty;
-    dirty = spare;
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i]!;
-      try {
-        c.flush();
-      } catch {
-        // A socket that cannot take a frame is broken; the others still get theirs.
-        c.terminate();
-      }
-    }
-    list.length = 0;
-    spare = list;
-  }
-
   /** Queues a message; all messages queued in one tick go out as one frame. */
   write(msg: Uint8Array): void {
     if (this.closed) return;
     if (this.first === null) {
       this.first = msg;
-      dirty.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(Connection.flushDirty);
-      }
+      this.flushes.add(this);
     } else if (this.more === null) this.more = [msg];
     else this.more.push(msg);
   }
 
-  /** Sends what is queued now, as one frame. */
-  private flush(): void {
+  /** Sends what is queued now, as one frame (the flush queue calls it at the end of the turn). */
+  flush(): void {
     const first = this.first;
     if (first === null || this.closed) return;
-    const frame = this.more === null ? first : joinFrames(first, this.more);
+    const frame = this.more === null ? first : joinFrames(first, this.more, 0, allocFrame);
     this.first = null;
     this.more = null;
     if (this.ws.bufferedAmount + frame.byteLength > this.maxBufferBytes) {

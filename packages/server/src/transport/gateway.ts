@@ -1,3 +1,4 @@
+import { FlushQueue } from './flush-queue.js';
 import { type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -54,6 +55,8 @@ function destroyOnError(this: Duplex): void {
 export class Gateway implements ConnectionSink {
   private readonly wss: WebSocketServer;
   readonly connections = new Set<Connection>();
+  /** this gateway's sockets with messages queued this turn: one flush for all of them */
+  private readonly flushes = new FlushQueue();
   private readonly sweepTimer: NodeJS.Timeout;
   /** sockets counted against the caps: from the upgrade request until the socket closes */
   private open = 0;
@@ -203,6 +206,7 @@ export class Gateway implements ConnectionSink {
       ws,
       this,
       this.metrics,
+      this.flushes,
       this.opts.maxBufferBytes,
       tcp,
       this.opts.connectionLimits,

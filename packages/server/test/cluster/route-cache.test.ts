@@ -2,8 +2,8 @@ import type { RtmClient } from '@parley/sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
 import { createLogger } from '../../src/logger.js';
-import { NodeMesh } from '../../src/session/node-mesh.js';
-import { RouteCache } from '../../src/session/route-cache.js';
+import { NodeMesh } from '../../src/cluster/node-mesh.js';
+import { RouteCache } from '../../src/cluster/route-cache.js';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
 import { signalingClients } from '../signaling-client.js';
 

@@ -4,7 +4,7 @@ import { createRedisAdapters } from '../../src/adapters/redis/index.js';
 import { resolveConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Bus } from '../../src/ports/bus.js';
-import { MeshUnreachableError, NodeMesh } from '../../src/session/node-mesh.js';
+import { MeshUnreachableError, NodeMesh } from '../../src/cluster/node-mesh.js';
 import { REDIS_URL, cleanPrefix, redisReachable, skipWithoutRedis, uniquePrefix } from '../cluster/nodes.js';
 
 const log = createLogger('silent');
@@ -41,8 +41,14 @@ describe.each(['memory', 'redis'] as const)('NodeMesh over the %s bus', (kind) =
     return [await make('a'), await make('b')];
   }
 
-  async function mesh(bus: Bus, nodeId: string): Promise<NodeMesh> {
-    const m = new NodeMesh(bus, nodeId, log);
+  /** The message types of these tests. */
+  type TestMessages = {
+    echo: { payload: unknown; answer: unknown };
+    note: { payload: unknown; answer: null };
+    kick: { payload: object; answer: unknown };
+  };
+  async function mesh(bus: Bus, nodeId: string): Promise<NodeMesh<TestMessages>> {
+    const m = new NodeMesh<TestMessages>(bus, nodeId, log);
     await m.start();
     cleanups.push(() => m.close());
     return m;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimits, SlidingWindow } from '../../src/session/sliding-window.js';
+import { RateLimits, SlidingWindow } from '../../src/kernel/sliding-window.js';
 
 describe('SlidingWindow', () => {
   it('allows count events in any window, refuses the next, and records nothing when refusing', () => {

@@ -4,7 +4,8 @@ import type { Store } from '../../ports/store.js';
 import { RedisConn, type RedisConnOptions } from './connection.js';
 import { RedisKeys } from './keys.js';
 import { RedisBus } from './redis-bus.js';
-import { type ClusterHooks, RedisNodeRegistry } from './redis-node-registry.js';
+import type { ClusterHooks } from '../../ports/cluster.js';
+import { RedisNodeRegistry } from './redis-node-registry.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { RedisPresenceStore } from './redis-presence-store.js';
 import { RedisUserAttrsStore } from './redis-user-attrs-store.js';
@@ -59,13 +60,7 @@ export async function createRedisAdapters(
 
   const sessions = new RedisSessionStore(cmd.redis, keys, config.nodeId);
   const bus = new RedisBus(cmd, sub, keys, rlog);
-  const nodes = new RedisNodeRegistry(
-    cmd.redis,
-    keys,
-    sessions,
-    { nodeId: config.nodeId, heartbeatMs: config.nodeHeartbeatMs, sessionGraceMs: config.sessionGraceMs },
-    rlog,
-  );
+  const nodes = new RedisNodeRegistry(cmd.redis, keys, sessions);
   const store: Store = {
     sessions,
     presence: new RedisPresenceStore(cmd.redis, keys),

@@ -19,11 +19,10 @@ import {
 } from '@parley/protocol';
 import { quotasFor } from '../../config.js';
 import type { ChannelAttribute } from '../../ports/channel-attrs-store.js';
-import type { Session } from '../../session/session.js';
-import { roomsFor } from '../channels/rooms.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
-import { channelMaybeEmpty } from './expiry.js';
+import { channelMaybeEmpty } from '../channel-attrs-expiry.js';
 
 const { INVALID_ARGUMENT, SIZE_OVERFLOW, TOO_OFTEN } = AttributeOperationError;
 
@@ -36,10 +35,13 @@ const toWire = (attrs: readonly ChannelAttribute[]): ChannelAttrEntry[] =>
  * joined or not. A write with `notify` sends every member AttributesUpdated with the full set.
  * Codes are AttributeOperationError's: 3 invalid argument, 4 size overflow, 5 too often.
  */
-export const channelAttrsFeature: Feature = {
+/** What the channel-attrs feature uses of the context. */
+type Needs = 'config' | 'metrics' | 'registry' | 'services' | 'store' | 'rooms';
+
+export const channelAttrsFeature: Feature<Needs> = {
   name: 'channel-attrs',
-  register(ctx: FeatureContext) {
-    const rooms = roomsFor(ctx);
+  register(ctx: Pick<FeatureContext, Needs>) {
+    const { rooms } = ctx;
 
     /** Checks the common part of a write: body shape, channel id, notify flag. */
     const writeCheck = (body: unknown, shape: string): Reply | null => {
@@ -88,7 +90,7 @@ export const channelAttrsFeature: Feature = {
       }
       if (after.length > 0) {
         const [n] = await ctx.store.channels.counts(s.appId, [channelId]);
-        if (n === 0) await channelMaybeEmpty(ctx, s.appId, channelId);
+        if (n === 0) await channelMaybeEmpty(ctx.store, ctx.config, s.appId, channelId);
       }
       return ok(null);
     };
@@ -123,14 +125,22 @@ export const channelAttrsFeature: Feature = {
       const bad = writeCheck(body, SET_SHAPE);
       if (bad) return bad;
       const b = body as { channelId: string; attrs: unknown; notify?: boolean };
-      const attrs = stamped(s, b.attrs);
+      return addOrUpdate(s, b.channelId, b.attrs, b.notify === true);
+    });
+    async function addOrUpdate(
+      s: Session,
+      channelId: string,
+      pairs: unknown,
+      notify: boolean,
+    ): Promise<Reply> {
+      const attrs = stamped(s, pairs);
       if (!Array.isArray(attrs)) return attrs;
       if (!takeWrite(s)) return fail(TOO_OFTEN);
-      if (await overEmptyQuota(s, b.channelId)) return fail(SIZE_OVERFLOW, EMPTY_FULL);
-      const after = await ctx.store.channelAttrs.upsert(s.appId, b.channelId, attrs, s.limits.channelAttrs);
+      if (await overEmptyQuota(s, channelId)) return fail(SIZE_OVERFLOW, EMPTY_FULL);
+      const after = await ctx.store.channelAttrs.upsert(s.appId, channelId, attrs, s.limits.channelAttrs);
       if (after === 'overflow') return fail(SIZE_OVERFLOW);
-      return written(s, b.channelId, after, b.notify === true);
-    });
+      return written(s, channelId, after, notify);
+    }
 
     ctx.registry.handle('channel-attrs', Op.DeleteChannelAttrs, async (s, body): Promise<Reply> => {
       const bad = writeCheck(
@@ -139,21 +149,37 @@ export const channelAttrsFeature: Feature = {
       );
       if (bad) return bad;
       const b = body as { channelId: string; keys: unknown; notify?: boolean };
-      if (!isStrArray(b.keys)) return malformed(INVALID_ARGUMENT, 'DeleteChannelAttrs keys: string[]');
-      if (!checkChannelAttrDeleteKeys(b.keys)) return fail(INVALID_ARGUMENT);
-      if (!takeWrite(s)) return fail(TOO_OFTEN);
-      const after = await ctx.store.channelAttrs.remove(s.appId, b.channelId, b.keys);
-      return written(s, b.channelId, after, b.notify === true);
+      return remove(s, b.channelId, b.keys, b.notify === true);
     });
+    async function remove(s: Session, channelId: string, keys: unknown, notify: boolean): Promise<Reply> {
+      if (!isStrArray(keys)) return malformed(INVALID_ARGUMENT, 'DeleteChannelAttrs keys: string[]');
+      if (!checkChannelAttrDeleteKeys(keys)) return fail(INVALID_ARGUMENT);
+      if (!takeWrite(s)) return fail(TOO_OFTEN);
+      const after = await ctx.store.channelAttrs.remove(s.appId, channelId, keys);
+      return written(s, channelId, after, notify);
+    }
 
     ctx.registry.handle('channel-attrs', Op.ClearChannelAttrs, async (s, body): Promise<Reply> => {
       const bad = writeCheck(body, 'ClearChannelAttrs body: { channelId: string, notify?: boolean }');
       if (bad) return bad;
       const b = body as { channelId: string; notify?: boolean };
-      if (!takeWrite(s)) return fail(TOO_OFTEN);
-      const after = await ctx.store.channelAttrs.replace(s.appId, b.channelId, []);
-      return written(s, b.channelId, after, b.notify === true);
+      return clear(s, b.channelId, b.notify === true);
     });
+    async function clear(s: Session, channelId: string, notify: boolean): Promise<Reply> {
+      if (!takeWrite(s)) return fail(TOO_OFTEN);
+      const after = await ctx.store.channelAttrs.replace(s.appId, channelId, []);
+      return written(s, channelId, after, notify);
+    }
+
+    // Signaling's writes: the same checks, limits and rates, unnotified (it notifies itself).
+    ctx.services.channelAttrs = {
+      write: (s, channelId, change) =>
+        change.type === 'update'
+          ? addOrUpdate(s, channelId, change.attrs, false)
+          : change.type === 'del'
+            ? remove(s, channelId, change.keys, false)
+            : clear(s, channelId, false),
+    };
 
     ctx.registry.handle('channel-attrs', Op.GetChannelAttrs, async (s, body): Promise<Reply> => {
       if (!isObj(body) || !isStr(body.channelId))

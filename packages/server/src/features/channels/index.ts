@@ -22,14 +22,14 @@ import {
   type JoinResponse,
   type WireMessage,
 } from '@parley/protocol';
-import type { Session } from '../../session/session.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { HistoryRetention } from '../../ports/channel-history-store.js';
-import { channelMaybeEmpty, channelOccupied } from '../channel-attrs/expiry.js';
+import { channelMaybeEmpty, channelOccupied } from '../channel-attrs-expiry.js';
 import { crashAfterFlush } from '../../crash-points.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
-import { roomsFor, type LocalMember } from './rooms.js';
+import type { LocalMember } from '../../delivery/rooms.js';
 import { SessionChannels } from './session-channels.js';
 
 /**
@@ -37,10 +37,15 @@ import { SessionChannels } from './session-channels.js';
  * Membership is cluster-wide in the Store; delivery goes through ChannelRooms (rooms.ts): local
  * members directly, other nodes with one mesh message each. Codes are Agora's per operation.
  */
-export const channelsFeature: Feature = {
+const JOIN_SHAPE = 'Join body: { channelId: string, since?: { id: string | null, ts: number } }';
+
+/** What the channels feature uses of the context. */
+type Needs = 'config' | 'log' | 'registry' | 'services' | 'store' | 'rooms';
+
+export const channelsFeature: Feature<Needs> = {
   name: 'channels',
-  register(ctx: FeatureContext) {
-    const rooms = roomsFor(ctx);
+  register(ctx: Pick<FeatureContext, Needs>) {
+    const { rooms } = ctx;
     const perSession = new WeakMap<Session, SessionChannels>();
     const state = (s: Session): SessionChannels => {
       let sc = perSession.get(s);
@@ -73,7 +78,7 @@ export const channelsFeature: Feature = {
       await rooms.listening(member.room);
       if (r.changed) {
         if (r.count === 1)
-          await channelOccupied(ctx, s.appId, channelId).catch(warn('channel attrs keep failed'));
+          await channelOccupied(ctx.store, s.appId, channelId).catch(warn('channel attrs keep failed'));
         await rooms
           .memberChanged(s.appId, channelId, s.uid, true, r.count <= s.limits.memberEventsMaxMembers)
           .catch(warn('MemberJoined fan-out failed'));
@@ -117,18 +122,25 @@ export const channelsFeature: Feature = {
         .memberChanged(s.appId, channelId, s.uid, false, r.count + 1 <= s.limits.memberEventsMaxMembers)
         .catch(warn('MemberLeft fan-out failed'));
       if (r.count === 0)
-        await channelMaybeEmpty(ctx, s.appId, channelId).catch(warn('channel attrs expiry failed'));
+        await channelMaybeEmpty(ctx.store, ctx.config, s.appId, channelId).catch(
+          warn('channel attrs expiry failed'),
+        );
     };
 
     ctx.registry.handle('channels', Op.Join, async (s, body): Promise<Reply> => {
       const since = isObj(body) ? (body.since ?? null) : null;
       if (!isObj(body) || !isStr(body.channelId) || (since !== null && !isCursor(since)))
-        return malformed(
-          JoinChannelError.INVALID_ARGUMENT,
-          'Join body: { channelId: string, since?: { id: string | null, ts: number } }',
-        );
-      if (!isValidChannelId(body.channelId)) return fail(JoinChannelError.INVALID_ARGUMENT);
-      const channelId = body.channelId;
+        return malformed(JoinChannelError.INVALID_ARGUMENT, JOIN_SHAPE);
+      return joinChecked(s, body.channelId, since);
+    });
+
+    /** Op.Join once its body was parsed: the channel id, the limits and the rates. */
+    const joinChecked = async (
+      s: Session,
+      channelId: string,
+      since: ChannelCursor | null,
+    ): Promise<Reply> => {
+      if (!isValidChannelId(channelId)) return fail(JoinChannelError.INVALID_ARGUMENT);
       const sc = state(s);
       if (sc.joined.has(channelId) || sc.joining.has(channelId)) return fail(JoinChannelError.ALREADY_JOINED);
       if (sc.size >= s.limits.maxJoinedChannels) return limited(JoinChannelError.EXCEED_LIMIT);
@@ -143,12 +155,15 @@ export const channelsFeature: Feature = {
       } finally {
         sc.joining.delete(channelId);
       }
-    });
+    };
 
     ctx.registry.handle('channels', Op.Leave, (s, body): Promise<Reply> | Reply => {
       if (!isObj(body) || !isStr(body.channelId))
         return malformed(LeaveChannelError.NOT_IN_CHANNEL, 'Leave body: { channelId: string }');
-      const channelId = body.channelId;
+      return leaveChecked(s, body.channelId);
+    });
+
+    const leaveChecked = (s: Session, channelId: string): Promise<Reply> => {
       const sc = state(s);
       return sc.serially(async () => {
         const m = sc.joined.get(channelId);
@@ -156,7 +171,17 @@ export const channelsFeature: Feature = {
         await leave(s, sc, m);
         return ok(null);
       });
-    });
+    };
+
+    ctx.services.channels = {
+      join: async (s, channelId, raw) => {
+        const since = raw ?? null;
+        if (since !== null && !isCursor(since))
+          return malformed(JoinChannelError.INVALID_ARGUMENT, JOIN_SHAPE);
+        return joinChecked(s, channelId, since);
+      },
+      leave: leaveChecked,
+    };
 
     // Logout, remote login, grace expiry, token expiry, shutdown: out of every channel.
     // (While the session is detached it stays a member: no hook for sessionDetached.)

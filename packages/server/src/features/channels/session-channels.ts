@@ -1,5 +1,6 @@
 import { CHANNEL_RATES } from '@parley/protocol';
-import type { LocalMember } from './rooms.js';
+import { SerialQueue } from '../../kernel/serial-queue.js';
+import type { LocalMember } from '../../delivery/rooms.js';
 
 /**
  * The channels of one session on this node. Joins, leaves and the session's end run one after
@@ -10,15 +11,13 @@ export class SessionChannels {
   readonly joined = new Map<string, LocalMember>();
   /** joins in flight; sends and member lists of the same session wait for them */
   readonly joining = new Map<string, Promise<unknown>>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** recent join times per channel, for the same-channel join rate */
   private readonly recentJoins = new Map<string, number[]>();
 
   /** Runs `op` after every membership operation queued before it. */
   serially<T>(op: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(op);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.queue.run(op);
   }
 
   /** Joined plus joining: what counts against maxJoinedChannels. */

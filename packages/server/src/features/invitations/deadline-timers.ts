@@ -1,11 +1,12 @@
+import { TimerTable } from '../../kernel/timer-table.js';
+
 /**
  * One timer per live invitation owned by this node, armed at the deadline of its current phase.
  * Invitations are rare next to messages, so a plain timer each is cheap; a timer that fires only
  * calls `due`, which re-reads the store and decides (a stale timer is harmless).
  */
 export class DeadlineTimers {
-  private readonly timers = new Map<string, { appId: string; at: number; timer: NodeJS.Timeout }>();
-  private closed = false;
+  private readonly timers = new TimerTable();
 
   constructor(private readonly due: (appId: string, id: string) => void) {}
 
@@ -16,26 +17,13 @@ export class DeadlineTimers {
    * outcome.
    */
   arm(appId: string, id: string, deadline: number): void {
-    if (this.closed) return;
-    const cur = this.timers.get(id);
-    if (cur && cur.at <= deadline) return;
-    this.clear(id);
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(id);
-        this.due(appId, id);
-      },
-      Math.max(0, deadline - Date.now()),
-    );
-    timer.unref();
-    this.timers.set(id, { appId, at: deadline, timer });
+    const at = this.timers.due(id);
+    if (at !== undefined && at <= deadline) return;
+    this.timers.arm(id, deadline, () => this.due(appId, id));
   }
 
   clear(id: string): void {
-    const t = this.timers.get(id);
-    if (!t) return;
-    clearTimeout(t.timer);
-    this.timers.delete(id);
+    this.timers.clear(id);
   }
 
   /** Number of armed timers (tests check nothing leaks). */
@@ -44,8 +32,6 @@ export class DeadlineTimers {
   }
 
   close(): void {
-    this.closed = true;
-    for (const t of this.timers.values()) clearTimeout(t.timer);
-    this.timers.clear();
+    this.timers.close();
   }
 }

@@ -17,9 +17,10 @@ import {
   type LocalInvitationFailureReason,
   type RemoteInvitationFailureReason,
 } from '@parley/protocol';
+import { SequenceIds } from '../../kernel/ids.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
-import type { Session } from '../../session/session.js';
+import type { ClientSession as Session } from '../client-session.js';
 import { INVITATION_PHASES, type InvitationRecord } from '../../ports/invitation-store.js';
 import { DeadlineTimers } from './deadline-timers.js';
 
@@ -29,7 +30,7 @@ const ACCEPT_CONFIRM_MAX_MS = 5_000;
 const KEEP_SLACK_MS = 60_000;
 /** Invitations one client may send per window (bounds the state a single client can create). */
 const SEND_RATE = { count: 60, windowMs: 3_000 };
-const MESH_DEADLINE = 'invitation-deadline';
+const MESH_DEADLINE = 'invitation-deadline' as const;
 /** `session.ext` key set once the session's sessionEnd hook has listed its invitations. */
 const ENDED_LISTED = 'invitations.listed';
 /** A timer whose check failed (store unreachable) checks again this much later: nothing hangs. */
@@ -44,16 +45,18 @@ const { INVALID_ARGUMENT, ALREADY_END, ALREADY_ACCEPT } = InvitationApiCallError
  * A phase change made on another node tells the owner its new deadline over the mesh. State
  * machines, timers and the failure mapping: docs/invitations.md.
  */
-export const invitationsFeature: Feature = {
+/** What the invitations feature uses of the context. */
+type Needs = 'config' | 'log' | 'mesh' | 'metrics' | 'registry' | 'services' | 'store' | 'users';
+
+export const invitationsFeature: Feature<Needs> = {
   name: 'invitations',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const { config, log } = ctx;
     const store = ctx.store.invitations;
     const me = config.nodeId;
     const confirmMs = Math.min(ACCEPT_CONFIRM_MAX_MS, config.invitationAckTimeoutMs);
     // Unique across the cluster and across restarts of a node that keeps its --node-id.
-    const idPrefix = `${me}.${Date.now().toString(36)}.`;
-    let seq = 0;
+    const ids = new SequenceIds(`${me}.`, '.');
 
     const timers = new DeadlineTimers((appId, id) => {
       void settle(appId, id).catch((err) => {
@@ -71,7 +74,7 @@ export const invitationsFeature: Feature = {
       return isStr(v) || (optional && (v === undefined || v === null)) ? body.id : null;
     };
     const emit = (appId: string, uid: string, op: number, body: unknown): Promise<boolean> =>
-      ctx.router.toUser(appId, uid, encodeEvent(op, body)).catch((err) => {
+      ctx.users.toUser(appId, uid, encodeEvent(op, body)).catch((err) => {
         log.warn({ err, op }, 'invitation event not delivered');
         return false;
       });
@@ -112,7 +115,7 @@ export const invitationsFeature: Feature = {
     };
 
     ctx.mesh.on(MESH_DEADLINE, (p) => {
-      const { appId, id, deadline } = p as { appId: string; id: string; deadline: number };
+      const { appId, id, deadline } = p;
       timers.arm(appId, id, deadline);
     });
 
@@ -157,24 +160,25 @@ export const invitationsFeature: Feature = {
           INVALID_ARGUMENT,
           'InvitationSend body: { to: string, content: string, channelId?: string }',
         );
-      if (
-        !isValidUserId(body.to) ||
-        tooLong(s, body.content) ||
-        (channelId !== '' && !isValidChannelId(channelId))
-      )
+      return send(s, body.to, body.content, channelId);
+    });
+
+    /** InvitationOp.Send once its body was parsed. */
+    const send = async (s: Session, to: string, content: string, channelId: string): Promise<Reply> => {
+      if (!isValidUserId(to) || tooLong(s, content) || (channelId !== '' && !isValidChannelId(channelId)))
         return fail(INVALID_ARGUMENT);
       if (!s.rates.take('invitation', SEND_RATE.count, SEND_RATE.windowMs))
         return fail(INVALID_ARGUMENT, { message: 'too many invitations: at most 60 in 3 s' });
       ctx.metrics.messagesIn.inc({ kind: 'invitation' });
       const r: InvitationRecord = {
-        id: idPrefix + (++seq).toString(36),
+        id: ids.next(),
         appId: s.appId,
         caller: s.uid,
         callerSessionId: s.id,
-        callee: body.to,
+        callee: to,
         calleeSessionId: null,
         ownerNode: me,
-        content: body.content,
+        content,
         channelId,
         phase: 'SENT',
         response: '',
@@ -193,10 +197,11 @@ export const invitationsFeature: Feature = {
           // The caller's session ended meanwhile: its sessionEnd hook ended the invitation (or the
           // ack timeout will); a copy now would reach the callee after that news.
           if (s.phase === 'ended') return;
-          await ctx.router.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
+          await ctx.users.toUser(r.appId, r.callee, receivedEvent(r)).catch(() => false);
         },
       };
-    });
+    };
+    ctx.services.invitations = { send };
 
     ctx.registry.handle('invitations', InvitationOp.Cancel, async (s, body): Promise<Reply> => {
       const id = idOf(body, 'content');
@@ -267,7 +272,7 @@ export const invitationsFeature: Feature = {
       if (!back) return;
       log.debug({ id: r.id }, 'invitation answered by a session that had ended: back to SENT');
       rearm(back);
-      await ctx.router.toUser(back.appId, back.callee, receivedEvent(back)).catch(() => false);
+      await ctx.users.toUser(back.appId, back.callee, receivedEvent(back)).catch(() => false);
     }
 
     /** Why an accept/refuse did not apply: 4 while an accept is in progress, else 3. */

@@ -14,7 +14,7 @@ import {
 import { crashPoint } from '../../crash-points.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, limited, malformed, ok, type Reply } from '../registry.js';
-import { type OfflineRefused, peerDeliveryFor } from './peer-delivery.js';
+import type { OfflineRefused } from '../../delivery/peer-delivery.js';
 import { sendBudget } from '../send-budget.js';
 
 const optSendKey = (v: unknown): v is string | undefined =>
@@ -38,11 +38,14 @@ const sendReply = (r: PeerSendResponse | OfflineRefused | null): Reply => {
  * login (sessionReady). So a message the sender was told about is either acked by the peer's
  * SDK (`received: true`) or stored durably (`cached: true`), never neither.
  */
-export const peerFeature: Feature = {
+/** What the peer feature uses of the context. */
+type Needs = 'config' | 'log' | 'metrics' | 'peers' | 'registry' | 'store' | 'users';
+
+export const peerFeature: Feature<Needs> = {
   name: 'peer',
-  register(ctx: FeatureContext) {
-    const delivery = peerDeliveryFor(ctx);
-    const { acks, receiver } = delivery;
+  register(ctx: Pick<FeatureContext, Needs>) {
+    const delivery = ctx.peers;
+    const { acks, receiver } = ctx.users;
 
     ctx.registry.handle('peer', Op.PeerSend, (s, body): Reply | Promise<Reply> => {
       if (!isObj(body) || !isStr(body.to) || !optBool(body.offline) || !optSendKey(body.key))

@@ -1,15 +1,8 @@
 import { Op, encodeEvent, type PeerOnlineState, type PeersStatusEvent } from '@parley/protocol';
+import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { FeatureContext } from '../context.js';
 
 const userKey = (appId: string, uid: string) => `${appId}\u0000${uid}`;
-
-/** Mesh payload: one encoded PeersStatus event for the listed local sessions of one node. */
-interface RemoteDelivery {
-  appId: string;
-  msg: Uint8Array;
-  /** flat [uid, sessionId, uid, sessionId, …] */
-  to: string[];
-}
 
 /**
  * Tells the watchers of a user about its online state. One report costs one registry lookup
@@ -20,11 +13,13 @@ interface RemoteDelivery {
  * a late report can never overwrite a newer state with an older one.
  */
 export class StatusAnnouncer {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new KeyedSerialQueue<string>();
 
-  constructor(private readonly ctx: FeatureContext) {
+  constructor(
+    private readonly ctx: Pick<FeatureContext, 'config' | 'store' | 'log' | 'mesh' | 'metrics' | 'users'>,
+  ) {
     ctx.mesh.on('presence', (p) => {
-      const { appId, msg, to } = p as RemoteDelivery;
+      const { appId, msg, to } = p;
       let n = 0;
       for (let i = 0; i + 1 < to.length; i += 2) n += this.deliverLocal(appId, to[i]!, to[i + 1]!, msg);
       if (n) ctx.metrics.messagesOut.inc({ kind: 'presence' }, n);
@@ -37,19 +32,14 @@ export class StatusAnnouncer {
    * another session has since become the user's (that one reports for itself).
    */
   announce(appId: string, uid: string, sessionId: string): void {
-    const k = userKey(appId, uid);
-    const run = (this.chains.get(k) ?? Promise.resolve())
-      .then(() => this.report(appId, uid, sessionId))
+    this.chains
+      .run(userKey(appId, uid), () => this.report(appId, uid, sessionId))
       .catch((e) => this.ctx.log.warn({ err: e, appId, uid }, 'presence report failed'));
-    this.chains.set(k, run);
-    void run.then(() => {
-      if (this.chains.get(k) === run) this.chains.delete(k);
-    });
   }
 
   /** Resolves when every queued report has been sent (server shutdown). */
   async drain(): Promise<void> {
-    while (this.chains.size) await Promise.all([...this.chains.values()]);
+    await this.chains.drain();
   }
 
   private async report(appId: string, uid: string, sessionId: string): Promise<void> {
@@ -77,7 +67,7 @@ export class StatusAnnouncer {
     await Promise.all(
       [...remote].map(([node, to]) =>
         mesh
-          .send(node, 'presence', { appId, msg, to } satisfies RemoteDelivery)
+          .send(node, 'presence', { appId, msg, to })
           .catch((e) => this.ctx.log.warn({ err: e, node }, 'presence delivery to node failed')),
       ),
     );
@@ -88,7 +78,7 @@ export class StatusAnnouncer {
    * A watcher whose session is gone is a leftover: its subscriptions are dropped here.
    */
   private deliverLocal(appId: string, uid: string, sessionId: string, msg: Uint8Array): number {
-    const s = this.ctx.sessions.local(appId, uid);
+    const s = this.ctx.users.local(appId, uid);
     if (s && s.id === sessionId) {
       s.send(msg);
       return 1;

@@ -37,9 +37,12 @@ const idsLength = (body: unknown) => (body as { ids: unknown[] }).ids.length;
  * session registry holds the state; this feature keeps who watches whom (PresenceStore) and
  * turns session hooks into reports (StatusAnnouncer). See docs/presence.md.
  */
-export const presenceFeature: Feature = {
+/** What the presence feature uses of the context. */
+type Needs = 'config' | 'registry' | 'store' | 'log' | 'mesh' | 'metrics' | 'users';
+
+export const presenceFeature: Feature<Needs> = {
   name: 'presence',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const announcer = new StatusAnnouncer(ctx);
     const { store } = ctx;
 

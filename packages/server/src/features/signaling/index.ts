@@ -34,13 +34,13 @@ import {
   type SigSendResponse,
   type WireMessage,
 } from '@parley/protocol';
-import type { Session } from '../../session/session.js';
-import { roomsFor } from '../channels/rooms.js';
+import { SequenceIds } from '../../kernel/ids.js';
+import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
-import { InviteTimeouts } from './invite-timeouts.js';
-import { MemberFanout } from './member-fanout.js';
+import { TimerTable } from '../../kernel/timer-table.js';
 
 const { WRONG, LARGE } = { WRONG: Code.GENERAL_E_WRONG_PARAM, LARGE: Code.GENERAL_E_LARGE_PARAM };
 const ATTR_TYPES: ReadonlySet<string> = new Set<SigAttrChange>(['update', 'del', 'clear']);
@@ -52,31 +52,26 @@ const ATTR_TYPES: ReadonlySet<string> = new Set<SigAttrChange>(['update', 'del',
  * (RTM members keep getting AttributesUpdated with the full set), member queries, invitations with
  * `_require_peer_online` / `_timeout`, a callee ending an unanswered invitation, and DTMF.
  *
- * It reuses the other features rather than duplicating them: join, leave and channel-attribute
- * writes run through their registered handlers (same checks, limits, codes and member events),
- * delivery through the channels' rooms, invitations through the invitation store's
- * compare-and-set. Response codes are Signaling's (`SignalingCode`).
+ * It reuses the other features rather than duplicating them: join, leave, channel-attribute
+ * writes and invitation sends run through their services (same checks, limits, codes and member
+ * events), delivery through delivery/ (users, rooms), invitation answers through the invitation
+ * store's compare-and-set. Response codes are Signaling's (`SignalingCode`).
  */
-export const signalingFeature: Feature = {
+/** What the signaling feature uses of the context. */
+type Needs = 'config' | 'log' | 'metrics' | 'registry' | 'store' | 'users' | 'rooms' | 'fanout' | 'services';
+
+export const signalingFeature: Feature<Needs> = {
   name: 'signaling',
-  register(ctx: FeatureContext) {
-    const rooms = roomsFor(ctx);
-    const fanout = new MemberFanout(rooms);
-    const boot = Date.now().toString(36);
-    let seq = 0;
-    /** Unique across the cluster and restarts; the letter keeps them apart from other features' ids. */
-    const newId = (kind: 'p') => `${ctx.config.nodeId}.${boot}-s${kind}${(++seq).toString(36)}`;
+  register(ctx: Pick<FeatureContext, Needs>) {
+    const { rooms, fanout, services } = ctx;
+    /** Unique across the cluster and restarts; the letters keep them apart from other features' ids. */
+    const peerIds = new SequenceIds(`${ctx.config.nodeId}.`, '-sp');
     /** The channel each Signaling session is in (Signaling: one at a time). */
     const current = new WeakMap<Session, string>();
-    /** Per sender: its last peer message still on its way to another node (keeps send order). */
-    const peerTail = new WeakMap<Session, Promise<unknown>>();
 
-    /** Runs the handler another feature registered for `op`, as if the client had sent it. */
-    const run = async (op: number, s: Session, body: unknown): Promise<Reply> => {
-      const h = ctx.registry.requests.get(op);
-      if (!h) return fail(Code.GENERAL_E_FAILED, { message: `op ${op} is not available` });
-      return h.fn(s, body);
-    };
+    /** Answer when a feature Signaling builds on is not registered. */
+    const unavailable = (what: string): Reply =>
+      fail(Code.GENERAL_E_FAILED, { message: `${what} is not available` });
     const take = (s: Session, name: keyof typeof SIGNALING_RATES) =>
       s.rates.take(`sig.${name}`, SIGNALING_RATES[name].count, SIGNALING_RATES[name].windowMs);
     /** 0, or the code for a message text of the wrong type (1004) or size (1005). */
@@ -103,43 +98,25 @@ export const signalingFeature: Feature = {
       if (bad) return fail(bad);
       if (!sendBudget(s)) return fail(Code.SENDMESSAGE_E_OTHER, { message: 'too often' });
       ctx.metrics.messagesIn.inc({ kind: 'peer' });
-      const id = newId('p');
+      const id = peerIds.next();
       const ts = Date.now();
       const ev: PeerMessageEvent = { id, from: s.uid, msg: { type: 'TEXT', text: body.text }, ts };
       // Receivers drop a re-send of the same message (same sender and key) under a new id.
       if (isStr(body.key)) ev.key = body.key;
       const bytes = encodeEvent(Op.PeerMessage, ev);
       const to = body.to;
-      const tail = peerTail.get(s);
-      const local = tail ? undefined : ctx.sessions.local(s.appId, to);
-      if (local) {
-        local.send(bytes);
-        ctx.metrics.messagesOut.inc({ kind: 'peer' });
-      } else {
-        // Signaling semantics: answered once the server has it, not when the peer acknowledged.
-        const handed = (tail ?? Promise.resolve()).then(() => ctx.router.toUser(s.appId, to, bytes));
-        const settled = handed.catch(() => false);
-        peerTail.set(s, settled);
-        void settled.then(() => {
-          if (peerTail.get(s) === settled) peerTail.delete(s);
-        });
-        await settled;
-      }
+      // Signaling semantics: answered once the server has it, not when the peer acknowledged.
+      const sent = ctx.users.fromSender(s, s.appId, to, bytes);
+      if (sent === 'local') ctx.metrics.messagesOut.inc({ kind: 'peer' });
+      else await sent;
       return ok({ id, ts } satisfies SigSendResponse);
     });
 
     // ---- channels ----
 
     /** Joins of one session run one after another, so "one channel at a time" holds. */
-    const joinChain = new WeakMap<Session, Promise<unknown>>();
-    const serially = <T>(s: Session, op: () => Promise<T>): Promise<T> => {
-      const p = (joinChain.get(s) ?? Promise.resolve()).then(op);
-      joinChain.set(
-        s,
-        p.catch(() => undefined),
-      );
-      return p;
-    };
+    const joins = new KeyedSerialQueue<Session>(new WeakMap());
+    const serially = <T>(s: Session, op: () => Promise<T>): Promise<T> => joins.run(s, op);
 
     ctx.registry.handle('signaling', SignalingOp.Join, (s, body): Reply | Promise<Reply> => {
       if (!isObj(body) || !isStr(body.channelId))
@@ -152,12 +129,14 @@ export const signalingFeature: Feature = {
     const join = async (s: Session, channelId: string, since: unknown): Promise<Reply> => {
       const before = current.get(s) ?? null;
       let left: string | null = null;
+      const channels = services.channels;
+      if (!channels) return unavailable('joining a channel');
       if (before !== null && before !== channelId) {
-        const r = await run(Op.Leave, s, { channelId: before });
+        const r = await channels.leave(s, before);
         current.delete(s);
         if (r.code === 0) left = before;
       }
-      const r = await run(Op.Join, s, { channelId, since });
+      const r = await channels.join(s, channelId, since);
       // Joining the channel it is in again is not an error in Signaling.
       if (r.code !== 0 && r.code !== JoinChannelError.ALREADY_JOINED) {
         if (r.malformed) return { ...r, code: WRONG };
@@ -213,12 +192,17 @@ export const signalingFeature: Feature = {
       if (!isValidChannelId(channelId) || (type !== 'clear' && name === '')) return fail(WRONG);
       // The write runs through the channel-attrs feature (same checks, limits, rates), unnotified:
       // the notification is sent here, typed for Signaling members and full-set for RTM members.
-      const r =
+      const attrs = services.channelAttrs;
+      if (!attrs) return unavailable('channel attributes');
+      const r = await attrs.write(
+        s,
+        channelId,
         type === 'update'
-          ? await run(Op.AddOrUpdateChannelAttrs, s, { channelId, attrs: [[name, value]] })
+          ? { type, attrs: [[name, value]] }
           : type === 'del'
-            ? await run(Op.DeleteChannelAttrs, s, { channelId, keys: [name] })
-            : await run(Op.ClearChannelAttrs, s, { channelId });
+            ? { type, keys: [name] }
+            : { type },
+      );
       if (r.code !== 0) return fail(attrCode(r.code), { reason: r.code });
       const after = await ctx.store.channelAttrs.get(s.appId, channelId);
       const sig = encodeEvent(SignalingOp.ChannelAttrUpdated, {
@@ -280,11 +264,17 @@ export const signalingFeature: Feature = {
 
     // ---- invitations ----
 
-    const timeouts = new InviteTimeouts((appId, id) => {
-      void expire(appId, id).catch((err) => ctx.log.warn({ err, id }, 'invitation _timeout failed'));
-    });
+    /**
+     * Timers of `_timeout` (one per invitation that asked for it, on the node that created it).
+     * Invitations are rate-limited per client (60 / 3 s), so the number of timers is bounded.
+     */
+    const timeouts = new TimerTable();
+    const armTimeout = (appId: string, id: string, ms: number) =>
+      timeouts.arm(id, Date.now() + ms, () => {
+        void expire(appId, id).catch((err) => ctx.log.warn({ err, id }, 'invitation _timeout failed'));
+      });
     const toUser = (appId: string, uid: string, op: number, ev: unknown) =>
-      ctx.router.toUser(appId, uid, encodeEvent(op, ev)).catch((err) => {
+      ctx.users.toUser(appId, uid, encodeEvent(op, ev)).catch((err) => {
         ctx.log.warn({ err, op }, 'signaling event not delivered');
         return false;
       });
@@ -321,14 +311,11 @@ export const signalingFeature: Feature = {
       if (utf8Length(body.extra) > s.limits.invitationContentBytes) return fail(LARGE);
       if (body.requireOnline === true && !(await ctx.store.sessions.lookup(s.appId, body.to)))
         return fail(Code.INVITE_E_PEEROFFLINE);
-      const r = await run(InvitationOp.Send, s, {
-        to: body.to,
-        content: body.extra,
-        channelId: body.channelId,
-      });
+      if (!services.invitations) return unavailable('invitations');
+      const r = await services.invitations.send(s, body.to, body.extra, body.channelId);
       if (r.code !== 0) return fail(Code.INVITE_E_OTHER, { reason: r.code });
       const { id } = r.body as InvitationSendResponse;
-      if (timeoutMs > 0) timeouts.arm(s.appId, id, Math.min(timeoutMs, SIG_INVITE_TIMEOUT_MAX_MS));
+      if (timeoutMs > 0) armTimeout(s.appId, id, Math.min(timeoutMs, SIG_INVITE_TIMEOUT_MAX_MS));
       // The invitation reaches the callee after this answer (see the invitations feature).
       return { ...ok({ id } satisfies InvitationSendResponse), after: r.after };
     });

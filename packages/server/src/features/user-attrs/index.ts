@@ -13,7 +13,8 @@ import {
   type AttrPair,
   type GetUserAttrsResponse,
 } from '@parley/protocol';
-import type { Session } from '../../session/session.js';
+import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
+import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 
@@ -23,22 +24,17 @@ import { fail, malformed, ok, type Reply } from '../registry.js';
  * USER_NOT_FOUND). Writes of a session run one after another, against a copy of its set kept
  * with the session, so a merge is checked against exactly what it merges into.
  */
-export const userAttrsFeature: Feature = {
+/** What the user-attrs feature uses of the context. */
+type Needs = 'store' | 'registry';
+
+export const userAttrsFeature: Feature<Needs> = {
   name: 'user-attrs',
-  register(ctx: FeatureContext) {
+  register(ctx: Pick<FeatureContext, Needs>) {
     const { store } = ctx;
     /** the session's attribute set as last written (its own node is its only writer) */
     const current = new WeakMap<Session, Map<string, string>>();
-    const queues = new WeakMap<Session, Promise<unknown>>();
-
-    const serial = (s: Session, fn: () => Promise<Reply>): Promise<Reply> => {
-      const run = (queues.get(s) ?? Promise.resolve()).then(fn);
-      queues.set(
-        s,
-        run.catch(() => undefined),
-      );
-      return run;
-    };
+    const queues = new KeyedSerialQueue<Session>(new WeakMap());
+    const serial = (s: Session, fn: () => Promise<Reply>): Promise<Reply> => queues.run(s, fn);
 
     const takeWrite = (s: Session) =>
       s.rates.take('userAttrs.write', USER_ATTR_RATES.write.count, USER_ATTR_RATES.write.windowMs);

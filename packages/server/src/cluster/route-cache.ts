@@ -37,11 +37,8 @@ export class RouteCache {
   /** Starts listening for logins on other nodes (cluster mode only; a lone node caches nothing). */
   async start(): Promise<void> {
     if (!this.mesh.clustered) return;
-    this.unsub = await this.mesh.listen(TOPIC, (type, p) => {
-      if (type === 'claimed') {
-        const [appId, uid] = p as [string, string];
-        this.drop(key(appId, uid));
-      }
+    this.unsub = await this.mesh.listen(TOPIC, (m) => {
+      if (m.type === 'claimed') this.drop(key(m.payload[0], m.payload[1]));
     });
   }
 

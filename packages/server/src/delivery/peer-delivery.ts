@@ -5,13 +5,15 @@ import {
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
-import { quotasFor, type AppQuotas } from '../../config.js';
-import { crashPoint } from '../../crash-points.js';
-import type { FeatureContext } from '../context.js';
-import { AckTracker } from './ack-tracker.js';
-import type { PriorSend } from '../../ports/offline-store.js';
-import { MessageIds } from '../message-ids.js';
-import { PeerReceiver, type HandOff } from './receiver.js';
+import { quotasFor, type AppQuotas, type ServerConfig } from '../config.js';
+import { crashPoint } from '../crash-points.js';
+import { MessageIds } from '../kernel/ids.js';
+import { KeyedSerialQueue } from '../kernel/serial-queue.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { OfflineStore, PriorSend } from '../ports/offline-store.js';
+import type { HandOff } from './peer-receiver.js';
+import type { UserDelivery } from './user-delivery.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -34,14 +36,13 @@ interface Answer {
   answer: PeerSendResponse;
 }
 
-/** Mesh payload of a peer message for a session on another node. */
-interface PeerHop {
-  appId: string;
-  to: string;
-  id: string;
-  event: Uint8Array;
-  /** also in the offline inbox: the receiver's ack removes it there */
-  stored?: boolean;
+/** What the peer send path uses. */
+export interface PeerDeliveryDeps {
+  config: ServerConfig;
+  offline: OfflineStore;
+  metrics: Metrics;
+  log: Logger;
+  users: UserDelivery;
 }
 
 /**
@@ -55,25 +56,15 @@ interface PeerHop {
  * acked by the peer's SDK (`received: true`) or stored durably (`cached: true`), never neither.
  */
 export class PeerDelivery {
-  readonly acks: AckTracker;
-  readonly receiver: PeerReceiver;
   private readonly ids: MessageIds;
   /**
    * Per sender: the hand-off of its last offline message still waiting for its commit. Later
    * messages of that sender queue behind it, so send order holds across the commit wait.
    */
-  private readonly senderTail = new WeakMap<object, Promise<unknown>>();
+  private readonly senderTail = new KeyedSerialQueue<object>(new WeakMap());
 
-  constructor(private readonly ctx: FeatureContext) {
+  constructor(private readonly ctx: PeerDeliveryDeps) {
     this.ids = new MessageIds(`${ctx.config.nodeId}.`, '-p');
-    this.acks = new AckTracker(ctx.config.peerAckTimeoutMs);
-    this.receiver = new PeerReceiver(ctx, this.acks);
-    ctx.mesh.on('peer', (p) => {
-      const { appId, to, id, event, stored } = p as PeerHop;
-      const target = ctx.sessions.local(appId, to);
-      if (!target) return null;
-      return Promise.resolve(this.receiver.deliver(target, id, event, stored === true)).then((h) => h.acked);
-    });
   }
 
   /**
@@ -98,16 +89,16 @@ export class PeerDelivery {
     // `key` travels to the receiver: its SDK drops a second message with the same sender and key.
     const ev: PeerMessageEvent = key === undefined ? { id, from, msg, ts } : { id, from, msg, ts, key };
     const event = encodeEvent(Op.PeerMessage, ev);
-    const tail = sender ? this.senderTail.get(sender) : undefined;
+    const tail = sender ? this.senderTail.tail(sender) : undefined;
 
     if (!offline) {
       // Common case first: a local receiver and nothing to wait for, written synchronously.
-      const local = tail ? undefined : ctx.sessions.local(appId, to);
+      const local = tail ? undefined : ctx.users.local(appId, to);
       let h = local
-        ? this.receiver.deliver(local, id, event, false)
+        ? ctx.users.receiver.deliver(local, id, event, false)
         : tail
-          ? tail.then(() => this.handOff(appId, to, id, event, false))
-          : this.handOff(appId, to, id, event, false);
+          ? tail.then(() => this.ctx.users.handOff(appId, to, id, event, false))
+          : this.ctx.users.handOff(appId, to, id, event, false);
       if (h instanceof Promise) h = await h;
       return { id, ts, received: await h.acked, cached: false };
     }
@@ -124,8 +115,8 @@ export class PeerDelivery {
       if (refused) return { refused, prior: null };
       const r =
         key === undefined
-          ? { prior: null, dropped: await ctx.store.offline.put(appId, to, record, max) }
-          : await ctx.store.offline.putOnce(appId, to, record, key, max, ctx.config.sendKeyTtlMs);
+          ? { prior: null, dropped: await ctx.offline.put(appId, to, record, max) }
+          : await ctx.offline.putOnce(appId, to, record, key, max, ctx.config.sendKeyTtlMs);
       // Agora's policy (the oldest go first), but their senders were told `cached`: count it.
       if (r.dropped > 0) ctx.metrics.offlineDropped.inc({ reason: 'inbox_full' }, r.dropped);
       return { refused: null, prior: r.prior };
@@ -135,16 +126,10 @@ export class PeerDelivery {
       crashPoint('peer-stored');
       const h = c.prior
         ? await this.again(appId, to, c.prior, ev)
-        : await this.handOff(appId, to, id, event, c.refused === null);
+        : await this.ctx.users.handOff(appId, to, id, event, c.refused === null);
       return { ...c, h };
     });
-    if (sender) {
-      const settled = handed.catch(() => undefined);
-      this.senderTail.set(sender, settled);
-      void settled.then(() => {
-        if (this.senderTail.get(sender) === settled) this.senderTail.delete(sender);
-      });
-    }
+    if (sender) this.senderTail.push(sender, handed);
     let r: Committed & { h: HandOff | Answer };
     try {
       r = await handed;
@@ -158,7 +143,7 @@ export class PeerDelivery {
     if (r.refused) return received ? { id, ts, received, cached: false } : r.refused;
     // A retry answered from its first send was counted then.
     if (!received && !r.prior && quotas.offlineMaxPerSenderPerHour > 0)
-      await ctx.store.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {
+      await ctx.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {
         ctx.log.warn({ err: e }, 'could not count an offline message against its sender');
       });
     return { id: h.id ?? id, ts: h.ts ?? ts, received, cached: !received };
@@ -181,7 +166,7 @@ export class PeerDelivery {
     if (prior.acked) return { answer: { id, ts, received: true, cached: false } };
     if (!prior.stored) return { answer: { id, ts, received: false, cached: true } };
     const event = encodeEvent(Op.PeerMessage, { ...ev, id, ts } satisfies PeerMessageEvent);
-    const h = await this.handOff(appId, to, id, event, true);
+    const h = await this.ctx.users.handOff(appId, to, id, event, true);
     return { acked: h.acked, id, ts };
   }
 
@@ -195,8 +180,8 @@ export class PeerDelivery {
     if (q.offlineMaxBytes <= 0 && q.offlineMaxPerSenderPerHour <= 0) return null;
     try {
       const [usage, sent] = await Promise.all([
-        q.offlineMaxBytes > 0 ? ctx.store.offline.usage(appId) : null,
-        q.offlineMaxPerSenderPerHour > 0 ? ctx.store.offline.senderCount(appId, from, HOUR_MS, false) : 0,
+        q.offlineMaxBytes > 0 ? ctx.offline.usage(appId) : null,
+        q.offlineMaxPerSenderPerHour > 0 ? ctx.offline.senderCount(appId, from, HOUR_MS, false) : 0,
       ]);
       let quota: OfflineRefused['refused'] | null = null;
       if (usage && usage.bytes >= q.offlineMaxBytes) quota = 'offline_app_bytes';
@@ -210,48 +195,4 @@ export class PeerDelivery {
       return null;
     }
   }
-
-  /**
-   * Hands a message to the receiver's session, on this node or another. The local path has no
-   * await before the write, so messages of one sender keep their order.
-   */
-  private async handOff(
-    appId: string,
-    to: string,
-    id: string,
-    event: Uint8Array,
-    stored: boolean,
-  ): Promise<HandOff> {
-    const { ctx } = this;
-    const local = ctx.sessions.local(appId, to);
-    if (local) return this.receiver.deliver(local, id, event, stored);
-    const node = await ctx.router.routes.remoteNode(appId, to);
-    if (node === null) return { acked: Promise.resolve(false) };
-    const hop: PeerHop = { appId, to, id, event, stored: stored || undefined };
-    const acked = ctx.mesh
-      .request<boolean | null>(node, 'peer', hop, ctx.config.peerAckTimeoutMs + 2000)
-      .then(
-        (r) => {
-          // null: the user has no session there (any more); read the registry next time.
-          if (r === null) ctx.router.routes.forget(appId, to);
-          return r === true;
-        },
-        () => {
-          ctx.router.routes.forget(appId, to);
-          return false;
-        },
-      );
-    return { acked };
-  }
-}
-
-/**
- * One PeerDelivery per server (the peer feature and the REST API share it). Keyed by the server's
- * FeatureContext, so several servers in one process never share state.
- */
-const perServer = new WeakMap<FeatureContext, PeerDelivery>();
-export function peerDeliveryFor(ctx: FeatureContext): PeerDelivery {
-  let d = perServer.get(ctx);
-  if (!d) perServer.set(ctx, (d = new PeerDelivery(ctx)));
-  return d;
 }

@@ -2,7 +2,13 @@ import { Packr } from 'msgpackr';
 import type { Bus, Unsubscribe } from '../ports/bus.js';
 import type { Logger } from '../logger.js';
 
-type Handler = (payload: unknown, fromNode: string) => unknown | Promise<unknown>;
+import type { NodeMessages, TopicMessage, TopicMessageType, TopicMessages } from './mesh-messages.js';
+
+type Handler = (payload: never, fromNode: string) => unknown;
+/** What a handler returns: its answer (anything for a message answered with null: one-way). */
+type HandlerResult<A> = [A] extends [null] ? unknown : A | Promise<A>;
+/** A table of message types: each one's payload and answer (mesh-messages.ts has the real one). */
+export type MessageTable<M> = { [T in keyof M]: { payload: unknown; answer: unknown } };
 
 /** A mesh request whose target node has no subscriber on the bus: no answer can come. */
 export class MeshUnreachableError extends Error {
@@ -23,7 +29,7 @@ const REPLY = '$r';
  * topics (a channel's) to every other node listening there. Cluster semantics are built once here, so a
  * Bus adapter only has to publish and subscribe.
  */
-export class NodeMesh {
+export class NodeMesh<M extends MessageTable<M> = NodeMessages> {
   private readonly handlers = new Map<string, Handler>();
   private readonly pending = new Map<
     number,
@@ -46,19 +52,27 @@ export class NodeMesh {
     this.unsub = await this.bus.subscribe(NodeMesh.topic(this.nodeId), (bytes) => this.onMessage(bytes));
   }
 
-  on(type: string, handler: Handler): void {
+  on<T extends keyof M & string>(
+    type: T,
+    handler: (payload: M[T]['payload'], fromNode: string) => HandlerResult<M[T]['answer']>,
+  ): void {
     if (this.handlers.has(type)) throw new Error(`mesh handler ${type} registered twice`);
     this.handlers.set(type, handler);
   }
 
   /** One-way; resolves with the number of nodes that received it (0: `nodeId` is not listening). */
-  send(nodeId: string, type: string, payload: unknown): Promise<number> {
+  send<T extends keyof M & string>(nodeId: string, type: T, payload: M[T]['payload']): Promise<number> {
     return this.bus.publish(NodeMesh.topic(nodeId), packr.pack([type, 0, this.nodeId, payload]));
   }
 
-  request<T>(nodeId: string, type: string, payload: unknown, timeoutMs: number): Promise<T> {
+  request<T extends keyof M & string>(
+    nodeId: string,
+    type: T,
+    payload: M[T]['payload'],
+    timeoutMs: number,
+  ): Promise<M[T]['answer']> {
     const rid = this.nextRid++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<M[T]['answer']>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(rid);
         reject(new Error(`mesh request ${type} to ${nodeId} timed out`));
@@ -104,7 +118,7 @@ export class NodeMesh {
       return;
     }
     Promise.resolve()
-      .then(() => h(payload, from))
+      .then(() => (h as (p: unknown, from: string) => unknown)(payload, from))
       .then(
         (v) =>
           rid
@@ -132,10 +146,7 @@ export class NodeMesh {
    * Listens on a shared topic (e.g. a channel's): `handler(type, payload, fromNode)` gets what
    * other nodes publish there with `publish`, never this node's own messages. Resolves once active.
    */
-  listen(
-    topic: string,
-    handler: (type: string, payload: unknown, from: string) => void,
-  ): Promise<Unsubscribe> {
+  listen(topic: string, handler: (msg: TopicMessage, from: string) => void): Promise<Unsubscribe> {
     return this.bus.subscribe(topic, (bytes) => {
       let msg: [string, number, string, unknown];
       try {
@@ -144,7 +155,8 @@ export class NodeMesh {
         this.log.error({ err: e, topic }, 'undecodable topic message');
         return;
       }
-      if (msg[2] !== this.nodeId) handler(msg[0], msg[3], msg[2]);
+      // The sender's type names its payload (mesh-messages.ts); an unknown type is the handler's to drop.
+      if (msg[2] !== this.nodeId) handler({ type: msg[0], payload: msg[3] } as TopicMessage, msg[2]);
     });
   }
 
@@ -152,7 +164,7 @@ export class NodeMesh {
    * One message to every other node listening on `topic`, whatever their number (one PUBLISH).
    * Resolves with how many subscriber connections got it (this node's own included).
    */
-  publish(topic: string, type: string, payload: unknown): Promise<number> {
+  publish<T extends TopicMessageType>(topic: string, type: T, payload: TopicMessages[T]): Promise<number> {
     return this.bus.publish(topic, packr.pack([type, 0, this.nodeId, payload]));
   }
 

@@ -9,13 +9,6 @@ interface Waiter {
 /** What an ack did: settled a wait, named no open wait (late, repeated), or named another session's. */
 export type AckResult = 'acked' | 'unknown' | 'forged';
 
-// A shared Promise executor: it hands the resolver over through `captured`, so a wait allocates
-// no executor closure (one wait per peer message).
-let captured: (acked: boolean) => void = () => {};
-const capture = (resolve: (acked: boolean) => void): void => {
-  captured = resolve;
-};
-
 /**
  * Waits for acknowledgements by id with one shared sweep timer instead of a timer per message.
  * A wait names the session the message went to; an ack from any other session is refused, so no
@@ -26,6 +19,10 @@ const capture = (resolve: (acked: boolean) => void): void => {
 export class AckTracker {
   private readonly waiting = new Map<string, Waiter>();
   private timer: NodeJS.Timeout | null = null;
+  private captured: (acked: boolean) => void = () => {};
+  private readonly capture = (resolve: (acked: boolean) => void): void => {
+    this.captured = resolve;
+  };
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -39,8 +36,10 @@ export class AckTracker {
       open.by = by;
       return open.acked;
     }
-    const acked = new Promise<boolean>(capture);
-    this.waiting.set(id, { resolve: captured, deadline: Date.now() + this.timeoutMs, by, acked });
+    // The resolver leaves the executor through a field of this tracker, so a wait allocates no
+    // executor closure (one wait per peer message).
+    const acked = new Promise<boolean>(this.capture);
+    this.waiting.set(id, { resolve: this.captured, deadline: Date.now() + this.timeoutMs, by, acked });
     if (!this.timer) {
       this.timer = setInterval(this.sweep, Math.min(250, this.timeoutMs));
       this.timer.unref();

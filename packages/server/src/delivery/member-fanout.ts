@@ -1,15 +1,4 @@
-import type { ChannelRooms, Room } from '../channels/rooms.js';
-
-/** Channel topic message type: one typed channel event for the receiving node's members. */
-const BY_KIND = 'sig.bykind';
-
-/** `sig.bykind` payload: bytes for Signaling members (`s`) and for RTM members (`r`) of channel `c`. */
-interface ByKindPayload {
-  a: string;
-  c: string;
-  s: Uint8Array;
-  r: Uint8Array;
-}
+import type { ChannelRooms, Room } from './rooms.js';
 
 /**
  * Sends one channel event in two encodings: Signaling members get `sig`, RTM members get `rtm`
@@ -19,8 +8,7 @@ interface ByKindPayload {
  */
 export class MemberFanout {
   constructor(private readonly rooms: ChannelRooms) {
-    rooms.onTopic(BY_KIND, (room, p) => {
-      const m = p as ByKindPayload;
+    rooms.onTopic('sig.bykind', (room, m) => {
       this.local(room, m.s, m.r);
     });
   }
@@ -28,8 +16,7 @@ export class MemberFanout {
   async send(appId: string, channelId: string, sig: Uint8Array, rtm: Uint8Array): Promise<void> {
     const room = this.rooms.get(appId, channelId);
     if (room) this.local(room, sig, rtm);
-    const payload: ByKindPayload = { a: appId, c: channelId, s: sig, r: rtm };
-    await this.rooms.publish(appId, channelId, BY_KIND, payload);
+    await this.rooms.publish(appId, channelId, 'sig.bykind', { a: appId, c: channelId, s: sig, r: rtm });
   }
 
   private local(room: Room, sig: Uint8Array, rtm: Uint8Array): void {

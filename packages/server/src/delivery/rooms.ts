@@ -7,10 +7,25 @@ import {
   type MemberEvent,
   type WireMessage,
 } from '@parley/protocol';
-import type { Unsubscribe } from '../../ports/bus.js';
-import type { HistoryRetention } from '../../ports/channel-history-store.js';
-import type { Session } from '../../session/session.js';
-import type { FeatureContext } from '../context.js';
+import type { TopicMessages } from '../cluster/mesh-messages.js';
+import type { NodeMesh } from '../cluster/node-mesh.js';
+import type { ServerConfig } from '../config.js';
+import { SequenceIds } from '../kernel/ids.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Unsubscribe } from '../ports/bus.js';
+import type { HistoryRetention } from '../ports/channel-history-store.js';
+import type { Store } from '../ports/store.js';
+import type { Recipient } from './recipient.js';
+
+/** What channel delivery uses: the mesh, membership counts and history, and its settings. */
+export interface RoomsDeps {
+  config: Pick<ServerConfig, 'nodeId' | 'historyMessages' | 'historyMs'>;
+  mesh: NodeMesh;
+  store: Pick<Store, 'channels' | 'history'>;
+  metrics: Metrics;
+  log: Logger;
+}
 
 /** A message waiting for a member whose history replay is still running. */
 interface Held {
@@ -21,7 +36,7 @@ interface Held {
 /** A session of this node that is a member of a room. */
 export interface LocalMember {
   readonly uid: string;
-  readonly session: Session;
+  readonly session: Recipient;
   readonly room: Room;
   /** while a rejoin replays history, live messages wait here (null otherwise) */
   held: Held[] | null;
@@ -53,39 +68,21 @@ export class Room {
   ) {}
 }
 
-/** Message types on a channel's topic. */
-const DELIVER = 'ch.deliver';
-const MEMBER = 'ch.member';
-
 /** A handler of messages other nodes publish on a channel's topic, for this node's room. */
-export type TopicHandler = (room: Room, payload: unknown) => void;
+export type TopicHandler<T extends ChannelTopicType> = (room: Room, payload: TopicMessages[T]) => void;
 
 /** Bus topic of a channel: the nodes serving its members listen there (App IDs contain no `:`). */
 const topicOf = (appId: string, channelId: string) => `channel:${appId}:${channelId}`;
 /** Wait before re-trying a channel subscription that failed (Redis unreachable), ms. */
 const RELISTEN_MS = 1000;
 
-/** `ch.deliver`: encoded event bytes for every member on the receiving node except uid `x`. */
-interface DeliverPayload {
-  a: string;
-  c: string;
-  /** uid that must not receive it (the sender), or null */
-  x: string | null;
-  /** message id (for de-duplication during a history replay), or null */
-  i: string | null;
-  b: Uint8Array;
-}
-/** `ch.member`: `u` joined (`j`) or left the channel; `e`: send MemberJoined/MemberLeft. */
-interface MemberPayload {
-  a: string;
-  c: string;
-  u: string;
-  j: boolean;
-  e: boolean;
-}
+type DeliverPayload = TopicMessages['ch.deliver'];
+type MemberPayload = TopicMessages['ch.member'];
+/** The message types on a channel's topic. */
+type ChannelTopicType = 'ch.deliver' | 'ch.member' | 'sig.bykind';
 
 /** A metric child with its labels bound. */
-type Counter = ReturnType<FeatureContext['metrics']['messagesIn']['labels']>;
+type Counter = ReturnType<Metrics['messagesIn']['labels']>;
 
 const roomKey = (appId: string, channelId: string) => `${appId}\u0000${channelId}`;
 
@@ -102,30 +99,26 @@ export class ChannelRooms {
   private readonly channelIn: Counter;
   private readonly channelOut: Counter;
   private readonly retention: HistoryRetention;
-  // Ids stay unique across restarts of a node with a fixed --node-id: SDKs drop ids they saw,
-  // and a rejoin's history cursor names one.
-  private readonly boot = Date.now().toString(36);
-  private seq = 0;
+  private readonly ids: SequenceIds;
 
-  constructor(private readonly ctx: FeatureContext) {
+  constructor(private readonly ctx: RoomsDeps) {
+    this.ids = new SequenceIds(`${ctx.config.nodeId}.`, '-c');
     this.channelIn = ctx.metrics.messagesIn.labels({ kind: 'channel' });
     this.channelOut = ctx.metrics.messagesOut.labels({ kind: 'channel' });
     this.retention = { maxMessages: ctx.config.historyMessages, maxAgeMs: ctx.config.historyMs };
-    this.onTopic(DELIVER, (room, p) => {
-      const d = p as DeliverPayload;
+    this.onTopic('ch.deliver', (room, d) => {
       const n = this.deliverLocal(room, d.b, d.x, d.i);
       if (n > 0 && d.i !== null) this.channelOut.inc(n);
     });
-    this.onTopic(MEMBER, (_room, p) => {
-      const m = p as MemberPayload;
+    this.onTopic('ch.member', (_room, m) => {
       this.applyMemberChange(m.a, m.c, m.u, m.j, m.e);
     });
   }
 
-  private readonly topicHandlers = new Map<string, TopicHandler>();
+  private readonly topicHandlers = new Map<string, (room: Room, payload: never) => void>();
 
   /** Registers the handler of one message type on channel topics (channels, Signaling). */
-  onTopic(type: string, handler: TopicHandler): void {
+  onTopic<T extends ChannelTopicType>(type: T, handler: TopicHandler<T>): void {
     if (this.topicHandlers.has(type)) throw new Error(`channel topic handler ${type} registered twice`);
     this.topicHandlers.set(type, handler);
   }
@@ -134,7 +127,12 @@ export class ChannelRooms {
    * Sends `payload` to this channel's rooms on every other node (one publish; nothing when this
    * node is alone). Failures are logged: pub/sub keeps nothing, as for any cross-node delivery.
    */
-  async publish(appId: string, channelId: string, type: string, payload: unknown): Promise<void> {
+  async publish<T extends ChannelTopicType>(
+    appId: string,
+    channelId: string,
+    type: T,
+    payload: TopicMessages[T],
+  ): Promise<void> {
     if (!this.ctx.mesh.clustered) return;
     await this.ctx.mesh.publish(topicOf(appId, channelId), type, payload).catch(this.meshFailed);
   }
@@ -147,11 +145,11 @@ export class ChannelRooms {
   private listen(room: Room): void {
     const topic = topicOf(room.appId, room.channelId);
     room.listening = this.ctx.mesh
-      .listen(topic, (type, payload) => {
+      .listen(topic, (m) => {
         if (room.closed) return;
-        const h = this.topicHandlers.get(type);
-        if (h) h(room, payload);
-        else this.ctx.log.warn({ type }, 'channel topic message of unknown type');
+        const h = this.topicHandlers.get(m.type);
+        if (h) h(room, m.payload as never);
+        else this.ctx.log.warn({ type: m.type }, 'channel topic message of unknown type');
       })
       .then(
         (unsub) => {
@@ -182,7 +180,7 @@ export class ChannelRooms {
   }
 
   /** Adds a local session to a channel's room; `hold` buffers live messages until `release`. */
-  add(session: Session, channelId: string, hold: boolean): LocalMember {
+  add(session: Recipient, channelId: string, hold: boolean): LocalMember {
     const k = roomKey(session.appId, channelId);
     let room = this.rooms.get(k);
     if (!room) {
@@ -257,7 +255,7 @@ export class ChannelRooms {
     id: string | null,
   ): Promise<void> {
     const payload: DeliverPayload = { a: appId, c: channelId, x: except, i: id, b: bytes };
-    return this.publish(appId, channelId, DELIVER, payload);
+    return this.publish(appId, channelId, 'ch.deliver', payload);
   }
 
   /**
@@ -278,7 +276,7 @@ export class ChannelRooms {
     key?: string,
   ): Promise<ChannelSendResponse> {
     this.channelIn.inc();
-    const id = `${this.ctx.config.nodeId}.${this.boot}-c${(++this.seq).toString(36)}`;
+    const id = this.ids.next();
     const ts = Date.now();
     // With the sender's key, members drop a re-send of this message (docs/protocol.md, "Exactly once").
     const ev: ChannelMessageEvent =
@@ -322,7 +320,7 @@ export class ChannelRooms {
     const payload: MemberPayload = { a: appId, c: channelId, u: uid, j: joined, e: notify };
     // Not awaited: the joiner's answer must not wait for Redis, or this node's count update (its
     // timer may fire meanwhile) could reach the joiner before the answer to its join.
-    void this.publish(appId, channelId, MEMBER, payload);
+    void this.publish(appId, channelId, 'ch.member', payload);
   }
 
   private applyMemberChange(
@@ -386,15 +384,4 @@ export class ChannelRooms {
     for (const r of this.rooms.values()) if (r.countTimer) clearTimeout(r.countTimer);
     this.rooms.clear();
   }
-}
-
-/**
- * One ChannelRooms per server: the channels and channel-attrs features share it. Keyed by the
- * server's FeatureContext, so several servers in one process never share state.
- */
-const perServer = new WeakMap<FeatureContext, ChannelRooms>();
-export function roomsFor(ctx: FeatureContext): ChannelRooms {
-  let r = perServer.get(ctx);
-  if (!r) perServer.set(ctx, (r = new ChannelRooms(ctx)));
-  return r;
 }

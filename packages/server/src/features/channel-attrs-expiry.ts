@@ -1,4 +1,7 @@
-import type { FeatureContext } from '../context.js';
+import type { ServerConfig } from '../config.js';
+import type { Store } from '../ports/store.js';
+
+type AttrsAndMembers = Pick<Store, 'channelAttrs' | 'channels'>;
 
 /**
  * Attributes of a channel that stays empty for `emptyChannelAttrsTtlMs` are dropped (Agora:
@@ -10,16 +13,17 @@ import type { FeatureContext } from '../context.js';
  * or the join's cancel comes after the schedule.
  */
 export async function channelMaybeEmpty(
-  ctx: FeatureContext,
+  store: AttrsAndMembers,
+  config: Pick<ServerConfig, 'emptyChannelAttrsTtlMs'>,
   appId: string,
   channelId: string,
 ): Promise<void> {
-  await ctx.store.channelAttrs.scheduleDrop(appId, channelId, Date.now() + ctx.config.emptyChannelAttrsTtlMs);
-  const [n] = await ctx.store.channels.counts(appId, [channelId]);
-  if ((n ?? 0) > 0) await ctx.store.channelAttrs.cancelDrop(appId, channelId);
+  await store.channelAttrs.scheduleDrop(appId, channelId, Date.now() + config.emptyChannelAttrsTtlMs);
+  const [n] = await store.channels.counts(appId, [channelId]);
+  if ((n ?? 0) > 0) await store.channelAttrs.cancelDrop(appId, channelId);
 }
 
 /** The channel has a member again: keep its attributes. */
-export function channelOccupied(ctx: FeatureContext, appId: string, channelId: string): Promise<void> {
-  return ctx.store.channelAttrs.cancelDrop(appId, channelId);
+export function channelOccupied(store: AttrsAndMembers, appId: string, channelId: string): Promise<void> {
+  return store.channelAttrs.cancelDrop(appId, channelId);
 }

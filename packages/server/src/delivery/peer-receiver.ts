@@ -1,6 +1,16 @@
-import type { FeatureContext } from '../context.js';
-import type { Session } from '../../session/session.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { OfflineStore } from '../ports/offline-store.js';
 import type { AckTracker } from './ack-tracker.js';
+import type { Recipient } from './recipient.js';
+
+/** What the receiving side uses: the offline inbox and how long its messages live. */
+export interface ReceiverDeps {
+  offline: OfflineStore;
+  offlineTtlMs: number;
+  metrics: Metrics;
+  log: Logger;
+}
 
 /** A message handed to the receiver's session: resolves true once its SDK acked it. */
 export interface HandOff {
@@ -26,18 +36,23 @@ interface InboxState {
  * backlog, so the app sees stored messages first, then live ones, each in send order.
  */
 export class PeerReceiver {
-  private readonly inbox = new WeakMap<Session, InboxState>();
+  private readonly inbox = new WeakMap<Recipient, InboxState>();
 
   constructor(
-    private readonly ctx: FeatureContext,
+    private readonly deps: ReceiverDeps,
     private readonly acks: AckTracker,
   ) {}
+
+  /** While `s`'s backlog is being sent: resolves once it went out (live messages wait for it). */
+  backlog(s: Recipient): Promise<void> | null {
+    return this.inbox.get(s)?.draining ?? null;
+  }
 
   /**
    * Writes an encoded PeerMessage into `s`. `stored`: the message is also in the offline inbox
    * (sent with enableOfflineMessaging), so the receiver's ack removes it from there.
    */
-  deliver(s: Session, id: string, event: Uint8Array, stored: boolean): HandOff | Promise<HandOff> {
+  deliver(s: Recipient, id: string, event: Uint8Array, stored: boolean): HandOff | Promise<HandOff> {
     const st = this.inbox.get(s);
     if (st?.draining) return st.draining.then(() => this.deliver(s, id, event, stored));
     if (s.phase === 'ended') return NOT_DELIVERED;
@@ -49,26 +64,26 @@ export class PeerReceiver {
       state.pending.add(id);
     }
     s.send(event);
-    this.ctx.metrics.messagesOut.inc({ kind: 'peer' });
+    this.deps.metrics.messagesOut.inc({ kind: 'peer' });
     return { acked };
   }
 
   /** Sends the session's stored messages, oldest first (at login). */
-  drain(s: Session): Promise<void> {
+  drain(s: Recipient): Promise<void> {
     const st = this.stateOf(s);
     const run = (async () => {
-      const { offline } = this.ctx.store;
-      const msgs = await offline.fetch(s.appId, s.uid, Date.now() - this.ctx.config.offlineTtlMs);
+      const { offline, offlineTtlMs } = this.deps;
+      const msgs = await offline.fetch(s.appId, s.uid, Date.now() - offlineTtlMs);
       for (const m of msgs) {
         if (s.phase === 'ended') return;
         if (st.pending.has(m.id)) continue;
         st.pending.add(m.id);
         s.send(m.event);
       }
-      if (msgs.length > 0) this.ctx.metrics.messagesOut.inc({ kind: 'peer-offline' }, msgs.length);
+      if (msgs.length > 0) this.deps.metrics.messagesOut.inc({ kind: 'peer-offline' }, msgs.length);
     })()
       .catch((e) =>
-        this.ctx.log.error(
+        this.deps.log.error(
           { err: e, appId: s.appId, uid: s.uid },
           'offline backlog could not be read; it stays stored',
         ),
@@ -83,16 +98,16 @@ export class PeerReceiver {
   }
 
   /** The receiver's SDK acked `id`: a stored copy of it is no longer needed. */
-  acked(s: Session, id: string): void {
+  acked(s: Recipient, id: string): void {
     const st = this.inbox.get(s);
     if (!st?.pending.has(id)) return;
-    this.ctx.store.offline.remove(s.appId, s.uid, [id]).then(
+    this.deps.offline.remove(s.appId, s.uid, [id]).then(
       () => {
         st.pending.delete(id);
         this.release(s, st);
       },
       (e) =>
-        this.ctx.log.error(
+        this.deps.log.error(
           { err: e },
           'acked offline message could not be removed; it may be delivered again',
         ),
@@ -100,11 +115,11 @@ export class PeerReceiver {
   }
 
   /** Drops a session's inbox state once nothing is pending, so idle sessions hold none. */
-  private release(s: Session, st: InboxState): void {
+  private release(s: Recipient, st: InboxState): void {
     if (st.pending.size === 0 && st.draining === null && this.inbox.get(s) === st) this.inbox.delete(s);
   }
 
-  private stateOf(s: Session): InboxState {
+  private stateOf(s: Recipient): InboxState {
     let st = this.inbox.get(s);
     if (!st) this.inbox.set(s, (st = { pending: new Set(), draining: null }));
     return st;
