@@ -1,5 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../logger.js';
+
+/** A client of a single Redis or of a Redis Cluster: the Store parts and the Bus take either. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: one server (`--redis`) or the seed nodes of a Redis Cluster (`--redis-cluster`). */
+export type RedisTarget = { url: string } | { seeds: Array<{ host: string; port: number }> };
 
 /** Tuning of the Redis connections; defaults suit a LAN Redis. */
 export interface RedisConnOptions {
@@ -12,6 +18,11 @@ export interface RedisConnOptions {
   connectTimeoutMs?: number;
   /** longest pause between reconnect attempts, ms (default 1000) */
   maxReconnectDelayMs?: number;
+  /**
+   * Redis Cluster: how often the slot map is read again, ms (default 1000). After a failover,
+   * commands reach the promoted replica at the latest this long after the cluster elected it.
+   */
+  slotsRefreshMs?: number;
 }
 
 /**
@@ -38,11 +49,35 @@ function baseOptions(name: string, o: RedisConnOptions): RedisOptions {
 }
 
 /**
- * A Redis connection that reports when it goes down and comes back (once per outage, not per
- * reconnect attempt) and logs it.
+ * Options of a Redis Cluster client: the node connections get the options above; the cluster
+ * client itself has no offline queue either, re-reads the slot map often (so a promoted replica
+ * is found soon after a failover, not only on the next MOVED) and reconnects forever when every
+ * node was lost. Commands to a shard without a master are retried through `MOVED`/`CLUSTERDOWN`
+ * replies a bounded number of times (ioredis' maxRedirections × retryDelayOnFailover, ≈1.6 s),
+ * then fail.
+ */
+function clusterOptions(node: RedisOptions, role: 'command' | 'subscriber', o: RedisConnOptions): ClusterOptions {
+  return {
+    redisOptions: node,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    enableAutoPipelining: role === 'command',
+    // The subscriber client holds one sharded-subscriber connection per master (SSUBSCRIBE).
+    shardedSubscribers: role === 'subscriber',
+    slotsRefreshInterval: o.slotsRefreshMs ?? 1000,
+    clusterRetryStrategy: node.retryStrategy as ClusterOptions['clusterRetryStrategy'],
+  };
+}
+
+/**
+ * A Redis connection (or Redis Cluster client) that reports when it goes down and comes back
+ * (once per outage, not per reconnect attempt) and logs it. A Redis Cluster client is "down" only
+ * when it lost every node; one shard failing shows in the commands to its slots, which fail.
  */
 export class RedisConn {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
+  /** true for a Redis Cluster client */
+  readonly sharded: boolean;
   private up = false;
   private everUp = false;
   private closing = false;
@@ -50,7 +85,7 @@ export class RedisConn {
   private readonly listeners: Array<(up: boolean) => void> = [];
 
   constructor(
-    url: string,
+    target: RedisTarget,
     readonly role: 'command' | 'subscriber',
     opts: RedisConnOptions,
     nodeId: string,
@@ -64,7 +99,18 @@ export class RedisConn {
       // RedisBus re-subscribes itself after a reconnect, so it can count, log and await it.
       o.autoResubscribe = false;
     }
-    this.redis = new Redis(url, o);
+    if ('url' in target) {
+      this.sharded = false;
+      this.redis = new Redis(target.url, o);
+    } else {
+      this.sharded = true;
+      const { enableAutoPipelining: _, ...node } = o;
+      this.redis = new Cluster(target.seeds, clusterOptions(node, role, opts));
+      this.redis.on('node error', (e: Error, node: string) => {
+        this.lastError = e;
+        if (this.up) this.log.warn({ err: e, role, node }, 'redis cluster node error');
+      });
+    }
     this.redis.on('ready', () => this.set(true));
     this.redis.on('close', () => this.set(false));
     this.redis.on('error', (e: Error) => {
@@ -123,7 +169,7 @@ export type Script = (keys: string[], args: Array<string | number | Buffer>) => 
 
 /** Registers Lua scripts on a connection and returns typed callers. */
 export function defineScripts<T extends string>(
-  redis: Redis,
+  redis: RedisClient,
   defs: Record<T, { keys: number; lua: string }>,
 ): Record<T, Script> {
   const out = {} as Record<T, Script>;

@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import type { Bus, BusHandler, Unsubscribe } from '../../ports/bus.js';
 import type { RedisConn } from './connection.js';
@@ -37,6 +38,13 @@ export interface RedisBusEvents {
  * topic it holds before it reports ready again, logs it and tells `onResubscribed` (metrics).
  * Messages published while a node was cut off are lost (pub/sub keeps nothing): callers that need
  * delivery confirm it end to end (peer messages wait for the receiver's ack).
+ *
+ * On a Redis Cluster the bus uses sharded pub/sub: SPUBLISH goes to the master that owns the
+ * topic's slot and SSUBSCRIBE is held on that master (ioredis keeps one subscriber connection per
+ * master), so a message crosses one shard, not the whole Redis Cluster. When a shard's subscriber
+ * connection is lost (its master died) the bus reports not ready; ioredis subscribes again on the
+ * shard's new master once the slot map shows it, and the bus reports it like a reconnect once
+ * every master owning one of its topics answers.
  */
 export class RedisBus implements Bus {
   /** Redis channel → handlers */
@@ -52,6 +60,10 @@ export class RedisBus implements Bus {
   private readonly outbox = new Map<string, Batch>();
   private flushScheduled = false;
   private badFrames = 0;
+  /** Redis Cluster: SPUBLISH / SSUBSCRIBE instead of PUBLISH / SUBSCRIBE */
+  private readonly sharded: boolean;
+  /** Redis Cluster: a shard's subscriber connection was lost and is not known to be back */
+  private shardDown = false;
 
   constructor(
     private readonly cmd: RedisConn,
@@ -60,9 +72,20 @@ export class RedisBus implements Bus {
     private readonly log: Logger,
     readonly events: RedisBusEvents = {},
   ) {
-    sub.redis.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
+    this.sharded = sub.sharded;
+    if (this.sharded) {
+      const cluster = sub.redis as Cluster;
+      cluster.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
+      // The sharded-subscriber group names the node (the pool's own '-node' does not).
+      cluster.on('-node', (_redis: unknown, nodeKey?: string) => {
+        if (nodeKey !== undefined) this.lostShard(nodeKey);
+      });
+      cluster.on('subscribersReady', () => void this.checkShards());
+    } else
+      sub.redis.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
     sub.onChange((up) => {
-      if (up && this.wasUp) void this.resubscribe();
+      // A Redis Cluster client re-subscribes by itself (per shard, after a topology change).
+      if (up && this.wasUp && !this.sharded) void this.resubscribe();
       if (up) this.wasUp = true;
       this.report();
     });
@@ -74,7 +97,7 @@ export class RedisBus implements Bus {
   readonly shared = true;
 
   get ready(): boolean {
-    return !this.closed && this.cmd.isUp && this.sub.isUp && !this.resubscribing;
+    return !this.closed && this.cmd.isUp && this.sub.isUp && !this.resubscribing && !this.shardDown;
   }
 
   /** Number of topics with local handlers. */
@@ -123,7 +146,10 @@ export class RedisBus implements Bus {
       p.copy(frame, off + 4);
       off += 4 + p.byteLength;
     }
-    this.cmd.redis.publish(ch, frame).then(b.resolve, b.reject);
+    (this.sharded ? this.cmd.redis.spublish(ch, frame) : this.cmd.redis.publish(ch, frame)).then(
+      b.resolve,
+      b.reject,
+    );
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe> {
@@ -131,7 +157,9 @@ export class RedisBus implements Bus {
     let hs = this.handlers.get(ch);
     if (!hs) {
       this.handlers.set(ch, (hs = new Set()));
-      const p = this.sub.redis.subscribe(ch).then(() => undefined);
+      const p = (this.sharded ? this.sub.redis.ssubscribe(ch) : this.sub.redis.subscribe(ch)).then(
+        () => undefined,
+      );
       this.pending.set(ch, p);
       p.finally(() => {
         if (this.pending.get(ch) === p) this.pending.delete(ch);
@@ -166,7 +194,10 @@ export class RedisBus implements Bus {
     if (!hs?.delete(handler) || hs.size > 0) return;
     this.handlers.delete(ch);
     // Redis orders UNSUBSCRIBE after a SUBSCRIBE still in flight on the same connection.
-    if (this.sub.isUp) await this.sub.redis.unsubscribe(ch).catch(() => undefined);
+    if (!this.sub.isUp) return;
+    await (this.sharded ? this.sub.redis.sunsubscribe(ch) : this.sub.redis.unsubscribe(ch)).catch(
+      () => undefined,
+    );
   }
 
   private dispatch(channel: Buffer, message: Buffer): void {
@@ -210,6 +241,47 @@ export class RedisBus implements Bus {
       this.resubscribing = false;
       this.report();
     }
+  }
+
+  /** Redis Cluster: the subscriber connection of one master ended. */
+  private lostShard(nodeKey: string): void {
+    if (this.closed) return;
+    if (!this.shardDown)
+      this.log.error(
+        { node: nodeKey, topics: this.handlers.size },
+        'bus lost a Redis Cluster shard; its topics miss messages until the shard has a master again',
+      );
+    this.shardDown = true;
+    this.report();
+  }
+
+  /**
+   * Redis Cluster: ioredis set up its per-master subscribers again and re-issued SSUBSCRIBE. It
+   * says so also when a master it tried is still unreachable, so the bus checks that every slot
+   * has a master and that every master answers before it reports the shard back (topics spread
+   * over every shard).
+   */
+  private async checkShards(): Promise<void> {
+    if (!this.shardDown || this.closed) return;
+    const cluster = this.sub.redis as Cluster;
+    const owners = new Set<string>();
+    for (let slot = 0; slot < 16384; slot++) {
+      const owner = cluster.slots[slot]?.[0];
+      // A slot without a master: the next slot map change comes back here.
+      if (!owner) return;
+      owners.add(owner);
+    }
+    const masters = new Map(cluster.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]));
+    try {
+      await Promise.all([...owners].map((o) => masters.get(o)?.ping() ?? Promise.reject(new Error(o))));
+    } catch {
+      return;
+    }
+    if (!this.shardDown || this.closed) return;
+    this.shardDown = false;
+    this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard came back');
+    this.events.onResubscribed?.(this.handlers.size);
+    this.report();
   }
 
   private report(): void {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { Logger } from '../../logger.js';
 import { defineScripts } from './connection.js';
 import { type RedisKeys, parseSessionMember, sessionMember } from './keys.js';
@@ -144,7 +144,7 @@ export class RedisNodeRegistry {
   private stopped = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly sessions: RedisSessionStore,
     private readonly opts: NodeRegistryOptions,
