@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { getCurrentTest } from 'vitest/suite';
 import { startTestServer, type ParleyServer } from '@parley/server/testing';
 import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
@@ -12,9 +12,26 @@ import type { ServerConfig } from '../../src/config.js';
  * - mesh in memory: N in-process servers sharing one MemoryBus and one embedded Store (fast tests
  *   of node-to-node behaviour, no Redis).
  * Redis unreachable: the test is skipped with a loud message, or fails when PARLEY_REQUIRE_REDIS=1.
+ *
+ * With PARLEY_TEST_REDIS_CLUSTER=1 (vitest project 'redis-cluster') the Redis-backed nodes use the
+ * Redis Cluster at REDIS_CLUSTER_SEEDS (`--redis-cluster`) instead of REDIS_URL: .ci/run starts
+ * one, else the project's global setup does (./redis-cluster-setup.ts).
  */
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Cluster-mode tests run on a Redis Cluster (project 'redis-cluster'), not on REDIS_URL. */
+export const ON_REDIS_CLUSTER = process.env.PARLEY_TEST_REDIS_CLUSTER === '1';
+
+/** Seed nodes of the tests' Redis Cluster (`host:port,...`), or '' when none was started. */
+export const redisClusterSeeds = (): string => process.env.REDIS_CLUSTER_SEEDS ?? '';
+
+/** The seeds as ioredis Cluster startup nodes. */
+export const seedNodes = (seeds: string) =>
+  seeds.split(',').map((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
+  });
 
 /** Options of setup() beyond ServerConfig. */
 export interface NodeOptions {
@@ -43,9 +60,21 @@ export function clusterNodes(o: NodeOptions): number {
 }
 
 let probe: Promise<boolean> | null = null;
+let clusterProbe: Promise<boolean> | null = null;
+
+/** Whether the tests' Redis Cluster answers with cluster_state:ok (checked once per test process). */
+export function redisClusterReachable(seeds = redisClusterSeeds()): Promise<boolean> {
+  clusterProbe ??= (async () => {
+    if (!seeds) return false;
+    const { clusterHealthy } = await import('./redis-cluster.js');
+    return clusterHealthy(seeds);
+  })();
+  return clusterProbe;
+}
 
 /** Whether Redis answers at `url` (checked once per test process). */
 export function redisReachable(url = REDIS_URL): Promise<boolean> {
+  if (ON_REDIS_CLUSTER && url === REDIS_URL) return redisClusterReachable();
   probe ??= (async () => {
     const r = new Redis(url, {
       lazyConnect: true,
@@ -69,11 +98,16 @@ export function redisReachable(url = REDIS_URL): Promise<boolean> {
 
 let warned = false;
 
+const unreachable = (url: string) =>
+  ON_REDIS_CLUSTER && url === REDIS_URL
+    ? `no Redis Cluster answers at REDIS_CLUSTER_SEEDS=${redisClusterSeeds() || '(unset)'}: the 'redis-cluster' tests need one (.ci/run starts it; without REDIS_CLUSTER_SEEDS the project's global setup starts one when redis-server is installed)`
+    : `Redis is not reachable at ${url}: cluster-mode tests need it (start redis-server, or set REDIS_URL)`;
+
 /** Prints the loud "skipping cluster tests" line once per test process. */
 export function warnSkipped(url = REDIS_URL): void {
   if (warned) return;
   warned = true;
-  const msg = `Redis is not reachable at ${url}: cluster-mode tests need it (start redis-server, or set REDIS_URL)`;
+  const msg = unreachable(url);
   console.warn(`\n${'!'.repeat(100)}\n!!! SKIPPING: ${msg}\n${'!'.repeat(100)}\n`);
 }
 
@@ -82,7 +116,7 @@ export function warnSkipped(url = REDIS_URL): void {
  * loud line. Outside a test (beforeAll) it cannot skip, so it throws with the same explanation.
  */
 export function skipWithoutRedis(url = REDIS_URL): never {
-  const msg = `Redis is not reachable at ${url}: cluster-mode tests need it (start redis-server, or set REDIS_URL)`;
+  const msg = unreachable(url);
   if (process.env.PARLEY_REQUIRE_REDIS === '1')
     throw new Error(`${msg}; PARLEY_REQUIRE_REDIS=1 makes this a failure`);
   warnSkipped(url);
@@ -96,8 +130,32 @@ export function uniquePrefix(): string {
   return `ptest:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key under `prefix`. */
+/** Deletes every key under `prefix` on every master of a Redis Cluster (one key at a time: slots differ). */
+async function cleanClusterPrefix(prefix: string, seeds: string): Promise<void> {
+  const c = new Cluster(seedNodes(seeds), { lazyConnect: true, redisOptions: { connectTimeout: 2000 } });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    for (const node of c.nodes('master')) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) {
+          const p = node.pipeline();
+          for (const k of keys) p.unlink(k);
+          await p.exec();
+        }
+      } while (cursor !== '0');
+    }
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** Deletes every key under `prefix` (on the tests' Redis Cluster in project 'redis-cluster'). */
 export async function cleanPrefix(prefix: string, url = REDIS_URL): Promise<void> {
+  if (ON_REDIS_CLUSTER && url === REDIS_URL) return cleanClusterPrefix(prefix, redisClusterSeeds());
   const r = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
   r.on('error', () => undefined);
   try {
@@ -119,6 +177,11 @@ export async function startNodes(cfg: Partial<ServerConfig>, o: NodeOptions): Pr
   if (onRedis > 0) {
     const url = cfg.redisUrl ?? REDIS_URL;
     if (!(await redisReachable(url))) skipWithoutRedis(url);
+    // An explicit redisUrl (a test's private Redis) wins over the project's Redis Cluster.
+    const target =
+      ON_REDIS_CLUSTER && url === REDIS_URL && !cfg.redisCluster
+        ? { redisUrl: null, redisCluster: redisClusterSeeds() }
+        : { redisUrl: url };
     const prefix = cfg.redisPrefix ?? uniquePrefix();
     const servers: ParleyServer[] = [];
     const close = async () => {
@@ -128,7 +191,7 @@ export async function startNodes(cfg: Partial<ServerConfig>, o: NodeOptions): Pr
     try {
       for (let i = 0; i < onRedis; i++)
         servers.push(
-          await startTestServer({ ...cfg, nodeId: `n${i + 1}`, redisUrl: url, redisPrefix: prefix }),
+          await startTestServer({ ...cfg, nodeId: `n${i + 1}`, ...target, redisPrefix: prefix }),
         );
     } catch (e) {
       await close().catch(() => undefined);

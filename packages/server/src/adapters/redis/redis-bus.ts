@@ -146,7 +146,11 @@ export class RedisBus implements Bus {
       p.copy(frame, off + 4);
       off += 4 + p.byteLength;
     }
-    (this.sharded ? this.cmd.redis.spublish(ch, frame) : this.cmd.redis.publish(ch, frame)).then(
+    // SPUBLISH answers, like PUBLISH, how many subscriber connections (of that shard) got it.
+    const sent = this.sharded
+      ? (this.cmd.redis.spublish(ch, frame) as Promise<number>)
+      : this.cmd.redis.publish(ch, frame);
+    sent.then(
       b.resolve,
       b.reject,
     );
