@@ -167,7 +167,8 @@ export function parseRedisSeeds(list: string): Array<{ host: string; port: numbe
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  if (items.length === 0) throw new Error('expected host:port[,host:port...] (seed nodes of a Redis Cluster)');
+  if (items.length === 0)
+    throw new Error('expected host:port[,host:port...] (seed nodes of a Redis Cluster)');
   return items.map((item) => {
     const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(item);
     const port = m ? Number(m[3]) : 0;

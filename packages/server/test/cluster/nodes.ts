@@ -60,16 +60,21 @@ export function clusterNodes(o: NodeOptions): number {
 }
 
 let probe: Promise<boolean> | null = null;
-let clusterProbe: Promise<boolean> | null = null;
+const clusterProbes = new Map<string, Promise<boolean>>();
 
-/** Whether the tests' Redis Cluster answers with cluster_state:ok (checked once per test process). */
+/** Whether a Redis Cluster answers at `seeds` with cluster_state:ok (checked once per test process). */
 export function redisClusterReachable(seeds = redisClusterSeeds()): Promise<boolean> {
-  clusterProbe ??= (async () => {
-    if (!seeds) return false;
-    const { clusterHealthy } = await import('./redis-cluster.js');
-    return clusterHealthy(seeds);
-  })();
-  return clusterProbe;
+  let p = clusterProbes.get(seeds);
+  if (!p)
+    clusterProbes.set(
+      seeds,
+      (p = (async () => {
+        if (!seeds) return false;
+        const { clusterHealthy } = await import('./redis-cluster.js');
+        return clusterHealthy(seeds);
+      })()),
+    );
+  return p;
 }
 
 /** Whether Redis answers at `url` (checked once per test process). */
@@ -131,7 +136,7 @@ export function uniquePrefix(): string {
 }
 
 /** Deletes every key under `prefix` on every master of a Redis Cluster (one key at a time: slots differ). */
-async function cleanClusterPrefix(prefix: string, seeds: string): Promise<void> {
+export async function cleanClusterPrefix(prefix: string, seeds: string): Promise<void> {
   const c = new Cluster(seedNodes(seeds), { lazyConnect: true, redisOptions: { connectTimeout: 2000 } });
   c.on('error', () => undefined);
   try {
@@ -175,24 +180,23 @@ export async function cleanPrefix(prefix: string, url = REDIS_URL): Promise<void
 export async function startNodes(cfg: Partial<ServerConfig>, o: NodeOptions): Promise<TestNodes> {
   const onRedis = clusterNodes(o);
   if (onRedis > 0) {
+    // A Redis Cluster: the test's own (cfg.redisCluster), or the project's unless the test brings
+    // its own single Redis (cfg.redisUrl, e.g. a private one it crashes).
+    const seeds = cfg.redisCluster ?? (ON_REDIS_CLUSTER && !cfg.redisUrl ? redisClusterSeeds() : null);
     const url = cfg.redisUrl ?? REDIS_URL;
-    if (!(await redisReachable(url))) skipWithoutRedis(url);
-    // An explicit redisUrl (a test's private Redis) wins over the project's Redis Cluster.
-    const target =
-      ON_REDIS_CLUSTER && url === REDIS_URL && !cfg.redisCluster
-        ? { redisUrl: null, redisCluster: redisClusterSeeds() }
-        : { redisUrl: url };
+    if (seeds) {
+      if (!(await redisClusterReachable(seeds))) skipWithoutRedis();
+    } else if (!(await redisReachable(url))) skipWithoutRedis(url);
+    const target = seeds ? { redisUrl: null, redisCluster: seeds } : { redisUrl: url };
     const prefix = cfg.redisPrefix ?? uniquePrefix();
     const servers: ParleyServer[] = [];
     const close = async () => {
       await Promise.all(servers.map((s) => s.close()));
-      await cleanPrefix(prefix, url);
+      await (seeds ? cleanClusterPrefix(prefix, seeds) : cleanPrefix(prefix, url));
     };
     try {
       for (let i = 0; i < onRedis; i++)
-        servers.push(
-          await startTestServer({ ...cfg, nodeId: `n${i + 1}`, ...target, redisPrefix: prefix }),
-        );
+        servers.push(await startTestServer({ ...cfg, nodeId: `n${i + 1}`, ...target, redisPrefix: prefix }));
     } catch (e) {
       await close().catch(() => undefined);
       throw e;

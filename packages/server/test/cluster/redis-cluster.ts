@@ -71,7 +71,7 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Lo
   const alive = () => ports.filter((p) => running(procs.get(p)));
   const kill = async (port: number) => {
     const p = procs.get(port);
-    if (!running(p)) return;
+    if (!p || !running(p)) return;
     await new Promise<void>((res) => {
       p.once('exit', () => res());
       p.kill('SIGKILL');
@@ -114,27 +114,39 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Lo
       const proc = spawn(
         'redis-server',
         [
-          '--port', String(port),
-          '--bind', '127.0.0.1',
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout', String(o.nodeTimeoutMs ?? 1000),
-          '--dir', dir,
-          '--save', '',
-          '--appendonly', 'no',
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          String(o.nodeTimeoutMs ?? 1000),
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
         ],
         { stdio: 'ignore' },
       );
       procs.set(port, proc);
     }
     for (const port of ports)
-      await until(`redis-server on ${port} answering`, 5000, async () => (await cli(port, 'ping')).includes('PONG'));
+      await until(`redis-server on ${port} answering`, 5000, async () =>
+        (await cli(port, 'ping')).includes('PONG'),
+      );
     await run(
       'redis-cli',
       [
-        '--cluster', 'create',
+        '--cluster',
+        'create',
         ...ports.map((p) => `127.0.0.1:${p}`),
-        '--cluster-replicas', String(replicas),
+        '--cluster-replicas',
+        String(replicas),
         '--cluster-yes',
       ],
       { timeout: 30_000 },

@@ -52,11 +52,17 @@ function baseOptions(name: string, o: RedisConnOptions): RedisOptions {
  * Options of a Redis Cluster client: the node connections get the options above; the cluster
  * client itself has no offline queue either, re-reads the slot map often (so a promoted replica
  * is found soon after a failover, not only on the next MOVED) and reconnects forever when every
- * node was lost. Commands to a shard without a master are retried through `MOVED`/`CLUSTERDOWN`
- * replies a bounded number of times (ioredis' maxRedirections × retryDelayOnFailover, ≈1.6 s),
- * then fail.
+ * node was lost. Like on a single Redis, a command cut by a lost connection is not sent again
+ * (`retryDelayOnFailover: 0`: it may have run, and a PUBLISH or HINCRBY sent twice would count
+ * twice), so commands to a shard whose master died fail at once until its replica took over;
+ * replies that say a command did not run (`MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`) are followed
+ * a bounded number of times (ioredis' maxRedirections).
  */
-function clusterOptions(node: RedisOptions, role: 'command' | 'subscriber', o: RedisConnOptions): ClusterOptions {
+function clusterOptions(
+  node: RedisOptions,
+  role: 'command' | 'subscriber',
+  o: RedisConnOptions,
+): ClusterOptions {
   return {
     redisOptions: node,
     enableOfflineQueue: false,
@@ -65,6 +71,7 @@ function clusterOptions(node: RedisOptions, role: 'command' | 'subscriber', o: R
     // The subscriber client holds one sharded-subscriber connection per master (SSUBSCRIBE).
     shardedSubscribers: role === 'subscriber',
     slotsRefreshInterval: o.slotsRefreshMs ?? 1000,
+    retryDelayOnFailover: 0,
     clusterRetryStrategy: node.retryStrategy as ClusterOptions['clusterRetryStrategy'],
   };
 }

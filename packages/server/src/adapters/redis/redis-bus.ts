@@ -42,9 +42,11 @@ export interface RedisBusEvents {
  * On a Redis Cluster the bus uses sharded pub/sub: SPUBLISH goes to the master that owns the
  * topic's slot and SSUBSCRIBE is held on that master (ioredis keeps one subscriber connection per
  * master), so a message crosses one shard, not the whole Redis Cluster. When a shard's subscriber
- * connection is lost (its master died) the bus reports not ready; ioredis subscribes again on the
- * shard's new master once the slot map shows it, and the bus reports it like a reconnect once
- * every master owning one of its topics answers.
+ * connection is lost (its master died) the bus logs it but stays ready: the other shards still
+ * carry their topics, and a node that reported itself down would be taken out of a load
+ * balancer for a failure of one shard. ioredis subscribes again on the shard's new master once
+ * the slot map shows it; the bus reports that like a reconnect (log, `onResubscribed`) once every
+ * master answers.
  */
 export class RedisBus implements Bus {
   /** Redis channel → handlers */
@@ -97,7 +99,7 @@ export class RedisBus implements Bus {
   readonly shared = true;
 
   get ready(): boolean {
-    return !this.closed && this.cmd.isUp && this.sub.isUp && !this.resubscribing && !this.shardDown;
+    return !this.closed && this.cmd.isUp && this.sub.isUp && !this.resubscribing;
   }
 
   /** Number of topics with local handlers. */
@@ -150,10 +152,7 @@ export class RedisBus implements Bus {
     const sent = this.sharded
       ? (this.cmd.redis.spublish(ch, frame) as Promise<number>)
       : this.cmd.redis.publish(ch, frame);
-    sent.then(
-      b.resolve,
-      b.reject,
-    );
+    sent.then(b.resolve, b.reject);
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe> {
@@ -256,7 +255,6 @@ export class RedisBus implements Bus {
         'bus lost a Redis Cluster shard; its topics miss messages until the shard has a master again',
       );
     this.shardDown = true;
-    this.report();
   }
 
   /**
@@ -285,7 +283,6 @@ export class RedisBus implements Bus {
     this.shardDown = false;
     this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard came back');
     this.events.onResubscribed?.(this.handlers.size);
-    this.report();
   }
 
   private report(): void {
