@@ -1,9 +1,11 @@
 import { ProtocolErrorCode } from '@parley/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer } from '@parley/server/testing';
 import { collect, setup, until } from '../helpers.js';
 import { skipWithoutRedis } from './nodes.js';
 import { haveRedisServer, type LocalRedisCluster, startRedisCluster } from './redis-cluster.js';
+import { startPrivateRedis } from './redis-server.js';
 
 /**
  * What docs/cluster.md promises of `--redis-cluster`, on a private local Redis Cluster (3 masters,
@@ -49,6 +51,26 @@ describe('Redis Cluster (--redis-cluster): sharded pub/sub, a master killed mid-
   }, 60_000);
   afterAll(async () => {
     await cluster?.close();
+  });
+
+  it('--redis at a node of a Redis Cluster is refused at start, naming --redis-cluster', async () => {
+    if (!cluster) skipWithoutRedis('a private local Redis Cluster (redis-server not on PATH)');
+    const url = `redis://127.0.0.1:${cluster.ports[0]}`;
+    await expect(startTestServer({ redisUrl: url, nodeId: 'wrong-mode' })).rejects.toThrow(
+      `${url} is a node of a Redis Cluster: use --redis-cluster <host:port,...> instead of --redis`,
+    );
+  });
+
+  it('--redis-cluster at a single Redis is refused at start with Redis’ reason', async () => {
+    if (!cluster) skipWithoutRedis('a private local Redis Cluster (redis-server not on PATH)');
+    const single = await startPrivateRedis();
+    try {
+      await expect(
+        startTestServer({ redisCluster: `127.0.0.1:${single.port}`, nodeId: 'wrong-mode' }),
+      ).rejects.toThrow(/cannot reach Redis \(command connection\): .*cluster support disabled/);
+    } finally {
+      await single.close();
+    }
   });
 
   it('holds each topic as a shard channel on the master owning its slot, nowhere else', async () => {

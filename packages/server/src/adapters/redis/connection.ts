@@ -141,7 +141,10 @@ export class RedisConn {
       await this.redis.connect();
     } catch (e) {
       this.redis.disconnect();
-      const why = this.lastError?.message ?? (e as Error).message;
+      // A Redis Cluster client fails with "Failed to refresh slots cache": its cause is the last
+      // node's error (e.g. "cluster support disabled" for a plain Redis).
+      const err = (this.lastError ?? e) as Error & { lastNodeError?: Error };
+      const why = err.lastNodeError ? `${err.message} ${err.lastNodeError.message}` : err.message;
       throw new Error(`cannot reach Redis (${this.role} connection): ${why}`);
     }
   }
