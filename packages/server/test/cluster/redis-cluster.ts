@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort, haveRedisServer } from './redis-server.js';
+import { createServer } from 'node:net';
+import { haveRedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -46,6 +47,27 @@ async function cli(port: number, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port for a cluster node: Redis also listens on port + 10000 (the cluster bus), so both must be
+ * free, and the port below the ephemeral range so that neither is taken by an outgoing connection.
+ */
+async function freeNodePort(taken: number[]): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + Math.floor(Math.random() * 10000);
+    if (!taken.includes(p) && (await bindable(p)) && (await bindable(p + 10000))) return p;
+  }
+  throw new Error('local Redis Cluster: no free port pair (p, p + 10000) found in 20000-29999');
+}
+
 async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -62,11 +84,7 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Lo
   const ports: number[] = [];
   const procs = new Map<number, ChildProcess>();
   // Ports are picked one by one; a clash with another process is unlikely and fails loudly.
-  for (let i = 0; i < count; i++) {
-    let p = await freePort();
-    while (ports.includes(p)) p = await freePort();
-    ports.push(p);
-  }
+  for (let i = 0; i < count; i++) ports.push(await freeNodePort(ports));
   const running = (p: ChildProcess | undefined) => !!p && p.exitCode === null && p.signalCode === null;
   const alive = () => ports.filter((p) => running(procs.get(p)));
   const kill = async (port: number) => {
