@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '@parley/server/testing';
 import { collect, setup, until } from '../helpers.js';
-import { skipWithoutRedis } from './nodes.js';
+import { skipWithoutRedis, uniquePrefix } from './nodes.js';
 import { haveRedisServer, type LocalRedisCluster, startRedisCluster } from './redis-cluster.js';
 import { startPrivateRedis } from './redis-server.js';
 
@@ -107,11 +107,20 @@ describe('Redis Cluster (--redis-cluster): sharded pub/sub, a master killed mid-
 
   it('a killed master: its replica takes over, sends fail with an answer meanwhile, nothing acknowledged is lost', async () => {
     if (!cluster) skipWithoutRedis('a private local Redis Cluster (redis-server not on PATH)');
-    // Nodes heartbeat into the {nodes} slot, which may be on the killed shard: 3 missed beats
-    // (the dead period) must outlast the failover, so 2 s beats here (docs/cluster.md).
+    // The worst shard to lose: the one holding both the node registry ({nodes}: heartbeats) and
+    // node n2's topic (every peer message to bob). A prefix is picked so that both share a master.
+    const seed = cluster.ports[0]!;
+    let prefix = uniquePrefix();
+    while (
+      (await ownerOf(seed, `${prefix}:bus:node:n2`)) !== (await ownerOf(seed, `${prefix}:{nodes}:alive`))
+    )
+      prefix = uniquePrefix();
+    const victim = await ownerOf(seed, `${prefix}:{nodes}:alive`);
+    // 3 missed heartbeats (the dead period) must outlast the failover: 2 s beats (docs/cluster.md).
     const t = await setup({
       cluster: 2,
       redisCluster: cluster.seeds,
+      redisPrefix: prefix,
       rateLimits: false,
       nodeHeartbeatMs: 2000,
       peerAckTimeoutMs: 1000,
@@ -123,8 +132,6 @@ describe('Redis Cluster (--redis-cluster): sharded pub/sub, a master killed mid-
       const got = collect<[{ text: string }]>(bob, 'MessageFromPeer');
       const aliceStates = collect<[string, string]>(alice, 'ConnectionStateChanged');
       const bobStates = collect<[string, string]>(bob, 'ConnectionStateChanged');
-      // Peer messages to bob travel on node n2's topic: kill the master that carries it.
-      const victim = await ownerOf(cluster.ports[0]!, `${t.prefix}:bus:node:n2`);
       const resubscribesBefore = metric(await metrics(n2!.url), 'parley_bus_resubscribes_total');
 
       // One message at a time, forever: each is acknowledged (hasPeerReceived), or fails with a code.
