@@ -43,8 +43,8 @@ export interface NodeOptions {
 
 export interface TestNodes {
   servers: ParleyServer[];
-  mode: 'single' | 'memory' | 'redis';
-  /** the Redis key prefix (redis mode) */
+  mode: 'single' | 'memory' | 'redis' | 'redis-cluster';
+  /** the Redis key prefix (redis and redis-cluster modes) */
   prefix: string | null;
   close(): Promise<void>;
 }
@@ -201,7 +201,7 @@ export async function startNodes(cfg: Partial<ServerConfig>, o: NodeOptions): Pr
       await close().catch(() => undefined);
       throw e;
     }
-    return { servers, mode: 'redis', prefix, close };
+    return { servers, mode: seeds ? 'redis-cluster' : 'redis', prefix, close };
   }
   if (o.nodes && o.nodes > 1) {
     const store = createEmbeddedStore({ dataDir: null });

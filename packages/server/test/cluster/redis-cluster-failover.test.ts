@@ -2,7 +2,7 @@ import { ProtocolErrorCode } from '@parley/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '@parley/server/testing';
-import { collect, setup, until } from '../helpers.js';
+import { APP_ID, collect, setup, until } from '../helpers.js';
 import { skipWithoutRedis, uniquePrefix } from './nodes.js';
 import { haveRedisServer, type LocalRedisCluster, startRedisCluster } from './redis-cluster.js';
 import { startPrivateRedis } from './redis-server.js';
@@ -179,6 +179,93 @@ describe('Redis Cluster (--redis-cluster): sharded pub/sub, a master killed mid-
       expect(new Set(texts()).size).toBe(got.length);
       // The replica had the sessions: both clients kept theirs throughout.
       expect([aliceStates, bobStates]).toEqual([[], []]);
+    } finally {
+      await t.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('Redis Cluster without replicas: a master killed, then restarted empty', () => {
+  let cluster: LocalRedisCluster | null = null;
+  beforeAll(async () => {
+    if (!haveRedisServer()) return;
+    cluster = await startRedisCluster({ replicas: 0, nodeTimeoutMs: 1000 });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it("only that shard's slots fail until it is back; the bus re-subscribes; delivery resumes", async () => {
+    if (!cluster) skipWithoutRedis('a private local Redis Cluster (redis-server not on PATH)');
+    const seed = cluster.ports[0]!;
+    const user = (uid: string) => `p:{a:${APP_ID}:u:${uid}}:sess`;
+    // The victim holds node n2's topic but neither the registry ({nodes}) nor the two users' keys
+    // (it comes back empty: what it held is gone). User and {nodes} slots do not depend on the
+    // prefix; the topic's does, so the prefix is picked to put it on the victim.
+    const keep = new Set([await ownerOf(seed, user('alice')), await ownerOf(seed, 'p:{nodes}:alive')]);
+    const victim = (await cluster.masters()).find((m) => !keep.has(m))!;
+    let receiver = 'bob';
+    for (let i = 1; (await ownerOf(seed, user(receiver))) === victim; i++) receiver = `bob${i}`;
+    let prefix = uniquePrefix();
+    while ((await ownerOf(seed, `${prefix}:bus:node:n2`)) !== victim) prefix = uniquePrefix();
+    const t = await setup({
+      cluster: 2,
+      redisCluster: cluster.seeds,
+      redisPrefix: prefix,
+      rateLimits: false,
+      nodeHeartbeatMs: 2000,
+      peerAckTimeoutMs: 1000,
+    });
+    try {
+      const [n1, n2] = t.servers;
+      const alice = await t.login('alice');
+      const bob = await t.login(receiver);
+      const got = collect<[{ text: string }]>(bob, 'MessageFromPeer');
+      const resubscribesBefore = metric(await metrics(n2!.url), 'parley_bus_resubscribes_total');
+      const acked: string[] = [];
+      let unanswered = 0;
+      let stop = false;
+      const sender = (async () => {
+        for (let i = 0; !stop; i++) {
+          const r = await alice.sendMessageToPeer({ text: String(i) }, receiver).then(
+            (r) => r.hasPeerReceived,
+            (e: { code?: number }) => {
+              expect(e.code).toBe(ProtocolErrorCode.INTERNAL);
+              return false;
+            },
+          );
+          if (r) acked.push(String(i));
+          else {
+            unanswered++;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }
+      })();
+      await until(() => acked.length >= 20);
+
+      await cluster.kill(victim);
+      const before = unanswered;
+      await until(() => unanswered >= before + 3, 10_000, 'sends through the dead shard to fail');
+      // The other shards serve on: alice's attributes live on a master still up.
+      await alice.addOrUpdateLocalUserAttributes({ during: 'the outage' });
+      expect(await bob.getUserAttributes('alice')).toEqual({ during: 'the outage' });
+      expect([await health(n1!.url), await health(n2!.url)]).toEqual([200, 200]);
+
+      await cluster.restart(victim);
+      await cluster.waitHealthy(30_000);
+      await untilAsync(
+        async () => metric(await metrics(n2!.url), 'parley_bus_resubscribes_total') >= resubscribesBefore + 1,
+        15_000,
+        'n2 to report the bus re-subscribed',
+      );
+      const ackedBefore = acked.length;
+      await until(() => acked.length >= ackedBefore + 20, 15_000, 'delivery to resume');
+      stop = true;
+      await sender;
+      const texts = () => got.map((g) => g[0].text);
+      await until(() => acked.every((x) => texts().includes(x)), 5000, 'every acknowledged message');
+      expect(texts()).toEqual([...texts()].sort((a, b) => Number(a) - Number(b)));
+      expect(new Set(texts()).size).toBe(got.length);
     } finally {
       await t.cleanup();
     }

@@ -23,6 +23,8 @@ export interface LocalRedisCluster {
   masters(): Promise<number[]>;
   /** kill -9 the redis-server on `port` and wait for its exit */
   kill(port: number): Promise<void>;
+  /** starts the killed redis-server on `port` again: same node (its nodes.conf), no data */
+  restart(port: number): Promise<void>;
   /**
    * Resolves once every live node reports `cluster_state:ok` and the cluster has 3 masters with
    * slots, all of them running (after a kill: once a replica took over)
@@ -127,32 +129,42 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Lo
       return m.length === 3 && m.every((p) => alive().includes(p));
     });
   };
+  const start = (port: number) => {
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        String(o.nodeTimeoutMs ?? 1000),
+        // A shard without a master stops only its own slots, not the whole cluster (docs/cluster.md).
+        '--cluster-require-full-coverage',
+        'no',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
+    procs.set(port, proc);
+  };
+  const restart = async (port: number) => {
+    start(port);
+    await until(`redis-server on ${port} answering`, 5000, async () =>
+      (await cli(port, 'ping')).includes('PONG'),
+    );
+  };
   try {
-    for (const port of ports) {
-      const proc = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          join(dir, `nodes-${port}.conf`),
-          '--cluster-node-timeout',
-          String(o.nodeTimeoutMs ?? 1000),
-          '--dir',
-          dir,
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-        ],
-        { stdio: 'ignore' },
-      );
-      procs.set(port, proc);
-    }
+    for (const port of ports) start(port);
     for (const port of ports)
       await until(`redis-server on ${port} answering`, 5000, async () =>
         (await cli(port, 'ping')).includes('PONG'),
@@ -191,6 +203,7 @@ export async function startRedisCluster(o: RedisClusterOptions = {}): Promise<Lo
     ports,
     masters,
     kill,
+    restart,
     waitHealthy,
     close,
   };

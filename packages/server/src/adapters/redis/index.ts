@@ -49,11 +49,14 @@ export async function createRedisAdapters(
   const keys = new RedisKeys(config.redisPrefix);
   const cmd = new RedisConn(target, 'command', opts, config.nodeId, rlog);
   const sub = new RedisConn(target, 'subscriber', opts, config.nodeId, rlog);
-  try {
-    await Promise.all([cmd.connect(), sub.connect()]);
-  } catch (e) {
+  // Both settle before either is closed, and the command connection's reason is told first: the
+  // message does not depend on which failed first.
+  const failed = (await Promise.allSettled([cmd.connect(), sub.connect()])).find(
+    (r) => r.status === 'rejected',
+  );
+  if (failed) {
     await Promise.all([cmd.close(), sub.close()]);
-    throw e;
+    throw failed.reason;
   }
   const refuse = async (why: string) => {
     await Promise.all([cmd.close(), sub.close()]);

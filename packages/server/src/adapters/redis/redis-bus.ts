@@ -6,6 +6,8 @@ import type { RedisKeys } from './keys.js';
 
 /** How many channels one SUBSCRIBE carries when re-subscribing (keeps each command small). */
 const RESUBSCRIBE_BATCH = 1000;
+/** Redis Cluster: how often the bus checks, after a lost shard, whether its masters answer again, ms. */
+const SHARD_CHECK_MS = 1000;
 /** A batch of one topic is published at once when it reaches this size, bytes. */
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -66,6 +68,8 @@ export class RedisBus implements Bus {
   private readonly sharded: boolean;
   /** Redis Cluster: a shard's subscriber connection was lost and is not known to be back */
   private shardDown = false;
+  private shardCheck: NodeJS.Timeout | null = null;
+  private checking = false;
 
   constructor(
     private readonly cmd: RedisConn,
@@ -188,6 +192,7 @@ export class RedisBus implements Bus {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopShardCheck();
     this.handlers.clear();
   }
 
@@ -255,34 +260,60 @@ export class RedisBus implements Bus {
         'bus lost a Redis Cluster shard; its topics miss messages until the shard has a master again',
       );
     this.shardDown = true;
+    // ioredis says when it set up its subscribers again ('subscribersReady'); checked each second
+    // too, in case the master it tried then was not up yet and no later topology change says so.
+    this.shardCheck ??= setInterval(() => void this.checkShards(), SHARD_CHECK_MS).unref();
   }
 
   /**
-   * Redis Cluster: ioredis set up its per-master subscribers again and re-issued SSUBSCRIBE. It
-   * says so also when a master it tried is still unreachable, so the bus checks that every slot
-   * has a master and that every master answers before it reports the shard back (topics spread
-   * over every shard).
+   * Redis Cluster: after a lost shard, whether ioredis' per-master subscribers are back. Its
+   * 'subscribersReady' also comes when a master it tried is still unreachable, so the bus checks
+   * that every slot has a master and that every master answers before it reports the shard back
+   * (topics spread over every shard).
    */
   private async checkShards(): Promise<void> {
+    if (!this.shardDown || this.closed || this.checking) return;
+    this.checking = true;
+    try {
+      if (!(await this.mastersAnswer())) return;
+    } finally {
+      this.checking = false;
+    }
     if (!this.shardDown || this.closed) return;
+    this.shardDown = false;
+    this.stopShardCheck();
+    this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard came back');
+    this.events.onResubscribed?.(this.handlers.size);
+  }
+
+  private async mastersAnswer(): Promise<boolean> {
     const cluster = this.sub.redis as Cluster;
     const owners = new Set<string>();
     for (let slot = 0; slot < 16384; slot++) {
       const owner = cluster.slots[slot]?.[0];
-      // A slot without a master: the next slot map change comes back here.
-      if (!owner) return;
+      if (!owner) return false;
       owners.add(owner);
     }
     const masters = new Map(cluster.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]));
     try {
-      await Promise.all([...owners].map((o) => masters.get(o)?.ping() ?? Promise.reject(new Error(o))));
+      await Promise.all(
+        [...owners].map(async (key) => {
+          const node = masters.get(key);
+          if (!node) throw new Error(`no connection to ${key}`);
+          // The pool's connections are lazy, and commands do not wait for a connect (no queue).
+          if (node.status === 'wait') await node.connect();
+          await node.ping();
+        }),
+      );
+      return true;
     } catch {
-      return;
+      return false;
     }
-    if (!this.shardDown || this.closed) return;
-    this.shardDown = false;
-    this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard came back');
-    this.events.onResubscribed?.(this.handlers.size);
+  }
+
+  private stopShardCheck(): void {
+    if (this.shardCheck) clearInterval(this.shardCheck);
+    this.shardCheck = null;
   }
 
   private report(): void {
