@@ -90,8 +90,11 @@ export class RedisBus implements Bus {
     } else
       sub.redis.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
     sub.onChange((up) => {
-      // A Redis Cluster client re-subscribes by itself (per shard, after a topology change).
-      if (up && this.wasUp && !this.sharded) void this.resubscribe();
+      if (up && this.wasUp) {
+        // A Redis Cluster client re-subscribes by itself (per master): the bus waits for it.
+        if (this.sharded) this.awaitShards();
+        else void this.resubscribe();
+      }
       if (up) this.wasUp = true;
       this.report();
     });
@@ -251,6 +254,17 @@ export class RedisBus implements Bus {
     }
   }
 
+  /**
+   * Redis Cluster: the client lost every node and is back. ioredis subscribes every topic again
+   * on its own; like after a single Redis' restart, the bus is not ready until that is done.
+   */
+  private awaitShards(): void {
+    this.resubscribing = true;
+    this.shardDown = true;
+    this.shardCheck ??= setInterval(() => void this.checkShards(), SHARD_CHECK_MS).unref();
+    void this.checkShards();
+  }
+
   /** Redis Cluster: the subscriber connection of one master ended. */
   private lostShard(nodeKey: string): void {
     if (this.closed) return;
@@ -268,47 +282,45 @@ export class RedisBus implements Bus {
   /**
    * Redis Cluster: after a lost shard, whether ioredis' per-master subscribers are back. Its
    * 'subscribersReady' also comes when a master it tried is still unreachable, so the bus checks
-   * that every slot has a master and that every master answers before it reports the shard back
-   * (topics spread over every shard).
+   * that every slot has a master and that every topic's SSUBSCRIBE
+   * is confirmed before it reports the shard back.
    */
   private async checkShards(): Promise<void> {
     if (!this.shardDown || this.closed || this.checking) return;
     this.checking = true;
     try {
-      if (!(await this.mastersAnswer())) return;
+      if (!this.slotsCovered()) return;
+      // ioredis re-issues SSUBSCRIBE without waiting for the replies, and drops an error (e.g.
+      // CLUSTERDOWN from a master that is not serving yet): the bus subscribes every topic again
+      // and waits for each reply (a no-op where ioredis' own got through). ioredis then lists
+      // the channel twice; it subscribes and unsubscribes both at once, so that is harmless.
+      const channels = [...this.handlers.keys()];
+      for (let i = 0; i < channels.length; i += RESUBSCRIBE_BATCH)
+        await Promise.all(
+          channels.slice(i, i + RESUBSCRIBE_BATCH).map((ch) => this.sub.redis.ssubscribe(ch)),
+        );
+    } catch {
+      // A shard is still not back: the next check tries again.
+      return;
     } finally {
       this.checking = false;
     }
     if (!this.shardDown || this.closed) return;
     this.shardDown = false;
     this.stopShardCheck();
-    this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard came back');
+    this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard or outage');
     this.events.onResubscribed?.(this.handlers.size);
+    if (this.resubscribing) {
+      this.resubscribing = false;
+      this.report();
+    }
   }
 
-  private async mastersAnswer(): Promise<boolean> {
-    const cluster = this.sub.redis as Cluster;
-    const owners = new Set<string>();
-    for (let slot = 0; slot < 16384; slot++) {
-      const owner = cluster.slots[slot]?.[0];
-      if (!owner) return false;
-      owners.add(owner);
-    }
-    const masters = new Map(cluster.nodes('master').map((n) => [`${n.options.host}:${n.options.port}`, n]));
-    try {
-      await Promise.all(
-        [...owners].map(async (key) => {
-          const node = masters.get(key);
-          if (!node) throw new Error(`no connection to ${key}`);
-          // The pool's connections are lazy, and commands do not wait for a connect (no queue).
-          if (node.status === 'wait') await node.connect();
-          await node.ping();
-        }),
-      );
-      return true;
-    } catch {
-      return false;
-    }
+  /** Whether the subscriber client's slot map gives every slot a master. */
+  private slotsCovered(): boolean {
+    const slots = (this.sub.redis as Cluster).slots;
+    for (let slot = 0; slot < 16384; slot++) if (!slots[slot]?.[0]) return false;
+    return true;
   }
 
   private stopShardCheck(): void {
