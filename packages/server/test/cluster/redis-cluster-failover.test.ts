@@ -270,6 +270,59 @@ describe('Redis Cluster without replicas: a master killed, then restarted empty'
       await t.cleanup();
     }
   }, 60_000);
+
+  it('every master lost, then back empty: 503 meanwhile, the bus re-subscribes, delivery resumes', async () => {
+    if (!cluster) skipWithoutRedis('a private local Redis Cluster (redis-server not on PATH)');
+    const t = await setup({
+      cluster: 2,
+      redisCluster: cluster.seeds,
+      rateLimits: false,
+      nodeHeartbeatMs: 200,
+      peerAckTimeoutMs: 1000,
+    });
+    try {
+      const [n1, n2] = t.servers;
+      const alice = await t.login('alice');
+      const bob = await t.login('bob');
+      const aliceRoom = alice.createChannel('room');
+      const bobRoom = bob.createChannel('room');
+      await aliceRoom.join();
+      await bobRoom.join();
+      const roomGot = collect<[{ text: string }]>(bobRoom, 'ChannelMessage');
+      const resubscribesBefore = metric(await metrics(n2!.url), 'parley_bus_resubscribes_total');
+      expect(await alice.sendMessageToPeer({ text: 'before' }, 'bob')).toEqual({ hasPeerReceived: true });
+
+      const masters = await cluster.masters();
+      await Promise.all(masters.map((m) => cluster!.kill(m)));
+      await untilAsync(
+        async () => (await health(n1!.url)) === 503 && (await health(n2!.url)) === 503,
+        15_000,
+        'both nodes to report 503',
+      );
+      expect(metric(await metrics(n1!.url), 'parley_bus_ready')).toBe(0);
+
+      for (const m of masters) await cluster.restart(m);
+      await cluster.waitHealthy(30_000);
+      await untilAsync(
+        async () => (await health(n1!.url)) === 200 && (await health(n2!.url)) === 200,
+        30_000,
+        'both nodes to report 200',
+      );
+      const m = await metrics(n2!.url);
+      expect(metric(m, 'parley_bus_ready')).toBe(1);
+      expect(metric(m, 'parley_bus_resubscribes_total')).toBeGreaterThanOrEqual(resubscribesBefore + 1);
+      // The nodes wrote their sessions back into the empty cluster; peer and channel topics carry again.
+      await untilAsync(
+        async () => (await alice.sendMessageToPeer({ text: 'after' }, 'bob')).hasPeerReceived,
+        10_000,
+        'a peer message to be received again',
+      );
+      await aliceRoom.sendMessage({ text: 'after the outage' });
+      await until(() => roomGot.some(([r]) => r.text === 'after the outage'), 5000, 'channel delivery');
+    } finally {
+      await t.cleanup();
+    }
+  }, 120_000);
 });
 
 /** Polls an async condition (rejects after `ms`). */

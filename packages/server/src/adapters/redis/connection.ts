@@ -82,7 +82,7 @@ function clusterOptions(
  * when it lost every node; one shard failing shows in the commands to its slots, which fail.
  */
 export class RedisConn {
-  readonly redis: RedisClient;
+  redis: RedisClient;
   /** true for a Redis Cluster client */
   readonly sharded: boolean;
   private up = false;
@@ -90,6 +90,9 @@ export class RedisConn {
   private closing = false;
   private lastError: Error | null = null;
   private readonly listeners: Array<(up: boolean) => void> = [];
+
+  /** builds a fresh Redis Cluster client (renew()); null for a single Redis */
+  private readonly buildCluster: (() => Cluster) | null = null;
 
   constructor(
     target: RedisTarget,
@@ -112,20 +115,54 @@ export class RedisConn {
     } else {
       this.sharded = true;
       const { enableAutoPipelining: _, ...node } = o;
-      this.redis = new Cluster(target.seeds, clusterOptions(node, role, opts));
-      this.redis.on('node error', (e: Error, node: string) => {
-        this.lastError = e;
-        if (this.up) this.log.warn({ err: e, role, node }, 'redis cluster node error');
-      });
+      this.buildCluster = () => new Cluster(target.seeds, clusterOptions(node, role, opts));
+      this.redis = this.buildCluster();
     }
-    this.redis.on('ready', () => this.set(true));
-    this.redis.on('close', () => this.set(false));
-    this.redis.on('error', (e: Error) => {
+    this.listen(this.redis);
+  }
+
+  private listen(client: RedisClient): void {
+    const role = this.role;
+    client.on('ready', () => client === this.redis && this.set(true));
+    client.on('close', () => client === this.redis && this.set(false));
+    client.on('error', (e: Error) => {
       this.lastError = e;
       // ioredis reports every failed reconnect attempt; the state change was logged once already.
       if (this.up) this.log.warn({ err: e, role }, 'redis error');
     });
+    if (this.sharded)
+      client.on('node error', (e: Error, node: string) => {
+        this.lastError = e;
+        if (this.up) this.log.warn({ err: e, role, node }, 'redis cluster node error');
+      });
   }
+
+  /**
+   * Redis Cluster: replaces the client with a fresh one and connects it (the old one is dropped).
+   * For a client whose internal state ioredis did not rebuild (RedisBus uses it when the sharded
+   * subscribers do not come back after every master was lost). Rejects when none can connect.
+   */
+  async renew(): Promise<Cluster> {
+    if (!this.buildCluster) throw new Error('renew() is for Redis Cluster clients');
+    const old = this.redis;
+    const fresh = this.buildCluster();
+    this.redis = fresh;
+    this.listen(fresh);
+    old.removeAllListeners();
+    old.on('error', () => undefined);
+    old.disconnect();
+    this.set(false);
+    for (const fn of this.renewListeners) fn(fresh);
+    await fresh.connect();
+    return fresh;
+  }
+
+  /** Called with the new client after renew(), before it connects (to attach listeners). */
+  onRenew(fn: (client: Cluster) => void): void {
+    this.renewListeners.push(fn);
+  }
+
+  private readonly renewListeners: Array<(client: Cluster) => void> = [];
 
   get isUp(): boolean {
     return this.up;

@@ -8,6 +8,8 @@ import type { RedisKeys } from './keys.js';
 const RESUBSCRIBE_BATCH = 1000;
 /** Redis Cluster: how often the bus checks, after a lost shard, whether its masters answer again, ms. */
 const SHARD_CHECK_MS = 1000;
+/** Redis Cluster: checks finding no sharded subscriber after a full outage before the client is replaced. */
+const RENEW_AFTER_CHECKS = 5;
 /** A batch of one topic is published at once when it reaches this size, bytes. */
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -70,6 +72,8 @@ export class RedisBus implements Bus {
   private shardDown = false;
   private shardCheck: NodeJS.Timeout | null = null;
   private checking = false;
+  /** consecutive checks that found ioredis without a sharded subscriber */
+  private stuckChecks = 0;
 
   constructor(
     private readonly cmd: RedisConn,
@@ -80,13 +84,8 @@ export class RedisBus implements Bus {
   ) {
     this.sharded = sub.sharded;
     if (this.sharded) {
-      const cluster = sub.redis as Cluster;
-      cluster.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
-      // The sharded-subscriber group names the node (the pool's own '-node' does not).
-      cluster.on('-node', (_redis: unknown, nodeKey?: string) => {
-        if (nodeKey !== undefined) this.lostShard(nodeKey);
-      });
-      cluster.on('subscribersReady', () => void this.checkShards());
+      this.attachSharded(sub.redis as Cluster);
+      sub.onRenew((client) => this.attachSharded(client));
     } else
       sub.redis.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
     sub.onChange((up) => {
@@ -254,6 +253,15 @@ export class RedisBus implements Bus {
     }
   }
 
+  private attachSharded(cluster: Cluster): void {
+    cluster.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
+    // The sharded-subscriber group names the node (the pool's own '-node' does not).
+    cluster.on('-node', (_redis: unknown, nodeKey?: string) => {
+      if (nodeKey !== undefined) this.lostShard(nodeKey);
+    });
+    cluster.on('subscribersReady', () => void this.checkShards());
+  }
+
   /**
    * Redis Cluster: the client lost every node and is back. ioredis subscribes every topic again
    * on its own; like after a single Redis' restart, the bus is not ready until that is done.
@@ -299,14 +307,24 @@ export class RedisBus implements Bus {
         await Promise.all(
           channels.slice(i, i + RESUBSCRIBE_BATCH).map((ch) => this.sub.redis.ssubscribe(ch)),
         );
-    } catch {
-      // A shard is still not back: the next check tries again.
+    } catch (e) {
+      // A shard is still not back: the next check tries again. After every master was lost,
+      // ioredis 6 may be left without any sharded subscriber for good (its subscriber group
+      // waits on a connect that was cut): the node is not ready anyway, so after a few such
+      // checks the bus replaces the subscriber client, which subscribes everything afresh.
+      const stuck = /No sharded subscriber/.test((e as Error).message);
+      if (this.resubscribing && stuck && ++this.stuckChecks >= RENEW_AFTER_CHECKS) {
+        this.stuckChecks = 0;
+        this.log.warn('bus: the Redis Cluster subscriber client did not recover; replacing it');
+        void this.sub.renew().catch(() => undefined);
+      }
       return;
     } finally {
       this.checking = false;
     }
     if (!this.shardDown || this.closed) return;
     this.shardDown = false;
+    this.stuckChecks = 0;
     this.stopShardCheck();
     this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard or outage');
     this.events.onResubscribed?.(this.handlers.size);
