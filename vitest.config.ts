@@ -33,6 +33,17 @@ export default defineConfig({
         extends: true,
         test: { name: 'cluster', include: CLUSTER_SUITES, env: { PARLEY_TEST_CLUSTER: '1' } },
       },
+      {
+        // The same suites on a 3-master Redis Cluster (--redis-cluster), and the Redis Store
+        // contract there; REDIS_CLUSTER_SEEDS from .ci/run, else the global setup starts one.
+        extends: true,
+        test: {
+          name: 'redis-cluster',
+          include: [...CLUSTER_SUITES, 'packages/server/test/cluster/redis-stores.test.ts'],
+          env: { PARLEY_TEST_CLUSTER: '1', PARLEY_TEST_REDIS_CLUSTER: '1' },
+          globalSetup: ['packages/server/test/cluster/redis-cluster-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -39,6 +39,11 @@ export interface ServerConfig {
   apps: AppConfig[];
   /** Redis URL for cluster mode; null = embedded */
   redisUrl: string | null;
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,host:port,...`) for cluster mode, instead of
+   * `redisUrl` (never both); null = none
+   */
+  redisCluster: string | null;
   /** prefix of every Redis key and pub/sub channel (default 'parley'); one per deployment or test run */
   redisPrefix: string;
   /** cluster mode: how often a node heartbeats into Redis, ms (default 1000); dead after 3 missed */
@@ -119,6 +124,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: './data',
   apps: [],
   redisUrl: null,
+  redisCluster: null,
   redisPrefix: 'parley',
   nodeHeartbeatMs: 1000,
   nodeId: '',
@@ -156,6 +162,34 @@ export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {
   const c = { ...DEFAULT_CONFIG, ...partial };
   if (!c.nodeId) c.nodeId = Math.random().toString(36).slice(2, 10);
   return c;
+}
+
+/**
+ * The seed nodes of `--redis-cluster`: `host:port` items separated by commas (IPv6 hosts in
+ * brackets, `[::1]:7000`). Throws a message naming the bad item.
+ */
+export function parseRedisSeeds(list: string): Array<{ host: string; port: number }> {
+  const items = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0)
+    throw new Error('expected host:port[,host:port...] (seed nodes of a Redis Cluster)');
+  return items.map((item) => {
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(item);
+    const port = m ? Number(m[3]) : 0;
+    if (!m || port < 1 || port > 65535)
+      throw new Error(`"${item}" is not host:port (seed nodes of a Redis Cluster: host:port[,host:port...])`);
+    return { host: (m[1] ?? m[2])!, port };
+  });
+}
+
+/** Both Redis modes set: a configuration error (the message names the flags). */
+export function checkRedisMode(c: Pick<ServerConfig, 'redisUrl' | 'redisCluster'>): void {
+  if (c.redisUrl && c.redisCluster)
+    throw new Error(
+      '--redis and --redis-cluster exclude each other: give a single Redis (--redis) or the seed nodes of a Redis Cluster (--redis-cluster), not both',
+    );
 }
 
 /** The limits in force for an app: defaults, then the app's overrides, then --rate-limits. */

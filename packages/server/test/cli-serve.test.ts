@@ -241,6 +241,27 @@ describe('parley serve (built binary)', () => {
       ['--app-certificate without --app-id', () => ['--app-certificate', CERT], {}, 2, /needs --app-id/],
       ['PARLEY_APP_ID malformed', () => [], { PARLEY_APP_ID: 'nope' }, 2, /PARLEY_APP_ID.*App ID/],
       [
+        '--redis and --redis-cluster both (issue 19)',
+        () => ['--redis', 'redis://127.0.0.1:6379', '--redis-cluster', '127.0.0.1:7000'],
+        {},
+        2,
+        /--redis and --redis-cluster exclude each other/,
+      ],
+      [
+        '--redis-cluster and PARLEY_REDIS both (issue 19)',
+        () => ['--redis-cluster', '127.0.0.1:7000'],
+        { PARLEY_REDIS: 'redis://127.0.0.1:6379' },
+        2,
+        /--redis and --redis-cluster exclude each other/,
+      ],
+      [
+        'PARLEY_REDIS_CLUSTER not host:port (issue 19)',
+        () => [],
+        { PARLEY_REDIS_CLUSTER: '127.0.0.1:7000,redis://x' },
+        2,
+        /PARLEY_REDIS_CLUSTER.*"redis:\/\/x" is not host:port/,
+      ],
+      [
         'config app with a bad certificate (via PARLEY_CONFIG)',
         () => [],
         {},
@@ -300,6 +321,13 @@ describe('readConfigFile: every rule of the --config file', () => {
       redisUrl: null,
       rateLimits: false,
     });
+  });
+
+  it('reads redisCluster (issue 19): a seed list, or null', () => {
+    expect(read({ redisCluster: '127.0.0.1:7000,127.0.0.1:7001' })).toEqual({
+      redisCluster: '127.0.0.1:7000,127.0.0.1:7001',
+    });
+    expect(read({ redisCluster: null })).toEqual({ redisCluster: null });
   });
 
   it("reads an app's quotas (issue 13): any of them, given in part", () => {

@@ -1,4 +1,4 @@
-import type { ServerConfig } from '../config.js';
+import { checkRedisMode, type ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Bus } from '../ports/bus.js';
 import type { Store } from '../ports/store.js';
@@ -15,9 +15,10 @@ export interface AdapterSet {
   cluster: ClusterAgent | null;
 }
 
-/** Picks the adapter set from config: embedded by default, Redis with `--redis`. */
+/** Picks the adapter set from config: embedded by default, Redis with `--redis` or `--redis-cluster`. */
 export async function createAdapters(config: ServerConfig, log: Logger): Promise<AdapterSet> {
-  if (!config.redisUrl)
+  checkRedisMode(config);
+  if (!config.redisUrl && !config.redisCluster)
     return {
       store: createEmbeddedStore({ dataDir: config.dataDir, synchronous: config.sqliteSync, log }),
       bus: new MemoryBus(),

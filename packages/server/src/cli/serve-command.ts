@@ -4,9 +4,11 @@ import { DEFAULT_LIMITS, isValidAppId, type Limits } from '@parley/protocol';
 import {
   type AppConfig,
   type AppQuotas,
+  checkRedisMode,
   DEFAULT_CONFIG,
   isLogFormat,
   LOG_FORMATS,
+  parseRedisSeeds,
   type ServerConfig,
 } from '../config.js';
 import { injectTestFault, installLastResort } from './last-resort.js';
@@ -28,6 +30,19 @@ const FLAGS: Array<{ flag: string; key: keyof ServerConfig; desc: string; parse?
     { flag: 'host <addr>', key: 'host', desc: 'bind address' },
     { flag: 'data-dir <dir>', key: 'dataDir', desc: 'directory for durable data (SQLite)' },
     { flag: 'redis <url>', key: 'redisUrl', desc: 'Redis URL: cluster mode' },
+    {
+      flag: 'redis-cluster <seeds>',
+      key: 'redisCluster',
+      desc: 'seed nodes of a Redis Cluster (host:port,...): cluster mode on Redis Cluster',
+      parse: (v: string) => {
+        try {
+          parseRedisSeeds(v);
+        } catch (e) {
+          throw new InvalidArgumentError(`${(e as Error).message}.`);
+        }
+        return v;
+      },
+    },
     {
       flag: 'redis-prefix <prefix>',
       key: 'redisPrefix',
@@ -192,7 +207,7 @@ const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, 
 /** An App certificate: 32 hex characters, as Agora's console shows it. */
 const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
 /** Config keys that may be null although their default is not (null = in-memory only). */
-const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl']);
+const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl', 'redisCluster']);
 const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas']);
 /** Keys of an app's `quotas` (AppQuotas), each a non-negative number. */
 const QUOTA_KEYS = ['offlineMaxBytes', 'offlineMaxPerSenderPerHour', 'emptyChannelAttrsMaxBytes'];
@@ -380,6 +395,11 @@ export function registerServeCommand(program: Command): void {
       cfg.apps = [...(cfg.apps ?? []).filter((a) => a.appId !== app.appId), app];
     } else if (opts.appCertificate)
       cmd.error('error: --app-certificate needs --app-id (use --config for several apps)', { exitCode: 2 });
+    try {
+      checkRedisMode({ redisUrl: cfg.redisUrl ?? null, redisCluster: cfg.redisCluster ?? null });
+    } catch (e) {
+      cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
+    }
     // Loaded here, not at the top: `parley token` and usage errors need none of the server's modules.
     const { createServer } = await import('../server.js');
     const server = await createServer(cfg);
@@ -393,7 +413,7 @@ export function registerServeCommand(program: Command): void {
         url: server.url,
         ws: server.wsUrl,
         node: server.config.nodeId,
-        mode: server.config.redisUrl ? 'cluster' : 'embedded',
+        mode: server.config.redisUrl || server.config.redisCluster ? 'cluster' : 'embedded',
       },
       'parley listening',
     );

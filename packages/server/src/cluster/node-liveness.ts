@@ -130,9 +130,11 @@ export class NodeLiveness {
     this.beatFailing = false;
     this.healthySince ??= Date.now();
     if (epoch !== this.epoch) {
-      this.epoch = epoch;
       this.log.warn('Redis lost its data (restart without persistence?): writing this node’s sessions back');
       await this.restoreSessions();
+      // Only once all are back: the shards of a Redis Cluster return one by one, and a beat whose
+      // write-back failed tries again on the next one (the writes are idempotent).
+      this.epoch = epoch;
     } else if (age === -1 || age >= this.deadMs) {
       this.log.warn(
         { silentMs: age },

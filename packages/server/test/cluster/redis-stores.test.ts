@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChannelAttrsStore } from '../../src/adapters/embedded/memory-channel-attrs-store.js';
 import { MemoryChannelHistoryStore } from '../../src/adapters/embedded/memory-channel-history-store.js';
@@ -9,6 +9,7 @@ import { MemoryOfflineStore } from '../../src/adapters/embedded/memory-offline-s
 import { MemoryPresenceStore } from '../../src/adapters/embedded/memory-presence-store.js';
 import { MemorySessionStore } from '../../src/adapters/embedded/memory-session-store.js';
 import { MemoryUserAttrsStore } from '../../src/adapters/embedded/memory-user-attrs-store.js';
+import type { RedisClient } from '../../src/adapters/redis/connection.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
 import { RedisChannelAttrsStore } from '../../src/adapters/redis/redis-channel-attrs-store.js';
 import { RedisChannelHistoryStore } from '../../src/adapters/redis/redis-channel-history-store.js';
@@ -21,8 +22,11 @@ import { RedisUserAttrsStore } from '../../src/adapters/redis/redis-user-attrs-s
 import type { InvitationPhase, InvitationRecord } from '../../src/ports/invitation-store.js';
 import type { Store } from '../../src/ports/store.js';
 import {
+  ON_REDIS_CLUSTER,
   REDIS_URL,
   cleanPrefix,
+  redisClusterSeeds,
+  seedNodes,
   redisReachable,
   skipWithoutRedis,
   uniquePrefix,
@@ -49,7 +53,8 @@ const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 const some = <T>(xs: T[]) => fc.array(fc.constantFrom(...xs), { maxLength: 4 });
 
-let redis: Redis;
+/** a single Redis, or the Redis Cluster in project 'redis-cluster' (every multi-key step in one slot) */
+let redis: RedisClient;
 /** every run gets its own prefix under one root, deleted at the end */
 const root = uniquePrefix();
 let runs = 0;
@@ -63,7 +68,9 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
   () => {
     beforeAll(async () => {
       if (!reachable) skipWithoutRedis();
-      redis = new Redis(REDIS_URL, { enableAutoPipelining: true });
+      redis = ON_REDIS_CLUSTER
+        ? new Cluster(seedNodes(redisClusterSeeds()), { enableAutoPipelining: true })
+        : new Redis(REDIS_URL, { enableAutoPipelining: true });
     });
     afterAll(async () => {
       if (!redis) return;

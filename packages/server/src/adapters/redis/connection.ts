@@ -1,5 +1,11 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../../logger.js';
+
+/** A client of a single Redis or of a Redis Cluster: the Store parts and the Bus take either. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: one server (`--redis`) or the seed nodes of a Redis Cluster (`--redis-cluster`). */
+export type RedisTarget = { url: string } | { seeds: Array<{ host: string; port: number }> };
 
 /** Tuning of the Redis connections; defaults suit a LAN Redis. */
 export interface RedisConnOptions {
@@ -12,6 +18,11 @@ export interface RedisConnOptions {
   connectTimeoutMs?: number;
   /** longest pause between reconnect attempts, ms (default 1000) */
   maxReconnectDelayMs?: number;
+  /**
+   * Redis Cluster: how often the slot map is read again, ms (default 1000). After a failover,
+   * commands reach the promoted replica at the latest this long after the cluster elected it.
+   */
+  slotsRefreshMs?: number;
 }
 
 /**
@@ -38,19 +49,53 @@ function baseOptions(name: string, o: RedisConnOptions): RedisOptions {
 }
 
 /**
- * A Redis connection that reports when it goes down and comes back (once per outage, not per
- * reconnect attempt) and logs it.
+ * Options of a Redis Cluster client: the node connections get the options above; the cluster
+ * client itself has no offline queue either, re-reads the slot map often (so a promoted replica
+ * is found soon after a failover, not only on the next MOVED) and reconnects forever when every
+ * node was lost. Like on a single Redis, a command cut by a lost connection is not sent again
+ * (`retryDelayOnFailover: 0`: it may have run, and a PUBLISH or HINCRBY sent twice would count
+ * twice), so commands to a shard whose master died fail at once until its replica took over;
+ * replies that say a command did not run (`MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`) are followed
+ * a bounded number of times (ioredis' maxRedirections).
+ */
+function clusterOptions(
+  node: RedisOptions,
+  role: 'command' | 'subscriber',
+  o: RedisConnOptions,
+): ClusterOptions {
+  return {
+    redisOptions: node,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    enableAutoPipelining: role === 'command',
+    // The subscriber client holds one sharded-subscriber connection per master (SSUBSCRIBE).
+    shardedSubscribers: role === 'subscriber',
+    slotsRefreshInterval: o.slotsRefreshMs ?? 1000,
+    retryDelayOnFailover: 0,
+    clusterRetryStrategy: node.retryStrategy as ClusterOptions['clusterRetryStrategy'],
+  };
+}
+
+/**
+ * A Redis connection (or Redis Cluster client) that reports when it goes down and comes back
+ * (once per outage, not per reconnect attempt) and logs it. A Redis Cluster client is "down" only
+ * when it lost every node; one shard failing shows in the commands to its slots, which fail.
  */
 export class RedisConn {
-  readonly redis: Redis;
+  redis: RedisClient;
+  /** true for a Redis Cluster client */
+  readonly sharded: boolean;
   private up = false;
   private everUp = false;
   private closing = false;
   private lastError: Error | null = null;
   private readonly listeners: Array<(up: boolean) => void> = [];
 
+  /** builds a fresh Redis Cluster client (renew()); null for a single Redis */
+  private readonly buildCluster: (() => Cluster) | null = null;
+
   constructor(
-    url: string,
+    target: RedisTarget,
     readonly role: 'command' | 'subscriber',
     opts: RedisConnOptions,
     nodeId: string,
@@ -64,15 +109,60 @@ export class RedisConn {
       // RedisBus re-subscribes itself after a reconnect, so it can count, log and await it.
       o.autoResubscribe = false;
     }
-    this.redis = new Redis(url, o);
-    this.redis.on('ready', () => this.set(true));
-    this.redis.on('close', () => this.set(false));
-    this.redis.on('error', (e: Error) => {
+    if ('url' in target) {
+      this.sharded = false;
+      this.redis = new Redis(target.url, o);
+    } else {
+      this.sharded = true;
+      const { enableAutoPipelining: _, ...node } = o;
+      this.buildCluster = () => new Cluster(target.seeds, clusterOptions(node, role, opts));
+      this.redis = this.buildCluster();
+    }
+    this.listen(this.redis);
+  }
+
+  private listen(client: RedisClient): void {
+    const role = this.role;
+    client.on('ready', () => client === this.redis && this.set(true));
+    client.on('close', () => client === this.redis && this.set(false));
+    client.on('error', (e: Error) => {
       this.lastError = e;
       // ioredis reports every failed reconnect attempt; the state change was logged once already.
       if (this.up) this.log.warn({ err: e, role }, 'redis error');
     });
+    if (this.sharded)
+      client.on('node error', (e: Error, node: string) => {
+        this.lastError = e;
+        if (this.up) this.log.warn({ err: e, role, node }, 'redis cluster node error');
+      });
   }
+
+  /**
+   * Redis Cluster: replaces the client with a fresh one and connects it (the old one is dropped).
+   * For a client whose internal state ioredis did not rebuild (RedisBus uses it when the sharded
+   * subscribers do not come back after every master was lost). Rejects when none can connect.
+   */
+  async renew(): Promise<Cluster> {
+    if (!this.buildCluster) throw new Error('renew() is for Redis Cluster clients');
+    const old = this.redis;
+    const fresh = this.buildCluster();
+    this.redis = fresh;
+    this.listen(fresh);
+    old.removeAllListeners();
+    old.on('error', () => undefined);
+    old.disconnect();
+    this.set(false);
+    for (const fn of this.renewListeners) fn(fresh);
+    await fresh.connect();
+    return fresh;
+  }
+
+  /** Called with the new client after renew(), before it connects (to attach listeners). */
+  onRenew(fn: (client: Cluster) => void): void {
+    this.renewListeners.push(fn);
+  }
+
+  private readonly renewListeners: Array<(client: Cluster) => void> = [];
 
   get isUp(): boolean {
     return this.up;
@@ -88,7 +178,10 @@ export class RedisConn {
       await this.redis.connect();
     } catch (e) {
       this.redis.disconnect();
-      const why = this.lastError?.message ?? (e as Error).message;
+      // A Redis Cluster client fails with "Failed to refresh slots cache": its cause is the last
+      // node's error (e.g. "cluster support disabled" for a plain Redis).
+      const err = (this.lastError ?? e) as Error & { lastNodeError?: Error };
+      const why = err.lastNodeError ? `${err.message} ${err.lastNodeError.message}` : err.message;
       throw new Error(`cannot reach Redis (${this.role} connection): ${why}`);
     }
   }
@@ -123,7 +216,7 @@ export type Script = (keys: string[], args: Array<string | number | Buffer>) => 
 
 /** Registers Lua scripts on a connection and returns typed callers. */
 export function defineScripts<T extends string>(
-  redis: Redis,
+  redis: RedisClient,
   defs: Record<T, { keys: number; lua: string }>,
 ): Record<T, Script> {
   const out = {} as Record<T, Script>;

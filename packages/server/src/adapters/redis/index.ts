@@ -1,7 +1,7 @@
-import type { ServerConfig } from '../../config.js';
+import { parseRedisSeeds, type ServerConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../ports/store.js';
-import { RedisConn, type RedisConnOptions } from './connection.js';
+import { RedisConn, type RedisConnOptions, type RedisTarget } from './connection.js';
 import { RedisKeys } from './keys.js';
 import { RedisBus } from './redis-bus.js';
 import type { ClusterHooks } from '../../ports/cluster.js';
@@ -31,32 +31,48 @@ export interface RedisAdapters {
 /**
  * Connects to Redis (rejects when it cannot be reached at start) and builds the adapters. One
  * command connection serves every Store part and the Bus' publishes; one subscriber connection
- * carries all of this node's subscriptions.
+ * carries all of this node's subscriptions. On a Redis Cluster (`redisCluster`) each of the two
+ * is a cluster client: commands go to the master of their key's slot, and subscriptions are
+ * sharded (SSUBSCRIBE on the master that owns the topic's slot).
  */
 export async function createRedisAdapters(
   config: ServerConfig,
   log: Logger,
   opts: RedisConnOptions = {},
 ): Promise<RedisAdapters> {
-  const url = config.redisUrl;
-  if (!url) throw new Error('createRedisAdapters needs config.redisUrl');
+  let target: RedisTarget;
+  if (config.redisUrl && config.redisCluster)
+    throw new Error('createRedisAdapters: config.redisUrl and config.redisCluster exclude each other');
+  if (config.redisUrl) target = { url: config.redisUrl };
+  else if (config.redisCluster) target = { seeds: parseRedisSeeds(config.redisCluster) };
+  else throw new Error('createRedisAdapters needs config.redisUrl or config.redisCluster');
   const rlog = log.child({ layer: 'redis' });
   const keys = new RedisKeys(config.redisPrefix);
-  const cmd = new RedisConn(url, 'command', opts, config.nodeId, rlog);
-  const sub = new RedisConn(url, 'subscriber', opts, config.nodeId, rlog);
-  try {
-    await Promise.all([cmd.connect(), sub.connect()]);
-  } catch (e) {
+  const cmd = new RedisConn(target, 'command', opts, config.nodeId, rlog);
+  const sub = new RedisConn(target, 'subscriber', opts, config.nodeId, rlog);
+  // Both settle before either is closed, and the command connection's reason is told first: the
+  // message does not depend on which failed first.
+  const failed = (await Promise.allSettled([cmd.connect(), sub.connect()])).find(
+    (r) => r.status === 'rejected',
+  );
+  if (failed) {
     await Promise.all([cmd.close(), sub.close()]);
-    throw e;
+    throw failed.reason;
   }
+  const refuse = async (why: string) => {
+    await Promise.all([cmd.close(), sub.close()]);
+    throw new Error(why);
+  };
   const info = await cmd.redis.info('server');
   const version = /redis_version:(\d+)\./.exec(info)?.[1];
-  if (version && Number(version) < 7) {
-    // The scripts use Redis 7 commands (PEXPIRETIME, PEXPIREAT … LT, ZRANGE … BYSCORE).
-    await Promise.all([cmd.close(), sub.close()]);
-    throw new Error(`Parley needs Redis >= 7 (found ${version})`);
-  }
+  // The scripts use Redis 7 commands (PEXPIRETIME, PEXPIREAT … LT, ZRANGE … BYSCORE); sharded
+  // pub/sub (SSUBSCRIBE) is 7.0 too.
+  if (version && Number(version) < 7) await refuse(`Parley needs Redis >= 7 (found ${version})`);
+  // A node of a Redis Cluster answers MOVED for most keys: say which flag it needs.
+  if (!cmd.sharded && /cluster_enabled:1/.test(await cmd.redis.info('cluster')))
+    await refuse(
+      `${config.redisUrl} is a node of a Redis Cluster: use --redis-cluster <host:port,...> instead of --redis`,
+    );
 
   const sessions = new RedisSessionStore(cmd.redis, keys, config.nodeId);
   const bus = new RedisBus(cmd, sub, keys, rlog);

@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis';
 import type { Logger } from '../../logger.js';
 import type { Bus, BusHandler, Unsubscribe } from '../../ports/bus.js';
 import type { RedisConn } from './connection.js';
@@ -5,6 +6,10 @@ import type { RedisKeys } from './keys.js';
 
 /** How many channels one SUBSCRIBE carries when re-subscribing (keeps each command small). */
 const RESUBSCRIBE_BATCH = 1000;
+/** Redis Cluster: how often the bus checks, after a lost shard, whether its masters answer again, ms. */
+const SHARD_CHECK_MS = 1000;
+/** Redis Cluster: checks finding no sharded subscriber after a full outage before the client is replaced. */
+const RENEW_AFTER_CHECKS = 5;
 /** A batch of one topic is published at once when it reaches this size, bytes. */
 const MAX_BATCH_BYTES = 256 * 1024;
 
@@ -37,6 +42,15 @@ export interface RedisBusEvents {
  * topic it holds before it reports ready again, logs it and tells `onResubscribed` (metrics).
  * Messages published while a node was cut off are lost (pub/sub keeps nothing): callers that need
  * delivery confirm it end to end (peer messages wait for the receiver's ack).
+ *
+ * On a Redis Cluster the bus uses sharded pub/sub: SPUBLISH goes to the master that owns the
+ * topic's slot and SSUBSCRIBE is held on that master (ioredis keeps one subscriber connection per
+ * master), so a message crosses one shard, not the whole Redis Cluster. When a shard's subscriber
+ * connection is lost (its master died) the bus logs it but stays ready: the other shards still
+ * carry their topics, and a node that reported itself down would be taken out of a load
+ * balancer for a failure of one shard. ioredis subscribes again on the shard's new master once
+ * the slot map shows it; the bus reports that like a reconnect (log, `onResubscribed`) once every
+ * master answers.
  */
 export class RedisBus implements Bus {
   /** Redis channel → handlers */
@@ -52,6 +66,14 @@ export class RedisBus implements Bus {
   private readonly outbox = new Map<string, Batch>();
   private flushScheduled = false;
   private badFrames = 0;
+  /** Redis Cluster: SPUBLISH / SSUBSCRIBE instead of PUBLISH / SUBSCRIBE */
+  private readonly sharded: boolean;
+  /** Redis Cluster: a shard's subscriber connection was lost and is not known to be back */
+  private shardDown = false;
+  private shardCheck: NodeJS.Timeout | null = null;
+  private checking = false;
+  /** consecutive checks that found ioredis without a sharded subscriber */
+  private stuckChecks = 0;
 
   constructor(
     private readonly cmd: RedisConn,
@@ -60,9 +82,18 @@ export class RedisBus implements Bus {
     private readonly log: Logger,
     readonly events: RedisBusEvents = {},
   ) {
-    sub.redis.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
+    this.sharded = sub.sharded;
+    if (this.sharded) {
+      this.attachSharded(sub.redis as Cluster);
+      sub.onRenew((client) => this.attachSharded(client));
+    } else
+      sub.redis.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
     sub.onChange((up) => {
-      if (up && this.wasUp) void this.resubscribe();
+      if (up && this.wasUp) {
+        // A Redis Cluster client re-subscribes by itself (per master): the bus waits for it.
+        if (this.sharded) this.awaitShards();
+        else void this.resubscribe();
+      }
       if (up) this.wasUp = true;
       this.report();
     });
@@ -123,7 +154,11 @@ export class RedisBus implements Bus {
       p.copy(frame, off + 4);
       off += 4 + p.byteLength;
     }
-    this.cmd.redis.publish(ch, frame).then(b.resolve, b.reject);
+    // SPUBLISH answers, like PUBLISH, how many subscriber connections (of that shard) got it.
+    const sent = this.sharded
+      ? (this.cmd.redis.spublish(ch, frame) as Promise<number>)
+      : this.cmd.redis.publish(ch, frame);
+    sent.then(b.resolve, b.reject);
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<Unsubscribe> {
@@ -131,7 +166,9 @@ export class RedisBus implements Bus {
     let hs = this.handlers.get(ch);
     if (!hs) {
       this.handlers.set(ch, (hs = new Set()));
-      const p = this.sub.redis.subscribe(ch).then(() => undefined);
+      const p = (this.sharded ? this.sub.redis.ssubscribe(ch) : this.sub.redis.subscribe(ch)).then(
+        () => undefined,
+      );
       this.pending.set(ch, p);
       p.finally(() => {
         if (this.pending.get(ch) === p) this.pending.delete(ch);
@@ -157,6 +194,7 @@ export class RedisBus implements Bus {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopShardCheck();
     this.handlers.clear();
   }
 
@@ -166,7 +204,10 @@ export class RedisBus implements Bus {
     if (!hs?.delete(handler) || hs.size > 0) return;
     this.handlers.delete(ch);
     // Redis orders UNSUBSCRIBE after a SUBSCRIBE still in flight on the same connection.
-    if (this.sub.isUp) await this.sub.redis.unsubscribe(ch).catch(() => undefined);
+    if (!this.sub.isUp) return;
+    await (this.sharded ? this.sub.redis.sunsubscribe(ch) : this.sub.redis.unsubscribe(ch)).catch(
+      () => undefined,
+    );
   }
 
   private dispatch(channel: Buffer, message: Buffer): void {
@@ -210,6 +251,99 @@ export class RedisBus implements Bus {
       this.resubscribing = false;
       this.report();
     }
+  }
+
+  private attachSharded(cluster: Cluster): void {
+    cluster.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel, message));
+    // The sharded-subscriber group names the node (the pool's own '-node' does not).
+    cluster.on('-node', (_redis: unknown, nodeKey?: string) => {
+      if (nodeKey !== undefined) this.lostShard(nodeKey);
+    });
+    cluster.on('subscribersReady', () => void this.checkShards());
+  }
+
+  /**
+   * Redis Cluster: the client lost every node and is back. ioredis subscribes every topic again
+   * on its own; like after a single Redis' restart, the bus is not ready until that is done.
+   */
+  private awaitShards(): void {
+    this.resubscribing = true;
+    this.shardDown = true;
+    this.shardCheck ??= setInterval(() => void this.checkShards(), SHARD_CHECK_MS).unref();
+    void this.checkShards();
+  }
+
+  /** Redis Cluster: the subscriber connection of one master ended. */
+  private lostShard(nodeKey: string): void {
+    if (this.closed) return;
+    if (!this.shardDown)
+      this.log.error(
+        { node: nodeKey, topics: this.handlers.size },
+        'bus lost a Redis Cluster shard; its topics miss messages until the shard has a master again',
+      );
+    this.shardDown = true;
+    // ioredis says when it set up its subscribers again ('subscribersReady'); checked each second
+    // too, in case the master it tried then was not up yet and no later topology change says so.
+    this.shardCheck ??= setInterval(() => void this.checkShards(), SHARD_CHECK_MS).unref();
+  }
+
+  /**
+   * Redis Cluster: after a lost shard, whether ioredis' per-master subscribers are back. Its
+   * 'subscribersReady' also comes when a master it tried is still unreachable, so the bus checks
+   * that every slot has a master and that every topic's SSUBSCRIBE
+   * is confirmed before it reports the shard back.
+   */
+  private async checkShards(): Promise<void> {
+    if (!this.shardDown || this.closed || this.checking) return;
+    this.checking = true;
+    try {
+      if (!this.slotsCovered()) return;
+      // ioredis re-issues SSUBSCRIBE without waiting for the replies, and drops an error (e.g.
+      // CLUSTERDOWN from a master that is not serving yet): the bus subscribes every topic again
+      // and waits for each reply (a no-op where ioredis' own got through). ioredis then lists
+      // the channel twice; it subscribes and unsubscribes both at once, so that is harmless.
+      const channels = [...this.handlers.keys()];
+      for (let i = 0; i < channels.length; i += RESUBSCRIBE_BATCH)
+        await Promise.all(
+          channels.slice(i, i + RESUBSCRIBE_BATCH).map((ch) => this.sub.redis.ssubscribe(ch)),
+        );
+    } catch (e) {
+      // A shard is still not back: the next check tries again. After every master was lost,
+      // ioredis 6 may be left without any sharded subscriber for good (its subscriber group
+      // waits on a connect that was cut): the node is not ready anyway, so after a few such
+      // checks the bus replaces the subscriber client, which subscribes everything afresh.
+      const stuck = /No sharded subscriber/.test((e as Error).message);
+      if (this.resubscribing && stuck && ++this.stuckChecks >= RENEW_AFTER_CHECKS) {
+        this.stuckChecks = 0;
+        this.log.warn('bus: the Redis Cluster subscriber client did not recover; replacing it');
+        void this.sub.renew().catch(() => undefined);
+      }
+      return;
+    } finally {
+      this.checking = false;
+    }
+    if (!this.shardDown || this.closed) return;
+    this.shardDown = false;
+    this.stuckChecks = 0;
+    this.stopShardCheck();
+    this.log.warn({ topics: this.handlers.size }, 'bus re-subscribed after a Redis Cluster shard or outage');
+    this.events.onResubscribed?.(this.handlers.size);
+    if (this.resubscribing) {
+      this.resubscribing = false;
+      this.report();
+    }
+  }
+
+  /** Whether the subscriber client's slot map gives every slot a master. */
+  private slotsCovered(): boolean {
+    const slots = (this.sub.redis as Cluster).slots;
+    for (let slot = 0; slot < 16384; slot++) if (!slots[slot]?.[0]) return false;
+    return true;
+  }
+
+  private stopShardCheck(): void {
+    if (this.shardCheck) clearInterval(this.shardCheck);
+    this.shardCheck = null;
   }
 
   private report(): void {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { utf8Length } from '@parley/protocol';
 import type {
   ChannelAttribute,
@@ -123,7 +123,7 @@ export class RedisChannelAttrsStore implements ChannelAttrsStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, SCRIPTS);

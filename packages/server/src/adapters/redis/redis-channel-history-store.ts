@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { Packr } from 'msgpackr';
 import {
   entriesAfter,
@@ -37,7 +37,7 @@ export class RedisChannelHistoryStore implements ChannelHistoryStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, SCRIPTS);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { ChannelMember, ChannelStore, MembershipChange } from '../../ports/channel-store.js';
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
@@ -41,7 +41,7 @@ export class RedisChannelStore implements ChannelStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, SCRIPTS);

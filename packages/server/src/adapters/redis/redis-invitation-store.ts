@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type {
   InvitationMatch,
   InvitationPatch,
@@ -145,7 +145,7 @@ export class RedisInvitationStore implements InvitationStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, SCRIPTS);

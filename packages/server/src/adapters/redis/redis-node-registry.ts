@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { NodeRegistry, SessionRef } from '../../ports/node-registry.js';
 import type { SessionRecord } from '../../ports/session-store.js';
 import { defineScripts } from './connection.js';
@@ -88,7 +88,7 @@ export class RedisNodeRegistry implements NodeRegistry {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly sessions: RedisSessionStore,
   ) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { OfflineMessage, OfflineStore, OfflineUsage, PutOnceResult } from '../../ports/offline-store.js';
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
@@ -93,7 +93,7 @@ export class RedisOfflineStore implements OfflineStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, SCRIPTS);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { PresenceStore, SubscribeResult, Watcher } from '../../ports/presence-store.js';
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
@@ -49,7 +49,7 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, SCRIPTS);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { SessionRecord, SessionStore } from '../../ports/session-store.js';
 import { defineScripts } from './connection.js';
 import { type RedisKeys, sessionMember } from './keys.js';
@@ -69,7 +69,7 @@ export class RedisSessionStore implements SessionStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly nodeId: string,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { UserAttrsRecord, UserAttrsStore } from '../../ports/user-attrs-store.js';
 import { defineScripts } from './connection.js';
 import type { RedisKeys } from './keys.js';
@@ -50,7 +50,7 @@ export class RedisUserAttrsStore implements UserAttrsStore {
   private readonly scripts;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.scripts = defineScripts(redis, SCRIPTS);
