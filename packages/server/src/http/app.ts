@@ -22,7 +22,7 @@ export interface HttpAppDeps {
 }
 
 /**
- * The HTTP side of the port (docs/architecture-http.md): a Fastify app on a node http server of
+ * The HTTP side of the port (docs/architecture.md, "HTTP"): a Fastify app on a node http server of
  * ours, which also carries the WebSocket gateway ('upgrade' never reaches Fastify) and the
  * header/request timeouts. Each route group is a plugin in routes/. Every answer of the app's
  * own is JSON `{ error: { code, message } }` under /api/ and plain text elsewhere, as before
