@@ -4,6 +4,7 @@ import { limitsFor, resolveConfig, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { Bus } from './ports/bus.js';
+import type { NodeRegistry } from './ports/node-registry.js';
 import type { Store } from './ports/store.js';
 import { Authenticator } from './session/auth.js';
 import { NodeMesh } from './cluster/node-mesh.js';
@@ -21,12 +22,14 @@ import { autoMaxConnections, fdReserve, openFileLimit } from './transport/fd-lim
 import { FeatureRegistry } from './features/registry.js';
 import type { FeatureContext } from './features/context.js';
 import { FEATURES } from './features/index.js';
-import { createAdapters } from './adapters/index.js';
+import { createAdapters, livenessAgent } from './adapters/index.js';
 
 export interface ServerDeps {
   /** override the adapters (tests share one MemoryBus/Store between in-process nodes) */
   store?: Store;
   bus?: Bus;
+  /** with `store` and `bus`: node liveness over this registry (the in-memory nodes of a test) */
+  nodes?: NodeRegistry;
   logger?: Logger;
 }
 
@@ -46,6 +49,11 @@ export interface ParleyServer {
   listen(): Promise<void>;
   /** Graceful shutdown: stop accepting, end sessions (going-away close), flush storage. */
   close(): Promise<void>;
+  /**
+   * Tests only: dies as a killed process would, on the adapters it shares with other in-process
+   * nodes: heartbeats stop, sockets drop, no session ends here and nothing more is written.
+   */
+  crash(): Promise<void>;
 }
 
 /**
@@ -61,7 +69,12 @@ export async function createServer(
   const metrics = new Metrics();
   const adapters =
     deps.store && deps.bus
-      ? { store: deps.store, bus: deps.bus, cluster: null, owned: false }
+      ? {
+          store: deps.store,
+          bus: deps.bus,
+          cluster: deps.nodes ? livenessAgent(deps.nodes, deps.store.sessions, config, log) : null,
+          owned: false,
+        }
       : { ...(await createAdapters(config, log)), owned: true };
   adapters.cluster?.onBusReady((r) => metrics.busReady.set(r ? 1 : 0));
 
@@ -216,6 +229,24 @@ export async function createServer(
         await store.close();
         await bus.close();
       }
+      metrics.close();
+    },
+    async crash() {
+      if (closing) return;
+      closing = true;
+      adapters.cluster?.halt();
+      // Sessions first, so that the dropped sockets find none to detach.
+      sessions.abandonAll();
+      for (const c of gateway.connections) c.terminate();
+      await gateway.close(CloseCode.GOING_AWAY, 'crashed');
+      await new Promise<void>((r) => http.close(() => r()));
+      http.closeAllConnections?.();
+      await httpApp.close();
+      // Gone from the bus: what the other nodes send this node now reaches nobody.
+      await mesh.close();
+      await routes.close();
+      // Only the features' timers and resources stop here (a dead process has none left).
+      await registry.run('onClose');
       metrics.close();
     },
   };

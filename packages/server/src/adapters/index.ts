@@ -5,6 +5,8 @@ import type { Store } from '../ports/store.js';
 import { NodeLiveness } from '../cluster/node-liveness.js';
 import { MemoryBus, createEmbeddedStore } from './embedded/index.js';
 import type { ClusterAgent, ClusterHooks } from '../ports/cluster.js';
+import type { NodeRegistry } from '../ports/node-registry.js';
+import type { SessionStore } from '../ports/session-store.js';
 
 export type { ClusterAgent, ClusterHooks };
 
@@ -36,20 +38,40 @@ export async function createAdapters(config: ServerConfig, log: Logger): Promise
     for (const fn of resub) fn(n);
   };
   // Node liveness (cluster/) over the Redis registry's primitives.
-  const liveness = new NodeLiveness(
-    r.nodes,
-    r.store.sessions,
-    { nodeId: config.nodeId, heartbeatMs: config.nodeHeartbeatMs, sessionGraceMs: config.sessionGraceMs },
-    log.child({ layer: 'redis' }),
-  );
+  const liveness = livenessAgent(r.nodes, r.store.sessions, config, log.child({ layer: 'redis' }));
   return {
     store: r.store,
     bus: r.bus,
     cluster: {
-      start: (hooks) => liveness.start(hooks),
-      stop: () => liveness.stop(),
+      ...liveness,
       onBusReady: (fn) => void busReady.push(fn),
       onResubscribed: (fn) => void resub.push(fn),
     },
+  };
+}
+
+/**
+ * Node liveness (cluster/node-liveness.ts) over a NodeRegistry: Redis' in cluster mode, or the
+ * in-memory one shared by the in-process nodes of a multi-node test. Without a bus that can go
+ * down (memory), the bus callbacks never fire.
+ */
+export function livenessAgent(
+  registry: NodeRegistry,
+  sessions: Pick<SessionStore, 'setState'>,
+  config: ServerConfig,
+  log: Logger,
+): ClusterAgent {
+  const liveness = new NodeLiveness(
+    registry,
+    sessions,
+    { nodeId: config.nodeId, heartbeatMs: config.nodeHeartbeatMs, sessionGraceMs: config.sessionGraceMs },
+    log,
+  );
+  return {
+    start: (hooks) => liveness.start(hooks),
+    stop: () => liveness.stop(),
+    halt: () => liveness.halt(),
+    onBusReady: () => undefined,
+    onResubscribed: () => undefined,
   };
 }

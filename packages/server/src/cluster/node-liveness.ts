@@ -94,13 +94,18 @@ export class NodeLiveness {
 
   /** Stops heartbeating; leaves the registry when no session is left to clean up (graceful stop). */
   async stop(): Promise<void> {
+    this.halt();
+    await this.registry
+      .leave(this.opts.nodeId)
+      .catch((e) => this.log.warn({ err: e }, 'could not leave the node registry; survivors will clean up'));
+  }
+
+  /** Stops heartbeating and cleaning up at once, without leaving the registry (as a crash would). */
+  halt(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const t of this.reaping.values()) if (t) clearTimeout(t);
     this.reaping.clear();
-    await this.registry
-      .leave(this.opts.nodeId)
-      .catch((e) => this.log.warn({ err: e }, 'could not leave the node registry; survivors will clean up'));
   }
 
   private async tick(): Promise<void> {

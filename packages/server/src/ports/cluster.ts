@@ -1,7 +1,7 @@
 /**
  * Cluster mode's node liveness, as the server sees it: the adapter heartbeats this node, finds
- * dead nodes and ends their sessions through these hooks (today implemented in Redis only:
- * adapters/redis/redis-node-registry.ts).
+ * dead nodes and ends their sessions through these hooks (cluster/node-liveness.ts, over the
+ * NodeRegistry port: Redis in cluster mode, in memory for multi-node tests).
  */
 
 /** What the node registry needs from the session layer (wired in server.ts). */
@@ -28,6 +28,8 @@ export interface ClusterAgent {
   start(hooks: ClusterHooks): Promise<void>;
   /** Stops heartbeating and leaves the node registry (after the local sessions ended). */
   stop(): Promise<void>;
+  /** Stops heartbeating at once and stays in the registry: a test's simulated crash of this node. */
+  halt(): void;
   /** Called when the bus becomes able (true) or unable (false) to carry messages. */
   onBusReady(fn: (ready: boolean) => void): void;
   /** Called after the bus re-subscribed its topics following a reconnect to Redis. */

@@ -77,6 +77,17 @@ export class SessionEnding {
     }
   }
 
+  /** Drops a session from this node without a trace of an ending (simulated crash, see abandonAll). */
+  abandon(s: Session): void {
+    s.phase = 'ended';
+    if (s.graceTimer) clearTimeout(s.graceTimer);
+    for (const t of s.tokenTimers) clearTimeout(t);
+    s.tokenTimers = [];
+    this.d.table.remove(s);
+    if (s.conn) s.conn.session = null;
+    s.conn = null;
+  }
+
   /**
    * Ends a session that lived on another node which died (cluster mode: a survivor calls this
    * exactly once per session of the dead node, after the grace period). Runs the sessionEnd hooks

@@ -111,6 +111,15 @@ export class SessionManager implements LinkSink {
     this.ending.dropEndedElsewhere(sessionId);
   }
 
+  /**
+   * Forgets every local session at once: no hook, no Store write, no word to the clients (a
+   * test's simulated crash: the survivors end these sessions as they would a dead node's).
+   */
+  abandonAll(): void {
+    this.layer.closing = true;
+    for (const s of [...this.table.all()]) this.ending.abandon(s);
+  }
+
   /** Ends every local session (server shutdown). */
   async shutdown(): Promise<void> {
     this.layer.closing = true;

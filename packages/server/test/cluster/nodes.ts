@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { getCurrentTest } from 'vitest/suite';
 import { startTestServer, type ParleyServer } from '@parley/server/testing';
-import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
+import { MemoryBus, MemoryNodeRegistry, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
 import type { ServerConfig } from '../../src/config.js';
 
 /**
  * Multi-node test servers, used by `setup()` in ../helpers.ts:
  * - cluster on Redis: N in-process servers sharing a real Redis (`REDIS_URL`, default
  *   redis://127.0.0.1:6379) under a key prefix unique to this setup, deleted at cleanup;
- * - mesh in memory: N in-process servers sharing one MemoryBus and one embedded Store (fast tests
- *   of node-to-node behaviour, no Redis).
+ * - mesh in memory: N in-process servers sharing one MemoryBus, one embedded Store and one
+ *   MemoryNodeRegistry (fast tests of node-to-node behaviour and node failure — `crash()` — without
+ *   Redis).
  * Redis unreachable: the test is skipped with a loud message, or fails when PARLEY_REQUIRE_REDIS=1.
  *
  * With PARLEY_TEST_REDIS_CLUSTER=1 (vitest project 'redis-cluster') the Redis-backed nodes use the
@@ -206,9 +207,10 @@ export async function startNodes(cfg: Partial<ServerConfig>, o: NodeOptions): Pr
   if (o.nodes && o.nodes > 1) {
     const store = createEmbeddedStore({ dataDir: null });
     const bus = new MemoryBus({ shared: true });
+    const nodes = MemoryNodeRegistry.over(store.sessions);
     const servers: ParleyServer[] = [];
     for (let i = 0; i < o.nodes; i++)
-      servers.push(await startTestServer({ ...cfg, nodeId: `m${i + 1}` }, { store, bus }));
+      servers.push(await startTestServer({ ...cfg, nodeId: `m${i + 1}` }, { store, bus, nodes }));
     return {
       servers,
       mode: 'memory',

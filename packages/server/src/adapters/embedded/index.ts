@@ -16,6 +16,7 @@ import { SqliteOfflineStore } from './sqlite/sqlite-offline-store.js';
 import { WriteBatcher } from './sqlite/write-batcher.js';
 
 export { MemoryBus, MemorySessionStore };
+export { MemoryNodeRegistry } from './memory-node-registry.js';
 export { DataDirError } from './sqlite/data-dir-error.js';
 export { DB_FILE, type SqliteSync } from './sqlite/database.js';
 
