@@ -5,18 +5,17 @@ import {
   LoginError,
   NOT_LOGGED_IN,
   Op,
-  PROTOCOL_VERSION,
   classify,
   decodeFrame,
   encodeEvent,
-  encodeRequest,
   type Limits,
   type LoginResponse,
   type ResumeResponse,
   type SessionEndReason,
 } from '@parley/protocol';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffConfig } from './backoff.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
 import { sendFarewell } from './farewell.js';
+import { type SessionTicket, loginRequest, resumeRequest } from './handshake.js';
 import {
   ACK_EVERY,
   SESSION_OPS_EXEMPT,
@@ -25,6 +24,8 @@ import {
   attemptTimeoutMs,
 } from './connection-policy.js';
 import { defaultWebSocket, type WebSocketCtor } from './platform.js';
+import { LoginWaiter } from './login-waiter.js';
+import { ReconnectSchedule } from './reconnect-schedule.js';
 import { SendKeys } from './send-keys.js';
 import { SocketLink } from './socket-link.js';
 import type { CoreListener, CoreOptions } from './core-options.js';
@@ -46,7 +47,7 @@ export class Core {
   uid = '';
   token: string | undefined;
   limits: Limits | null = null;
-  private session: { id: string; resumeToken: string; heartbeatMs: number } | null = null;
+  private session: SessionTicket | null = null;
   /** heartbeat interval of the last session, to size attempt timeouts while reconnecting */
   private lastHeartbeatMs = 0;
   /** server → client messages of the session processed so far (what a resume asks to skip) */
@@ -55,16 +56,8 @@ export class Core {
   private reported = 0;
   private readonly requests = new RequestTable((bytes) => this.link.send(bytes));
   private readonly link: SocketLink;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private attempt = 0;
-  /** when the session was last lost (RECONNECTING began), for `retry.reconnectMs` */
-  private lostAt = 0;
-  private urlIndex = 0;
-  private loginWaiter: {
-    resolve: () => void;
-    reject: (e: { code: number; detail?: string }) => void;
-    timer: ReturnType<typeof setTimeout>;
-  } | null = null;
+  private readonly reconnect: ReconnectSchedule;
+  private readonly loginWaiter = new LoginWaiter();
   private loggingOut = false;
   /** stops the farewell of a session left by a logout while RECONNECTING (a new login does) */
   private cancelFarewell: (() => void) | null = null;
@@ -72,16 +65,14 @@ export class Core {
   private resumeReqId = -1;
   private readonly WS: WebSocketCtor;
   private readonly sendKeys = new SendKeys();
-  private readonly backoff: BackoffConfig;
-  private readonly urls: string[];
 
   constructor(
     private readonly opts: CoreOptions,
     private readonly listener: CoreListener,
   ) {
     this.WS = opts.WebSocket ?? defaultWebSocket();
-    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
-    this.urls = Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl];
+    const urls = Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl];
+    this.reconnect = new ReconnectSchedule(urls, { ...DEFAULT_BACKOFF, ...opts.backoff }, opts.retry);
     this.link = new SocketLink(this.WS, {
       opened: () => (this.session ? this.sendResume() : this.sendLogin()),
       frame: (bytes) => this.onFrame(bytes),
@@ -116,18 +107,16 @@ export class Core {
     this.uid = uid;
     this.token = token;
     this.session = null;
-    this.attempt = 0;
+    this.reconnect.attempt = 0;
     this.setState('CONNECTING', 'LOGIN');
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.loginWaiter = null;
+    return this.loginWaiter.start(
+      this.opts.loginTimeoutMs,
+      () => {
         this.teardown(false);
         this.setState('DISCONNECTED', 'LOGIN_TIMEOUT');
-        reject({ code: LoginError.TIMEOUT });
-      }, this.opts.loginTimeoutMs);
-      this.loginWaiter = { resolve, reject, timer };
-      this.open();
-    });
+      },
+      () => this.open(),
+    );
   }
 
   /**
@@ -144,7 +133,7 @@ export class Core {
       }
     } else if (this.state === 'RECONNECTING' && this.session) {
       this.cancelFarewell?.();
-      this.cancelFarewell = sendFarewell(this.WS, this.urls, this.urlIndex, {
+      this.cancelFarewell = sendFarewell(this.WS, this.reconnect.urls, this.reconnect.serverIndex, {
         appId: this.opts.appId,
         uid: this.uid,
         sessionId: this.session.id,
@@ -182,18 +171,13 @@ export class Core {
       this.giveUp();
       return;
     }
-    this.listener.attempt?.(this.attempt);
+    this.listener.attempt?.(this.reconnect.attempt);
     if (this.state !== 'CONNECTING' && this.state !== 'RECONNECTING') return;
-    const url = this.urls[this.urlIndex % this.urls.length]!;
-    this.link.open(url, attemptTimeoutMs(this.lastHeartbeatMs));
+    this.link.open(this.reconnect.url, attemptTimeoutMs(this.lastHeartbeatMs));
   }
 
   private retriesUsedUp(): boolean {
-    const r = this.opts.retry;
-    if (!r || this.attempt === 0) return false;
-    return (
-      this.attempt > r.attempts || (this.state === 'RECONNECTING' && Date.now() - this.lostAt > r.reconnectMs)
-    );
+    return this.reconnect.usedUp(this.state === 'RECONNECTING');
   }
 
   /** The retry limits are used up: a login in progress fails, a lost session ends. */
@@ -211,32 +195,13 @@ export class Core {
     this.received = 0;
     this.reported = 0;
     this.loginReqId = reqId;
-    this.link.send(
-      encodeRequest(Op.Login, reqId, {
-        v: PROTOCOL_VERSION,
-        appId: this.opts.appId,
-        uid: this.uid,
-        token: this.token,
-        kind: this.opts.kind,
-        sdk: this.opts.sdk,
-      }),
-    );
+    this.link.send(loginRequest(reqId, this.opts, this.uid, this.token));
   }
 
   private sendResume(): void {
-    const s = this.session!;
     const reqId = this.requests.newId();
     this.resumeReqId = reqId;
-    this.link.send(
-      encodeRequest(Op.Resume, reqId, {
-        v: PROTOCOL_VERSION,
-        appId: this.opts.appId,
-        uid: this.uid,
-        sessionId: s.id,
-        resumeToken: s.resumeToken,
-        received: this.received,
-      }),
-    );
+    this.link.send(resumeRequest(reqId, this.opts.appId, this.uid, this.session!, this.received));
   }
 
   private onFrame(bytes: Uint8Array): void {
@@ -274,11 +239,9 @@ export class Core {
     this.loginReqId = -1;
     this.link.clearAttemptTimer();
     if (code !== 0) {
-      if (this.loginWaiter) {
+      if (this.loginWaiter.pending) {
         this.teardown(false);
-        const w = this.loginWaiter;
-        this.loginWaiter = null;
-        clearTimeout(w.timer);
+        const w = this.loginWaiter.take()!;
         this.setState('DISCONNECTED', 'LOGIN_FAILURE');
         w.reject({ code, detail: (body as { message?: string } | null)?.message });
         return;
@@ -306,11 +269,9 @@ export class Core {
     this.session = { id: r.sessionId, resumeToken: r.resumeToken, heartbeatMs: r.heartbeatMs };
     this.lastHeartbeatMs = r.heartbeatMs;
     this.limits = r.limits;
-    this.attempt = 0;
+    this.reconnect.attempt = 0;
     this.startHeartbeat();
-    const w = this.loginWaiter;
-    this.loginWaiter = null;
-    if (w) clearTimeout(w.timer);
+    const w = this.loginWaiter.take();
     this.setState('CONNECTED', 'LOGIN_SUCCESS');
     // Requests made while reconnecting (or left unanswered by the lost session) go out on the new
     // one, after the state restore of a re-login: a channel message re-sent after a crash then
@@ -339,7 +300,7 @@ export class Core {
     }
     this.link.clearAttemptTimer();
     const r = body as ResumeResponse;
-    this.attempt = 0;
+    this.reconnect.attempt = 0;
     this.startHeartbeat();
     this.setState('CONNECTED', 'LOGIN_SUCCESS');
     // Re-send what the server has not processed; what it has is answered in the replay.
@@ -397,19 +358,16 @@ export class Core {
         return;
       }
     }
-    this.urlIndex++;
+    this.reconnect.nextServer();
     // Still logging in: retry within the login timeout, no state change.
     if (this.state !== 'CONNECTING') this.setState('RECONNECTING', 'INTERRUPTED');
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    if (this.reconnectTimer) return;
-    const delay = backoffDelay(this.attempt++, this.backoff);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
+    this.reconnect.schedule(() => {
       if (this.state === 'RECONNECTING' || this.state === 'CONNECTING') this.open();
-    }, delay);
+    });
   }
 
   private startHeartbeat(): void {
@@ -432,8 +390,7 @@ export class Core {
   /** The single teardown path: socket, timers, and (unless `keepPending`) pending calls. */
   private teardown(keepPending: boolean): void {
     this.dropSocket();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.reconnect.cancel();
     if (!keepPending) {
       this.requests.rejectAll(new CallFailure(this.state === 'ABORTED' ? 'aborted' : 'not_logged_in'));
     }
@@ -441,18 +398,14 @@ export class Core {
 
   /** Rejects a login still waiting (its promise must settle whatever ends the attempt). */
   private settleLogin(code: number): void {
-    const w = this.loginWaiter;
-    if (!w) return;
-    this.loginWaiter = null;
-    clearTimeout(w.timer);
-    w.reject({ code });
+    this.loginWaiter.take()?.reject({ code });
   }
 
   private setState(next: ConnectionState, reason: ConnectionChangeReason): void {
     const prev = this.state;
     if (prev === next) return;
     this.state = next;
-    if (next === 'RECONNECTING') this.lostAt = Date.now();
+    if (next === 'RECONNECTING') this.reconnect.sessionLost();
     this.listener.state(next, reason, prev);
   }
 
