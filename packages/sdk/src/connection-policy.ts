@@ -28,13 +28,6 @@ export const TERMINAL_CLOSE_REASON: Record<number, SessionEndReason> = {
 /** Time a connection attempt may take (socket open + login/resume answer) before it is abandoned. */
 const ATTEMPT_TIMEOUT_MS = 6000;
 
-/**
- * The client tells the server its `received` count on every heartbeat `Ping`, and also once this
- * many messages arrived since it last did, so the server can drop what was processed from the
- * session's resume queue (docs/protocol.md, "Resume and the numbered stream").
- */
-export const ACK_EVERY = 64;
-
 /** Time a connection attempt may take: sized from the last session's heartbeat while reconnecting. */
 export function attemptTimeoutMs(lastHeartbeatMs: number): number {
   return lastHeartbeatMs > 0 ? Math.min(15_000, Math.max(1000, 3 * lastHeartbeatMs)) : ATTEMPT_TIMEOUT_MS;

@@ -17,7 +17,6 @@ import { DEFAULT_BACKOFF } from './backoff.js';
 import { sendFarewell } from './farewell.js';
 import { type SessionTicket, loginRequest, resumeRequest } from './handshake.js';
 import {
-  ACK_EVERY,
   SESSION_OPS_EXEMPT,
   TERMINAL_CLOSE_REASON,
   TERMINAL_RELOGIN_CODES,
@@ -27,6 +26,7 @@ import { defaultWebSocket, type WebSocketCtor } from './platform.js';
 import { LoginWaiter } from './login-waiter.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
 import { SendKeys } from './send-keys.js';
+import { StreamCount } from './stream-count.js';
 import { SocketLink } from './socket-link.js';
 import type { CoreListener, CoreOptions } from './core-options.js';
 import { CallFailure, type CallResult, RequestTable } from './requests.js';
@@ -50,10 +50,7 @@ export class Core {
   private session: SessionTicket | null = null;
   /** heartbeat interval of the last session, to size attempt timeouts while reconnecting */
   private lastHeartbeatMs = 0;
-  /** server → client messages of the session processed so far (what a resume asks to skip) */
-  private received = 0;
-  /** `received` as last told to the server (on a Ping) */
-  private reported = 0;
+  private readonly stream = new StreamCount();
   private readonly requests = new RequestTable((bytes) => this.link.send(bytes));
   private readonly link: SocketLink;
   private readonly reconnect: ReconnectSchedule;
@@ -192,8 +189,7 @@ export class Core {
 
   private sendLogin(): void {
     const reqId = this.requests.newId();
-    this.received = 0;
-    this.reported = 0;
+    this.stream.restart(0);
     this.loginReqId = reqId;
     this.link.send(loginRequest(reqId, this.opts, this.uid, this.token));
   }
@@ -201,7 +197,7 @@ export class Core {
   private sendResume(): void {
     const reqId = this.requests.newId();
     this.resumeReqId = reqId;
-    this.link.send(resumeRequest(reqId, this.opts.appId, this.uid, this.session!, this.received));
+    this.link.send(resumeRequest(reqId, this.opts.appId, this.uid, this.session!, this.stream.received));
   }
 
   private onFrame(bytes: Uint8Array): void {
@@ -222,17 +218,17 @@ export class Core {
           // Resume answers are not part of the session's numbered stream.
           this.onResumeResponse(m.code, m.body);
         } else {
-          this.received++;
+          this.stream.received++;
           this.requests.answer(m.reqId, m.code, m.body);
         }
       } else if (m.kind === 'event') {
         // Pings and protocol errors are written outside the session's numbered stream.
         if (m.op === Op.Ping || m.op === Op.ProtocolError) continue;
-        this.received++;
+        this.stream.received++;
         this.onEvent(m.op, m.body);
       }
     }
-    if (this.received - this.reported >= ACK_EVERY && this.session) this.ping();
+    if (this.stream.reportDue && this.session) this.ping();
   }
 
   private onLoginResponse(code: number, body: unknown): void {
@@ -265,7 +261,7 @@ export class Core {
       return;
     }
     const r = body as LoginResponse;
-    this.received = 1;
+    this.stream.received = 1;
     this.session = { id: r.sessionId, resumeToken: r.resumeToken, heartbeatMs: r.heartbeatMs };
     this.lastHeartbeatMs = r.heartbeatMs;
     this.limits = r.limits;
@@ -376,8 +372,7 @@ export class Core {
 
   /** A heartbeat that also tells the server how many session messages were processed. */
   private ping(): void {
-    this.reported = this.received;
-    this.link.send(encodeEvent(Op.Ping, this.received));
+    this.link.send(encodeEvent(Op.Ping, this.stream.report()));
   }
 
   /** Closes the socket without reacting to its close event. */
