@@ -1,7 +1,8 @@
 import type { LocalInvitationFailureReason, RemoteInvitationFailureReason } from '@parley/protocol';
 import { InvitationApiCallError } from '@parley/protocol';
 import { RtmError, RtmInvalidArgumentError } from './errors.js';
-import { LocalInvitation, RemoteInvitation, type InvitationsApi } from './invitation.js';
+import { LocalInvitation, RemoteInvitation } from './invitation.js';
+import type { InvitationsApi } from './invitations-api.js';
 
 /**
  * Java `RtmStatusCode.LocalInvitationError` values. Web's `UNKNOWN` has no Java counterpart and is

@@ -15,17 +15,15 @@ import {
   type MemberCountEvent,
   type MemberEvent,
 } from '@parley/protocol';
+import { RtmInvalidArgumentError as Arg, errorFrom } from './errors.js';
 import {
-  RtmInvalidArgumentError as Arg,
-  RtmInvalidStatusError as Status,
-  RtmInvokeTooOftenError as Often,
-  RtmLimitExceededError as Limit,
-  RtmTimeoutError as Timeout,
-  RtmUnavailableError as Unavail,
-  RtmUnknownError as Unknown,
-  errorFrom,
-  type ErrorTable,
-} from './errors.js';
+  CHANNEL_MESSAGE_ERRORS,
+  CHANNEL_MESSAGE_TOO_LARGE,
+  GET_CHANNEL_MEMBER_COUNT_ERRORS,
+  GET_MEMBERS_ERRORS,
+  JOIN_CHANNEL_ERRORS,
+  LEAVE_CHANNEL_ERRORS,
+} from './channel-errors.js';
 import type { RtmChannelEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
 import { checkMessage, fromWire, receivedProps } from './messages.js';
@@ -34,63 +32,6 @@ import { attrsFromWire, define } from './channel-attrs.js';
 import { TypedEventEmitter } from './typed-emitter.js';
 import type { RtmMessage } from './types.js';
 
-// ---- error tables (Agora's class and text per code) ----
-
-export const JOIN_CHANNEL_ERRORS: ErrorTable = {
-  [JoinChannelError.FAILURE]: [Unknown, 'Join channel failure.'],
-  [JoinChannelError.REJECTED]: [Unavail, 'Join channel rejected by the server.'],
-  [JoinChannelError.INVALID_ARGUMENT]: [Arg, 'Invalid channel ID.'],
-  [JoinChannelError.TIMEOUT]: [Timeout, 'Join channel timeout.'],
-  [JoinChannelError.EXCEED_LIMIT]: [Limit, 'Exceeded the limit of 20 joined channels.'],
-  [JoinChannelError.ALREADY_JOINED]: [Status, 'The channel is already joined or being joined.'],
-  [JoinChannelError.TOO_OFTEN]: [Often, 'Join channel too often: exceeded 50 joins in 3 seconds.'],
-  [JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN]: [
-    Often,
-    'Join the same channel too often: exceeded 2 joins in 5 seconds.',
-  ],
-  [JoinChannelError.ABORTED_BY_LEAVE]: [Status, 'Join channel aborted by leave.'],
-  [JoinChannelError.ALREADY_JOINED_CHANNEL_OF_SAME_ID]: [
-    Status,
-    'Another channel instance with the same ID is joined.',
-  ],
-};
-export const LEAVE_CHANNEL_ERRORS: ErrorTable = {
-  [LeaveChannelError.FAILURE]: [Unknown, 'Leave channel failure.'],
-  [LeaveChannelError.REJECTED]: [Unavail, 'Leave channel rejected by the server.'],
-  [LeaveChannelError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
-  [LeaveChannelError.KICKED]: [Status, 'Kicked from the channel.'],
-};
-export const CHANNEL_MESSAGE_ERRORS: ErrorTable = {
-  [ChannelMessageError.FAILURE]: [Unknown, 'Send channel message failure.'],
-  [ChannelMessageError.TIMEOUT]: [Timeout, 'Send channel message timeout.'],
-  [ChannelMessageError.TOO_OFTEN]: [
-    Limit,
-    'Send channel message too often: exceeded the 180 messages in 3 seconds limit.',
-  ],
-  [ChannelMessageError.INVALID_MESSAGE]: [Arg, 'Invalid message.'],
-  [ChannelMessageError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
-};
-/** a message over the size limit is RtmLimitExceededError with the INVALID_MESSAGE code (Agora) */
-const CHANNEL_MESSAGE_TOO_LARGE: [typeof Limit, string] = [Limit, 'The message is too long.'];
-export const GET_MEMBERS_ERRORS: ErrorTable = {
-  [GetMembersError.FAILURE]: [Unknown, 'Get members failure.'],
-  [GetMembersError.REJECTED]: [Unavail, 'Get members rejected by the server.'],
-  [GetMembersError.TIMEOUT]: [Timeout, 'Get members timeout.'],
-  [GetMembersError.TOO_OFTEN]: [Often, 'Get members too often: exceeded 5 calls in 2 seconds.'],
-  [GetMembersError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
-};
-export const GET_CHANNEL_MEMBER_COUNT_ERRORS: ErrorTable = {
-  [GetChannelMemberCountError.FAILURE]: [Unknown, 'Get channel member count failure.'],
-  [GetChannelMemberCountError.INVALID_ARGUMENT]: [Arg, 'Invalid channel ID list.'],
-  [GetChannelMemberCountError.TOO_OFTEN]: [
-    Often,
-    'Get channel member count too often: exceeded 1 call per second.',
-  ],
-  [GetChannelMemberCountError.TIMEOUT]: [Timeout, 'Get channel member count timeout.'],
-  // Agora's runtime throws RtmInvalidArgumentError for a list of 0 or more than 32 ids.
-  [GetChannelMemberCountError.EXCEED_LIMIT]: [Arg, 'Give 1 to 32 channel IDs.'],
-  [GetChannelMemberCountError.NOT_INITIALIZED]: [Status, 'Not initialized.'],
-};
 /** Agora: 10 s to send a channel message. */
 const MESSAGE_TIMEOUT_MS = 10_000;
 /** Java/C++ docs: 5 s to join; Parley uses it for the other channel calls too. */

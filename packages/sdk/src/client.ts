@@ -36,7 +36,8 @@ import { PresenceApi } from './presence.js';
 import { UserAttrsApi } from './user-attrs.js';
 import { ChannelsApi, type RtmChannel } from './channel.js';
 import { ChannelAttrsApi } from './channel-attrs.js';
-import { InvitationsApi, type LocalInvitation } from './invitation.js';
+import type { LocalInvitation } from './invitation.js';
+import { InvitationsApi } from './invitations-api.js';
 import { RtmCallManager } from './call-manager.js';
 import type {
   AttributesMap,

@@ -1,78 +1,44 @@
 import {
   CLOSE_POLICY,
-  CloseCode,
   ConnectionChangeReason,
   ConnectionState,
   LoginError,
   NOT_LOGGED_IN,
   Op,
-  PROTOCOL_VERSION,
-  ProtocolErrorCode,
   classify,
   decodeFrame,
   encodeEvent,
-  encodeRequest,
   type Limits,
   type LoginResponse,
   type ResumeResponse,
   type SessionEndReason,
 } from '@parley/protocol';
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffConfig } from './backoff.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
 import { sendFarewell } from './farewell.js';
-import { defaultWebSocket, type WebSocketCtor, type WebSocketLike } from './platform.js';
+import { type SessionTicket, loginRequest, resumeRequest } from './handshake.js';
+import {
+  SESSION_OPS_EXEMPT,
+  TERMINAL_CLOSE_REASON,
+  TERMINAL_RELOGIN_CODES,
+  attemptTimeoutMs,
+} from './connection-policy.js';
+import { defaultWebSocket, type WebSocketCtor } from './platform.js';
+import { LoginWaiter } from './login-waiter.js';
+import { ReconnectSchedule } from './reconnect-schedule.js';
+import { SendKeys } from './send-keys.js';
+import { StreamCount } from './stream-count.js';
+import { SocketLink } from './socket-link.js';
 import type { CoreListener, CoreOptions } from './core-options.js';
 import { CallFailure, type CallResult, RequestTable } from './requests.js';
 
 export { CallFailure, type CallResult, type CoreListener, type CoreOptions };
 
-/** 12 random base64url characters and a dot (Node ≥ 20 and browsers have `crypto.getRandomValues`). */
-function randomKeyPrefix(): string {
-  const b = new Uint8Array(9);
-  globalThis.crypto.getRandomValues(b);
-  let s = '';
-  for (const x of b) s += String.fromCharCode(x);
-  return `${btoa(s).replace(/\+/g, '-').replace(/\//g, '_')}.`;
-}
-
-/** Ops that may be answered only by a live session; they wait while RECONNECTING. */
-const SESSION_OPS_EXEMPT = new Set<number>([Op.Login, Op.Resume]);
-
-/**
- * Login answers that no retry can fix: an automatic re-login that gets one of these stops
- * (ABORTED / LOGIN_FAILURE). Anything else (server busy or restarting, internal error) is retried
- * with backoff, as a dropped link is.
- */
-const TERMINAL_RELOGIN_CODES = new Set<number>([
-  LoginError.INVALID_ARGUMENT,
-  LoginError.INVALID_APP_ID,
-  LoginError.INVALID_TOKEN,
-  LoginError.NOT_AUTHORIZED,
-  ProtocolErrorCode.BAD_VERSION,
-]);
-
-/** Close codes the server uses to end a session for good, and the state reason each one means. */
-const TERMINAL_CLOSE_REASON: Record<number, SessionEndReason> = {
-  [CloseCode.REMOTE_LOGIN]: 'REMOTE_LOGIN',
-  [CloseCode.TOKEN_EXPIRED]: 'TOKEN_EXPIRED',
-  [CloseCode.BANNED]: 'BANNED_BY_SERVER',
-};
-
-/** Time a connection attempt may take (socket open + login/resume answer) before it is abandoned. */
-const ATTEMPT_TIMEOUT_MS = 6000;
-
-/**
- * The client tells the server its `received` count on every heartbeat `Ping`, and also once this
- * many messages arrived since it last did, so the server can drop what was processed from the
- * session's resume queue (docs/protocol.md, "Resume and the numbered stream").
- */
-const ACK_EVERY = 64;
-
 /**
  * The connection core shared by the RTM and Signaling SDKs: one WebSocket, login and resume,
  * requests and responses, heartbeats, reconnect with backoff, and the connection state machine.
  *
- * Invariants: every socket gets a generation number and callbacks of an older socket are ignored
- * (`dropSocket` bumps it); every teardown goes through `teardown`; `setState` emits only real
+ * Invariants: callbacks of an older socket are ignored (`SocketLink`, whose generation
+ * `dropSocket` bumps); every teardown goes through `teardown`; `setState` emits only real
  * changes. Requests made while RECONNECTING stay pending (bounded by their own timeout) and go
  * out once the session is back, resumed or logged in again.
  */
@@ -81,51 +47,39 @@ export class Core {
   uid = '';
   token: string | undefined;
   limits: Limits | null = null;
-  private ws: WebSocketLike | null = null;
-  private session: { id: string; resumeToken: string; heartbeatMs: number } | null = null;
+  private session: SessionTicket | null = null;
   /** heartbeat interval of the last session, to size attempt timeouts while reconnecting */
   private lastHeartbeatMs = 0;
-  /** server → client messages of the session processed so far (what a resume asks to skip) */
-  private received = 0;
-  /** `received` as last told to the server (on a Ping) */
-  private reported = 0;
-  private readonly requests = new RequestTable((bytes) => {
-    if (!this.ws) return false;
-    this.ws.send(bytes);
-    return true;
-  });
-  private heartbeat: ReturnType<typeof setInterval> | null = null;
-  private lastFrameAt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  /** abandons a connection attempt that neither opens nor gets its login/resume answer */
-  private attemptTimer: ReturnType<typeof setTimeout> | null = null;
-  private attempt = 0;
-  /** when the session was last lost (RECONNECTING began), for `retry.reconnectMs` */
-  private lostAt = 0;
-  private urlIndex = 0;
-  private loginWaiter: {
-    resolve: () => void;
-    reject: (e: { code: number; detail?: string }) => void;
-    timer: ReturnType<typeof setTimeout>;
-  } | null = null;
+  private readonly stream = new StreamCount();
+  private readonly requests = new RequestTable((bytes) => this.link.send(bytes));
+  private readonly link: SocketLink;
+  private readonly reconnect: ReconnectSchedule;
+  private readonly loginWaiter = new LoginWaiter();
   private loggingOut = false;
   /** stops the farewell of a session left by a logout while RECONNECTING (a new login does) */
   private cancelFarewell: (() => void) | null = null;
-  /** the socket generation; callbacks of an old socket are ignored */
-  private gen = 0;
   private loginReqId = -1;
   private resumeReqId = -1;
   private readonly WS: WebSocketCtor;
-  private readonly backoff: BackoffConfig;
-  private readonly urls: string[];
+  private readonly sendKeys = new SendKeys();
 
   constructor(
     private readonly opts: CoreOptions,
     private readonly listener: CoreListener,
   ) {
     this.WS = opts.WebSocket ?? defaultWebSocket();
-    this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
-    this.urls = Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl];
+    const urls = Array.isArray(opts.serverUrl) ? opts.serverUrl : [opts.serverUrl];
+    this.reconnect = new ReconnectSchedule(urls, { ...DEFAULT_BACKOFF, ...opts.backoff }, opts.retry);
+    this.link = new SocketLink(this.WS, {
+      opened: () => (this.session ? this.sendResume() : this.sendLogin()),
+      frame: (bytes) => this.onFrame(bytes),
+      closed: (code) => this.linkLost(code),
+      dead: () => {
+        this.dropSocket();
+        this.linkLost(1006);
+      },
+      ping: () => this.ping(),
+    });
   }
 
   /**
@@ -134,10 +88,8 @@ export class Core {
    * (after a reconnect, a re-login, a server restart) carries the same key.
    */
   newSendKey(): string {
-    return `${this.keyPrefix}${(++this.keySeq).toString(36)}`;
+    return this.sendKeys.next();
   }
-  private keySeq = 0;
-  private readonly keyPrefix = randomKeyPrefix();
 
   get loggedIn(): boolean {
     return this.state === 'CONNECTED' || this.state === 'RECONNECTING';
@@ -152,18 +104,16 @@ export class Core {
     this.uid = uid;
     this.token = token;
     this.session = null;
-    this.attempt = 0;
+    this.reconnect.attempt = 0;
     this.setState('CONNECTING', 'LOGIN');
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.loginWaiter = null;
+    return this.loginWaiter.start(
+      this.opts.loginTimeoutMs,
+      () => {
         this.teardown(false);
         this.setState('DISCONNECTED', 'LOGIN_TIMEOUT');
-        reject({ code: LoginError.TIMEOUT });
-      }, this.opts.loginTimeoutMs);
-      this.loginWaiter = { resolve, reject, timer };
-      this.open();
-    });
+      },
+      () => this.open(),
+    );
   }
 
   /**
@@ -171,7 +121,7 @@ export class Core {
    * down it does not wait: the session is ended by a farewell once the server is reachable.
    */
   async logout(): Promise<void> {
-    if (this.state === 'CONNECTED' && this.ws) {
+    if (this.state === 'CONNECTED' && this.link.hasSocket) {
       this.loggingOut = true;
       try {
         await this.call(Op.Logout, null, 3000).catch(() => undefined);
@@ -180,7 +130,7 @@ export class Core {
       }
     } else if (this.state === 'RECONNECTING' && this.session) {
       this.cancelFarewell?.();
-      this.cancelFarewell = sendFarewell(this.WS, this.urls, this.urlIndex, {
+      this.cancelFarewell = sendFarewell(this.WS, this.reconnect.urls, this.reconnect.serverIndex, {
         appId: this.opts.appId,
         uid: this.uid,
         sessionId: this.session.id,
@@ -208,7 +158,7 @@ export class Core {
 
   /** Sends a client event (no response), e.g. a PeerAck. Dropped when not connected. */
   notify(op: number, body: unknown): void {
-    if (this.ws && this.state === 'CONNECTED') this.ws.send(encodeEvent(op, body));
+    if (this.state === 'CONNECTED') this.link.send(encodeEvent(op, body));
   }
 
   // ---- socket ----
@@ -218,42 +168,13 @@ export class Core {
       this.giveUp();
       return;
     }
-    this.listener.attempt?.(this.attempt);
+    this.listener.attempt?.(this.reconnect.attempt);
     if (this.state !== 'CONNECTING' && this.state !== 'RECONNECTING') return;
-    const gen = ++this.gen;
-    const url = this.urls[this.urlIndex % this.urls.length]!;
-    this.armAttemptTimer(gen);
-    let ws: WebSocketLike;
-    try {
-      ws = new this.WS(url);
-    } catch {
-      this.onSocketLost(gen, 1006);
-      return;
-    }
-    ws.binaryType = 'arraybuffer';
-    this.ws = ws;
-    ws.onopen = () => {
-      if (gen !== this.gen) return;
-      this.lastFrameAt = Date.now();
-      if (this.session) this.sendResume();
-      else this.sendLogin();
-    };
-    ws.onmessage = (ev) => {
-      if (gen !== this.gen) return;
-      this.onFrame(gen, ev.data);
-    };
-    ws.onclose = (ev) => this.onSocketLost(gen, ev.code);
-    ws.onerror = () => {
-      /* onclose follows */
-    };
+    this.link.open(this.reconnect.url, attemptTimeoutMs(this.lastHeartbeatMs));
   }
 
   private retriesUsedUp(): boolean {
-    const r = this.opts.retry;
-    if (!r || this.attempt === 0) return false;
-    return (
-      this.attempt > r.attempts || (this.state === 'RECONNECTING' && Date.now() - this.lostAt > r.reconnectMs)
-    );
+    return this.reconnect.usedUp(this.state === 'RECONNECTING');
   }
 
   /** The retry limits are used up: a login in progress fails, a lost session ends. */
@@ -266,72 +187,21 @@ export class Core {
     else this.setState('DISCONNECTED', 'LOGIN_TIMEOUT');
   }
 
-  /**
-   * A half-open TCP connection (or a server that accepts and never answers) would otherwise
-   * hold an attempt forever: no heartbeat runs before the login/resume answer.
-   */
-  private armAttemptTimer(gen: number): void {
-    this.clearAttemptTimer();
-    const ms =
-      this.lastHeartbeatMs > 0
-        ? Math.min(15_000, Math.max(1000, 3 * this.lastHeartbeatMs))
-        : ATTEMPT_TIMEOUT_MS;
-    this.attemptTimer = setTimeout(() => {
-      this.attemptTimer = null;
-      if (gen !== this.gen) return;
-      this.dropSocket();
-      this.linkLost(1006);
-    }, ms);
-  }
-
-  private clearAttemptTimer(): void {
-    if (this.attemptTimer) clearTimeout(this.attemptTimer);
-    this.attemptTimer = null;
-  }
-
   private sendLogin(): void {
     const reqId = this.requests.newId();
-    this.received = 0;
-    this.reported = 0;
+    this.stream.restart(0);
     this.loginReqId = reqId;
-    this.ws?.send(
-      encodeRequest(Op.Login, reqId, {
-        v: PROTOCOL_VERSION,
-        appId: this.opts.appId,
-        uid: this.uid,
-        token: this.token,
-        kind: this.opts.kind,
-        sdk: this.opts.sdk,
-      }),
-    );
+    this.link.send(loginRequest(reqId, this.opts, this.uid, this.token));
   }
 
   private sendResume(): void {
-    const s = this.session!;
     const reqId = this.requests.newId();
     this.resumeReqId = reqId;
-    this.ws?.send(
-      encodeRequest(Op.Resume, reqId, {
-        v: PROTOCOL_VERSION,
-        appId: this.opts.appId,
-        uid: this.uid,
-        sessionId: s.id,
-        resumeToken: s.resumeToken,
-        received: this.received,
-      }),
-    );
+    this.link.send(resumeRequest(reqId, this.opts.appId, this.uid, this.session!, this.stream.received));
   }
 
-  private onFrame(gen: number, data: unknown): void {
-    this.lastFrameAt = Date.now();
-    // The server sends binary frames only; anything else is ignored.
-    const bytes =
-      data instanceof ArrayBuffer
-        ? new Uint8Array(data)
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : null;
-    if (!bytes) return;
+  private onFrame(bytes: Uint8Array): void {
+    const gen = this.link.gen;
     let values: unknown[];
     try {
       values = decodeFrame(bytes);
@@ -340,7 +210,7 @@ export class Core {
     }
     for (const v of values) {
       // A message may end the socket (SessionEnded, a failed login); the rest of its frame is void.
-      if (gen !== this.gen) return;
+      if (gen !== this.link.gen) return;
       const m = classify(v);
       if (m.kind === 'response') {
         if (m.reqId === this.loginReqId) this.onLoginResponse(m.code, m.body);
@@ -348,28 +218,26 @@ export class Core {
           // Resume answers are not part of the session's numbered stream.
           this.onResumeResponse(m.code, m.body);
         } else {
-          this.received++;
+          this.stream.received++;
           this.requests.answer(m.reqId, m.code, m.body);
         }
       } else if (m.kind === 'event') {
         // Pings and protocol errors are written outside the session's numbered stream.
         if (m.op === Op.Ping || m.op === Op.ProtocolError) continue;
-        this.received++;
+        this.stream.received++;
         this.onEvent(m.op, m.body);
       }
     }
-    if (this.received - this.reported >= ACK_EVERY && this.session) this.ping();
+    if (this.stream.reportDue && this.session) this.ping();
   }
 
   private onLoginResponse(code: number, body: unknown): void {
     this.loginReqId = -1;
-    this.clearAttemptTimer();
+    this.link.clearAttemptTimer();
     if (code !== 0) {
-      if (this.loginWaiter) {
+      if (this.loginWaiter.pending) {
         this.teardown(false);
-        const w = this.loginWaiter;
-        this.loginWaiter = null;
-        clearTimeout(w.timer);
+        const w = this.loginWaiter.take()!;
         this.setState('DISCONNECTED', 'LOGIN_FAILURE');
         w.reject({ code, detail: (body as { message?: string } | null)?.message });
         return;
@@ -393,15 +261,13 @@ export class Core {
       return;
     }
     const r = body as LoginResponse;
-    this.received = 1;
+    this.stream.received = 1;
     this.session = { id: r.sessionId, resumeToken: r.resumeToken, heartbeatMs: r.heartbeatMs };
     this.lastHeartbeatMs = r.heartbeatMs;
     this.limits = r.limits;
-    this.attempt = 0;
+    this.reconnect.attempt = 0;
     this.startHeartbeat();
-    const w = this.loginWaiter;
-    this.loginWaiter = null;
-    if (w) clearTimeout(w.timer);
+    const w = this.loginWaiter.take();
     this.setState('CONNECTED', 'LOGIN_SUCCESS');
     // Requests made while reconnecting (or left unanswered by the lost session) go out on the new
     // one, after the state restore of a re-login: a channel message re-sent after a crash then
@@ -428,9 +294,9 @@ export class Core {
       this.sendLogin();
       return;
     }
-    this.clearAttemptTimer();
+    this.link.clearAttemptTimer();
     const r = body as ResumeResponse;
-    this.attempt = 0;
+    this.reconnect.attempt = 0;
     this.startHeartbeat();
     this.setState('CONNECTED', 'LOGIN_SUCCESS');
     // Re-send what the server has not processed; what it has is answered in the replay.
@@ -469,17 +335,9 @@ export class Core {
     this.scheduleReconnect();
   }
 
-  private onSocketLost(gen: number, code: number): void {
-    if (gen !== this.gen) return;
-    this.ws = null;
-    this.gen++;
-    this.linkLost(code);
-  }
-
   /** The current socket is gone (closed, failed, or judged dead); decide what comes next. */
   private linkLost(code: number): void {
-    this.stopHeartbeat();
-    this.clearAttemptTimer();
+    this.link.stopTimers();
     this.loginReqId = this.resumeReqId = -1;
     this.requests.linkLost();
     if (this.state === 'DISCONNECTED' || this.state === 'ABORTED') return;
@@ -496,71 +354,38 @@ export class Core {
         return;
       }
     }
-    this.urlIndex++;
+    this.reconnect.nextServer();
     // Still logging in: retry within the login timeout, no state change.
     if (this.state !== 'CONNECTING') this.setState('RECONNECTING', 'INTERRUPTED');
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    if (this.reconnectTimer) return;
-    const delay = backoffDelay(this.attempt++, this.backoff);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
+    this.reconnect.schedule(() => {
       if (this.state === 'RECONNECTING' || this.state === 'CONNECTING') this.open();
-    }, delay);
+    });
   }
 
   private startHeartbeat(): void {
-    this.stopHeartbeat();
-    const every = this.session?.heartbeatMs ?? 5000;
-    this.heartbeat = setInterval(() => {
-      if (!this.ws) return;
-      // Three silent intervals: the link is dead even if the OS has not noticed.
-      if (Date.now() - this.lastFrameAt > every * 3) {
-        this.dropSocket();
-        this.linkLost(1006);
-        return;
-      }
-      this.ping();
-    }, every);
+    this.link.startHeartbeat(this.session?.heartbeatMs ?? 5000);
   }
 
   /** A heartbeat that also tells the server how many session messages were processed. */
   private ping(): void {
-    this.reported = this.received;
-    this.ws?.send(encodeEvent(Op.Ping, this.received));
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = null;
+    this.link.send(encodeEvent(Op.Ping, this.stream.report()));
   }
 
   /** Closes the socket without reacting to its close event. */
   private dropSocket(): void {
-    const ws = this.ws;
-    this.ws = null;
-    this.gen++;
-    this.stopHeartbeat();
-    this.clearAttemptTimer();
+    this.link.drop();
     this.loginReqId = this.resumeReqId = -1;
     this.requests.linkLost();
-    if (ws) {
-      ws.onclose = ws.onmessage = ws.onopen = null;
-      try {
-        ws.close(1000);
-      } catch {
-        /* already closed */
-      }
-    }
   }
 
   /** The single teardown path: socket, timers, and (unless `keepPending`) pending calls. */
   private teardown(keepPending: boolean): void {
     this.dropSocket();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
+    this.reconnect.cancel();
     if (!keepPending) {
       this.requests.rejectAll(new CallFailure(this.state === 'ABORTED' ? 'aborted' : 'not_logged_in'));
     }
@@ -568,18 +393,14 @@ export class Core {
 
   /** Rejects a login still waiting (its promise must settle whatever ends the attempt). */
   private settleLogin(code: number): void {
-    const w = this.loginWaiter;
-    if (!w) return;
-    this.loginWaiter = null;
-    clearTimeout(w.timer);
-    w.reject({ code });
+    this.loginWaiter.take()?.reject({ code });
   }
 
   private setState(next: ConnectionState, reason: ConnectionChangeReason): void {
     const prev = this.state;
     if (prev === next) return;
     this.state = next;
-    if (next === 'RECONNECTING') this.lostAt = Date.now();
+    if (next === 'RECONNECTING') this.reconnect.sessionLost();
     this.listener.state(next, reason, prev);
   }
 

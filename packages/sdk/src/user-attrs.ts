@@ -19,6 +19,7 @@ import {
   type ErrorTable,
 } from './errors.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
+import { OwnUserAttrs } from './session/own-user-attrs.js';
 import type { AttributesMap } from './types.js';
 
 /** Error class and text per `AttributeOperationError` code (Agora's mapping). */
@@ -56,7 +57,7 @@ function toMap(pairs: readonly AttrPair[] | undefined): AttributesMap {
  */
 export class UserAttrsApi implements ClientModule {
   /** the attributes the server confirmed for this login */
-  private local = new Map<string, string>();
+  private readonly local = new OwnUserAttrs();
   private queue: Promise<unknown> = Promise.resolve();
   /** bumped by onReset, so answers that arrive after a logout change nothing */
   private epoch = 0;
@@ -71,21 +72,14 @@ export class UserAttrsApi implements ClientModule {
     if (this.local.size === 0) return;
     // The new session starts without attributes; put back the set this client had.
     void this.write(async () => {
-      await invoke(
-        this.c.core,
-        Op.SetUserAttrs,
-        { attrs: [...this.local] },
-        ATTRIBUTE_ERRORS,
-        TIMEOUT_MS,
-        AttrErr.TIMEOUT,
-      );
+      await this.local.restore((op, body) => this.send(op, body));
       return () => undefined;
     }).catch(() => undefined);
   }
 
   onReset(): void {
     this.epoch++;
-    this.local = new Map();
+    this.local.clear();
   }
 
   async setLocalUserAttributes(attributes: AttributesMap): Promise<void> {
@@ -96,7 +90,7 @@ export class UserAttrsApi implements ClientModule {
     await this.write(async () => {
       await this.send(Op.SetUserAttrs, { attrs: pairs });
       return () => {
-        this.local = next;
+        this.local.replace(next);
       };
     });
   }
@@ -106,7 +100,7 @@ export class UserAttrsApi implements ClientModule {
     const pairs = this.pairsOf(attributes, lim);
     await this.write(async () => {
       // Checked against the set as it is when this call's turn comes.
-      const next = new Map(this.local);
+      const next = this.local.copy();
       for (const [k, v] of pairs) next.set(k, v);
       this.check(checkAttrTotals(next, lim.userAttrs));
       await this.send(Op.AddOrUpdateUserAttrs, { attrs: pairs });
@@ -133,7 +127,7 @@ export class UserAttrsApi implements ClientModule {
     await this.write(async () => {
       await this.send(Op.ClearUserAttrs, null);
       return () => {
-        this.local = new Map();
+        this.local.clear();
       };
     });
   }

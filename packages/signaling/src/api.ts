@@ -2,13 +2,10 @@ import {
   DEFAULT_LIMITS,
   Op,
   SignalingCode as Code,
-  SignalingOp,
-  isValidUserId,
   parseEndCallMessage,
-  utf8Length,
   type PeerMessageEvent,
 } from '@parley/protocol';
-import { type Core, PeerInbox } from '@parley/sdk/core';
+import { type Core, OwnUserAttrs, PeerInbox } from '@parley/sdk/core';
 import {
   DEFAULT_RETRY_COUNT,
   DEFAULT_RETRY_TIME_S,
@@ -20,8 +17,9 @@ import { Calls, type CallsHost } from './calls.js';
 import { SignalingChannel } from './channel.js';
 import type { Callbacks, ICallBack } from './callbacks.js';
 import { type InvokeResult, runInvoke } from './invoke-functions.js';
+import { MessageSends } from './message-sends.js';
 import { Operations, type Outcome } from './operations.js';
-import { TIMEOUT, request, type Reply } from './request.js';
+import { request, type Reply } from './request.js';
 
 export { SDK_VERSION_INT };
 export type { SignalingOptions };
@@ -49,7 +47,7 @@ export class AgoraAPIOnlySignal {
   private readonly channel: SignalingChannel;
   /** acks peer messages and drops duplicates; outlives logins (see resetSession) */
   private readonly peerInbox = new PeerInbox();
-  private msgSeq = 0;
+  private readonly sends: MessageSends;
   private readonly calls: Calls;
   private readonly ops: Operations;
 
@@ -67,7 +65,8 @@ export class AgoraAPIOnlySignal {
     };
     this.calls = new Calls(host);
     this.channel = new SignalingChannel(host);
-    this.ops = new Operations((op, body) => this.req(op, body), new Map());
+    this.sends = new MessageSends(host, this.channel);
+    this.ops = new Operations((op, body) => this.req(op, body), new OwnUserAttrs());
     this.lifecycle = new LoginLifecycle(appId, opts, {
       fire: host.fire,
       later: host.later,
@@ -191,7 +190,7 @@ export class AgoraAPIOnlySignal {
   /** The session was lost and a new one logged in: restore the channel and attributes, as Agora's SDK does. */
   private onRelogged(): void {
     this.calls.sessionLost();
-    if (this.ops.ownAttrs.size > 0) void this.req(Op.SetUserAttrs, { attrs: [...this.ops.ownAttrs] });
+    void this.ops.ownAttrs.restore((op, body) => this.req(op, body));
     this.channel.rejoin();
   }
 
@@ -204,63 +203,30 @@ export class AgoraAPIOnlySignal {
    * MessageFromPeer (RTM).
    */
   messageInstantSend(account: string, _uid: number, msg: string, msgID = ''): void {
-    const id = msgID || this.newMsgId();
-    void this.sendToPeer(account, msg).then((code) => this.reportSend(id, code));
+    this.sends.peer(account, msg, msgID);
   }
 
   /** Sends to the channel this client is in; the sender gets its own message too (Signaling). */
   messageChannelSend(channelID: string, msg: string, msgID = ''): void {
-    const id = msgID || this.newMsgId();
-    void this.sendToChannel(channelID, msg).then((code) => this.reportSend(id, code));
+    this.sends.channelMessage(channelID, msg, msgID);
   }
 
   /** Sends to a channel without being in it (Signaling only; RTM has no equivalent). */
   messageChannelSendForce(channelID: string, msg: string, msgID = ''): void {
-    const id = msgID || this.newMsgId();
-    if (!this.sendable(msg)) {
-      this.later('onMessageSendError', id, Code.SENDMESSAGE_E_OTHER);
-      return;
-    }
-    void this.req(SignalingOp.ChannelSendForce, { channelId: channelID, text: msg }).then((r) =>
-      this.reportSend(id, sendCode(r)),
-    );
+    this.sends.channelForce(channelID, msg, msgID);
   }
 
   /**
    * @internal A peer message (messageInstantSend and the Web API): resolves 0 once the server has
    * it, else SENDMESSAGE_E_OTHER / _TIMEOUT.
    */
-  async sendToPeer(account: string, msg: string): Promise<number> {
-    if (!isValidUserId(account) || !this.sendable(msg)) return Code.SENDMESSAGE_E_OTHER;
-    // The idempotency key rides along every re-send of the request (docs/protocol.md, "Exactly once").
-    const key = this.core?.newSendKey();
-    return sendCode(await this.req(SignalingOp.PeerSend, { to: account, text: msg, key }));
+  sendToPeer(account: string, msg: string): Promise<number> {
+    return this.sends.toPeer(account, msg);
   }
 
   /** @internal A channel message (messageChannelSend and the Web API), answered as {@link sendToPeer}. */
-  async sendToChannel(channelID: string, msg: string): Promise<number> {
-    if (!this.sendable(msg)) return Code.SENDMESSAGE_E_OTHER;
-    const key = this.core?.newSendKey();
-    // Sent right after channelJoin: it goes out once the join is done, as the app meant.
-    const r = await this.channel.afterJoin(channelID, () =>
-      this.req(Op.ChannelSend, { channelId: channelID, msg: { type: 'TEXT', text: msg }, key }),
-    );
-    return sendCode(r);
-  }
-
-  private newMsgId(): string {
-    return `parley-${Date.now().toString(36)}-${++this.msgSeq}`;
-  }
-
-  /** What every send needs: logged in, a string within the size limit. */
-  private sendable(msg: unknown): boolean {
-    const limit = this.core?.limits?.messageBytes ?? DEFAULT_LIMITS.messageBytes;
-    return this.loggedIn && typeof msg === 'string' && utf8Length(msg) <= limit;
-  }
-
-  private reportSend(id: string, code: number): void {
-    if (code === 0) this.fire('onMessageSendSuccess', id);
-    else this.fire('onMessageSendError', id, code);
+  sendToChannel(channelID: string, msg: string): Promise<number> {
+    return this.sends.toChannel(channelID, msg);
   }
 
   // ---- online status and user attributes ----
@@ -426,10 +392,4 @@ export class AgoraAPIOnlySignal {
     if (end) this.calls.endedByPeer(end.channelId, ev.from, end.extra);
     else this.fire('onMessageInstantReceive', ev.from, 0, ev.msg.text);
   }
-}
-
-/** A send's reply as onMessageSendError's code (0: the server has the message). */
-function sendCode(r: Reply): number {
-  if (r.code === 0) return 0;
-  return r.code === TIMEOUT ? Code.SENDMESSAGE_E_TIMEOUT : Code.SENDMESSAGE_E_OTHER;
 }

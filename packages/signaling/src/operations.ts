@@ -14,6 +14,7 @@ import {
   type SigQueryUserIsInResponse,
   type SigQueryUserListResponse,
 } from '@parley/protocol';
+import type { OwnUserAttrs } from '@parley/sdk/core';
 import { NOT_LOGGED_IN, TIMEOUT, type Reply } from './request.js';
 
 /** The outcome of one Signaling operation: a value, or a GENERAL_E_* code and invoke's `err` string. */
@@ -67,7 +68,7 @@ export class Operations {
   constructor(
     private readonly req: (op: number, body: unknown) => Promise<Reply>,
     /** this client's own attributes as it set them (restored after a re-login) */
-    readonly ownAttrs: Map<string, string>,
+    readonly ownAttrs: OwnUserAttrs,
   ) {}
 
   async userStatus(account: unknown): Promise<Outcome<boolean>> {

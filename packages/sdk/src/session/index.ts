@@ -9,6 +9,7 @@ export { Core, CallFailure, type CallResult, type CoreListener, type CoreOptions
 export { defaultServerUrl } from '../platform.js';
 export { RecentIds } from './recent-ids.js';
 export { PeerInbox } from './peer-inbox.js';
+export { OwnUserAttrs } from './own-user-attrs.js';
 export {
   InvitationEngine,
   INVITATION_REQUEST_TIMEOUT_MS,
