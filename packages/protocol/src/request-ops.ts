@@ -1,0 +1,53 @@
+import { PeerMessageError } from './codes.js';
+import { isValidSendKey } from './ids.js';
+import type { PeerSendRequest, PeerSendResponse } from './messages.js';
+import { Op } from './ops.js';
+import { isObj, isStr, optBool } from './validate.js';
+
+/**
+ * A request op's body decoder: the body with its static type, or why it is malformed (the reason
+ * the server reports with its BAD_BODY protocol error). Bodies are objects, so a string is never
+ * a body. Decoders check the shape only; checks that need the session's limits stay with the
+ * handler, in the order the op documents.
+ */
+export type Decoder<T> = (body: unknown) => T | string;
+
+/** One request op of the wire protocol: its number, its body decoder, and its response's type. */
+export interface RequestOp<Req, Res> {
+  readonly op: number;
+  /** the op's Agora code for a malformed body */
+  readonly badBody: number;
+  readonly decode: Decoder<Req>;
+  /** type only (never set): what a successful answer carries */
+  readonly response?: Res;
+}
+
+const requestOp = <Req, Res = null>(
+  op: number,
+  badBody: number,
+  decode: Decoder<Req>,
+): RequestOp<Req, Res> => ({
+  op,
+  badBody,
+  decode,
+});
+
+/** The decoded PeerSend body: `msg` is checked by the handler against the session's messageBytes. */
+export type PeerSendBody = Omit<PeerSendRequest, 'msg' | 'key'> & { msg: unknown; key?: string | null };
+
+const optSendKey = (v: unknown): v is string | undefined =>
+  v === undefined || v === null || isValidSendKey(v);
+
+/** The request ops, each with its body decoder and response type (docs/protocol.md documents the bodies). */
+export const RequestOps = {
+  PeerSend: requestOp<PeerSendBody, PeerSendResponse>(Op.PeerSend, PeerMessageError.INVALID_MESSAGE, (b) =>
+    isObj(b) && isStr(b.to) && optBool(b.offline) && optSendKey(b.key)
+      ? (b as PeerSendBody)
+      : 'PeerSend body: { to: string, msg, offline?: boolean, key?: 1-64 printable ASCII characters }',
+  ),
+} as const;
+
+/** The decoded body of a request op, for handlers' signatures. */
+export type RequestOf<R> = R extends RequestOp<infer Req, unknown> ? Req : never;
+/** The response body of a request op. */
+export type ResponseOf<R> = R extends RequestOp<unknown, infer Res> ? Res : never;
