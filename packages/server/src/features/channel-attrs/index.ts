@@ -1,6 +1,5 @@
 import {
   AttributeOperationError,
-  CHANNEL_RATES,
   Op,
   checkAttrEntries,
   checkAttrKeys,
@@ -21,6 +20,7 @@ import { quotasFor } from '../../config.js';
 import type { ChannelAttribute } from '../../ports/channel-attrs-store.js';
 import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { channelMaybeEmpty } from '../channel-attrs-expiry.js';
 
@@ -50,18 +50,8 @@ export const channelAttrsFeature: Feature<Needs> = {
       return isValidChannelId(body.channelId) ? null : fail(INVALID_ARGUMENT);
     };
     const SET_SHAPE = 'body: { channelId: string, attrs: [key, value][], notify?: boolean }';
-    const takeWrite = (s: Session) =>
-      s.rates.take(
-        'channelAttrsSet',
-        CHANNEL_RATES.channelAttrsSet.count,
-        CHANNEL_RATES.channelAttrsSet.windowMs,
-      );
-    const takeRead = (s: Session) =>
-      s.rates.take(
-        'channelAttrsGet',
-        CHANNEL_RATES.channelAttrsGet.count,
-        CHANNEL_RATES.channelAttrsGet.windowMs,
-      );
+    const takeWrite = (s: Session) => takeRate(s, 'channelAttrsSet');
+    const takeRead = (s: Session) => takeRate(s, 'channelAttrsGet');
 
     /**
      * The app's quota of attribute bytes on channels without members (they stay until their TTL):

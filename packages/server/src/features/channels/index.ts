@@ -1,5 +1,4 @@
 import {
-  CHANNEL_RATES,
   ChannelMessageError,
   GetChannelMemberCountError,
   GetMembersError,
@@ -27,6 +26,7 @@ import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import { channelMaybeEmpty, channelOccupied } from '../channel-attrs-expiry.js';
 import { crashAfterFlush } from '../../crash-points.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
 import type { LocalMember } from '../../delivery/rooms.js';
@@ -144,8 +144,7 @@ export const channelsFeature: Feature<Needs> = {
       const sc = state(s);
       if (sc.joined.has(channelId) || sc.joining.has(channelId)) return fail(JoinChannelError.ALREADY_JOINED);
       if (sc.size >= s.limits.maxJoinedChannels) return limited(JoinChannelError.EXCEED_LIMIT);
-      const { join: rate } = CHANNEL_RATES;
-      if (!s.rates.take('join', rate.count, rate.windowMs)) return fail(JoinChannelError.TOO_OFTEN);
+      if (!takeRate(s, 'join')) return fail(JoinChannelError.TOO_OFTEN);
       if (s.limits.rateLimits && !sc.takeSameChannelJoin(channelId))
         return fail(JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN);
       const p = sc.serially(() => join(s, sc, channelId, since));
@@ -260,8 +259,7 @@ export const channelsFeature: Feature<Needs> = {
       const sc = perSession.get(s);
       await sc?.joining.get(channelId)?.catch(() => undefined);
       if (!sc?.joined.has(channelId)) return fail(GetMembersError.NOT_IN_CHANNEL);
-      const r = CHANNEL_RATES.getMembers;
-      if (!s.rates.take('getMembers', r.count, r.windowMs)) return fail(GetMembersError.TOO_OFTEN);
+      if (!takeRate(s, 'getMembers')) return fail(GetMembersError.TOO_OFTEN);
       const members = await ctx.store.channels.members(s.appId, channelId);
       return ok({ members } satisfies GetMembersResponse);
     });
@@ -276,9 +274,7 @@ export const channelsFeature: Feature<Needs> = {
       if (ids.length === 0 || ids.length > s.limits.maxChannelsPerCountCall)
         return limited(GetChannelMemberCountError.EXCEED_LIMIT);
       if (!ids.every(isValidChannelId)) return fail(GetChannelMemberCountError.INVALID_ARGUMENT);
-      const r = CHANNEL_RATES.getMemberCount;
-      if (!s.rates.take('getMemberCount', r.count, r.windowMs))
-        return fail(GetChannelMemberCountError.TOO_OFTEN);
+      if (!takeRate(s, 'getMemberCount')) return fail(GetChannelMemberCountError.TOO_OFTEN);
       const counts = await ctx.store.channels.counts(s.appId, ids);
       return ok({ counts } satisfies GetMemberCountResponse);
     });

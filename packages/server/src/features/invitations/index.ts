@@ -19,6 +19,7 @@ import {
 } from '@parley/protocol';
 import { SequenceIds } from '../../kernel/ids.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import type { ClientSession as Session } from '../client-session.js';
 import { INVITATION_PHASES, type InvitationRecord } from '../../ports/invitation-store.js';
@@ -29,7 +30,6 @@ const ACCEPT_CONFIRM_MAX_MS = 5_000;
 /** The store may drop a record this long after its deadline if its owner node never acted. */
 const KEEP_SLACK_MS = 60_000;
 /** Invitations one client may send per window (bounds the state a single client can create). */
-const SEND_RATE = { count: 60, windowMs: 3_000 };
 const MESH_DEADLINE = 'invitation-deadline' as const;
 /** `session.ext` key set once the session's sessionEnd hook has listed its invitations. */
 const ENDED_LISTED = 'invitations.listed';
@@ -167,7 +167,7 @@ export const invitationsFeature: Feature<Needs> = {
     const send = async (s: Session, to: string, content: string, channelId: string): Promise<Reply> => {
       if (!isValidUserId(to) || tooLong(s, content) || (channelId !== '' && !isValidChannelId(channelId)))
         return fail(INVALID_ARGUMENT);
-      if (!s.rates.take('invitation', SEND_RATE.count, SEND_RATE.windowMs))
+      if (!takeRate(s, 'invitation'))
         return fail(INVALID_ARGUMENT, { message: 'too many invitations: at most 60 in 3 s' });
       ctx.metrics.messagesIn.inc({ kind: 'invitation' });
       const r: InvitationRecord = {

@@ -1,6 +1,5 @@
 import {
   Op,
-  PRESENCE_RATES,
   PeerSubscriptionStatusError as SubErr,
   QueryPeersOnlineStatusError as QueryErr,
   isObj,
@@ -11,6 +10,7 @@ import {
   type SubscribePeersResponse,
 } from '@parley/protocol';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, limited, malformed, ok, overBy, type Reply } from '../registry.js';
 import { StatusAnnouncer } from './announcer.js';
 
@@ -55,8 +55,7 @@ export const presenceFeature: Feature<Needs> = {
       if (ids === 'tooMany')
         return limited(QueryErr.INVALID_ARGUMENT, null, overBy(idsLength(body), s.limits.maxPeersPerQuery));
       if (ids === 'invalid') return fail(QueryErr.INVALID_ARGUMENT);
-      const { count, windowMs } = PRESENCE_RATES.query;
-      if (!s.rates.take('presence.query', count, windowMs)) return fail(QueryErr.TOO_OFTEN);
+      if (!takeRate(s, 'presence.query')) return fail(QueryErr.TOO_OFTEN);
       return ok({ states: await statesOf(s.appId, ids) } satisfies QueryPeersOnlineResponse);
     });
 
@@ -70,8 +69,7 @@ export const presenceFeature: Feature<Needs> = {
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
       const unique = [...new Set(ids)];
       if (unique.length > max) return limited(SubErr.OVERFLOW);
-      const { count, windowMs } = PRESENCE_RATES.subscription;
-      if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
+      if (!takeRate(s, 'presence.subscription')) return fail(SubErr.TOO_OFTEN);
       const r = await store.presence.subscribe(
         s.appId,
         { uid: s.uid, sessionId: s.id, nodeId: ctx.config.nodeId },
@@ -90,8 +88,7 @@ export const presenceFeature: Feature<Needs> = {
       if (ids === 'tooMany')
         return limited(SubErr.OVERFLOW, null, overBy(idsLength(body), s.limits.maxSubscribedPeers));
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
-      const { count, windowMs } = PRESENCE_RATES.subscription;
-      if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
+      if (!takeRate(s, 'presence.subscription')) return fail(SubErr.TOO_OFTEN);
       await store.presence.unsubscribe(s.appId, s.uid, s.id, ids);
       return ok(null);
     });

@@ -5,7 +5,7 @@ import {
   Op,
   SIG_INVITE_TIMEOUT_MAX_MS,
   SIG_USER_LIST_MAX,
-  SIGNALING_RATES,
+  type SIGNALING_RATES,
   SignalingCode as Code,
   SignalingOp,
   encodeEvent,
@@ -38,6 +38,7 @@ import { SequenceIds } from '../../kernel/ids.js';
 import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
 import { TimerTable } from '../../kernel/timer-table.js';
@@ -72,8 +73,7 @@ export const signalingFeature: Feature<Needs> = {
     /** Answer when a feature Signaling builds on is not registered. */
     const unavailable = (what: string): Reply =>
       fail(Code.GENERAL_E_FAILED, { message: `${what} is not available` });
-    const take = (s: Session, name: keyof typeof SIGNALING_RATES) =>
-      s.rates.take(`sig.${name}`, SIGNALING_RATES[name].count, SIGNALING_RATES[name].windowMs);
+    const take = (s: Session, name: keyof typeof SIGNALING_RATES) => takeRate(s, `sig.${name}`);
     /** 0, or the code for a message text of the wrong type (1004) or size (1005). */
     const checkText = (s: Session, text: unknown): number => {
       if (!isStr(text)) return WRONG;

@@ -1,7 +1,6 @@
 import {
   AttributeOperationError as AttrErr,
   Op,
-  USER_ATTR_RATES,
   checkAttrEntries,
   checkAttrKeys,
   checkAttrTotals,
@@ -16,6 +15,7 @@ import {
 import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 
 /**
@@ -36,10 +36,8 @@ export const userAttrsFeature: Feature<Needs> = {
     const queues = new KeyedSerialQueue<Session>(new WeakMap());
     const serial = (s: Session, fn: () => Promise<Reply>): Promise<Reply> => queues.run(s, fn);
 
-    const takeWrite = (s: Session) =>
-      s.rates.take('userAttrs.write', USER_ATTR_RATES.write.count, USER_ATTR_RATES.write.windowMs);
-    const takeRead = (s: Session) =>
-      s.rates.take('userAttrs.read', USER_ATTR_RATES.read.count, USER_ATTR_RATES.read.windowMs);
+    const takeWrite = (s: Session) => takeRate(s, 'userAttrs.write');
+    const takeRead = (s: Session) => takeRate(s, 'userAttrs.read');
 
     /** Checks and stores the session's next attribute set. */
     const commit = async (s: Session, next: Map<string, string>): Promise<Reply> => {
