@@ -1,8 +1,28 @@
-import { PeerMessageError } from './codes.js';
+import {
+  AttributeOperationError,
+  PeerMessageError,
+  PeerSubscriptionStatusError,
+  QueryPeersOnlineStatusError,
+} from './codes.js';
 import { isValidSendKey } from './ids.js';
 import type { PeerSendRequest, PeerSendResponse } from './messages.js';
 import { Op } from './ops.js';
-import { isObj, isStr, optBool } from './validate.js';
+import type {
+  QueryPeersOnlineRequest,
+  QueryPeersOnlineResponse,
+  SubscribePeersRequest,
+  SubscribePeersResponse,
+  UnsubscribePeersRequest,
+} from './presence.js';
+import {
+  type DeleteUserAttrsRequest,
+  type GetUserAttrsByKeysRequest,
+  type GetUserAttrsRequest,
+  type GetUserAttrsResponse,
+  isAttrPairs,
+  type SetUserAttrsRequest,
+} from './user-attrs.js';
+import { isObj, isStr, isStrArray, optBool } from './validate.js';
 
 /**
  * A request op's body decoder: the body with its static type, or why it is malformed (the reason
@@ -35,6 +55,21 @@ const requestOp = <Req, Res = null>(
 /** The decoded PeerSend body: `msg` is checked by the handler against the session's messageBytes. */
 export type PeerSendBody = Omit<PeerSendRequest, 'msg' | 'key'> & { msg: unknown; key?: string | null };
 
+/** For ops without a body: whatever the client sent is ignored. */
+const noBody: Decoder<null> = () => null;
+const attrPairsBody =
+  (op: string): Decoder<SetUserAttrsRequest> =>
+  (b) =>
+    isObj(b) && isAttrPairs(b.attrs)
+      ? (b as unknown as SetUserAttrsRequest)
+      : `${op} body: { attrs: [key: string, value: string][] }`;
+const { INVALID_ARGUMENT: ATTR_INVALID } = AttributeOperationError;
+
+const idsBody =
+  (op: string): Decoder<{ ids: string[] }> =>
+  (b) =>
+    isObj(b) && isStrArray(b.ids) ? (b as { ids: string[] }) : `${op} body: { ids: string[] }`;
+
 const optSendKey = (v: unknown): v is string | undefined =>
   v === undefined || v === null || isValidSendKey(v);
 
@@ -44,6 +79,46 @@ export const RequestOps = {
     isObj(b) && isStr(b.to) && optBool(b.offline) && optSendKey(b.key)
       ? (b as PeerSendBody)
       : 'PeerSend body: { to: string, msg, offline?: boolean, key?: 1-64 printable ASCII characters }',
+  ),
+
+  SetUserAttrs: requestOp(Op.SetUserAttrs, ATTR_INVALID, attrPairsBody('SetUserAttrs')),
+  AddOrUpdateUserAttrs: requestOp(
+    Op.AddOrUpdateUserAttrs,
+    ATTR_INVALID,
+    attrPairsBody('AddOrUpdateUserAttrs'),
+  ),
+  DeleteUserAttrs: requestOp<DeleteUserAttrsRequest>(Op.DeleteUserAttrs, ATTR_INVALID, (b) =>
+    isObj(b) && isStrArray(b.keys)
+      ? (b as unknown as DeleteUserAttrsRequest)
+      : 'DeleteUserAttrs body: { keys: string[] }',
+  ),
+  ClearUserAttrs: requestOp(Op.ClearUserAttrs, ATTR_INVALID, noBody),
+  GetUserAttrs: requestOp<GetUserAttrsRequest, GetUserAttrsResponse>(Op.GetUserAttrs, ATTR_INVALID, (b) =>
+    isObj(b) && isStr(b.uid) ? (b as unknown as GetUserAttrsRequest) : 'GetUserAttrs body: { uid: string }',
+  ),
+  GetUserAttrsByKeys: requestOp<GetUserAttrsByKeysRequest, GetUserAttrsResponse>(
+    Op.GetUserAttrsByKeys,
+    ATTR_INVALID,
+    (b) =>
+      isObj(b) && isStr(b.uid) && isStrArray(b.keys)
+        ? (b as unknown as GetUserAttrsByKeysRequest)
+        : 'GetUserAttrsByKeys body: { uid: string, keys: string[] }',
+  ),
+
+  QueryPeersOnline: requestOp<QueryPeersOnlineRequest, QueryPeersOnlineResponse>(
+    Op.QueryPeersOnline,
+    QueryPeersOnlineStatusError.INVALID_ARGUMENT,
+    idsBody('QueryPeersOnline'),
+  ),
+  SubscribePeers: requestOp<SubscribePeersRequest, SubscribePeersResponse>(
+    Op.SubscribePeers,
+    PeerSubscriptionStatusError.INVALID_ARGUMENT,
+    idsBody('SubscribePeers'),
+  ),
+  UnsubscribePeers: requestOp<UnsubscribePeersRequest>(
+    Op.UnsubscribePeers,
+    PeerSubscriptionStatusError.INVALID_ARGUMENT,
+    idsBody('UnsubscribePeers'),
   ),
 } as const;
 
