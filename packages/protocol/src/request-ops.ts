@@ -1,5 +1,22 @@
+import type {
+  ChannelCursor,
+  ChannelSendRequest,
+  ChannelSendResponse,
+  GetMemberCountRequest,
+  GetMemberCountResponse,
+  GetMembersRequest,
+  GetMembersResponse,
+  JoinRequest,
+  JoinResponse,
+  LeaveRequest,
+} from './channels.js';
 import {
   AttributeOperationError,
+  ChannelMessageError,
+  GetChannelMemberCountError,
+  GetMembersError,
+  JoinChannelError,
+  LeaveChannelError,
   PeerMessageError,
   PeerSubscriptionStatusError,
   QueryPeersOnlineStatusError,
@@ -73,6 +90,17 @@ const idsBody =
 const optSendKey = (v: unknown): v is string | undefined =>
   v === undefined || v === null || isValidSendKey(v);
 
+/** A rejoin's cursor: `{ id: string | null, ts: finite number }`. */
+export function isChannelCursor(v: unknown): v is ChannelCursor {
+  return isObj(v) && (v.id === null || isStr(v.id)) && typeof v.ts === 'number' && Number.isFinite(v.ts);
+}
+/** The decoded ChannelSend body: `msg` is checked by the handler against the session's messageBytes. */
+export type ChannelSendBody = Omit<ChannelSendRequest, 'msg' | 'key'> & { msg: unknown; key?: string | null };
+const channelIdBody =
+  (op: string): Decoder<{ channelId: string }> =>
+  (b) =>
+    isObj(b) && isStr(b.channelId) ? (b as { channelId: string }) : `${op} body: { channelId: string }`;
+
 /** The request ops, each with its body decoder and response type (docs/protocol.md documents the bodies). */
 export const RequestOps = {
   PeerSend: requestOp<PeerSendBody, PeerSendResponse>(Op.PeerSend, PeerMessageError.INVALID_MESSAGE, (b) =>
@@ -119,6 +147,34 @@ export const RequestOps = {
     Op.UnsubscribePeers,
     PeerSubscriptionStatusError.INVALID_ARGUMENT,
     idsBody('UnsubscribePeers'),
+  ),
+
+  Join: requestOp<JoinRequest, JoinResponse>(Op.Join, JoinChannelError.INVALID_ARGUMENT, (b) =>
+    isObj(b) && isStr(b.channelId) && (b.since == null || isChannelCursor(b.since))
+      ? (b as unknown as JoinRequest)
+      : 'Join body: { channelId: string, since?: { id: string | null, ts: number } }',
+  ),
+  Leave: requestOp<LeaveRequest>(Op.Leave, LeaveChannelError.NOT_IN_CHANNEL, channelIdBody('Leave')),
+  ChannelSend: requestOp<ChannelSendBody, ChannelSendResponse>(
+    Op.ChannelSend,
+    ChannelMessageError.INVALID_MESSAGE,
+    (b) =>
+      isObj(b) && isStr(b.channelId) && optSendKey(b.key)
+        ? (b as ChannelSendBody)
+        : 'ChannelSend body: { channelId: string, msg, key?: 1-64 printable ASCII characters }',
+  ),
+  GetMembers: requestOp<GetMembersRequest, GetMembersResponse>(
+    Op.GetMembers,
+    GetMembersError.NOT_IN_CHANNEL,
+    channelIdBody('GetMembers'),
+  ),
+  GetMemberCount: requestOp<GetMemberCountRequest, GetMemberCountResponse>(
+    Op.GetMemberCount,
+    GetChannelMemberCountError.INVALID_ARGUMENT,
+    (b) =>
+      isObj(b) && isStrArray(b.channelIds)
+        ? (b as unknown as GetMemberCountRequest)
+        : 'GetMemberCount body: { channelIds: string[] }',
   ),
 } as const;
 
