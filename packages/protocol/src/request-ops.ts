@@ -1,5 +1,8 @@
 import type {
   ChannelCursor,
+  GetChannelAttrsByKeysRequest,
+  GetChannelAttrsRequest,
+  GetChannelAttrsResponse,
   ChannelSendRequest,
   ChannelSendResponse,
   GetMemberCountRequest,
@@ -96,6 +99,23 @@ export function isChannelCursor(v: unknown): v is ChannelCursor {
 }
 /** The decoded ChannelSend body: `msg` is checked by the handler against the session's messageBytes. */
 export type ChannelSendBody = Omit<ChannelSendRequest, 'msg' | 'key'> & { msg: unknown; key?: string | null };
+/**
+ * The decoded body of a channel-attribute write: its `attrs` / `keys` are checked by the handler
+ * (after the channel id; Signaling's writes reach the same checks through services).
+ */
+export type ChannelAttrsWriteBody = {
+  channelId: string;
+  notify?: boolean | null;
+  attrs?: unknown;
+  keys?: unknown;
+};
+/** The shape SetChannelAttrs and AddOrUpdateChannelAttrs bodies are refused with. */
+export const CHANNEL_ATTRS_SET_SHAPE = 'body: { channelId: string, attrs: [key, value][], notify?: boolean }';
+const attrsWriteBody =
+  (shape: string): Decoder<ChannelAttrsWriteBody> =>
+  (b) =>
+    isObj(b) && isStr(b.channelId) && optBool(b.notify) ? (b as ChannelAttrsWriteBody) : shape;
+
 const channelIdBody =
   (op: string): Decoder<{ channelId: string }> =>
   (b) =>
@@ -175,6 +195,36 @@ export const RequestOps = {
       isObj(b) && isStrArray(b.channelIds)
         ? (b as unknown as GetMemberCountRequest)
         : 'GetMemberCount body: { channelIds: string[] }',
+  ),
+
+  SetChannelAttrs: requestOp(Op.SetChannelAttrs, ATTR_INVALID, attrsWriteBody(CHANNEL_ATTRS_SET_SHAPE)),
+  AddOrUpdateChannelAttrs: requestOp(
+    Op.AddOrUpdateChannelAttrs,
+    ATTR_INVALID,
+    attrsWriteBody(CHANNEL_ATTRS_SET_SHAPE),
+  ),
+  DeleteChannelAttrs: requestOp(
+    Op.DeleteChannelAttrs,
+    ATTR_INVALID,
+    attrsWriteBody('DeleteChannelAttrs body: { channelId: string, keys: string[], notify?: boolean }'),
+  ),
+  ClearChannelAttrs: requestOp(
+    Op.ClearChannelAttrs,
+    ATTR_INVALID,
+    attrsWriteBody('ClearChannelAttrs body: { channelId: string, notify?: boolean }'),
+  ),
+  GetChannelAttrs: requestOp<GetChannelAttrsRequest, GetChannelAttrsResponse>(
+    Op.GetChannelAttrs,
+    ATTR_INVALID,
+    channelIdBody('GetChannelAttrs'),
+  ),
+  GetChannelAttrsByKeys: requestOp<GetChannelAttrsByKeysRequest, GetChannelAttrsResponse>(
+    Op.GetChannelAttrsByKeys,
+    ATTR_INVALID,
+    (b) =>
+      isObj(b) && isStr(b.channelId) && isStrArray(b.keys)
+        ? (b as unknown as GetChannelAttrsByKeysRequest)
+        : 'GetChannelAttrsByKeys body: { channelId: string, keys: string[] }',
   ),
 } as const;
 
