@@ -18,6 +18,7 @@ import {
   ChannelMessageError,
   GetChannelMemberCountError,
   GetMembersError,
+  InvitationApiCallError,
   JoinChannelError,
   LeaveChannelError,
   PeerMessageError,
@@ -26,6 +27,13 @@ import {
 } from './codes.js';
 import { isValidSendKey } from './ids.js';
 import type { PeerSendRequest, PeerSendResponse } from './messages.js';
+import {
+  type InvitationCancelRequest,
+  type InvitationIdBody,
+  InvitationOp,
+  type InvitationSendRequest,
+  type InvitationSendResponse,
+} from './invitations.js';
 import { Op } from './ops.js';
 import type {
   QueryPeersOnlineRequest,
@@ -115,6 +123,13 @@ const attrsWriteBody =
   (shape: string): Decoder<ChannelAttrsWriteBody> =>
   (b) =>
     isObj(b) && isStr(b.channelId) && optBool(b.notify) ? (b as ChannelAttrsWriteBody) : shape;
+
+/** The decoded InvitationSend body: no `channelId` (or null) means '' (no channel). */
+export type InvitationSendBody = Omit<InvitationSendRequest, 'channelId'> & { channelId?: string | null };
+/** The decoded Accept / Refuse body: no `response` (or null) means ''. */
+export type InvitationAnswerBody = { id: string; response?: string | null };
+const isId = (b: unknown): b is { id: string } & Record<string, unknown> => isObj(b) && isStr(b.id);
+const optStrField = (v: unknown): boolean => v === undefined || v === null || isStr(v);
 
 const channelIdBody =
   (op: string): Decoder<{ channelId: string }> =>
@@ -225,6 +240,49 @@ export const RequestOps = {
       isObj(b) && isStr(b.channelId) && isStrArray(b.keys)
         ? (b as unknown as GetChannelAttrsByKeysRequest)
         : 'GetChannelAttrsByKeys body: { channelId: string, keys: string[] }',
+  ),
+
+  InvitationSend: requestOp<InvitationSendBody, InvitationSendResponse>(
+    InvitationOp.Send,
+    InvitationApiCallError.INVALID_ARGUMENT,
+    (b) =>
+      isObj(b) && isStr(b.to) && isStr(b.content) && optStrField(b.channelId)
+        ? (b as InvitationSendBody)
+        : 'InvitationSend body: { to: string, content: string, channelId?: string }',
+  ),
+  InvitationCancel: requestOp<InvitationCancelRequest>(
+    InvitationOp.Cancel,
+    InvitationApiCallError.INVALID_ARGUMENT,
+    (b) =>
+      isId(b) && isStr(b.content)
+        ? (b as unknown as InvitationCancelRequest)
+        : 'InvitationCancel body: { id: string, content: string }',
+  ),
+  InvitationAcceptAck: requestOp<InvitationIdBody>(
+    InvitationOp.AcceptAck,
+    InvitationApiCallError.INVALID_ARGUMENT,
+    (b) => (isId(b) ? b : 'body: { id: string }'),
+  ),
+  InvitationReceivedAck: requestOp<InvitationIdBody>(
+    InvitationOp.ReceivedAck,
+    InvitationApiCallError.INVALID_ARGUMENT,
+    (b) => (isId(b) ? b : 'body: { id: string }'),
+  ),
+  InvitationAccept: requestOp<InvitationAnswerBody>(
+    InvitationOp.Accept,
+    InvitationApiCallError.INVALID_ARGUMENT,
+    (b) =>
+      isId(b) && optStrField(b.response)
+        ? (b as InvitationAnswerBody)
+        : 'body: { id: string, response?: string }',
+  ),
+  InvitationRefuse: requestOp<InvitationAnswerBody>(
+    InvitationOp.Refuse,
+    InvitationApiCallError.INVALID_ARGUMENT,
+    (b) =>
+      isId(b) && optStrField(b.response)
+        ? (b as InvitationAnswerBody)
+        : 'body: { id: string, response?: string }',
   ),
 } as const;
 
