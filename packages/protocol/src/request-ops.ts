@@ -35,6 +35,20 @@ import {
   type InvitationSendResponse,
 } from './invitations.js';
 import { Op } from './ops.js';
+import {
+  type SigAttrChange,
+  type SigChannelAttrRequest,
+  type SigChannelSendForceRequest,
+  SignalingCode,
+  SignalingOp,
+  type SigInviteEndRequest,
+  type SigInviteMsgRequest,
+  type SigInviteRequest,
+  type SigPeerSendRequest,
+  type SigQueryUserIsInResponse,
+  type SigQueryUserListResponse,
+  type SigSendResponse,
+} from './signaling.js';
 import type {
   QueryPeersOnlineRequest,
   QueryPeersOnlineResponse,
@@ -130,6 +144,24 @@ export type InvitationSendBody = Omit<InvitationSendRequest, 'channelId'> & { ch
 export type InvitationAnswerBody = { id: string; response?: string | null };
 const isId = (b: unknown): b is { id: string } & Record<string, unknown> => isObj(b) && isStr(b.id);
 const optStrField = (v: unknown): boolean => v === undefined || v === null || isStr(v);
+
+/** The decoded Signaling PeerSend body (a null `key` is no key). */
+export type SigPeerSendBody = Omit<SigPeerSendRequest, 'key'> & { key?: string | null };
+/** The decoded Signaling Invite body (null optional fields are absent ones). */
+export type SigInviteBody = Omit<SigInviteRequest, 'timeoutMs' | 'requireOnline'> & {
+  timeoutMs?: number | null;
+  requireOnline?: boolean | null;
+};
+/** The decoded Signaling Join body: `since` is checked by the channels feature's join. */
+export type SigJoinBody = { channelId: string; since?: unknown };
+/** The decoded QueryUserIsIn / QueryUserList bodies: the rest is checked after the channel id. */
+export type SigQueryBody = { channelId: string; account?: unknown; max?: unknown };
+const SIG_ATTR_TYPES: ReadonlySet<unknown> = new Set<SigAttrChange>(['update', 'del', 'clear']);
+const SIG_WRONG = SignalingCode.GENERAL_E_WRONG_PARAM;
+const sigQueryBody =
+  (shape: string): Decoder<SigQueryBody> =>
+  (b) =>
+    isObj(b) && isStr(b.channelId) ? (b as SigQueryBody) : shape;
 
 const channelIdBody =
   (op: string): Decoder<{ channelId: string }> =>
@@ -283,6 +315,69 @@ export const RequestOps = {
       isId(b) && optStrField(b.response)
         ? (b as InvitationAnswerBody)
         : 'body: { id: string, response?: string }',
+  ),
+
+  SigPeerSend: requestOp<SigPeerSendBody, SigSendResponse>(SignalingOp.PeerSend, SIG_WRONG, (b) =>
+    isObj(b) && isStr(b.to) && isStr(b.text) && optSendKey(b.key)
+      ? (b as SigPeerSendBody)
+      : 'PeerSend body: { to: string, text: string, key?: 1-64 printable ASCII characters }',
+  ),
+  SigJoin: requestOp<SigJoinBody>(SignalingOp.Join, SIG_WRONG, (b) =>
+    isObj(b) && isStr(b.channelId)
+      ? (b as SigJoinBody)
+      : 'Join body: { channelId: string, since?: { id, ts } }',
+  ),
+  SigChannelSendForce: requestOp<SigChannelSendForceRequest, SigSendResponse>(
+    SignalingOp.ChannelSendForce,
+    SIG_WRONG,
+    (b) =>
+      isObj(b) && isStr(b.channelId) && isStr(b.text)
+        ? (b as unknown as SigChannelSendForceRequest)
+        : 'ChannelSendForce body: { channelId: string, text: string }',
+  ),
+  SigChannelAttr: requestOp<SigChannelAttrRequest>(SignalingOp.ChannelAttr, SIG_WRONG, (b) =>
+    isObj(b) &&
+    isStr(b.channelId) &&
+    SIG_ATTR_TYPES.has(b.type) &&
+    (b.name === undefined || isStr(b.name)) &&
+    (b.value === undefined || isStr(b.value))
+      ? (b as unknown as SigChannelAttrRequest)
+      : "ChannelAttr body: { channelId: string, type: 'update'|'del'|'clear', name?: string, value?: string }",
+  ),
+  SigQueryUserNum: requestOp<SigQueryBody, { num: number }>(
+    SignalingOp.QueryUserNum,
+    SIG_WRONG,
+    sigQueryBody('QueryUserNum body: { channelId: string }'),
+  ),
+  SigQueryUserIsIn: requestOp<SigQueryBody, SigQueryUserIsInResponse>(
+    SignalingOp.QueryUserIsIn,
+    SIG_WRONG,
+    sigQueryBody('QueryUserIsIn body: { channelId: string, account: string }'),
+  ),
+  SigQueryUserList: requestOp<SigQueryBody, SigQueryUserListResponse>(
+    SignalingOp.QueryUserList,
+    SIG_WRONG,
+    sigQueryBody('QueryUserList body: { channelId: string, max?: number }'),
+  ),
+  SigInvite: requestOp<SigInviteBody, InvitationSendResponse>(SignalingOp.Invite, SIG_WRONG, (b) =>
+    isObj(b) &&
+    isStr(b.to) &&
+    isStr(b.channelId) &&
+    isStr(b.extra) &&
+    optBool(b.requireOnline) &&
+    (b.timeoutMs === undefined || b.timeoutMs === null || typeof b.timeoutMs === 'number')
+      ? (b as SigInviteBody)
+      : 'Invite body: { to: string, channelId: string, extra: string, requireOnline?: boolean, timeoutMs?: number }',
+  ),
+  SigInviteEnd: requestOp<SigInviteEndRequest>(SignalingOp.InviteEnd, SIG_WRONG, (b) =>
+    isObj(b) && isStr(b.id) && isStr(b.extra)
+      ? (b as unknown as SigInviteEndRequest)
+      : 'InviteEnd body: { id: string, extra: string }',
+  ),
+  SigInviteMsg: requestOp<SigInviteMsgRequest>(SignalingOp.InviteMsg, SIG_WRONG, (b) =>
+    isObj(b) && isStr(b.to) && isStr(b.channelId) && isStr(b.msgType) && isStr(b.msgData) && isStr(b.extra)
+      ? (b as unknown as SigInviteMsgRequest)
+      : 'InviteMsg body: { to: string, channelId: string, msgType: string, msgData: string, extra: string }',
   ),
 } as const;
 
