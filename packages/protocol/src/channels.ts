@@ -1,3 +1,4 @@
+import { RATE_LIMITS } from './limits.js';
 import type { WireMessage } from './messages.js';
 import type { AttrPair } from './user-attrs.js';
 
@@ -125,14 +126,12 @@ export interface GetChannelAttrsResponse {
 
 /** Rate limits of the channel ops (spec rtm-1x-api.md §4.3–4.4); the server enforces them. */
 export const CHANNEL_RATES = {
-  join: { count: 50, windowMs: 3000 },
-  joinSameChannel: { count: 2, windowMs: 5000 },
-  getMembers: { count: 5, windowMs: 2000 },
-  getMemberCount: { count: 1, windowMs: 1000 },
-  /** set / addOrUpdate / delete / clear together */
-  channelAttrsSet: { count: 10, windowMs: 5000 },
-  /** get / getByKeys together */
-  channelAttrsGet: { count: 10, windowMs: 5000 },
+  join: RATE_LIMITS.join,
+  joinSameChannel: RATE_LIMITS.joinSameChannel,
+  getMembers: RATE_LIMITS.getMembers,
+  getMemberCount: RATE_LIMITS.getMemberCount,
+  channelAttrsSet: RATE_LIMITS.channelAttrsSet,
+  channelAttrsGet: RATE_LIMITS.channelAttrsGet,
 } as const;
 
 /** Longest key deleteChannelAttributesByKeys accepts (Agora's runtime: 512 characters). */

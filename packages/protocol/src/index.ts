@@ -12,3 +12,4 @@ export * from './user-attrs.js';
 export * from './channels.js';
 export * from './invitations.js';
 export * from './signaling.js';
+export * from './request-ops.js';

@@ -1,3 +1,4 @@
+import { RATE_LIMITS } from './limits.js';
 import type { PeerOnlineState } from './enums.js';
 
 /**
@@ -41,6 +42,6 @@ export interface PeersStatusEvent {
  * budget (they share one error group in Agora's SDKs). Lifted by `--rate-limits off`.
  */
 export const PRESENCE_RATES = {
-  query: { count: 10, windowMs: 5000 },
-  subscription: { count: 10, windowMs: 5000 },
+  query: RATE_LIMITS['presence.query'],
+  subscription: RATE_LIMITS['presence.subscription'],
 } as const;

@@ -1,3 +1,4 @@
+import { RATE_LIMITS } from './limits.js';
 import type { AttrPair } from './user-attrs.js';
 
 /**
@@ -203,10 +204,8 @@ export const SIG_INVITE_TIMEOUT_MAX_MS = 3_600_000;
 
 /** Rate limits of the Signaling-only ops per client; lifted by `--rate-limits off`. */
 export const SIGNALING_RATES = {
-  /** QueryUserNum / QueryUserIsIn / QueryUserList together */
-  query: { count: 50, windowMs: 5000 },
-  /** InviteMsg (DTMF) */
-  inviteMsg: { count: 60, windowMs: 3000 },
+  query: RATE_LIMITS['sig.query'],
+  inviteMsg: RATE_LIMITS['sig.inviteMsg'],
 } as const;
 
 /**

@@ -1,6 +1,6 @@
 import { AttributeOperationError } from './codes.js';
 import { utf8Length } from './ids.js';
-import type { Limits } from './limits.js';
+import { type Limits, RATE_LIMITS } from './limits.js';
 
 /**
  * Wire bodies of the user-attribute ops (SetUserAttrs 30 … GetUserAttrsByKeys 35) and the
@@ -38,8 +38,8 @@ export interface GetUserAttrsResponse {
  * set/addOrUpdate/delete/clear share 10 calls / 5 s, get/getByKeys share 40 / 5 s.
  */
 export const USER_ATTR_RATES = {
-  write: { count: 10, windowMs: 5000 },
-  read: { count: 40, windowMs: 5000 },
+  write: RATE_LIMITS['userAttrs.write'],
+  read: RATE_LIMITS['userAttrs.read'],
 } as const;
 
 type AttrLimits = Limits['userAttrs'];

@@ -11,7 +11,7 @@ import type { FeatureRegistry } from './registry.js';
 import type { FeatureServices } from './services.js';
 
 /** Where features register their request and event handlers and their hooks. */
-export type FeatureRegistrar = Pick<FeatureRegistry, 'handle' | 'onClientEvent' | 'hook'>;
+export type FeatureRegistrar = Pick<FeatureRegistry, 'request' | 'onClientEvent' | 'hook'>;
 
 /**
  * What features may use, built once in createServer. Each feature's `register` names the part it

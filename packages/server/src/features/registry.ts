@@ -1,3 +1,4 @@
+import type { RequestOp } from '@parley/protocol';
 import type { ClientSession as Session, SessionEndCause } from './client-session.js';
 
 /** What a request handler answers: the op's Agora code (0 = ok) and an optional body. */
@@ -34,6 +35,8 @@ export const limited = (code: number, body?: unknown, strikes = 1): Reply => ({
 export const overBy = (n: number, max: number): number => Math.max(1, Math.ceil(n / Math.max(1, max)));
 
 export type RequestHandler = (session: Session, body: unknown) => Reply | Promise<Reply>;
+/** A handler of a request op of protocol's RequestOps: it receives the body its decoder typed. */
+export type TypedRequestHandler<Req> = (session: Session, body: Req) => Reply | Promise<Reply>;
 export type EventHandler = (session: Session, body: unknown) => void;
 
 /** Session lifecycle hooks, in the order they happen. */
@@ -100,6 +103,20 @@ export class FeatureRegistry {
         `op ${op} already registered by ${this.requests.get(op)?.feature ?? this.events.get(op)?.feature}`,
       );
     this.requests.set(op, { feature, fn });
+  }
+
+  /**
+   * Registers the handler of a request op of protocol's RequestOps: a body its decoder refuses is
+   * answered `malformed(op.badBody, reason)` without reaching the handler.
+   */
+  request<Req, Res>(feature: string, spec: RequestOp<Req, Res>, fn: TypedRequestHandler<Req>): void {
+    if (typeof fn !== 'function')
+      throw new RegistryError('BAD_HANDLER', `handler for op ${spec.op} is not a function`);
+    const { decode, badBody } = spec;
+    this.handle(feature, spec.op, (s, body) => {
+      const decoded = decode(body);
+      return typeof decoded === 'string' ? malformed(badBody, decoded) : fn(s, decoded);
+    });
   }
 
   onClientEvent(feature: string, op: number, fn: EventHandler): void {

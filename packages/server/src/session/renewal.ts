@@ -1,4 +1,12 @@
-import { Op, RenewTokenError, encodeEvent, encodeResponse, isObj, isStr } from '@parley/protocol';
+import {
+  Op,
+  RATE_LIMITS,
+  RenewTokenError,
+  encodeEvent,
+  encodeResponse,
+  isObj,
+  isStr,
+} from '@parley/protocol';
 import type { SessionLayer } from './layer.js';
 import type { Session } from './session.js';
 import { scheduleTokenTimers } from './token-timers.js';
@@ -11,7 +19,8 @@ export class TokenRenewal {
     const token = isObj(body) ? body.token : undefined;
     if (!isStr(token) || token === '')
       return void s.send(encodeResponse(reqId, RenewTokenError.INVALID_ARGUMENT, null));
-    if (!s.rates.take('renew', 2, 1000))
+    const rate = RATE_LIMITS.renew;
+    if (!s.rates.take('renew', rate.count, rate.windowMs))
       return void s.send(encodeResponse(reqId, RenewTokenError.TOO_OFTEN, null));
     const r = this.layer.auth.renew(s.appId, s.uid, token, s.kind);
     if (r.code !== 0) return void s.send(encodeResponse(reqId, r.code, null));

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PeerMessageError, RequestOps } from '@parley/protocol';
+import type { ClientSession } from '../../src/features/client-session.js';
 import { FeatureRegistry, RegistryError, ok } from '../../src/features/registry.js';
 
 const noop = () => ok();
@@ -79,5 +81,24 @@ describe('feature registry', () => {
     r.hook('onClose', later('third registered'));
     await r.run('onClose');
     expect(order).toEqual(['third registered', 'second registered', 'first registered']);
+  });
+
+  it("answers a body its op decoder refuses with the op's code and reason, without calling the handler", async () => {
+    const r = new FeatureRegistry();
+    const seen: unknown[] = [];
+    r.request('peer', RequestOps.PeerSend, (_s, body) => {
+      seen.push(body.to);
+      return ok();
+    });
+    const fn = r.requests.get(RequestOps.PeerSend.op)!.fn;
+    const s = {} as ClientSession;
+    expect(await fn(s, { to: 42, msg: null })).toEqual({
+      code: PeerMessageError.INVALID_MESSAGE,
+      malformed:
+        'PeerSend body: { to: string, msg, offline?: boolean, key?: 1-64 printable ASCII characters }',
+    });
+    expect(seen).toEqual([]);
+    expect(await fn(s, { to: 'bob', msg: null })).toEqual(ok());
+    expect(seen).toEqual(['bob']);
   });
 });

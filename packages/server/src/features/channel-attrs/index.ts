@@ -1,6 +1,5 @@
 import {
   AttributeOperationError,
-  CHANNEL_RATES,
   Op,
   checkAttrEntries,
   checkAttrKeys,
@@ -8,11 +7,11 @@ import {
   checkChannelAttrDeleteKeys,
   encodeEvent,
   isAttrPairs,
-  isObj,
-  isStr,
+  CHANNEL_ATTRS_SET_SHAPE,
+  type ChannelAttrsWriteBody,
+  RequestOps,
   isStrArray,
   isValidChannelId,
-  optBool,
   type AttributesUpdatedEvent,
   type ChannelAttrEntry,
   type GetChannelAttrsResponse,
@@ -21,6 +20,7 @@ import { quotasFor } from '../../config.js';
 import type { ChannelAttribute } from '../../ports/channel-attrs-store.js';
 import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { channelMaybeEmpty } from '../channel-attrs-expiry.js';
 
@@ -43,25 +43,11 @@ export const channelAttrsFeature: Feature<Needs> = {
   register(ctx: Pick<FeatureContext, Needs>) {
     const { rooms } = ctx;
 
-    /** Checks the common part of a write: body shape, channel id, notify flag. */
-    const writeCheck = (body: unknown, shape: string): Reply | null => {
-      if (!isObj(body) || !isStr(body.channelId) || !optBool(body.notify))
-        return malformed(INVALID_ARGUMENT, shape);
-      return isValidChannelId(body.channelId) ? null : fail(INVALID_ARGUMENT);
-    };
-    const SET_SHAPE = 'body: { channelId: string, attrs: [key, value][], notify?: boolean }';
-    const takeWrite = (s: Session) =>
-      s.rates.take(
-        'channelAttrsSet',
-        CHANNEL_RATES.channelAttrsSet.count,
-        CHANNEL_RATES.channelAttrsSet.windowMs,
-      );
-    const takeRead = (s: Session) =>
-      s.rates.take(
-        'channelAttrsGet',
-        CHANNEL_RATES.channelAttrsGet.count,
-        CHANNEL_RATES.channelAttrsGet.windowMs,
-      );
+    /** The channel id of a decoded write (RequestOps checked its shape and notify flag). */
+    const writeCheck = (body: ChannelAttrsWriteBody): Reply | null =>
+      isValidChannelId(body.channelId) ? null : fail(INVALID_ARGUMENT);
+    const takeWrite = (s: Session) => takeRate(s, 'channelAttrsSet');
+    const takeRead = (s: Session) => takeRate(s, 'channelAttrsGet');
 
     /**
      * The app's quota of attribute bytes on channels without members (they stay until their TTL):
@@ -98,7 +84,7 @@ export const channelAttrsFeature: Feature<Needs> = {
     /** Parses and checks the pairs of set/addOrUpdate into stored attributes stamped by `s`. */
     const stamped = (s: Session, pairs: unknown): ChannelAttribute[] | Reply => {
       if (!isAttrPairs(pairs))
-        return malformed(INVALID_ARGUMENT, `attrs must be [key, value][]; ${SET_SHAPE}`);
+        return malformed(INVALID_ARGUMENT, `attrs must be [key, value][]; ${CHANNEL_ATTRS_SET_SHAPE}`);
       const lim = s.limits.channelAttrs;
       const code = checkAttrEntries(pairs, lim);
       if (code) return fail(code);
@@ -109,10 +95,10 @@ export const channelAttrsFeature: Feature<Needs> = {
       return [...map].map(([key, value]) => ({ key, value, lastUpdateUserId: s.uid, lastUpdateTs: ts }));
     };
 
-    ctx.registry.handle('channel-attrs', Op.SetChannelAttrs, async (s, body): Promise<Reply> => {
-      const bad = writeCheck(body, SET_SHAPE);
+    ctx.registry.request('channel-attrs', RequestOps.SetChannelAttrs, async (s, body): Promise<Reply> => {
+      const bad = writeCheck(body);
       if (bad) return bad;
-      const b = body as { channelId: string; attrs: unknown; notify?: boolean };
+      const b = body;
       const attrs = stamped(s, b.attrs);
       if (!Array.isArray(attrs)) return attrs;
       if (!takeWrite(s)) return fail(TOO_OFTEN);
@@ -121,12 +107,16 @@ export const channelAttrsFeature: Feature<Needs> = {
       return written(s, b.channelId, after, b.notify === true);
     });
 
-    ctx.registry.handle('channel-attrs', Op.AddOrUpdateChannelAttrs, async (s, body): Promise<Reply> => {
-      const bad = writeCheck(body, SET_SHAPE);
-      if (bad) return bad;
-      const b = body as { channelId: string; attrs: unknown; notify?: boolean };
-      return addOrUpdate(s, b.channelId, b.attrs, b.notify === true);
-    });
+    ctx.registry.request(
+      'channel-attrs',
+      RequestOps.AddOrUpdateChannelAttrs,
+      async (s, body): Promise<Reply> => {
+        const bad = writeCheck(body);
+        if (bad) return bad;
+        const b = body;
+        return addOrUpdate(s, b.channelId, b.attrs, b.notify === true);
+      },
+    );
     async function addOrUpdate(
       s: Session,
       channelId: string,
@@ -142,13 +132,10 @@ export const channelAttrsFeature: Feature<Needs> = {
       return written(s, channelId, after, notify);
     }
 
-    ctx.registry.handle('channel-attrs', Op.DeleteChannelAttrs, async (s, body): Promise<Reply> => {
-      const bad = writeCheck(
-        body,
-        'DeleteChannelAttrs body: { channelId: string, keys: string[], notify?: boolean }',
-      );
+    ctx.registry.request('channel-attrs', RequestOps.DeleteChannelAttrs, async (s, body): Promise<Reply> => {
+      const bad = writeCheck(body);
       if (bad) return bad;
-      const b = body as { channelId: string; keys: unknown; notify?: boolean };
+      const b = body;
       return remove(s, b.channelId, b.keys, b.notify === true);
     });
     async function remove(s: Session, channelId: string, keys: unknown, notify: boolean): Promise<Reply> {
@@ -159,10 +146,10 @@ export const channelAttrsFeature: Feature<Needs> = {
       return written(s, channelId, after, notify);
     }
 
-    ctx.registry.handle('channel-attrs', Op.ClearChannelAttrs, async (s, body): Promise<Reply> => {
-      const bad = writeCheck(body, 'ClearChannelAttrs body: { channelId: string, notify?: boolean }');
+    ctx.registry.request('channel-attrs', RequestOps.ClearChannelAttrs, async (s, body): Promise<Reply> => {
+      const bad = writeCheck(body);
       if (bad) return bad;
-      const b = body as { channelId: string; notify?: boolean };
+      const b = body;
       return clear(s, b.channelId, b.notify === true);
     });
     async function clear(s: Session, channelId: string, notify: boolean): Promise<Reply> {
@@ -181,28 +168,25 @@ export const channelAttrsFeature: Feature<Needs> = {
             : clear(s, channelId, false),
     };
 
-    ctx.registry.handle('channel-attrs', Op.GetChannelAttrs, async (s, body): Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.channelId))
-        return malformed(INVALID_ARGUMENT, 'GetChannelAttrs body: { channelId: string }');
+    ctx.registry.request('channel-attrs', RequestOps.GetChannelAttrs, async (s, body): Promise<Reply> => {
       if (!isValidChannelId(body.channelId)) return fail(INVALID_ARGUMENT);
       if (!takeRead(s)) return fail(TOO_OFTEN);
       const attrs = await ctx.store.channelAttrs.get(s.appId, body.channelId);
       return ok({ attrs: toWire(attrs) } satisfies GetChannelAttrsResponse);
     });
 
-    ctx.registry.handle('channel-attrs', Op.GetChannelAttrsByKeys, async (s, body): Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.channelId) || !isStrArray(body.keys))
-        return malformed(
-          INVALID_ARGUMENT,
-          'GetChannelAttrsByKeys body: { channelId: string, keys: string[] }',
-        );
-      if (!isValidChannelId(body.channelId)) return fail(INVALID_ARGUMENT);
-      const lim = s.limits.channelAttrs;
-      const code = checkAttrKeys(body.keys, lim, s.limits.maxKeysPerGet);
-      if (code) return fail(code);
-      if (!takeRead(s)) return fail(TOO_OFTEN);
-      const attrs = await ctx.store.channelAttrs.getByKeys(s.appId, body.channelId, body.keys as string[]);
-      return ok({ attrs: toWire(attrs) } satisfies GetChannelAttrsResponse);
-    });
+    ctx.registry.request(
+      'channel-attrs',
+      RequestOps.GetChannelAttrsByKeys,
+      async (s, body): Promise<Reply> => {
+        if (!isValidChannelId(body.channelId)) return fail(INVALID_ARGUMENT);
+        const lim = s.limits.channelAttrs;
+        const code = checkAttrKeys(body.keys, lim, s.limits.maxKeysPerGet);
+        if (code) return fail(code);
+        if (!takeRead(s)) return fail(TOO_OFTEN);
+        const attrs = await ctx.store.channelAttrs.getByKeys(s.appId, body.channelId, body.keys);
+        return ok({ attrs: toWire(attrs) } satisfies GetChannelAttrsResponse);
+      },
+    );
   },
 };

@@ -1,5 +1,4 @@
 import {
-  CHANNEL_RATES,
   ChannelMessageError,
   GetChannelMemberCountError,
   GetMembersError,
@@ -8,10 +7,7 @@ import {
   Op,
   checkWireMessage,
   encodeEvent,
-  isObj,
-  isStr,
-  isValidSendKey,
-  isStrArray,
+  RequestOps,
   isValidChannelId,
   normalizeWireMessage,
   type ChannelCursor,
@@ -27,6 +23,7 @@ import type { HistoryRetention } from '../../ports/channel-history-store.js';
 import { channelMaybeEmpty, channelOccupied } from '../channel-attrs-expiry.js';
 import { crashAfterFlush } from '../../crash-points.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
 import type { LocalMember } from '../../delivery/rooms.js';
@@ -37,7 +34,6 @@ import { SessionChannels } from './session-channels.js';
  * Membership is cluster-wide in the Store; delivery goes through ChannelRooms (rooms.ts): local
  * members directly, other nodes with one mesh message each. Codes are Agora's per operation.
  */
-const JOIN_SHAPE = 'Join body: { channelId: string, since?: { id: string | null, ts: number } }';
 
 /** What the channels feature uses of the context. */
 type Needs = 'config' | 'log' | 'registry' | 'services' | 'store' | 'rooms';
@@ -127,12 +123,9 @@ export const channelsFeature: Feature<Needs> = {
         );
     };
 
-    ctx.registry.handle('channels', Op.Join, async (s, body): Promise<Reply> => {
-      const since = isObj(body) ? (body.since ?? null) : null;
-      if (!isObj(body) || !isStr(body.channelId) || (since !== null && !isCursor(since)))
-        return malformed(JoinChannelError.INVALID_ARGUMENT, JOIN_SHAPE);
-      return joinChecked(s, body.channelId, since);
-    });
+    ctx.registry.request('channels', RequestOps.Join, (s, body) =>
+      joinChecked(s, body.channelId, body.since ?? null),
+    );
 
     /** Op.Join once its body was parsed: the channel id, the limits and the rates. */
     const joinChecked = async (
@@ -144,8 +137,7 @@ export const channelsFeature: Feature<Needs> = {
       const sc = state(s);
       if (sc.joined.has(channelId) || sc.joining.has(channelId)) return fail(JoinChannelError.ALREADY_JOINED);
       if (sc.size >= s.limits.maxJoinedChannels) return limited(JoinChannelError.EXCEED_LIMIT);
-      const { join: rate } = CHANNEL_RATES;
-      if (!s.rates.take('join', rate.count, rate.windowMs)) return fail(JoinChannelError.TOO_OFTEN);
+      if (!takeRate(s, 'join')) return fail(JoinChannelError.TOO_OFTEN);
       if (s.limits.rateLimits && !sc.takeSameChannelJoin(channelId))
         return fail(JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN);
       const p = sc.serially(() => join(s, sc, channelId, since));
@@ -157,11 +149,7 @@ export const channelsFeature: Feature<Needs> = {
       }
     };
 
-    ctx.registry.handle('channels', Op.Leave, (s, body): Promise<Reply> | Reply => {
-      if (!isObj(body) || !isStr(body.channelId))
-        return malformed(LeaveChannelError.NOT_IN_CHANNEL, 'Leave body: { channelId: string }');
-      return leaveChecked(s, body.channelId);
-    });
+    ctx.registry.request('channels', RequestOps.Leave, (s, body) => leaveChecked(s, body.channelId));
 
     const leaveChecked = (s: Session, channelId: string): Promise<Reply> => {
       const sc = state(s);
@@ -175,10 +163,11 @@ export const channelsFeature: Feature<Needs> = {
 
     ctx.services.channels = {
       join: async (s, channelId, raw) => {
-        const since = raw ?? null;
-        if (since !== null && !isCursor(since))
-          return malformed(JoinChannelError.INVALID_ARGUMENT, JOIN_SHAPE);
-        return joinChecked(s, channelId, since);
+        // The same decoder as Op.Join's, so the same reason for a bad cursor.
+        const { decode, badBody } = RequestOps.Join;
+        const body = decode({ channelId, since: raw });
+        if (typeof body === 'string') return malformed(badBody, body);
+        return joinChecked(s, channelId, body.since ?? null);
       },
       leave: leaveChecked,
     };
@@ -225,12 +214,7 @@ export const channelsFeature: Feature<Needs> = {
       return ok(r satisfies ChannelSendResponse);
     };
 
-    ctx.registry.handle('channels', Op.ChannelSend, (s, body): Promise<Reply> | Reply => {
-      if (!isObj(body) || !isStr(body.channelId) || !(body.key == null || isValidSendKey(body.key)))
-        return malformed(
-          ChannelMessageError.INVALID_MESSAGE,
-          'ChannelSend body: { channelId: string, msg, key?: 1-64 printable ASCII characters }',
-        );
+    ctx.registry.request('channels', RequestOps.ChannelSend, (s, body): Promise<Reply> | Reply => {
       const key = body.key ?? undefined;
       const problem = checkWireMessage(body.msg, s.limits.messageBytes);
       if (problem === 'invalid')
@@ -253,32 +237,22 @@ export const channelsFeature: Feature<Needs> = {
 
     // ---- members ----
 
-    ctx.registry.handle('channels', Op.GetMembers, async (s, body): Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.channelId))
-        return malformed(GetMembersError.NOT_IN_CHANNEL, 'GetMembers body: { channelId: string }');
+    ctx.registry.request('channels', RequestOps.GetMembers, async (s, body): Promise<Reply> => {
       const channelId = body.channelId;
       const sc = perSession.get(s);
       await sc?.joining.get(channelId)?.catch(() => undefined);
       if (!sc?.joined.has(channelId)) return fail(GetMembersError.NOT_IN_CHANNEL);
-      const r = CHANNEL_RATES.getMembers;
-      if (!s.rates.take('getMembers', r.count, r.windowMs)) return fail(GetMembersError.TOO_OFTEN);
+      if (!takeRate(s, 'getMembers')) return fail(GetMembersError.TOO_OFTEN);
       const members = await ctx.store.channels.members(s.appId, channelId);
       return ok({ members } satisfies GetMembersResponse);
     });
 
-    ctx.registry.handle('channels', Op.GetMemberCount, async (s, body): Promise<Reply> => {
-      const ids = isObj(body) ? body.channelIds : undefined;
-      if (!isStrArray(ids))
-        return malformed(
-          GetChannelMemberCountError.INVALID_ARGUMENT,
-          'GetMemberCount body: { channelIds: string[] }',
-        );
+    ctx.registry.request('channels', RequestOps.GetMemberCount, async (s, body): Promise<Reply> => {
+      const ids = body.channelIds;
       if (ids.length === 0 || ids.length > s.limits.maxChannelsPerCountCall)
         return limited(GetChannelMemberCountError.EXCEED_LIMIT);
       if (!ids.every(isValidChannelId)) return fail(GetChannelMemberCountError.INVALID_ARGUMENT);
-      const r = CHANNEL_RATES.getMemberCount;
-      if (!s.rates.take('getMemberCount', r.count, r.windowMs))
-        return fail(GetChannelMemberCountError.TOO_OFTEN);
+      if (!takeRate(s, 'getMemberCount')) return fail(GetChannelMemberCountError.TOO_OFTEN);
       const counts = await ctx.store.channels.counts(s.appId, ids);
       return ok({ counts } satisfies GetMemberCountResponse);
     });
@@ -286,7 +260,3 @@ export const channelsFeature: Feature<Needs> = {
     ctx.registry.hook('onClose', () => rooms.close());
   },
 };
-
-function isCursor(v: unknown): v is ChannelCursor {
-  return isObj(v) && (v.id === null || isStr(v.id)) && typeof v.ts === 'number' && Number.isFinite(v.ts);
-}

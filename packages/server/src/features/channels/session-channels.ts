@@ -1,4 +1,4 @@
-import { CHANNEL_RATES } from '@parley/protocol';
+import { RATE_LIMITS } from '@parley/protocol';
 import { SerialQueue } from '../../kernel/serial-queue.js';
 import type { LocalMember } from '../../delivery/rooms.js';
 
@@ -30,7 +30,7 @@ export class SessionChannels {
 
   /** Takes one join of `channelId` from the same-channel budget (2 per 5 s); false when over. */
   takeSameChannelJoin(channelId: string, now = Date.now()): boolean {
-    const { count, windowMs } = CHANNEL_RATES.joinSameChannel;
+    const { count, windowMs } = RATE_LIMITS.joinSameChannel;
     let stamps = this.recentJoins.get(channelId);
     if (!stamps) {
       // Forget channels not joined within the window, so the map stays small.

@@ -2,8 +2,8 @@ import {
   InvitationApiCallError,
   InvitationOp,
   encodeEvent,
-  isObj,
-  isStr,
+  RATE_LIMITS,
+  RequestOps,
   isValidChannelId,
   isValidUserId,
   utf8Length,
@@ -19,7 +19,8 @@ import {
 } from '@parley/protocol';
 import { SequenceIds } from '../../kernel/ids.js';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, malformed, ok, type Reply } from '../registry.js';
+import { takeRate } from '../rates.js';
+import { fail, ok, type Reply } from '../registry.js';
 import type { ClientSession as Session } from '../client-session.js';
 import { INVITATION_PHASES, type InvitationRecord } from '../../ports/invitation-store.js';
 import { DeadlineTimers } from './deadline-timers.js';
@@ -29,7 +30,7 @@ const ACCEPT_CONFIRM_MAX_MS = 5_000;
 /** The store may drop a record this long after its deadline if its owner node never acted. */
 const KEEP_SLACK_MS = 60_000;
 /** Invitations one client may send per window (bounds the state a single client can create). */
-const SEND_RATE = { count: 60, windowMs: 3_000 };
+const SEND_RATE = RATE_LIMITS.invitation;
 const MESH_DEADLINE = 'invitation-deadline' as const;
 /** `session.ext` key set once the session's sessionEnd hook has listed its invitations. */
 const ENDED_LISTED = 'invitations.listed';
@@ -66,13 +67,6 @@ export const invitationsFeature: Feature<Needs> = {
     });
 
     const tooLong = (s: Session, v: string): boolean => utf8Length(v) > s.limits.invitationContentBytes;
-    /** `body.id` if the body is `{ id: string, [field]: string (optional when `optional`) }`, else null. */
-    const idOf = (body: unknown, field?: string, optional = false): string | null => {
-      if (!isObj(body) || !isStr(body.id)) return null;
-      if (field === undefined) return body.id;
-      const v = body[field];
-      return isStr(v) || (optional && (v === undefined || v === null)) ? body.id : null;
-    };
     const emit = (appId: string, uid: string, op: number, body: unknown): Promise<boolean> =>
       ctx.users.toUser(appId, uid, encodeEvent(op, body)).catch((err) => {
         log.warn({ err, op }, 'invitation event not delivered');
@@ -153,22 +147,18 @@ export const invitationsFeature: Feature<Needs> = {
 
     // ---- caller ----
 
-    ctx.registry.handle('invitations', InvitationOp.Send, async (s, body): Promise<Reply> => {
-      const channelId = isObj(body) ? (body.channelId ?? '') : undefined;
-      if (!isObj(body) || !isStr(body.to) || !isStr(body.content) || !isStr(channelId))
-        return malformed(
-          INVALID_ARGUMENT,
-          'InvitationSend body: { to: string, content: string, channelId?: string }',
-        );
-      return send(s, body.to, body.content, channelId);
-    });
+    ctx.registry.request('invitations', RequestOps.InvitationSend, (s, body) =>
+      send(s, body.to, body.content, body.channelId ?? ''),
+    );
 
     /** InvitationOp.Send once its body was parsed. */
     const send = async (s: Session, to: string, content: string, channelId: string): Promise<Reply> => {
       if (!isValidUserId(to) || tooLong(s, content) || (channelId !== '' && !isValidChannelId(channelId)))
         return fail(INVALID_ARGUMENT);
-      if (!s.rates.take('invitation', SEND_RATE.count, SEND_RATE.windowMs))
-        return fail(INVALID_ARGUMENT, { message: 'too many invitations: at most 60 in 3 s' });
+      if (!takeRate(s, 'invitation'))
+        return fail(INVALID_ARGUMENT, {
+          message: `too many invitations: at most ${SEND_RATE.count} in ${SEND_RATE.windowMs / 1000} s`,
+        });
       ctx.metrics.messagesIn.inc({ kind: 'invitation' });
       const r: InvitationRecord = {
         id: ids.next(),
@@ -203,10 +193,8 @@ export const invitationsFeature: Feature<Needs> = {
     };
     ctx.services.invitations = { send };
 
-    ctx.registry.handle('invitations', InvitationOp.Cancel, async (s, body): Promise<Reply> => {
-      const id = idOf(body, 'content');
-      if (!id) return malformed(INVALID_ARGUMENT, 'InvitationCancel body: { id: string, content: string }');
-      const content = (body as { content: string }).content;
+    ctx.registry.request('invitations', RequestOps.InvitationCancel, async (s, body): Promise<Reply> => {
+      const { id, content } = body;
       if (tooLong(s, content)) return fail(INVALID_ARGUMENT);
       const r = await store.finish(s.appId, id, { phases: INVITATION_PHASES, caller: s.uid });
       if (!r) return fail(ALREADY_END);
@@ -216,9 +204,7 @@ export const invitationsFeature: Feature<Needs> = {
       return ok();
     });
 
-    ctx.registry.handle('invitations', InvitationOp.AcceptAck, async (s, body): Promise<Reply> => {
-      const id = idOf(body);
-      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string }');
+    ctx.registry.request('invitations', RequestOps.InvitationAcceptAck, async (s, { id }): Promise<Reply> => {
       const r = await store.finish(s.appId, id, { phases: ['ACCEPTING'], caller: s.uid });
       if (!r) return fail(ALREADY_END);
       ended(r);
@@ -228,24 +214,26 @@ export const invitationsFeature: Feature<Needs> = {
 
     // ---- callee ----
 
-    ctx.registry.handle('invitations', InvitationOp.ReceivedAck, async (s, body): Promise<Reply> => {
-      const id = idOf(body);
-      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string }');
-      const r = await store.advance(
-        s.appId,
-        id,
-        { phases: ['SENT'], callee: s.uid },
-        { phase: 'RECEIVED', calleeSessionId: s.id, ...withDeadline(config.invitationExpireMs) },
-      );
-      if (!r) return (await store.get(s.appId, id))?.callee === s.uid ? ok() : fail(ALREADY_END);
-      if (missedByEnd(s)) {
-        await undoLate(s, r);
+    ctx.registry.request(
+      'invitations',
+      RequestOps.InvitationReceivedAck,
+      async (s, { id }): Promise<Reply> => {
+        const r = await store.advance(
+          s.appId,
+          id,
+          { phases: ['SENT'], callee: s.uid },
+          { phase: 'RECEIVED', calleeSessionId: s.id, ...withDeadline(config.invitationExpireMs) },
+        );
+        if (!r) return (await store.get(s.appId, id))?.callee === s.uid ? ok() : fail(ALREADY_END);
+        if (missedByEnd(s)) {
+          await undoLate(s, r);
+          return ok();
+        }
+        rearm(r);
+        await toCaller(r, InvitationOp.ReceivedByPeer, { id } satisfies InvitationIdBody);
         return ok();
-      }
-      rearm(r);
-      await toCaller(r, InvitationOp.ReceivedByPeer, { id } satisfies InvitationIdBody);
-      return ok();
-    });
+      },
+    );
 
     /**
      * Whether session `s` ended and its sessionEnd hook already listed its invitations: an ack or
@@ -281,10 +269,9 @@ export const invitationsFeature: Feature<Needs> = {
       return fail(cur && cur.callee === s.uid && cur.phase === 'ACCEPTING' ? ALREADY_ACCEPT : ALREADY_END);
     };
 
-    ctx.registry.handle('invitations', InvitationOp.Accept, async (s, body): Promise<Reply> => {
-      const id = idOf(body, 'response', true);
-      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string, response?: string }');
-      const response = ((body as { response?: string }).response ?? '') as string;
+    ctx.registry.request('invitations', RequestOps.InvitationAccept, async (s, body): Promise<Reply> => {
+      const id = body.id;
+      const response = body.response ?? '';
       if (tooLong(s, response)) return fail(INVALID_ARGUMENT);
       // SENT too: an accept may overtake its own ack; it implies receipt.
       const r = await store.advance(
@@ -315,10 +302,9 @@ export const invitationsFeature: Feature<Needs> = {
       return ok();
     });
 
-    ctx.registry.handle('invitations', InvitationOp.Refuse, async (s, body): Promise<Reply> => {
-      const id = idOf(body, 'response', true);
-      if (!id) return malformed(INVALID_ARGUMENT, 'body: { id: string, response?: string }');
-      const response = ((body as { response?: string }).response ?? '') as string;
+    ctx.registry.request('invitations', RequestOps.InvitationRefuse, async (s, body): Promise<Reply> => {
+      const id = body.id;
+      const response = body.response ?? '';
       if (tooLong(s, response)) return fail(INVALID_ARGUMENT);
       const r = await store.finish(s.appId, id, { phases: ['SENT', 'RECEIVED'], callee: s.uid });
       if (!r) return answerFailure(s, id);

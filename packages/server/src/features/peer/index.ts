@@ -1,13 +1,12 @@
 import {
   Op,
   PeerMessageError,
+  RequestOps,
   checkWireMessage,
   isObj,
   isStr,
-  isValidSendKey,
   isValidUserId,
   normalizeWireMessage,
-  optBool,
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
@@ -17,8 +16,6 @@ import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import type { OfflineRefused } from '../../delivery/peer-delivery.js';
 import { sendBudget } from '../send-budget.js';
 
-const optSendKey = (v: unknown): v is string | undefined =>
-  v === undefined || v === null || isValidSendKey(v);
 const sendReply = (r: PeerSendResponse | OfflineRefused | null): Reply => {
   if (!r) return fail(PeerMessageError.FAILURE);
   if (!('refused' in r)) return ok(r);
@@ -47,12 +44,7 @@ export const peerFeature: Feature<Needs> = {
     const delivery = ctx.peers;
     const { acks, receiver } = ctx.users;
 
-    ctx.registry.handle('peer', Op.PeerSend, (s, body): Reply | Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.to) || !optBool(body.offline) || !optSendKey(body.key))
-        return malformed(
-          PeerMessageError.INVALID_MESSAGE,
-          'PeerSend body: { to: string, msg, offline?: boolean, key?: 1-64 printable ASCII characters }',
-        );
+    ctx.registry.request('peer', RequestOps.PeerSend, (s, body): Reply | Promise<Reply> => {
       if (!isValidUserId(body.to)) return fail(PeerMessageError.INVALID_USERID);
       const problem = checkWireMessage(body.msg, s.limits.messageBytes);
       if (problem === 'invalid')

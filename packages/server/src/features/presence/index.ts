@@ -1,35 +1,27 @@
 import {
-  Op,
-  PRESENCE_RATES,
   PeerSubscriptionStatusError as SubErr,
   QueryPeersOnlineStatusError as QueryErr,
-  isObj,
-  isStrArray,
   isValidUserId,
+  RequestOps,
   type PeerOnlineState,
   type QueryPeersOnlineResponse,
   type SubscribePeersResponse,
 } from '@parley/protocol';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, limited, malformed, ok, overBy, type Reply } from '../registry.js';
+import { takeRate } from '../rates.js';
+import { fail, limited, ok, overBy, type Reply } from '../registry.js';
 import { StatusAnnouncer } from './announcer.js';
 
 /**
- * Reads `body.ids`: `'shape'` when the body is not `{ ids: string[] }` (no SDK sends that: also a
- * protocol error), `'tooMany'` when the list is longer than `max` (the SDK checks that: a strike),
- * `'invalid'` when it is empty or holds an invalid id.
+ * Checks decoded `ids` (RequestOps): `'tooMany'` when the list is longer than `max` (the SDK
+ * checks that: a strike), `'invalid'` when it is empty or holds an invalid id.
  */
-function idsOf(body: unknown, max: number): string[] | 'shape' | 'invalid' | 'tooMany' {
-  if (!isObj(body) || !isStrArray(body.ids)) return 'shape';
-  const ids = body.ids;
+function idsOf(ids: string[], max: number): string[] | 'invalid' | 'tooMany' {
   if (ids.length > max) return 'tooMany';
   if (ids.length === 0) return 'invalid';
   for (const id of ids) if (!isValidUserId(id)) return 'invalid';
   return ids;
 }
-const SHAPE = '{ ids: string[] }';
-/** The length of a body's `ids` (checked to be an array by idsOf). */
-const idsLength = (body: unknown) => (body as { ids: unknown[] }).ids.length;
 
 /**
  * Online status: queries, subscriptions, and reports of every change to the subscribers.
@@ -49,29 +41,25 @@ export const presenceFeature: Feature<Needs> = {
     const statesOf = async (appId: string, ids: string[]): Promise<PeerOnlineState[]> =>
       (await store.sessions.lookupMany(appId, ids)).map((r) => (r ? r.state : 'OFFLINE'));
 
-    ctx.registry.handle('presence', Op.QueryPeersOnline, async (s, body): Promise<Reply> => {
-      const ids = idsOf(body, s.limits.maxPeersPerQuery);
-      if (ids === 'shape') return malformed(QueryErr.INVALID_ARGUMENT, `QueryPeersOnline body: ${SHAPE}`);
+    ctx.registry.request('presence', RequestOps.QueryPeersOnline, async (s, body): Promise<Reply> => {
+      const ids = idsOf(body.ids, s.limits.maxPeersPerQuery);
       if (ids === 'tooMany')
-        return limited(QueryErr.INVALID_ARGUMENT, null, overBy(idsLength(body), s.limits.maxPeersPerQuery));
+        return limited(QueryErr.INVALID_ARGUMENT, null, overBy(body.ids.length, s.limits.maxPeersPerQuery));
       if (ids === 'invalid') return fail(QueryErr.INVALID_ARGUMENT);
-      const { count, windowMs } = PRESENCE_RATES.query;
-      if (!s.rates.take('presence.query', count, windowMs)) return fail(QueryErr.TOO_OFTEN);
+      if (!takeRate(s, 'presence.query')) return fail(QueryErr.TOO_OFTEN);
       return ok({ states: await statesOf(s.appId, ids) } satisfies QueryPeersOnlineResponse);
     });
 
-    ctx.registry.handle('presence', Op.SubscribePeers, async (s, body): Promise<Reply> => {
+    ctx.registry.request('presence', RequestOps.SubscribePeers, async (s, body): Promise<Reply> => {
       const max = s.limits.maxSubscribedPeers;
       // A list longer than the cap is an overflow at once, before any per-id work (the SDK sends
       // distinct ids and checks the cap itself); so is a list of more distinct ids than the cap.
-      const ids = idsOf(body, max);
-      if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `SubscribePeers body: ${SHAPE}`);
-      if (ids === 'tooMany') return limited(SubErr.OVERFLOW, null, overBy(idsLength(body), max));
+      const ids = idsOf(body.ids, max);
+      if (ids === 'tooMany') return limited(SubErr.OVERFLOW, null, overBy(body.ids.length, max));
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
       const unique = [...new Set(ids)];
       if (unique.length > max) return limited(SubErr.OVERFLOW);
-      const { count, windowMs } = PRESENCE_RATES.subscription;
-      if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
+      if (!takeRate(s, 'presence.subscription')) return fail(SubErr.TOO_OFTEN);
       const r = await store.presence.subscribe(
         s.appId,
         { uid: s.uid, sessionId: s.id, nodeId: ctx.config.nodeId },
@@ -84,14 +72,12 @@ export const presenceFeature: Feature<Needs> = {
       return ok({ states: await statesOf(s.appId, ids) } satisfies SubscribePeersResponse);
     });
 
-    ctx.registry.handle('presence', Op.UnsubscribePeers, async (s, body): Promise<Reply> => {
-      const ids = idsOf(body, s.limits.maxSubscribedPeers);
-      if (ids === 'shape') return malformed(SubErr.INVALID_ARGUMENT, `UnsubscribePeers body: ${SHAPE}`);
+    ctx.registry.request('presence', RequestOps.UnsubscribePeers, async (s, body): Promise<Reply> => {
+      const ids = idsOf(body.ids, s.limits.maxSubscribedPeers);
       if (ids === 'tooMany')
-        return limited(SubErr.OVERFLOW, null, overBy(idsLength(body), s.limits.maxSubscribedPeers));
+        return limited(SubErr.OVERFLOW, null, overBy(body.ids.length, s.limits.maxSubscribedPeers));
       if (ids === 'invalid') return fail(SubErr.INVALID_ARGUMENT);
-      const { count, windowMs } = PRESENCE_RATES.subscription;
-      if (!s.rates.take('presence.subscription', count, windowMs)) return fail(SubErr.TOO_OFTEN);
+      if (!takeRate(s, 'presence.subscription')) return fail(SubErr.TOO_OFTEN);
       await store.presence.unsubscribe(s.appId, s.uid, s.id, ids);
       return ok(null);
     });

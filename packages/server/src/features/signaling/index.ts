@@ -5,16 +5,14 @@ import {
   Op,
   SIG_INVITE_TIMEOUT_MAX_MS,
   SIG_USER_LIST_MAX,
-  SIGNALING_RATES,
+  type SIGNALING_RATES,
   SignalingCode as Code,
   SignalingOp,
   encodeEvent,
-  isObj,
+  RequestOps,
   isStr,
   isValidChannelId,
-  isValidSendKey,
   isValidUserId,
-  optBool,
   utf8Length,
   type AttrPair,
   type AttributesUpdatedEvent,
@@ -23,7 +21,6 @@ import {
   type InvitationRemoteFailureEvent,
   type InvitationSendResponse,
   type PeerMessageEvent,
-  type SigAttrChange,
   type SigChannelAttrEvent,
   type SigInviteEndedEvent,
   type SigInviteMsgEvent,
@@ -38,12 +35,12 @@ import { SequenceIds } from '../../kernel/ids.js';
 import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
+import { takeRate } from '../rates.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
 import { TimerTable } from '../../kernel/timer-table.js';
 
 const { WRONG, LARGE } = { WRONG: Code.GENERAL_E_WRONG_PARAM, LARGE: Code.GENERAL_E_LARGE_PARAM };
-const ATTR_TYPES: ReadonlySet<string> = new Set<SigAttrChange>(['update', 'del', 'clear']);
 
 /**
  * What the legacy Signaling API does and RTM ops cannot express (docs/signaling.md): peer
@@ -72,8 +69,7 @@ export const signalingFeature: Feature<Needs> = {
     /** Answer when a feature Signaling builds on is not registered. */
     const unavailable = (what: string): Reply =>
       fail(Code.GENERAL_E_FAILED, { message: `${what} is not available` });
-    const take = (s: Session, name: keyof typeof SIGNALING_RATES) =>
-      s.rates.take(`sig.${name}`, SIGNALING_RATES[name].count, SIGNALING_RATES[name].windowMs);
+    const take = (s: Session, name: keyof typeof SIGNALING_RATES) => takeRate(s, `sig.${name}`);
     /** 0, or the code for a message text of the wrong type (1004) or size (1005). */
     const checkText = (s: Session, text: unknown): number => {
       if (!isStr(text)) return WRONG;
@@ -82,17 +78,7 @@ export const signalingFeature: Feature<Needs> = {
 
     // ---- peer messages ----
 
-    ctx.registry.handle('signaling', SignalingOp.PeerSend, async (s, body): Promise<Reply> => {
-      if (
-        !isObj(body) ||
-        !isStr(body.to) ||
-        !isStr(body.text) ||
-        !(body.key == null || isValidSendKey(body.key))
-      )
-        return malformed(
-          WRONG,
-          'PeerSend body: { to: string, text: string, key?: 1-64 printable ASCII characters }',
-        );
+    ctx.registry.request('signaling', RequestOps.SigPeerSend, async (s, body): Promise<Reply> => {
       if (!isValidUserId(body.to)) return fail(WRONG);
       const bad = checkText(s, body.text);
       if (bad) return fail(bad);
@@ -118,9 +104,7 @@ export const signalingFeature: Feature<Needs> = {
     const joins = new KeyedSerialQueue<Session>(new WeakMap());
     const serially = <T>(s: Session, op: () => Promise<T>): Promise<T> => joins.run(s, op);
 
-    ctx.registry.handle('signaling', SignalingOp.Join, (s, body): Reply | Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.channelId))
-        return malformed(WRONG, 'Join body: { channelId: string, since?: { id, ts } }');
+    ctx.registry.request('signaling', RequestOps.SigJoin, (s, body): Reply | Promise<Reply> => {
       const channelId = body.channelId;
       if (!isValidChannelId(channelId)) return fail(WRONG);
       return serially(s, () => join(s, channelId, body.since ?? null));
@@ -155,9 +139,7 @@ export const signalingFeature: Feature<Needs> = {
       } satisfies SigJoinResponse);
     };
 
-    ctx.registry.handle('signaling', SignalingOp.ChannelSendForce, async (s, body): Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.channelId) || !isStr(body.text))
-        return malformed(WRONG, 'ChannelSendForce body: { channelId: string, text: string }');
+    ctx.registry.request('signaling', RequestOps.SigChannelSendForce, async (s, body): Promise<Reply> => {
       const channelId = body.channelId;
       if (!isValidChannelId(channelId)) return fail(WRONG);
       const bad = checkText(s, body.text);
@@ -172,23 +154,10 @@ export const signalingFeature: Feature<Needs> = {
 
     // ---- channel attributes ----
 
-    ctx.registry.handle('signaling', SignalingOp.ChannelAttr, async (s, body): Promise<Reply> => {
-      if (
-        !isObj(body) ||
-        !isStr(body.channelId) ||
-        !isStr(body.type) ||
-        !ATTR_TYPES.has(body.type) ||
-        (body.name !== undefined && !isStr(body.name)) ||
-        (body.value !== undefined && !isStr(body.value))
-      )
-        return malformed(
-          WRONG,
-          "ChannelAttr body: { channelId: string, type: 'update'|'del'|'clear', name?: string, value?: string }",
-        );
-      const channelId = body.channelId;
-      const type = body.type as SigAttrChange;
-      const name = (body.name as string | undefined) ?? '';
-      const value = (body.value as string | undefined) ?? '';
+    ctx.registry.request('signaling', RequestOps.SigChannelAttr, async (s, body): Promise<Reply> => {
+      const { channelId, type } = body;
+      const name = body.name ?? '';
+      const value = body.value ?? '';
       if (!isValidChannelId(channelId) || (type !== 'clear' && name === '')) return fail(WRONG);
       // The write runs through the channel-attrs feature (same checks, limits, rates), unnotified:
       // the notification is sent here, typed for Signaling members and full-set for RTM members.
@@ -221,23 +190,23 @@ export const signalingFeature: Feature<Needs> = {
 
     // ---- member queries ----
 
-    const queryChannel = (body: unknown, shape: string): string | Reply => {
-      if (!isObj(body) || !isStr(body.channelId)) return malformed(WRONG, shape);
-      return isValidChannelId(body.channelId) ? body.channelId : fail(WRONG);
-    };
+    /** The channel id of a decoded query body, or WRONG for an invalid one. */
+    const queryChannel = (body: { channelId: string }): string | Reply =>
+      isValidChannelId(body.channelId) ? body.channelId : fail(WRONG);
 
-    ctx.registry.handle('signaling', SignalingOp.QueryUserNum, async (s, body): Promise<Reply> => {
-      const channelId = queryChannel(body, 'QueryUserNum body: { channelId: string }');
+    ctx.registry.request('signaling', RequestOps.SigQueryUserNum, async (s, body): Promise<Reply> => {
+      const channelId = queryChannel(body);
       if (!isStr(channelId)) return channelId;
       if (!take(s, 'query')) return fail(Code.QUERYUSERNUM_E_OTHER, { message: 'too often' });
       const [num] = await ctx.store.channels.counts(s.appId, [channelId]);
       return ok({ num: num ?? 0 });
     });
 
-    ctx.registry.handle('signaling', SignalingOp.QueryUserIsIn, async (s, body): Promise<Reply> => {
-      const channelId = queryChannel(body, 'QueryUserIsIn body: { channelId: string, account: string }');
+    ctx.registry.request('signaling', RequestOps.SigQueryUserIsIn, async (s, body): Promise<Reply> => {
+      const channelId = queryChannel(body);
       if (!isStr(channelId)) return channelId;
-      const account = (body as { account?: unknown }).account;
+      // After the channel id, as before: an invalid channel id is a plain WRONG.
+      const account = body.account;
       if (!isStr(account))
         return malformed(WRONG, 'QueryUserIsIn body: { channelId: string, account: string }');
       if (!isValidUserId(account)) return fail(WRONG);
@@ -250,11 +219,11 @@ export const signalingFeature: Feature<Needs> = {
       return ok({ isIn } satisfies SigQueryUserIsInResponse);
     });
 
-    ctx.registry.handle('signaling', SignalingOp.QueryUserList, async (s, body): Promise<Reply> => {
+    ctx.registry.request('signaling', RequestOps.SigQueryUserList, async (s, body): Promise<Reply> => {
       const shape = 'QueryUserList body: { channelId: string, max?: number }';
-      const channelId = queryChannel(body, shape);
+      const channelId = queryChannel(body);
       if (!isStr(channelId)) return channelId;
-      const max = (body as { max?: unknown }).max ?? SIG_USER_LIST_MAX;
+      const max = body.max ?? SIG_USER_LIST_MAX;
       if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) return malformed(WRONG, shape);
       if (!take(s, 'query')) return fail(Code.GENERAL_E_FAILED, { message: 'too often' });
       const members = await ctx.store.channels.members(s.appId, channelId);
@@ -293,19 +262,8 @@ export const signalingFeature: Feature<Needs> = {
       } satisfies InvitationRemoteFailureEvent);
     }
 
-    ctx.registry.handle('signaling', SignalingOp.Invite, async (s, body): Promise<Reply> => {
-      const shape =
-        'Invite body: { to: string, channelId: string, extra: string, requireOnline?: boolean, timeoutMs?: number }';
-      if (
-        !isObj(body) ||
-        !isStr(body.to) ||
-        !isStr(body.channelId) ||
-        !isStr(body.extra) ||
-        !optBool(body.requireOnline) ||
-        (body.timeoutMs !== undefined && body.timeoutMs !== null && typeof body.timeoutMs !== 'number')
-      )
-        return malformed(WRONG, shape);
-      const timeoutMs = (body.timeoutMs as number | null | undefined) ?? 0;
+    ctx.registry.request('signaling', RequestOps.SigInvite, async (s, body): Promise<Reply> => {
+      const timeoutMs = body.timeoutMs ?? 0;
       if (!isValidUserId(body.to) || !isValidChannelId(body.channelId) || !(timeoutMs >= 0))
         return fail(WRONG);
       if (utf8Length(body.extra) > s.limits.invitationContentBytes) return fail(LARGE);
@@ -320,9 +278,7 @@ export const signalingFeature: Feature<Needs> = {
       return { ...ok({ id } satisfies InvitationSendResponse), after: r.after };
     });
 
-    ctx.registry.handle('signaling', SignalingOp.InviteEnd, async (s, body): Promise<Reply> => {
-      if (!isObj(body) || !isStr(body.id) || !isStr(body.extra))
-        return malformed(WRONG, 'InviteEnd body: { id: string, extra: string }');
+    ctx.registry.request('signaling', RequestOps.SigInviteEnd, async (s, body): Promise<Reply> => {
       if (utf8Length(body.extra) > s.limits.invitationContentBytes) return fail(LARGE);
       const r = await ctx.store.invitations.finish(s.appId, body.id, {
         phases: ['SENT', 'RECEIVED'],
@@ -342,19 +298,7 @@ export const signalingFeature: Feature<Needs> = {
       return ok(null);
     });
 
-    ctx.registry.handle('signaling', SignalingOp.InviteMsg, async (s, body): Promise<Reply> => {
-      if (
-        !isObj(body) ||
-        !isStr(body.to) ||
-        !isStr(body.channelId) ||
-        !isStr(body.msgType) ||
-        !isStr(body.msgData) ||
-        !isStr(body.extra)
-      )
-        return malformed(
-          WRONG,
-          'InviteMsg body: { to: string, channelId: string, msgType: string, msgData: string, extra: string }',
-        );
+    ctx.registry.request('signaling', RequestOps.SigInviteMsg, async (s, body): Promise<Reply> => {
       if (!isValidUserId(body.to) || (body.channelId !== '' && !isValidChannelId(body.channelId)))
         return fail(WRONG);
       const size = utf8Length(body.msgType) + utf8Length(body.msgData) + utf8Length(body.extra);

@@ -1,22 +1,19 @@
 import {
   AttributeOperationError as AttrErr,
-  Op,
-  USER_ATTR_RATES,
   checkAttrEntries,
   checkAttrKeys,
   checkAttrTotals,
-  isAttrPairs,
-  isObj,
-  isStr,
-  isStrArray,
   isValidUserId,
+  RequestOps,
+  type SetUserAttrsRequest,
   type AttrPair,
   type GetUserAttrsResponse,
 } from '@parley/protocol';
 import { KeyedSerialQueue } from '../../kernel/serial-queue.js';
 import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
-import { fail, malformed, ok, type Reply } from '../registry.js';
+import { takeRate } from '../rates.js';
+import { fail, ok, type Reply } from '../registry.js';
 
 /**
  * User attributes: a user's own key/value pairs, readable by anyone in the app, living as long
@@ -36,10 +33,8 @@ export const userAttrsFeature: Feature<Needs> = {
     const queues = new KeyedSerialQueue<Session>(new WeakMap());
     const serial = (s: Session, fn: () => Promise<Reply>): Promise<Reply> => queues.run(s, fn);
 
-    const takeWrite = (s: Session) =>
-      s.rates.take('userAttrs.write', USER_ATTR_RATES.write.count, USER_ATTR_RATES.write.windowMs);
-    const takeRead = (s: Session) =>
-      s.rates.take('userAttrs.read', USER_ATTR_RATES.read.count, USER_ATTR_RATES.read.windowMs);
+    const takeWrite = (s: Session) => takeRate(s, 'userAttrs.write');
+    const takeRead = (s: Session) => takeRate(s, 'userAttrs.read');
 
     /** Checks and stores the session's next attribute set. */
     const commit = async (s: Session, next: Map<string, string>): Promise<Reply> => {
@@ -52,23 +47,21 @@ export const userAttrsFeature: Feature<Needs> = {
       return ok(null);
     };
 
-    /** Validates a body carrying `attrs` pairs; returns the pairs or the error reply. */
-    const pairsOf = (s: Session, body: unknown, op: string): AttrPair[] | Reply => {
-      if (!isObj(body) || !isAttrPairs(body.attrs))
-        return malformed(AttrErr.INVALID_ARGUMENT, `${op} body: { attrs: [key: string, value: string][] }`);
+    /** Checks decoded `attrs` pairs against the limits; returns the pairs or the error reply. */
+    const pairsOf = (s: Session, body: SetUserAttrsRequest): AttrPair[] | Reply => {
       const code = checkAttrEntries(body.attrs, s.limits.userAttrs);
       return code ? fail(code) : body.attrs;
     };
 
-    ctx.registry.handle('user-attrs', Op.SetUserAttrs, (s, body) => {
-      const pairs = pairsOf(s, body, 'SetUserAttrs');
+    ctx.registry.request('user-attrs', RequestOps.SetUserAttrs, (s, body) => {
+      const pairs = pairsOf(s, body);
       if (!Array.isArray(pairs)) return pairs;
       if (!takeWrite(s)) return fail(AttrErr.TOO_OFTEN);
       return serial(s, () => commit(s, new Map(pairs)));
     });
 
-    ctx.registry.handle('user-attrs', Op.AddOrUpdateUserAttrs, (s, body) => {
-      const pairs = pairsOf(s, body, 'AddOrUpdateUserAttrs');
+    ctx.registry.request('user-attrs', RequestOps.AddOrUpdateUserAttrs, (s, body) => {
+      const pairs = pairsOf(s, body);
       if (!Array.isArray(pairs)) return pairs;
       if (!takeWrite(s)) return fail(AttrErr.TOO_OFTEN);
       return serial(s, () => {
@@ -78,9 +71,7 @@ export const userAttrsFeature: Feature<Needs> = {
       });
     });
 
-    ctx.registry.handle('user-attrs', Op.DeleteUserAttrs, (s, body) => {
-      if (!isObj(body) || !isStrArray(body.keys))
-        return malformed(AttrErr.INVALID_ARGUMENT, 'DeleteUserAttrs body: { keys: string[] }');
+    ctx.registry.request('user-attrs', RequestOps.DeleteUserAttrs, (s, body) => {
       const keys = body.keys;
       if (checkAttrKeys(keys, s.limits.userAttrs, Number.MAX_SAFE_INTEGER))
         return fail(AttrErr.INVALID_ARGUMENT);
@@ -92,7 +83,7 @@ export const userAttrsFeature: Feature<Needs> = {
       });
     });
 
-    ctx.registry.handle('user-attrs', Op.ClearUserAttrs, (s) => {
+    ctx.registry.request('user-attrs', RequestOps.ClearUserAttrs, (s) => {
       if (!takeWrite(s)) return fail(AttrErr.TOO_OFTEN);
       return serial(s, () => commit(s, new Map()));
     });
@@ -107,20 +98,13 @@ export const userAttrsFeature: Feature<Needs> = {
       return ok({ attrs: pairs } satisfies GetUserAttrsResponse);
     };
 
-    ctx.registry.handle('user-attrs', Op.GetUserAttrs, (s, body) => {
-      if (!isObj(body) || !isStr(body.uid))
-        return malformed(AttrErr.INVALID_ARGUMENT, 'GetUserAttrs body: { uid: string }');
+    ctx.registry.request('user-attrs', RequestOps.GetUserAttrs, (s, body) => {
       if (!isValidUserId(body.uid)) return fail(AttrErr.INVALID_ARGUMENT);
       if (!takeRead(s)) return fail(AttrErr.TOO_OFTEN);
       return read(s, body.uid);
     });
 
-    ctx.registry.handle('user-attrs', Op.GetUserAttrsByKeys, (s, body) => {
-      if (!isObj(body) || !isStr(body.uid) || !isStrArray(body.keys))
-        return malformed(
-          AttrErr.INVALID_ARGUMENT,
-          'GetUserAttrsByKeys body: { uid: string, keys: string[] }',
-        );
+    ctx.registry.request('user-attrs', RequestOps.GetUserAttrsByKeys, (s, body) => {
       if (!isValidUserId(body.uid)) return fail(AttrErr.INVALID_ARGUMENT);
       if (checkAttrKeys(body.keys, s.limits.userAttrs, s.limits.maxKeysPerGet))
         return fail(AttrErr.INVALID_ARGUMENT);
