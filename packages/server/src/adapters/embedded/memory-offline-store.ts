@@ -13,7 +13,10 @@ export class MemoryOfflineStore implements OfflineStore {
   private readonly usageByApp = new Map<string, OfflineUsage>();
   private readonly senders = new WindowCounters();
   /** idempotency keys: `<appId>\0<to>\0<from>\0<key>` → the first send (insertion order = age) */
-  private readonly keys = new Map<string, { id: string; ts: number; acked: boolean; at: number }>();
+  private readonly keys = new Map<
+    string,
+    { id: string; ts: number; acked: boolean; at: number /** its keyOfId name */; idKey: string }
+  >();
   /** `<appId>\0<to>\0<id>` → its key entry's name, so an ack marks it */
   private readonly keyOfId = new Map<string, string>();
 
@@ -21,20 +24,22 @@ export class MemoryOfflineStore implements OfflineStore {
     appId: string,
     to: string,
     msg: OfflineMessage,
-    key: string,
+    sendKey: string,
     maxPerUser: number,
     keyTtlMs: number,
   ): Promise<PutOnceResult> {
-    const k = `${appId}\u0000${to}\u0000${msg.from}\u0000${key}`;
+    const inboxKey = key(appId, to);
+    const k = `${inboxKey}\u0000${msg.from}\u0000${sendKey}`;
     const now = Date.now();
     const prior = this.keys.get(k);
     if (prior && prior.at >= now - keyTtlMs) {
-      const stored = (this.inbox.get(`${appId}\u0000${to}`) ?? []).some((m) => m.id === prior.id);
+      const stored = (this.inbox.get(inboxKey) ?? []).some((m) => m.id === prior.id);
       return { prior: { id: prior.id, ts: prior.ts, stored, acked: prior.acked }, dropped: 0 };
     }
     this.keys.delete(k);
-    this.keys.set(k, { id: msg.id, ts: msg.ts, acked: false, at: now });
-    this.keyOfId.set(`${appId}\u0000${to}\u0000${msg.id}`, k);
+    const idKey = `${inboxKey}\u0000${msg.id}`;
+    this.keys.set(k, { id: msg.id, ts: msg.ts, acked: false, at: now, idKey });
+    this.keyOfId.set(idKey, k);
     return { prior: null, dropped: await this.put(appId, to, msg, maxPerUser) };
   }
 
@@ -43,7 +48,7 @@ export class MemoryOfflineStore implements OfflineStore {
     for (const [k, e] of this.keys) {
       if (e.at >= before) continue;
       this.keys.delete(k);
-      this.keyOfId.delete(`${k.slice(0, k.indexOf('\u0000', k.indexOf('\u0000') + 1))}\u0000${e.id}`);
+      this.keyOfId.delete(e.idKey);
       n++;
     }
     return n;
