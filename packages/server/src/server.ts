@@ -3,6 +3,7 @@ import { CloseCode } from '@parley/protocol';
 import { limitsFor, resolveConfig, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { ActivityFeed } from './kernel/activity-feed.js';
 import type { Bus } from './ports/bus.js';
 import type { NodeRegistry } from './ports/node-registry.js';
 import type { Store } from './ports/store.js';
@@ -42,6 +43,8 @@ export interface ParleyServer {
   readonly wsUrl: string;
   readonly port: number;
   readonly metrics: Metrics;
+  /** what happens on this node (logins, joins, messages, errors): webhooks, event reads, the console */
+  readonly activity: ActivityFeed;
   readonly sessions: SessionManager;
   /** where users of other nodes are (cluster mode), cached */
   readonly routes: RouteCache;
@@ -67,6 +70,7 @@ export async function createServer(
   const config = resolveConfig(partial);
   const log = deps.logger ?? createLogger(config.logLevel, config.logFormat);
   const metrics = new Metrics();
+  const activity = new ActivityFeed((err, type) => log.error({ err, type }, 'activity listener failed'));
   const adapters =
     deps.store && deps.bus
       ? {
@@ -97,6 +101,7 @@ export async function createServer(
     registry,
     metrics,
     log.child({ layer: 'session' }),
+    activity,
   );
   // Delivery: built once here, shared by every feature and the REST API.
   const deliveryLog = log.child({ layer: 'delivery' });
@@ -110,8 +115,15 @@ export async function createServer(
     metrics,
     log: deliveryLog,
   });
-  const peers = new PeerDelivery({ config, offline: store.offline, metrics, log: deliveryLog, users });
-  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog });
+  const peers = new PeerDelivery({
+    config,
+    offline: store.offline,
+    metrics,
+    log: deliveryLog,
+    users,
+    activity,
+  });
+  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog, activity });
   const ctx: FeatureContext = {
     config,
     log: log.child({ layer: 'features' }),
@@ -123,6 +135,7 @@ export async function createServer(
     peers,
     rooms,
     fanout: new MemberFanout(rooms),
+    activity,
     services: {},
   };
   for (const f of FEATURES) f.register(ctx);
@@ -167,6 +180,7 @@ export async function createServer(
   const server: ParleyServer = {
     config,
     metrics,
+    activity,
     sessions,
     routes,
     log,
