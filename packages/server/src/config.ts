@@ -7,6 +7,28 @@ export interface AppConfig {
   limits?: Partial<Limits>;
   /** storage quotas of this app (server-side only; defaults from the server-wide flags) */
   quotas?: Partial<AppQuotas>;
+  /** Agora REST API calls per second of this app (defaults: Agora's, REST_RATES) */
+  restRates?: Partial<RestRates>;
+}
+
+/**
+ * Calls per second one app may make to Agora's REST API (`/dev/v2/project/...`), Agora's limits
+ * by default; lifted by `--rate-limits off`. Counted per node.
+ */
+export interface RestRates {
+  /** peer and channel message sends together */
+  messages: number;
+  /** user and channel event reads */
+  events: number;
+  /** history queries, result reads and counts */
+  history: number;
+}
+export const REST_RATES: RestRates = { messages: 500, events: 10, history: 100 };
+
+/** Agora-style customer credentials: Basic auth on Agora's REST API, valid for every app. */
+export interface CustomerCredential {
+  id: string;
+  secret: string;
 }
 
 /**
@@ -37,6 +59,11 @@ export interface ServerConfig {
   dataDir: string | null;
   /** configured apps; empty = development mode (any well-formed App ID, no token) */
   apps: AppConfig[];
+  /** customer credentials for Agora's REST API (config file `customers`), besides customerId/Secret */
+  customers: CustomerCredential[];
+  /** one customer credential from `--customer-id` / `--customer-secret` ('' = none) */
+  customerId: string;
+  customerSecret: string;
   /** Redis URL for cluster mode; null = embedded */
   redisUrl: string | null;
   /**
@@ -123,6 +150,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
   dataDir: './data',
   apps: [],
+  customers: [],
+  customerId: '',
+  customerSecret: '',
   redisUrl: null,
   redisCluster: null,
   redisPrefix: 'parley',
@@ -197,6 +227,18 @@ export function limitsFor(config: ServerConfig, app: AppConfig | undefined): Lim
   const l: Limits = { ...DEFAULT_LIMITS, ...(app?.limits ?? {}) };
   if (!config.rateLimits) l.rateLimits = false;
   return l;
+}
+
+/** Every customer credential of the server: the config file's list and the flags' pair. */
+export function customersOf(config: ServerConfig): CustomerCredential[] {
+  const flagged = config.customerId ? [{ id: config.customerId, secret: config.customerSecret }] : [];
+  return [...config.customers, ...flagged];
+}
+
+/** The REST API rates in force for an app (null: not limited, `--rate-limits off`). */
+export function restRatesFor(config: ServerConfig, app: AppConfig | undefined): RestRates | null {
+  if (!config.rateLimits) return null;
+  return { ...REST_RATES, ...(app?.restRates ?? {}) };
 }
 
 /** The quotas in force for an app: the server-wide values, then the app's own. */

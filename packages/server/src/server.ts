@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '@parley/protocol';
-import { limitsFor, resolveConfig, type ServerConfig } from './config.js';
+import { customersOf, limitsFor, resolveConfig, restRatesFor, type ServerConfig } from './config.js';
+import { secretEqual } from './kernel/secret-equal.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { ActivityFeed } from './kernel/activity-feed.js';
@@ -269,7 +271,8 @@ export async function createServer(
 
 /** What the REST API may do, from the server's parts (http/ never imports features). */
 function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
-  const { rooms, peers } = ctx;
+  const { rooms, peers, config } = ctx;
+  const customers = customersOf(config);
   return {
     get devMode() {
       return auth.devMode;
@@ -282,7 +285,35 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
       peers.send(null, appId, from, to, msg, offline, key),
     channelMembers: (appId, channelId) => ctx.store.channels.members(appId, channelId),
     onlineState: async (appId, uid) => (await ctx.store.sessions.lookup(appId, uid))?.state ?? 'OFFLINE',
+    hasCustomers: customers.length > 0,
+    customerValid: (id, secret) => {
+      // Every pair compared, whatever matched: the time does not tell which one did.
+      let ok = false;
+      for (const c of customers) {
+        const idOk = secretEqual(id, c.id);
+        const secretOk = secretEqual(secret, c.secret);
+        ok = (idOk && secretOk) || ok;
+      }
+      return ok;
+    },
+    tokenValid: (appId, uid, token) => auth.login(appId, uid, token, 'rtm').code === 0,
+    restRates: (appId) => restRatesFor(config, auth.app(appId)),
+    handleKey: handleKey(config),
+    takeEvents: (appId, kind, count) => ctx.store.events.take(appId, kind, count),
+    // Until the message history store is merged: an empty history.
+    queryHistory: async () => [],
+    countHistory: async () => 0,
   };
+}
+
+/**
+ * The key of history query handles: derived from the deployment's secrets (certificates and
+ * customer secrets, the same config on every node), so a handle made on one node opens on another
+ * and cannot be forged by a caller. Development mode has no secrets, and no auth to protect.
+ */
+function handleKey(config: ServerConfig): Buffer {
+  const secrets = [...config.apps.map((a) => a.appCertificate ?? ''), ...customersOf(config).map((c) => c.secret)];
+  return createHash('sha256').update('parley history handles\u0000').update(JSON.stringify(secrets)).digest();
 }
 
 function hostForUrl(host: string): string {

@@ -5,9 +5,12 @@ import {
   type AppConfig,
   type AppQuotas,
   checkRedisMode,
+  type CustomerCredential,
+  REST_RATES,
   DEFAULT_CONFIG,
   isLogFormat,
   LOG_FORMATS,
+  type RestRates,
   type ServerConfig,
 } from '../config.js';
 import { injectTestFault, installLastResort } from './last-resort.js';
@@ -17,7 +20,9 @@ import { camel, envName, SERVE_FLAGS } from './serve-flags.js';
 const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
 /** Config keys that may be null although their default is not (null = in-memory only). */
 const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl', 'redisCluster']);
-const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas']);
+const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas', 'restRates']);
+/** Keys of an app's `restRates` (RestRates), each a non-negative number. */
+const REST_RATE_KEYS = Object.keys(REST_RATES);
 /** Keys of an app's `quotas` (AppQuotas), each a non-negative number. */
 const QUOTA_KEYS = ['offlineMaxBytes', 'offlineMaxPerSenderPerHour', 'emptyChannelAttrsMaxBytes'];
 
@@ -44,12 +49,12 @@ export function readConfigFile(path: string): Partial<ServerConfig> {
   if (!isRecord(raw)) throw new Error(`config file ${path}: expected a JSON object`);
   const cfg: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (key === 'apps') continue;
+    if (key === 'apps' || key === 'customers') continue;
     const def = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
     if (def === undefined)
       throw new Error(
-        `config file ${path}: unknown key "${key}" (known: apps, ${Object.keys(DEFAULT_CONFIG)
-          .filter((k) => k !== 'apps')
+        `config file ${path}: unknown key "${key}" (known: apps, customers, ${Object.keys(DEFAULT_CONFIG)
+          .filter((k) => k !== 'apps' && k !== 'customers')
           .join(', ')})`,
       );
     const ok =
@@ -80,7 +85,29 @@ export function readConfigFile(path: string): Partial<ServerConfig> {
       return app;
     });
   }
+  if (raw.customers !== undefined) cfg.customers = validateCustomers(raw.customers, `config file ${path}`);
   return cfg as Partial<ServerConfig>;
+}
+
+/** `customers`: a list of { id, secret }, both non-empty strings, no id twice. */
+function validateCustomers(list: unknown, where: string): CustomerCredential[] {
+  const shape = '"customers" must be an array of { "id": string, "secret": string }';
+  if (!Array.isArray(list)) throw new Error(`${where}: ${shape}`);
+  const seen = new Set<string>();
+  return list.map((c: unknown, i: number) => {
+    const ok =
+      isRecord(c) &&
+      Object.keys(c).every((k) => k === 'id' || k === 'secret') &&
+      typeof c.id === 'string' &&
+      c.id !== '' &&
+      typeof c.secret === 'string' &&
+      c.secret !== '';
+    if (!ok) throw new Error(`${where}: customers[${i}]: ${shape}`);
+    const { id, secret } = c as unknown as CustomerCredential;
+    if (seen.has(id)) throw new Error(`${where}: customers[${i}]: customer ID ${id} is listed twice`);
+    seen.add(id);
+    return { id, secret };
+  });
 }
 
 /** Checks one app entry and returns it normalized (null certificate = none; nested limits completed). */
@@ -99,19 +126,25 @@ function validateApp(a: unknown, where: string): AppConfig {
   }
   if (a.limits !== undefined) app.limits = validateLimits(a.limits, `${where}.limits`);
   if (a.quotas !== undefined) app.quotas = validateQuotas(a.quotas, `${where}.quotas`);
+  if (a.restRates !== undefined)
+    app.restRates = validateNumbers(a.restRates, REST_RATE_KEYS, `${where}.restRates`) as Partial<RestRates>;
   return app;
 }
 
 /** Quota overrides of one app: known keys only, non-negative numbers (0 = no cap). */
 function validateQuotas(q: unknown, where: string): Partial<AppQuotas> {
-  if (!isRecord(q)) throw new Error(`${where}: expected an object with some of ${QUOTA_KEYS.join(', ')}`);
+  return validateNumbers(q, QUOTA_KEYS, where, 'quota') as Partial<AppQuotas>;
+}
+
+/** An object of some of `keys`, each a non-negative number. */
+function validateNumbers(q: unknown, keys: string[], where: string, what = 'key'): Record<string, number> {
+  if (!isRecord(q)) throw new Error(`${where}: expected an object with some of ${keys.join(', ')}`);
   for (const [k, v] of Object.entries(q)) {
-    if (!QUOTA_KEYS.includes(k))
-      throw new Error(`${where}: unknown quota "${k}" (known: ${QUOTA_KEYS.join(', ')})`);
+    if (!keys.includes(k)) throw new Error(`${where}: unknown ${what} "${k}" (known: ${keys.join(', ')})`);
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
       throw new Error(`${where}.${k} must be a non-negative number, got ${JSON.stringify(v)}`);
   }
-  return q as Partial<AppQuotas>;
+  return q as Record<string, number>;
 }
 
 /** Limit overrides: known keys only, same types as DEFAULT_LIMITS; a nested group may be partial. */

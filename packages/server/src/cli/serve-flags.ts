@@ -21,6 +21,16 @@ export const SERVE_FLAGS: Array<{
   { flag: 'port <n>', key: 'port', desc: 'TCP port (0 = pick a free one)', parse: int('port') },
   { flag: 'host <addr>', key: 'host', desc: 'bind address' },
   { flag: 'data-dir <dir>', key: 'dataDir', desc: 'directory for durable data (SQLite)' },
+  {
+    flag: 'customer-id <id>',
+    key: 'customerId',
+    desc: 'customer ID for Basic auth on Agora’s REST API (/dev/v2/...), valid for every app',
+  },
+  {
+    flag: 'customer-secret <secret>',
+    key: 'customerSecret',
+    desc: 'customer secret paired with --customer-id',
+  },
   { flag: 'redis <url>', key: 'redisUrl', desc: 'Redis URL: cluster mode' },
   {
     flag: 'redis-cluster <seeds>',

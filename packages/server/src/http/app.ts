@@ -6,6 +6,7 @@ import { HttpError, routeLabel, sendError, sendText, toHttpError } from './error
 import { answerClientError, type HttpTimeouts, httpServerOptions } from './http-guards.js';
 import { routeBrokenEncodingAsWritten } from './path-params.js';
 import type { RestServices } from './rest-services.js';
+import { agoraV2Routes } from './routes/agora-v2.js';
 import { healthRoutes, type HealthOptions } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { restV1Routes } from './routes/rest-v1.js';
@@ -77,6 +78,7 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
   await app.register(rtmRoutes);
   await app.register(sdkRoutes, { log });
   await app.register(restV1Routes, { services: deps.rest });
+  await app.register(agoraV2Routes, { services: deps.rest });
   await app.ready();
   return app;
 }

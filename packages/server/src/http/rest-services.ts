@@ -1,4 +1,13 @@
 import type { ChannelSendResponse, PeerOnlineState, PeerSendResponse, WireMessage } from '@parley/protocol';
+import type { EventQueueKind, QueuedEvent } from '../ports/event-queue-store.js';
+import type { HistoryEntry, HistoryFilter } from '../ports/message-history-store.js';
+
+/** Calls per second an app may make to Agora's REST API, per kind (null: not limited). */
+export interface RestRateLimits {
+  messages: number;
+  events: number;
+  history: number;
+}
 
 /** Why an offline peer message was neither stored nor taken live (a quota). */
 export type OfflineRefusal = 'offline_app_bytes' | 'offline_sender_hourly';
@@ -42,4 +51,22 @@ export interface RestServices {
   channelMembers(appId: string, channelId: string): Promise<string[]>;
   /** the user's session state, across all nodes */
   onlineState(appId: string, uid: string): Promise<PeerOnlineState>;
+
+  // Agora's REST API (routes/agora-v2.ts).
+  /** whether any customer credential is configured (then Agora's API needs credentials) */
+  readonly hasCustomers: boolean;
+  /** whether `id`:`secret` is one of the server's customer credentials (constant time) */
+  customerValid(id: string, secret: string): boolean;
+  /** whether `token` is a valid RTM token of the app for `uid` (as a login would judge it) */
+  tokenValid(appId: string, uid: string, token: string): boolean;
+  /** the app's REST rates, or null with `--rate-limits off` */
+  restRates(appId: string): RestRateLimits | null;
+  /** the key history query handles are signed with: the same on every node of the deployment */
+  readonly handleKey: Buffer;
+  /** takes out up to `count` of the app's oldest queued user or channel events, cluster-wide */
+  takeEvents(appId: string, kind: EventQueueKind, count: number): Promise<QueuedEvent[]>;
+  /** the app's message history matching `filter` */
+  queryHistory(appId: string, filter: HistoryFilter): Promise<HistoryEntry[]>;
+  /** how many of the app's history entries match `filter` */
+  countHistory(appId: string, filter: Omit<HistoryFilter, 'offset' | 'limit' | 'order'>): Promise<number>;
 }

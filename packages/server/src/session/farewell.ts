@@ -2,7 +2,7 @@ import { LogoutError, encodeResponse, isObj, isStr } from '@parley/protocol';
 import type { NodePayload } from '../cluster/mesh-messages.js';
 import type { SessionLayer } from './layer.js';
 import type { ClientLink } from './link.js';
-import { secretEqual } from './secret-equal.js';
+import { secretEqual } from '../kernel/secret-equal.js';
 
 /** `Logout` sent without a session: ends the named detached session (see `farewell`). */
 export type FarewellBody = NodePayload<'farewell'>;

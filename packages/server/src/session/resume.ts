@@ -1,7 +1,7 @@
 import { CloseCode, LoginError, encodeResponse, isObj, isStr, type ResumeResponse } from '@parley/protocol';
 import type { SessionLayer } from './layer.js';
 import type { ClientLink } from './link.js';
-import { secretEqual } from './secret-equal.js';
+import { secretEqual } from '../kernel/secret-equal.js';
 
 /**
  * Resume after a drop: the client names its session and resume token and what it received; the

@@ -1,6 +1,6 @@
 import { LoginError, LogoutError, Op, PROTOCOL_VERSION, type LoginResponse } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { secretEqual } from '../../src/session/secret-equal.js';
+import { secretEqual } from '../../src/kernel/secret-equal.js';
 import { APP_ID, setup, until } from '../helpers.js';
 import { RawClient } from '../raw-client.js';
 

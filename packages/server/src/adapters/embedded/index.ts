@@ -10,6 +10,7 @@ import { MemoryChannelAttrsStore } from './memory-channel-attrs-store.js';
 import { MemoryChannelHistoryStore } from './memory-channel-history-store.js';
 import { MemoryInvitationStore } from './memory-invitation-store.js';
 import { MemoryOfflineStore } from './memory-offline-store.js';
+import { MemoryEventQueueStore } from './memory-event-queue-store.js';
 import { closeDatabase, openDatabase, type SqliteSync } from './sqlite/database.js';
 import { SqliteChannelHistoryStore } from './sqlite/sqlite-channel-history-store.js';
 import { SqliteOfflineStore } from './sqlite/sqlite-offline-store.js';
@@ -44,6 +45,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
     channelAttrs: new MemoryChannelAttrsStore(),
     history: new MemoryChannelHistoryStore(),
     invitations: new MemoryInvitationStore(),
+    events: new MemoryEventQueueStore(),
   };
   if (opts.dataDir === null) return { ...memory, offline: new MemoryOfflineStore(), async close() {} };
 
