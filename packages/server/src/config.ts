@@ -120,6 +120,8 @@ export interface ServerConfig {
   /** channel history kept for resumed sessions: messages and age, ms (default 32 / 30000) */
   historyMessages: number;
   historyMs: number;
+  /** how long a handle of Agora's history query API opens, ms (default 10 minutes; 410 after) */
+  historyQueryTtlMs: number;
   /** channel attributes of a channel empty this long are dropped, ms (default 300000) */
   emptyChannelAttrsTtlMs: number;
   /**
@@ -178,6 +180,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sendKeyTtlMs: 3600 * 1000,
   historyMessages: 32,
   historyMs: 30_000,
+  historyQueryTtlMs: 600_000,
   emptyChannelAttrsTtlMs: 300_000,
   sqliteSync: 'normal',
   maxRequestsPerSecond: 1000,

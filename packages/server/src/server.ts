@@ -299,6 +299,7 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
     tokenValid: (appId, uid, token) => auth.login(appId, uid, token, 'rtm').code === 0,
     restRates: (appId) => restRatesFor(config, auth.app(appId)),
     handleKey: handleKey(config),
+    handleTtlMs: config.historyQueryTtlMs,
     takeEvents: (appId, kind, count) => ctx.store.events.take(appId, kind, count),
     // Until the message history store is merged: an empty history.
     queryHistory: async () => [],

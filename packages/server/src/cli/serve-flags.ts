@@ -155,6 +155,12 @@ export const SERVE_FLAGS: Array<{
     parse: int('history-ms'),
   },
   {
+    flag: 'history-query-ttl-ms <ms>',
+    key: 'historyQueryTtlMs',
+    desc: 'how long a history query handle of Agora’s REST API opens (HTTP 410 after)',
+    parse: int('history-query-ttl-ms'),
+  },
+  {
     flag: 'sqlite-sync <normal|full>',
     key: 'sqliteSync',
     desc: 'SQLite durability: normal survives a process crash, full also a power loss',

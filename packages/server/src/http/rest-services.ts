@@ -63,6 +63,8 @@ export interface RestServices {
   restRates(appId: string): RestRateLimits | null;
   /** the key history query handles are signed with: the same on every node of the deployment */
   readonly handleKey: Buffer;
+  /** how long a history query handle opens, ms */
+  readonly handleTtlMs: number;
   /** takes out up to `count` of the app's oldest queued user or channel events, cluster-wide */
   takeEvents(appId: string, kind: EventQueueKind, count: number): Promise<QueuedEvent[]>;
   /** the app's message history matching `filter` */

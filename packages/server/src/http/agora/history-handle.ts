@@ -1,9 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { HistoryFilter } from '../../ports/message-history-store.js';
 
-/** How long a history query handle opens, ms (Agora's handles expire: HTTP 410 after). */
-export const HANDLE_TTL_MS = 10 * 60_000;
-
 /** What a handle carries: the query, who made it, until when it opens. */
 export interface HandleContent {
   appId: string;

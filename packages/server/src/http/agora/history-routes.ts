@@ -3,7 +3,7 @@ import type { HistoryEntry, HistoryFilter } from '../../ports/message-history-st
 import type { RestServices } from '../rest-services.js';
 import type { Principal } from './auth.js';
 import { agoraError } from './errors.js';
-import { HANDLE_TTL_MS, makeHandle, openHandle } from './history-handle.js';
+import { makeHandle, openHandle } from './history-handle.js';
 import { type AgoraRoute, isoTime } from './route.js';
 
 type Range = Omit<HistoryFilter, 'offset' | 'limit' | 'order'>;
@@ -96,7 +96,7 @@ export function historyRoutes(services: RestServices): AgoraRoute[] {
           appId,
           filter,
           uid: principal.uid,
-          expiresAt: Date.now() + HANDLE_TTL_MS,
+          expiresAt: Date.now() + services.handleTtlMs,
         });
         return { offset, limit, order, location: `~/rtm/message/history/query/${handle}` };
       },
