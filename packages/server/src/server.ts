@@ -313,7 +313,10 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
  * and cannot be forged by a caller. Development mode has no secrets, and no auth to protect.
  */
 function handleKey(config: ServerConfig): Buffer {
-  const secrets = [...config.apps.map((a) => a.appCertificate ?? ''), ...customersOf(config).map((c) => c.secret)];
+  const secrets = [
+    ...config.apps.map((a) => a.appCertificate ?? ''),
+    ...customersOf(config).map((c) => c.secret),
+  ];
   return createHash('sha256').update('parley history handles\u0000').update(JSON.stringify(secrets)).digest();
 }
 

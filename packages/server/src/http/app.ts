@@ -78,7 +78,10 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
   await app.register(rtmRoutes);
   await app.register(sdkRoutes, { log });
   await app.register(restV1Routes, { services: deps.rest });
-  await app.register(agoraV2Routes, { services: deps.rest });
+  await app.register(agoraV2Routes, {
+    services: deps.rest,
+    onServerError: (url, code) => metrics.httpErrors.inc({ route: routeLabel(url), code }),
+  });
   await app.ready();
   return app;
 }

@@ -61,7 +61,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: Htt
 /** A bounded label for metrics: the route family, never the client-chosen path. */
 export function routeLabel(url: string): string {
   const top = url.split('?')[0]!.split('/')[1] ?? '';
-  return ['api', 'healthz', 'metrics', 'sdk'].includes(top) ? top : 'other';
+  return ['api', 'dev', 'healthz', 'metrics', 'sdk'].includes(top) ? top : 'other';
 }
 
 /** A plain-text answer (the routes outside the REST API answer their refusals so). */

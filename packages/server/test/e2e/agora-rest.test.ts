@@ -80,7 +80,11 @@ describe('Agora REST API (development mode)', () => {
       enable_offline_messaging: false,
       enable_historical_messaging: false,
     });
-    expect(acked.body).toEqual({ result: 'success', request_id: expect.any(String), code: 'message_delivered' });
+    expect(acked.body).toEqual({
+      result: 'success',
+      request_id: expect.any(String),
+      code: 'message_delivered',
+    });
     await until(() => got.length === 2);
     expect(got.map(([m, from]) => [text(m), from])).toEqual([
       ['one', 'ag-backend'],
@@ -126,7 +130,8 @@ describe('Agora REST API (development mode)', () => {
       payload: 'to all',
     });
     expect(r.body).toEqual({ code: 'message_sent', request_id: expect.any(String), result: 'success' });
-    for (const [m, from] of [await gotA, await gotB]) expect([text(m), from]).toEqual(['to all', 'ag-system']);
+    for (const [m, from] of [await gotA, await gotB])
+      expect([text(m), from]).toEqual(['to all', 'ag-system']);
     expect(await s.wait('onMessageChannelReceive')).toEqual(['ag-room', 'ag-system', 0, 'to all']);
   });
 
@@ -158,13 +163,19 @@ describe('Agora REST API (development mode)', () => {
         await ch2.leave();
         await again.logout();
       }
-      const users = await readEvents(`${rtm(APP_ID)}/${dir}/user_events`, (a) => mine('ev-user')(a).length >= 2);
+      const users = await readEvents(
+        `${rtm(APP_ID)}/${dir}/user_events`,
+        (a) => mine('ev-user')(a).length >= 2,
+      );
       expect(mine('ev-user')(users)).toEqual([
         { user_id: 'ev-user', type: 'Login', ms: expect.any(Number), ts: expect.any(Number) },
         { user_id: 'ev-user', type: 'Logout', ms: expect.any(Number), ts: expect.any(Number) },
       ]);
       for (const e of users) expect(e.ms).toBe(e.ts);
-      const chans = await readEvents(`${rtm(APP_ID)}/${dir}/channel_events`, (a) => mine('ev-user')(a).length >= 2);
+      const chans = await readEvents(
+        `${rtm(APP_ID)}/${dir}/channel_events`,
+        (a) => mine('ev-user')(a).length >= 2,
+      );
       expect(mine('ev-user')(chans)).toEqual(
         ['Join', 'Leave'].map((type) => ({
           group_id: 'ev-room',

@@ -35,7 +35,8 @@ export function authenticate(services: RestServices, request: FastifyRequest, ap
   const token = header(request, 'x-agora-token') ?? /^agora\s+token=(\S+)\s*$/i.exec(authz)?.[1];
   const uid = header(request, 'x-agora-uid');
   if (token === undefined && uid === undefined) throw unauthorized(CREDENTIALS);
-  if (token === undefined || uid === undefined) throw unauthorized('x-agora-token and x-agora-uid go together');
+  if (token === undefined || uid === undefined)
+    throw unauthorized('x-agora-token and x-agora-uid go together');
   if (!services.tokenValid(appId, uid, token)) throw unauthorized('Invalid authentication credentials');
   return { uid };
 }

@@ -20,7 +20,8 @@ export type AgoraErrorCode =
   | 'offline_sender_quota'
   | 'offline_storage_full'
   | 'unsupported_media_type'
-  | 'body_too_large';
+  | 'body_too_large'
+  | 'internal';
 
 /** A refusal of the Agora-compatible API (answered as `{ result: "failed", code, message, request_id }`). */
 export function agoraError(status: number, code: AgoraErrorCode, message: string): HttpError {

@@ -43,7 +43,8 @@ export function messageRoutes(services: RestServices): AgoraRoute[] {
   const textOf = (appId: string, body: Json): WireMessage => {
     const msg: WireMessage = { type: 'TEXT', text: body.payload as string };
     const max = services.messageBytes(appId);
-    if (checkWireMessage(msg, max)) throw agoraError(400, 'message_too_large', `the payload is over ${max} bytes`);
+    if (checkWireMessage(msg, max))
+      throw agoraError(400, 'message_too_large', `the payload is over ${max} bytes`);
     return msg;
   };
   return [
@@ -71,7 +72,7 @@ export function messageRoutes(services: RestServices): AgoraRoute[] {
           return { code: 'message_sent' };
         }
         const r = await sent;
-        if (!r) throw new Error('the offline message could not be stored');
+        if (!r) throw agoraError(500, 'internal', 'the offline message could not be stored');
         if ('refused' in r)
           throw r.refused === 'offline_sender_hourly'
             ? agoraError(429, 'offline_sender_quota', `"${from}" cached its offline messages for this hour`)

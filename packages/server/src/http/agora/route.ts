@@ -24,7 +24,9 @@ export interface AgoraRoute {
   /** JSON Schema of the body (POST) */
   body?: object;
   /** schema failures as codes (default: 400 invalid_request) */
-  bodyError?: (e: FastifySchemaValidationError) => { code: 'invalid_user_id' | 'invalid_channel_id'; message: string } | null;
+  bodyError?: (
+    e: FastifySchemaValidationError,
+  ) => { code: 'invalid_user_id' | 'invalid_channel_id'; message: string } | null;
   /** the answer's fields besides `result` and `request_id` */
   run(call: AgoraCall): Promise<Json>;
 }

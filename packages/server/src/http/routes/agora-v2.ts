@@ -7,12 +7,14 @@ import { historyRoutes } from '../agora/history-routes.js';
 import { messageRoutes } from '../agora/message-routes.js';
 import { AppRates } from '../agora/rates.js';
 import { type AgoraRoute, invalid, type Json } from '../agora/route.js';
-import { HttpError, MAX_BODY_BYTES, toHttpError } from '../errors.js';
+import { type HttpError, MAX_BODY_BYTES, toHttpError } from '../errors.js';
 import { pathParam } from '../path-params.js';
 import type { RestServices } from '../rest-services.js';
 
 export interface AgoraV2Options {
   services: RestServices;
+  /** a 5xx answer of the group's own (counted in /metrics like the app's) */
+  onServerError: (url: string, code: string) => void;
 }
 
 const BASE = '/dev/v2/project/:appId/rtm';
@@ -24,7 +26,7 @@ const BASE = '/dev/v2/project/:appId/rtm';
  * token of another user) — all before the body is read — then the body (400) and the route.
  * Refusals have Agora's shape, `{ result: "failed", code, message, request_id }`.
  */
-export const agoraV2Routes: FastifyPluginAsync<AgoraV2Options> = async (app, { services }) => {
+export const agoraV2Routes: FastifyPluginAsync<AgoraV2Options> = async (app, { services, onServerError }) => {
   // JSON bodies whatever the Content-Type says (Agora's clients send `application/json;charset=utf-8`,
   // some none at all), at most MAX_BODY_BYTES.
   app.removeAllContentTypeParsers();
@@ -42,7 +44,8 @@ export const agoraV2Routes: FastifyPluginAsync<AgoraV2Options> = async (app, { s
   // Refusals in Agora's shape; a bug goes on to the app's handler (500, logged and counted).
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const known = toHttpError(err);
-    if (!known || known.status >= 500) throw err;
+    if (!known) throw err;
+    if (known.status >= 500) onServerError(request.originalUrl, known.code);
     return sendAgoraError(request, reply, known);
   });
 
@@ -52,7 +55,8 @@ export const agoraV2Routes: FastifyPluginAsync<AgoraV2Options> = async (app, { s
   /** The call's App ID and path parameters as the client meant them. */
   const paramsOf = (request: FastifyRequest) => {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(request.params as Record<string, string>)) out[k] = pathParam(request, v);
+    for (const [k, v] of Object.entries(request.params as Record<string, string>))
+      out[k] = pathParam(request, v);
     return out;
   };
 
@@ -65,7 +69,8 @@ export const agoraV2Routes: FastifyPluginAsync<AgoraV2Options> = async (app, { s
       schemaErrorFormatter: (errors) => bodyError(route, errors),
       onRequest: async (request) => {
         const { appId, userId } = paramsOf(request);
-        if (!isValidAppId(appId)) throw agoraError(400, 'invalid_app_id', 'an App ID is 32 characters [0-9A-Za-z]');
+        if (!isValidAppId(appId))
+          throw agoraError(400, 'invalid_app_id', 'an App ID is 32 characters [0-9A-Za-z]');
         const principal = authenticate(services, request, appId);
         if (!rates.take(appId, route.rate)) {
           const e = agoraError(429, 'rate_limited', 'API rate limit exceeded');
