@@ -323,6 +323,24 @@ describe('readConfigFile: every rule of the --config file', () => {
     });
   });
 
+  it('reads customers and per-app REST rates (issue 15)', () => {
+    const customers = [
+      { id: 'cust-1', secret: 's1' },
+      { id: 'cust-2', secret: 's2' },
+    ];
+    expect(
+      read({
+        customers,
+        customerId: 'c3',
+        apps: [{ appId: OPEN_APP, restRates: { messages: 50, history: 0 } }],
+      }),
+    ).toEqual({
+      customers,
+      customerId: 'c3',
+      apps: [{ appId: OPEN_APP, restRates: { messages: 50, history: 0 } }],
+    });
+  });
+
   it('reads redisCluster (issue 19): a seed list, or null', () => {
     expect(read({ redisCluster: '127.0.0.1:7000,127.0.0.1:7001' })).toEqual({
       redisCluster: '127.0.0.1:7000,127.0.0.1:7001',
@@ -407,6 +425,30 @@ describe('readConfigFile: every rule of the --config file', () => {
       'nested limit not an object',
       { apps: [{ appId: OPEN_APP, limits: { sendRate: 10 } }] },
       /sendRate: expected an object/,
+    ],
+    ['customers not an array', { customers: { id: 'a', secret: 'b' } }, /"customers" must be an array/],
+    ['customer without secret', { customers: [{ id: 'a' }] }, /customers\[0\]: "customers" must be an array/],
+    ['customer with an empty id', { customers: [{ id: '', secret: 'b' }] }, /customers\[0\]/],
+    ['customer with an unknown key', { customers: [{ id: 'a', secret: 'b', name: 'x' }] }, /customers\[0\]/],
+    [
+      'customer listed twice',
+      {
+        customers: [
+          { id: 'a', secret: 'b' },
+          { id: 'a', secret: 'c' },
+        ],
+      },
+      /customers\[1\]: customer ID a is listed twice/,
+    ],
+    [
+      'unknown REST rate',
+      { apps: [{ appId: OPEN_APP, restRates: { peers: 4 } }] },
+      /restRates: unknown key "peers"/,
+    ],
+    [
+      'REST rate of the wrong type',
+      { apps: [{ appId: OPEN_APP, restRates: { history: '100' } }] },
+      /restRates.history must be a non-negative number/,
     ],
   ])('%s → refused', (_name, content, message) => {
     expect(() => read(content)).toThrow(message);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChannelAttrsStore } from '../../src/adapters/embedded/memory-channel-attrs-store.js';
 import { MemoryChannelHistoryStore } from '../../src/adapters/embedded/memory-channel-history-store.js';
 import { MemoryChannelStore } from '../../src/adapters/embedded/memory-channel-store.js';
+import { MemoryEventQueueStore } from '../../src/adapters/embedded/memory-event-queue-store.js';
 import { MemoryInvitationStore } from '../../src/adapters/embedded/memory-invitation-store.js';
 import { MemoryOfflineStore } from '../../src/adapters/embedded/memory-offline-store.js';
 import { MemoryPresenceStore } from '../../src/adapters/embedded/memory-presence-store.js';
@@ -14,6 +15,7 @@ import { RedisKeys } from '../../src/adapters/redis/keys.js';
 import { RedisChannelAttrsStore } from '../../src/adapters/redis/redis-channel-attrs-store.js';
 import { RedisChannelHistoryStore } from '../../src/adapters/redis/redis-channel-history-store.js';
 import { RedisChannelStore } from '../../src/adapters/redis/redis-channel-store.js';
+import { RedisEventQueueStore } from '../../src/adapters/redis/redis-event-queue-store.js';
 import { RedisInvitationStore } from '../../src/adapters/redis/redis-invitation-store.js';
 import { RedisOfflineStore } from '../../src/adapters/redis/redis-offline-store.js';
 import { RedisPresenceStore } from '../../src/adapters/redis/redis-presence-store.js';
@@ -493,6 +495,46 @@ describe.runIf(reachable || process.env.PARLEY_REQUIRE_REDIS === '1')(
         }),
         { numRuns: RUNS },
       );
+    });
+
+    it('EventQueueStore', async () => {
+      const op = fc.record({
+        k: fc.constantFrom('push', 'push', 'push', 'take'),
+        app,
+        kind: fc.constantFrom('user' as const, 'channel' as const),
+        subject: user,
+        uid: fc.option(user, { nil: undefined }),
+        n: fc.integer({ min: 0, max: 4 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+          const withIdx = ops.map((o, i) => ({ ...o, i }));
+          await same(
+            withIdx,
+            new MemoryEventQueueStore() as Store['events'],
+            new RedisEventQueueStore(redis, keysFor()),
+            async (st, o) => {
+              if (o.k === 'take') return st.take(o.app, o.kind, o.n);
+              const ev =
+                o.uid === undefined
+                  ? { type: 'Login', subject: o.subject, ts: 1000 + o.i }
+                  : { type: 'Join', subject: o.subject, uid: o.uid, ts: 1000 + o.i };
+              return st.push(o.app, o.kind, ev, 3);
+            },
+          );
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('EventQueueStore: concurrent takes never share an event', async () => {
+      const st = new RedisEventQueueStore(redis, keysFor());
+      for (let i = 0; i < 50; i++)
+        await st.push(APPS[0]!, 'user', { type: 'Login', subject: `u${i}`, ts: i }, 2000);
+      const reads = await Promise.all(Array.from({ length: 8 }, () => st.take(APPS[0]!, 'user', 10)));
+      const all = reads.flat().map((e) => e.subject);
+      expect(all.length).toBe(50);
+      expect(new Set(all).size).toBe(50);
     });
   },
 );

@@ -135,6 +135,22 @@ describe('Agora REST API (development mode)', () => {
     expect(await s.wait('onMessageChannelReceive')).toEqual(['ag-room', 'ag-system', 0, 'to all']);
   });
 
+  it('a history handle made on one node is read on every node; an unknown one is 404 there too', async () => {
+    const made = await call(t.server.url, 'POST', `${rtm(APP_ID)}/message/history/query`, {
+      filter: { destination: 'nobody-room', start_time: iso(Date.now() - 60_000), end_time: iso(Date.now()) },
+    });
+    const handle = made.body.location.split('/query/')[1];
+    for (const s of t.servers) {
+      const r = await call(s.url, 'GET', `${rtm(APP_ID)}/message/history/query/${handle}`);
+      expect(r.body).toEqual({ result: 'success', request_id: expect.any(String), code: 'ok', messages: [] });
+      await expectFailure(
+        call(s.url, 'GET', `${rtm(APP_ID)}/message/history/query/x${handle}`),
+        404,
+        'unknown_handle',
+      );
+    }
+  });
+
   /** Reads `path` (destructive) until what was read, together, satisfies `done`; returns it all. */
   const readEvents = async (path: string, done: (all: Ev[]) => boolean): Promise<Ev[]> => {
     const all: Ev[] = [];
