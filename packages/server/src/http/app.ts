@@ -79,6 +79,7 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
   await app.register(sdkRoutes, { log });
   await app.register(restV1Routes, { services: deps.rest });
   await app.register(agoraV2Routes, {
+    prefix: '/dev/v2',
     services: deps.rest,
     onServerError: (url, code) => metrics.httpErrors.inc({ route: routeLabel(url), code }),
   });

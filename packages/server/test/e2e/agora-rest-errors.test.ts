@@ -131,6 +131,21 @@ describe('Agora REST API: bad requests (development mode)', () => {
     );
   });
 
+  it('404 not_found for unknown paths under /dev/v2, 405 method_not_allowed with Allow', async () => {
+    await expectFailure(call(base, 'GET', `${rtm(APP_ID)}/users/a/online`), 404, 'not_found');
+    await expectFailure(call(base, 'GET', '/dev/v2/nothing'), 404, 'not_found');
+    const r = await expectFailure(call(base, 'GET', peer(APP_ID, 'a')), 405, 'method_not_allowed');
+    expect(r.headers.get('allow')).toBe('POST');
+    const r2 = await expectFailure(
+      call(base, 'DELETE', `${rtm(APP_ID)}/vendor/user_events`),
+      405,
+      'method_not_allowed',
+    );
+    expect(r2.headers.get('allow')).toBe('GET');
+    const r3 = await expectFailure(call(base, 'GET', query(APP_ID)), 405, 'method_not_allowed');
+    expect(r3.headers.get('allow')).toBe('POST');
+  });
+
   it('history: 400 for a bad filter, limit, order or time; 404 unknown_handle; 410 handle_expired', async () => {
     const range = { start_time: T0, end_time: T1 };
     await expectFailure(call(base, 'POST', query(APP_ID), {}), 400, 'invalid_request');

@@ -21,6 +21,8 @@ export type AgoraErrorCode =
   | 'offline_storage_full'
   | 'unsupported_media_type'
   | 'body_too_large'
+  | 'not_found'
+  | 'method_not_allowed'
   | 'internal';
 
 /** A refusal of the Agora-compatible API (answered as `{ result: "failed", code, message, request_id }`). */

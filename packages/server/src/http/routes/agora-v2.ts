@@ -17,7 +17,8 @@ export interface AgoraV2Options {
   onServerError: (url: string, code: string) => void;
 }
 
-const BASE = '/dev/v2/project/:appId/rtm';
+/** Under the plugin's prefix, /dev/v2 (app.ts). */
+const BASE = '/project/:appId/rtm';
 
 /**
  * Agora's RTM RESTful API, path for path (`/dev/v2/project/{appId}/rtm/...`, docs/rest-api.md):
@@ -94,6 +95,26 @@ export const agoraV2Routes: FastifyPluginAsync<AgoraV2Options> = async (app, { s
       },
     });
   }
+  // Any other method on a route's path: 405 with Allow, before the body is read. (The history
+  // handle's path shares its prefix with the query's POST, so methods are grouped by path.)
+  const methodsOf = new Map<string, string[]>();
+  for (const r of routes) methodsOf.set(r.url, [...(methodsOf.get(r.url) ?? []), r.method]);
+  for (const [url, allowed] of methodsOf)
+    app.route({
+      method: app.supportedMethods.filter((m) => !allowed.includes(m)),
+      url: `${BASE}${url}`,
+      exposeHeadRoute: false,
+      onRequest: async () => {
+        const e = agoraError(405, 'method_not_allowed', `use ${allowed.join(', ')}`);
+        e.headers.allow = allowed.join(', ');
+        throw e;
+      },
+      handler: async () => undefined,
+    });
+  // No such route under /dev/v2: Agora's shape too.
+  app.setNotFoundHandler(async (request) => {
+    throw agoraError(404, 'not_found', `no route ${request.originalUrl.split('?')[0]}`);
+  });
 };
 
 const PRINCIPAL = Symbol('agora.principal');
