@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildRtmToken007 } from '@parley/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ID, setup } from '../helpers.js';
+import { requireBuiltCli, spawnServer } from '../server-process.js';
 
 /**
  * Agora's REST API (/dev/v2/project/{appId}/rtm, docs/rest-api.md): every refusal with its status
@@ -422,6 +426,33 @@ describe('Agora REST API: --rate-limits off', () => {
       expect(statuses).toEqual(Array(10).fill(200));
     } finally {
       await t.cleanup();
+    }
+  });
+});
+
+describe('Agora REST API: customer credentials of `parley serve`', () => {
+  it("PARLEY_CUSTOMER_ID / PARLEY_CUSTOMER_SECRET and the config file's customers are all valid", async () => {
+    requireBuiltCli();
+    const dir = mkdtempSync(join(tmpdir(), 'parley-agora-cli-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ customers: [{ id: 'from-file', secret: 'file-secret' }] }));
+    const p = await spawnServer(
+      ['--port', '0', '--data-dir', dir, '--config', file, '--app-id', CERT_APP, '--app-certificate', CERT],
+      {
+        env: { PARLEY_CUSTOMER_ID: 'from-env', PARLEY_CUSTOMER_SECRET: 'env-secret' },
+      },
+    );
+    try {
+      const url = `http://127.0.0.1:${p.port}`;
+      const send = (h: Record<string, string>) =>
+        call(url, 'POST', chan(CERT_APP, 'backend'), { channel_name: 'c', payload: 'x' }, h);
+      expect((await send(basic('from-env', 'env-secret'))).body.code).toBe('message_sent');
+      expect((await send(basic('from-file', 'file-secret'))).body.code).toBe('message_sent');
+      await expectFailure(send(basic('from-env', 'file-secret')), 401, 'unauthorized');
+      await expectFailure(send({}), 401, 'unauthorized');
+    } finally {
+      await p.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
