@@ -20,6 +20,8 @@ export interface AppQuotas {
   offlineMaxPerSenderPerHour: number;
   /** bytes of channel attributes (keys + values) held on channels without members */
   emptyChannelAttrsMaxBytes: number;
+  /** bytes of message history (payloads) kept for the app; over it the oldest entries go */
+  historyMaxBytes: number;
 }
 
 /** `--log-format`: `auto` (default) is `pretty` when stdout is a terminal, `json` otherwise. */
@@ -98,6 +100,14 @@ export interface ServerConfig {
   /** channel history kept for resumed sessions: messages and age, ms (default 32 / 30000) */
   historyMessages: number;
   historyMs: number;
+  /**
+   * message history (messages sent with enableHistoricalMessaging): how long an entry is kept, ms
+   * (default 7 days, as Agora), and the payload bytes kept per app (default 200 MiB; the oldest
+   * go first). Agora keeps 2 GB per app on its own fleet; a tenth of that suits one Parley
+   * deployment, where Redis mode holds the history in memory.
+   */
+  historyTtlMs: number;
+  historyMaxBytesPerApp: number;
   /** channel attributes of a channel empty this long are dropped, ms (default 300000) */
   emptyChannelAttrsTtlMs: number;
   /**
@@ -154,6 +164,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sendKeyTtlMs: 3600 * 1000,
   historyMessages: 32,
   historyMs: 30_000,
+  historyTtlMs: 7 * 24 * 3600 * 1000,
+  historyMaxBytesPerApp: 200 * 1024 * 1024,
   emptyChannelAttrsTtlMs: 300_000,
   sqliteSync: 'normal',
   maxRequestsPerSecond: 1000,
@@ -216,6 +228,7 @@ export function quotasFor(config: ServerConfig, appId: string): AppQuotas {
       offlineMaxBytes: config.offlineMaxBytesPerApp,
       offlineMaxPerSenderPerHour: config.offlineMaxPerSenderPerHour,
       emptyChannelAttrsMaxBytes: config.emptyChannelAttrsMaxBytesPerApp,
+      historyMaxBytes: config.historyMaxBytesPerApp,
       ...(app?.quotas ?? {}),
     };
     // Development mode admits any App ID: do not remember every one ever seen.

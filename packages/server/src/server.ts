@@ -10,6 +10,7 @@ import { Authenticator } from './session/auth.js';
 import { NodeMesh } from './cluster/node-mesh.js';
 import { RouteCache } from './cluster/route-cache.js';
 import { MemberFanout } from './delivery/member-fanout.js';
+import { HistoryWriteFailed, MessageHistory } from './delivery/message-history.js';
 import { PeerDelivery } from './delivery/peer-delivery.js';
 import { ChannelRooms } from './delivery/rooms.js';
 import { UserDelivery } from './delivery/user-delivery.js';
@@ -110,8 +111,21 @@ export async function createServer(
     metrics,
     log: deliveryLog,
   });
-  const peers = new PeerDelivery({ config, offline: store.offline, metrics, log: deliveryLog, users });
-  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog });
+  const messageHistory = new MessageHistory({
+    config,
+    store: store.messageHistory,
+    metrics,
+    log: deliveryLog,
+  });
+  const peers = new PeerDelivery({
+    config,
+    offline: store.offline,
+    metrics,
+    log: deliveryLog,
+    users,
+    history: messageHistory,
+  });
+  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog, messageHistory });
   const ctx: FeatureContext = {
     config,
     log: log.child({ layer: 'features' }),
@@ -210,6 +224,7 @@ export async function createServer(
         'connection limits',
       );
       metrics.busReady.set(bus.ready ? 1 : 0);
+      messageHistory.start();
       await registry.run('onReady');
     },
     async close() {
@@ -222,6 +237,7 @@ export async function createServer(
       http.closeAllConnections?.();
       await httpApp.close();
       await registry.run('onClose');
+      messageHistory.close();
       await routes.close();
       await mesh.close();
       await adapters.cluster?.stop();
@@ -247,6 +263,7 @@ export async function createServer(
       await routes.close();
       // Only the features' timers and resources stop here (a dead process has none left).
       await registry.run('onClose');
+      messageHistory.close();
       metrics.close();
     },
   };
@@ -262,13 +279,22 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
     },
     app: (appId) => auth.app(appId),
     messageBytes: (appId) => limitsFor(ctx.config, auth.app(appId)).messageBytes,
-    sendChannelMessage: (appId, channelId, from, msg, key) =>
-      rooms.sendMessage(appId, channelId, from, msg, from, undefined, key),
-    sendPeerMessage: (appId, from, to, msg, offline, key) =>
-      peers.send(null, appId, from, to, msg, offline, key),
+    sendChannelMessage: (appId, channelId, from, msg, key, historical) =>
+      rooms.sendMessage(appId, channelId, from, msg, from, undefined, key, historical).catch((e: unknown) => {
+        if (e instanceof HistoryWriteFailed) return null;
+        throw e;
+      }),
+    sendPeerMessage: (appId, from, to, msg, offline, key, historical) =>
+      peers.send(null, appId, from, to, msg, offline, key, historical),
     channelMembers: (appId, channelId) => ctx.store.channels.members(appId, channelId),
     onlineState: async (appId, uid) => (await ctx.store.sessions.lookup(appId, uid))?.state ?? 'OFFLINE',
+    queryHistory: (appId, filter) => ctx.store.messageHistory.query(appId, unexpired(filter)),
+    countHistory: (appId, filter) => ctx.store.messageHistory.count(appId, unexpired(filter)),
   };
+  /** The filter with entries past the ttl left out (the sweep may not have removed them yet). */
+  function unexpired<F extends { startMs: number }>(f: F): F {
+    return { ...f, startMs: Math.max(f.startMs, Date.now() - ctx.config.historyTtlMs) };
+  }
 }
 
 function hostForUrl(host: string): string {

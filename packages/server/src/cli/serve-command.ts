@@ -19,7 +19,12 @@ const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
 const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl', 'redisCluster', 'postgres']);
 const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas']);
 /** Keys of an app's `quotas` (AppQuotas), each a non-negative number. */
-const QUOTA_KEYS = ['offlineMaxBytes', 'offlineMaxPerSenderPerHour', 'emptyChannelAttrsMaxBytes'];
+const QUOTA_KEYS = [
+  'offlineMaxBytes',
+  'offlineMaxPerSenderPerHour',
+  'emptyChannelAttrsMaxBytes',
+  'historyMaxBytes',
+];
 
 /** What a config value must be, judged from its default. */
 function kindOf(def: unknown): string {

@@ -150,6 +150,18 @@ export const SERVE_FLAGS: Array<{
     parse: int('history-ms'),
   },
   {
+    flag: 'history-ttl-ms <ms>',
+    key: 'historyTtlMs',
+    desc: 'message history (enableHistoricalMessaging): how long an entry is kept',
+    parse: int('history-ttl-ms'),
+  },
+  {
+    flag: 'history-max-bytes-per-app <bytes>',
+    key: 'historyMaxBytesPerApp',
+    desc: 'message history payload bytes kept per app; over it the oldest go (0 = no cap)',
+    parse: int('history-max-bytes-per-app'),
+  },
+  {
     flag: 'sqlite-sync <normal|full>',
     key: 'sqliteSync',
     desc: 'SQLite durability: normal survives a process crash, full also a power loss',

@@ -6,6 +6,7 @@ import type { ChannelAttrsStore } from './channel-attrs-store.js';
 import type { ChannelHistoryStore } from './channel-history-store.js';
 import type { InvitationStore } from './invitation-store.js';
 import type { OfflineStore } from './offline-store.js';
+import type { MessageHistoryStore } from './message-history-store.js';
 
 /**
  * Store: state and durable data, split per capability so each feature owns its part and each
@@ -28,6 +29,11 @@ export interface Store {
   invitations: InvitationStore;
   /** offline peer messages (durable in SQLite) */
   offline: OfflineStore;
+  /**
+   * messages sent with enableHistoricalMessaging, for Agora's history query (durable: SQLite,
+   * PostgreSQL with `--postgres`, else Redis)
+   */
+  messageHistory: MessageHistoryStore;
   /** Flushes pending writes and releases resources. */
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import { RedisChannelAttrsStore } from './redis-channel-attrs-store.js';
 import { RedisChannelHistoryStore } from './redis-channel-history-store.js';
 import { RedisInvitationStore } from './redis-invitation-store.js';
 import { RedisOfflineStore } from './redis-offline-store.js';
+import { RedisMessageHistoryStore } from './redis-message-history-store.js';
 
 export { RedisBus, RedisKeys, RedisNodeRegistry, RedisSessionStore, type ClusterHooks };
 
@@ -86,6 +87,7 @@ export async function createRedisAdapters(
     history: new RedisChannelHistoryStore(cmd.redis, keys),
     invitations: new RedisInvitationStore(cmd.redis, keys),
     offline: new RedisOfflineStore(cmd.redis, keys),
+    messageHistory: new RedisMessageHistoryStore(cmd.redis, keys),
     async close() {
       await bus.close();
       await Promise.all([cmd.close(), sub.close()]);
