@@ -40,7 +40,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'redis-cluster',
-          include: [...CLUSTER_SUITES, 'packages/server/test/cluster/redis-stores.test.ts'],
+          include: [
+            ...CLUSTER_SUITES,
+            'packages/server/test/cluster/redis-stores.test.ts',
+            'packages/server/test/cluster/message-history-contract.test.ts',
+          ],
           env: { PARLEY_TEST_CLUSTER: '1', PARLEY_TEST_REDIS_CLUSTER: '1' },
           globalSetup: ['packages/server/test/cluster/redis-cluster-setup.ts'],
         },

@@ -37,6 +37,8 @@ export interface ChannelSendRequest {
   msg: WireMessage;
   /** idempotency key, as PeerSendRequest.key: members drop a second message with the same `from` + `key` */
   key?: string;
+  /** enableHistoricalMessaging, as PeerSendRequest.historical */
+  historical?: boolean;
 }
 export interface ChannelSendResponse {
   id: string;

@@ -57,6 +57,8 @@ export interface PeerSendRequest {
   msg: WireMessage;
   /** 1.4.x enableOfflineMessaging */
   offline?: boolean;
+  /** enableHistoricalMessaging: recorded in the app's message history before the answer */
+  historical?: boolean;
   /**
    * Idempotency key (isValidSendKey), the same on every retry of this message: the server answers
    * a retry with the first outcome instead of delivering again (docs/protocol.md, "Exactly once").

@@ -171,9 +171,9 @@ const channelIdBody =
 /** The request ops, each with its body decoder and response type (docs/protocol.md documents the bodies). */
 export const RequestOps = {
   PeerSend: requestOp<PeerSendBody, PeerSendResponse>(Op.PeerSend, PeerMessageError.INVALID_MESSAGE, (b) =>
-    isObj(b) && isStr(b.to) && optBool(b.offline) && optSendKey(b.key)
+    isObj(b) && isStr(b.to) && optBool(b.offline) && optBool(b.historical) && optSendKey(b.key)
       ? (b as PeerSendBody)
-      : 'PeerSend body: { to: string, msg, offline?: boolean, key?: 1-64 printable ASCII characters }',
+      : 'PeerSend body: { to: string, msg, offline?: boolean, historical?: boolean, key?: 1-64 printable ASCII characters }',
   ),
 
   SetUserAttrs: requestOp(Op.SetUserAttrs, ATTR_INVALID, attrPairsBody('SetUserAttrs')),
@@ -226,9 +226,9 @@ export const RequestOps = {
     Op.ChannelSend,
     ChannelMessageError.INVALID_MESSAGE,
     (b) =>
-      isObj(b) && isStr(b.channelId) && optSendKey(b.key)
+      isObj(b) && isStr(b.channelId) && optBool(b.historical) && optSendKey(b.key)
         ? (b as ChannelSendBody)
-        : 'ChannelSend body: { channelId: string, msg, key?: 1-64 printable ASCII characters }',
+        : 'ChannelSend body: { channelId: string, msg, historical?: boolean, key?: 1-64 printable ASCII characters }',
   ),
   GetMembers: requestOp<GetMembersRequest, GetMembersResponse>(
     Op.GetMembers,
@@ -318,9 +318,9 @@ export const RequestOps = {
   ),
 
   SigPeerSend: requestOp<SigPeerSendBody, SigSendResponse>(SignalingOp.PeerSend, SIG_WRONG, (b) =>
-    isObj(b) && isStr(b.to) && isStr(b.text) && optSendKey(b.key)
+    isObj(b) && isStr(b.to) && isStr(b.text) && optBool(b.historical) && optSendKey(b.key)
       ? (b as SigPeerSendBody)
-      : 'PeerSend body: { to: string, text: string, key?: 1-64 printable ASCII characters }',
+      : 'PeerSend body: { to: string, text: string, historical?: boolean, key?: 1-64 printable ASCII characters }',
   ),
   SigJoin: requestOp<SigJoinBody>(SignalingOp.Join, SIG_WRONG, (b) =>
     isObj(b) && isStr(b.channelId)
@@ -331,9 +331,9 @@ export const RequestOps = {
     SignalingOp.ChannelSendForce,
     SIG_WRONG,
     (b) =>
-      isObj(b) && isStr(b.channelId) && isStr(b.text)
+      isObj(b) && isStr(b.channelId) && isStr(b.text) && optBool(b.historical)
         ? (b as unknown as SigChannelSendForceRequest)
-        : 'ChannelSendForce body: { channelId: string, text: string }',
+        : 'ChannelSendForce body: { channelId: string, text: string, historical?: boolean }',
   ),
   SigChannelAttr: requestOp<SigChannelAttrRequest>(SignalingOp.ChannelAttr, SIG_WRONG, (b) =>
     isObj(b) &&

@@ -98,6 +98,8 @@ export interface SigPeerSendRequest {
   text: string;
   /** idempotency key, as PeerSendRequest.key */
   key?: string;
+  /** enableHistoricalMessaging, as PeerSendRequest.historical */
+  historical?: boolean;
 }
 export interface SigSendResponse {
   id: string;
@@ -129,6 +131,8 @@ export interface SigJoinFailure {
 export interface SigChannelSendForceRequest {
   channelId: string;
   text: string;
+  /** enableHistoricalMessaging, as PeerSendRequest.historical */
+  historical?: boolean;
 }
 
 export interface SigChannelAttrRequest {

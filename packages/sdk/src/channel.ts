@@ -30,7 +30,7 @@ import { checkMessage, fromWire, receivedProps } from './messages.js';
 import { TrackedChannel, rejoin } from './session/channels.js';
 import { attrsFromWire, define } from './channel-attrs.js';
 import { TypedEventEmitter } from './typed-emitter.js';
-import type { RtmMessage } from './types.js';
+import type { RtmMessage, SendMessageOptions } from './types.js';
 
 /** Agora: 10 s to send a channel message. */
 const MESSAGE_TIMEOUT_MS = 10_000;
@@ -89,8 +89,13 @@ export class RtmChannel extends TypedEventEmitter<RtmChannelEvents> {
   leave(): Promise<void> {
     return this.api.leave(this);
   }
-  sendMessage(message: RtmMessage): Promise<void> {
-    return this.api.sendMessage(this, message);
+  /**
+   * Sends to the channel's members. With `{ enableHistoricalMessaging: true }` the server also
+   * records the message in the app's message history (read back through Agora's REST history
+   * query) before it answers; the send rejects with code 1 if that record could not be written.
+   */
+  sendMessage(message: RtmMessage, options?: SendMessageOptions): Promise<void> {
+    return this.api.sendMessage(this, message, options);
   }
   getMembers(): Promise<string[]> {
     return this.api.getMembers(this);
@@ -206,7 +211,7 @@ export class ChannelsApi implements ClientModule {
 
   // ---- messages and members ----
 
-  async sendMessage(ch: RtmChannel, message: RtmMessage): Promise<void> {
+  async sendMessage(ch: RtmChannel, message: RtmMessage, options?: SendMessageOptions): Promise<void> {
     if (!this.c.core.loggedIn) throw errorFrom(CHANNEL_MESSAGE_ERRORS, 102);
     const c = checkMessage(message, this.limits.messageBytes);
     if ('problem' in c) {
@@ -226,7 +231,12 @@ export class ChannelsApi implements ClientModule {
     await invoke(
       this.c.core,
       Op.ChannelSend,
-      { channelId: ch.channelId, msg: c.wire, key: this.c.core.newSendKey() },
+      {
+        channelId: ch.channelId,
+        msg: c.wire,
+        historical: options?.enableHistoricalMessaging === true ? true : undefined,
+        key: this.c.core.newSendKey(),
+      },
       CHANNEL_MESSAGE_ERRORS,
       MESSAGE_TIMEOUT_MS,
       ChannelMessageError.TIMEOUT,

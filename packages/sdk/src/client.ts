@@ -202,6 +202,10 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
    * When a storage quota of the server is reached the message is not stored: the send rejects
    * with code 1 (the app's offline storage is full) or 5 (this sender's offline messages per hour)
    * unless the peer took it live.
+   *
+   * With `{ enableHistoricalMessaging: true }` the server records the message in the app's
+   * message history (Agora's REST history query reads it) before it answers; the send rejects
+   * with code 1 if that record could not be written.
    */
   async sendMessageToPeer(
     message: RtmMessage,
@@ -225,6 +229,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
         to: peerId,
         msg: c.wire,
         offline: options?.enableOfflineMessaging === true ? true : undefined,
+        historical: options?.enableHistoricalMessaging === true ? true : undefined,
         key: this.core.newSendKey(),
       },
       PEER_MESSAGE_ERRORS,

@@ -32,7 +32,7 @@ export interface ReceivedMessageProperties {
 export interface PeerMessageSendResult {
   hasPeerReceived: boolean;
 }
-/** 1.4.x send options (offline messaging is supported by Parley) */
+/** 1.4.x send options (offline and historical messaging are supported by Parley) */
 export interface SendMessageOptions {
   enableOfflineMessaging?: boolean;
   enableHistoricalMessaging?: boolean;

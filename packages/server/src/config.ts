@@ -42,6 +42,8 @@ export interface AppQuotas {
   offlineMaxPerSenderPerHour: number;
   /** bytes of channel attributes (keys + values) held on channels without members */
   emptyChannelAttrsMaxBytes: number;
+  /** bytes of message history (payloads) kept for the app; over it the oldest entries go */
+  historyMaxBytes: number;
 }
 
 /** `--log-format`: `auto` (default) is `pretty` when stdout is a terminal, `json` otherwise. */
@@ -73,6 +75,11 @@ export interface ServerConfig {
   redisCluster: string | null;
   /** prefix of every Redis key and pub/sub channel (default 'parley'); one per deployment or test run */
   redisPrefix: string;
+  /**
+   * PostgreSQL URL (`--postgres`): durable data that must outlast Redis — the message history —
+   * goes there instead of Redis (cluster mode) or SQLite (embedded); null = none
+   */
+  postgres: string | null;
   /** cluster mode: how often a node heartbeats into Redis, ms (default 1000); dead after 3 missed */
   nodeHeartbeatMs: number;
   /** this node's id (default: random) */
@@ -122,6 +129,14 @@ export interface ServerConfig {
   historyMs: number;
   /** how long a handle of Agora's history query API opens, ms (default 10 minutes; 410 after) */
   historyQueryTtlMs: number;
+  /**
+   * message history (messages sent with enableHistoricalMessaging): how long an entry is kept, ms
+   * (default 7 days, as Agora), and the payload bytes kept per app (default 200 MiB; the oldest
+   * go first). Agora keeps 2 GB per app on its own fleet; a tenth of that suits one Parley
+   * deployment, where Redis mode holds the history in memory.
+   */
+  historyTtlMs: number;
+  historyMaxBytesPerApp: number;
   /** channel attributes of a channel empty this long are dropped, ms (default 300000) */
   emptyChannelAttrsTtlMs: number;
   /**
@@ -158,6 +173,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   redisUrl: null,
   redisCluster: null,
   redisPrefix: 'parley',
+  postgres: null,
   nodeHeartbeatMs: 1000,
   nodeId: '',
   logLevel: 'info',
@@ -181,6 +197,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   historyMessages: 32,
   historyMs: 30_000,
   historyQueryTtlMs: 600_000,
+  historyTtlMs: 7 * 24 * 3600 * 1000,
+  historyMaxBytesPerApp: 200 * 1024 * 1024,
   emptyChannelAttrsTtlMs: 300_000,
   sqliteSync: 'normal',
   maxRequestsPerSecond: 1000,
@@ -255,6 +273,7 @@ export function quotasFor(config: ServerConfig, appId: string): AppQuotas {
       offlineMaxBytes: config.offlineMaxBytesPerApp,
       offlineMaxPerSenderPerHour: config.offlineMaxPerSenderPerHour,
       emptyChannelAttrsMaxBytes: config.emptyChannelAttrsMaxBytesPerApp,
+      historyMaxBytes: config.historyMaxBytesPerApp,
       ...(app?.quotas ?? {}),
     };
     // Development mode admits any App ID: do not remember every one ever seen.

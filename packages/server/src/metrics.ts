@@ -150,6 +150,24 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly historyStored = new Counter({
+    name: 'parley_history_stored_total',
+    help: 'messages written to the message history (sent with enableHistoricalMessaging), by kind (peer, channel)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly historyDropped = new Counter({
+    name: 'parley_history_dropped_total',
+    help: 'message history entries dropped: the app over its byte cap (app_bytes, oldest first), older than the history ttl (expired)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly historyFailures = new Counter({
+    name: 'parley_history_failures_total',
+    help: 'history writes that failed (the send was refused), and history sweeps that failed, by op',
+    labelNames: ['op'] as const,
+    registers: [this.registry],
+  });
   readonly quotaRefusals = new Counter({
     name: 'parley_quota_refusals_total',
     help: 'writes refused by a per-app or per-sender storage quota, by quota',

@@ -13,6 +13,7 @@ import { Authenticator } from './session/auth.js';
 import { NodeMesh } from './cluster/node-mesh.js';
 import { RouteCache } from './cluster/route-cache.js';
 import { MemberFanout } from './delivery/member-fanout.js';
+import { HistoryWriteFailed, MessageHistory } from './delivery/message-history.js';
 import { PeerDelivery } from './delivery/peer-delivery.js';
 import { ChannelRooms } from './delivery/rooms.js';
 import { UserDelivery } from './delivery/user-delivery.js';
@@ -117,6 +118,12 @@ export async function createServer(
     metrics,
     log: deliveryLog,
   });
+  const messageHistory = new MessageHistory({
+    config,
+    store: store.messageHistory,
+    metrics,
+    log: deliveryLog,
+  });
   const peers = new PeerDelivery({
     config,
     offline: store.offline,
@@ -124,8 +131,17 @@ export async function createServer(
     log: deliveryLog,
     users,
     activity,
+    history: messageHistory,
   });
-  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog, activity });
+  const rooms = new ChannelRooms({
+    config,
+    mesh,
+    store,
+    metrics,
+    log: deliveryLog,
+    activity,
+    messageHistory,
+  });
   const ctx: FeatureContext = {
     config,
     log: log.child({ layer: 'features' }),
@@ -226,6 +242,7 @@ export async function createServer(
         'connection limits',
       );
       metrics.busReady.set(bus.ready ? 1 : 0);
+      messageHistory.start();
       await registry.run('onReady');
     },
     async close() {
@@ -238,6 +255,7 @@ export async function createServer(
       http.closeAllConnections?.();
       await httpApp.close();
       await registry.run('onClose');
+      messageHistory.close();
       await routes.close();
       await mesh.close();
       await adapters.cluster?.stop();
@@ -263,6 +281,7 @@ export async function createServer(
       await routes.close();
       // Only the features' timers and resources stop here (a dead process has none left).
       await registry.run('onClose');
+      messageHistory.close();
       metrics.close();
     },
   };
@@ -279,10 +298,13 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
     },
     app: (appId) => auth.app(appId),
     messageBytes: (appId) => limitsFor(ctx.config, auth.app(appId)).messageBytes,
-    sendChannelMessage: (appId, channelId, from, msg, key) =>
-      rooms.sendMessage(appId, channelId, from, msg, from, undefined, key),
-    sendPeerMessage: (appId, from, to, msg, offline, key) =>
-      peers.send(null, appId, from, to, msg, offline, key),
+    sendChannelMessage: (appId, channelId, from, msg, key, historical) =>
+      rooms.sendMessage(appId, channelId, from, msg, from, undefined, key, historical).catch((e: unknown) => {
+        if (e instanceof HistoryWriteFailed) return null;
+        throw e;
+      }),
+    sendPeerMessage: (appId, from, to, msg, offline, key, historical) =>
+      peers.send(null, appId, from, to, msg, offline, key, historical),
     channelMembers: (appId, channelId) => ctx.store.channels.members(appId, channelId),
     onlineState: async (appId, uid) => (await ctx.store.sessions.lookup(appId, uid))?.state ?? 'OFFLINE',
     hasCustomers: customers.length > 0,
@@ -301,10 +323,13 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
     handleKey: handleKey(config),
     handleTtlMs: config.historyQueryTtlMs,
     takeEvents: (appId, kind, count) => ctx.store.events.take(appId, kind, count),
-    // Until the message history store is merged: an empty history.
-    queryHistory: async () => [],
-    countHistory: async () => 0,
+    queryHistory: (appId, filter) => ctx.store.messageHistory.query(appId, unexpired(filter)),
+    countHistory: (appId, filter) => ctx.store.messageHistory.count(appId, unexpired(filter)),
   };
+  /** The filter with entries past the ttl left out (the sweep may not have removed them yet). */
+  function unexpired<F extends { startMs: number }>(f: F): F {
+    return { ...f, startMs: Math.max(f.startMs, Date.now() - ctx.config.historyTtlMs) };
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ import { Calls, type CallsHost } from './calls.js';
 import { SignalingChannel } from './channel.js';
 import type { Callbacks, ICallBack } from './callbacks.js';
 import { type InvokeResult, runInvoke } from './invoke-functions.js';
-import { MessageSends } from './message-sends.js';
+import { MessageSends, type SignalingSendOptions } from './message-sends.js';
 import { Operations, type Outcome } from './operations.js';
 import { request, type Reply } from './request.js';
 
@@ -200,33 +200,50 @@ export class AgoraAPIOnlySignal {
    * Sends a peer message: onMessageSendSuccess(msgID) once the server has it (Signaling semantics:
    * not when the peer received it), else onMessageSendError(msgID, 400 / 401 timeout). An empty
    * `msgID` gets one from the SDK. Received as onMessageInstantReceive (Signaling) or
-   * MessageFromPeer (RTM).
+   * MessageFromPeer (RTM). Parley's extension: `{ enableHistoricalMessaging: true }` records it
+   * in the app's message history (docs/history.md), as RTM's option does.
    */
-  messageInstantSend(account: string, _uid: number, msg: string, msgID = ''): void {
-    this.sends.peer(account, msg, msgID);
+  messageInstantSend(
+    account: string,
+    _uid: number,
+    msg: string,
+    msgID = '',
+    options?: SignalingSendOptions | null,
+  ): void {
+    this.sends.peer(account, msg, msgID, options);
   }
 
-  /** Sends to the channel this client is in; the sender gets its own message too (Signaling). */
-  messageChannelSend(channelID: string, msg: string, msgID = ''): void {
-    this.sends.channelMessage(channelID, msg, msgID);
+  /** Sends to the channel this client is in; the sender gets its own message too (Signaling). `options` as messageInstantSend's. */
+  messageChannelSend(
+    channelID: string,
+    msg: string,
+    msgID = '',
+    options?: SignalingSendOptions | null,
+  ): void {
+    this.sends.channelMessage(channelID, msg, msgID, options);
   }
 
-  /** Sends to a channel without being in it (Signaling only; RTM has no equivalent). */
-  messageChannelSendForce(channelID: string, msg: string, msgID = ''): void {
-    this.sends.channelForce(channelID, msg, msgID);
+  /** Sends to a channel without being in it (Signaling only; RTM has no equivalent). `options` as messageInstantSend's. */
+  messageChannelSendForce(
+    channelID: string,
+    msg: string,
+    msgID = '',
+    options?: SignalingSendOptions | null,
+  ): void {
+    this.sends.channelForce(channelID, msg, msgID, options);
   }
 
   /**
    * @internal A peer message (messageInstantSend and the Web API): resolves 0 once the server has
    * it, else SENDMESSAGE_E_OTHER / _TIMEOUT.
    */
-  sendToPeer(account: string, msg: string): Promise<number> {
-    return this.sends.toPeer(account, msg);
+  sendToPeer(account: string, msg: string, options?: SignalingSendOptions | null): Promise<number> {
+    return this.sends.toPeer(account, msg, options);
   }
 
   /** @internal A channel message (messageChannelSend and the Web API), answered as {@link sendToPeer}. */
-  sendToChannel(channelID: string, msg: string): Promise<number> {
-    return this.sends.toChannel(channelID, msg);
+  sendToChannel(channelID: string, msg: string, options?: SignalingSendOptions | null): Promise<number> {
+    return this.sends.toChannel(channelID, msg, options);
   }
 
   // ---- online status and user attributes ----

@@ -8,6 +8,7 @@ export { AgoraAPIOnlySignal, SDK_VERSION_INT, type SignalingOptions } from './ap
 export { AgoraAPI, CallBack, type Callbacks, type ICallBack } from './callbacks.js';
 export { IAgoraAPI, LoginState, SignalingCode } from './codes.js';
 export { INVOKE_FUNCTIONS } from './invoke-functions.js';
+export type { SignalingSendOptions } from './message-sends.js';
 export { END_CALL_PREFIX, endCallMessage, parseEndCallMessage } from '@parley/protocol';
 export {
   Signal,

@@ -51,6 +51,11 @@ export const SERVE_FLAGS: Array<{
     desc: 'prefix of Redis keys and channels (cluster mode)',
   },
   {
+    flag: 'postgres <url>',
+    key: 'postgres',
+    desc: 'PostgreSQL URL: message history kept there (shared by every node)',
+  },
+  {
     flag: 'node-heartbeat-ms <ms>',
     key: 'nodeHeartbeatMs',
     desc: 'node heartbeat into Redis; dead after 3 missed',
@@ -159,6 +164,18 @@ export const SERVE_FLAGS: Array<{
     key: 'historyQueryTtlMs',
     desc: 'how long a history query handle of Agora’s REST API opens (HTTP 410 after)',
     parse: int('history-query-ttl-ms'),
+  },
+  {
+    flag: 'history-ttl-ms <ms>',
+    key: 'historyTtlMs',
+    desc: 'message history (enableHistoricalMessaging): how long an entry is kept',
+    parse: int('history-ttl-ms'),
+  },
+  {
+    flag: 'history-max-bytes-per-app <bytes>',
+    key: 'historyMaxBytesPerApp',
+    desc: 'message history payload bytes kept per app; over it the oldest go (0 = no cap)',
+    parse: int('history-max-bytes-per-app'),
   },
   {
     flag: 'sqlite-sync <normal|full>',

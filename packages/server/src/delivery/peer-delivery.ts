@@ -13,6 +13,7 @@ import type { ActivityFeed } from '../kernel/activity-feed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OfflineStore, PriorSend } from '../ports/offline-store.js';
+import { HistoryWriteFailed, MessageHistory } from './message-history.js';
 import type { HandOff } from './peer-receiver.js';
 import type { UserDelivery } from './user-delivery.js';
 
@@ -46,6 +47,7 @@ export interface PeerDeliveryDeps {
   users: UserDelivery;
   /** peer messages, for webhooks and the console */
   activity: ActivityFeed;
+  history: MessageHistory;
 }
 
 /**
@@ -73,8 +75,11 @@ export class PeerDelivery {
   /**
    * Sends `msg` (valid and normalized) from `from` to `to`. `sender` keys the order of one
    * sender's messages (its session); null for a sender with no order to keep (a REST request).
-   * Resolves null when an offline message could not be stored (logged), and an OfflineRefused
-   * when a quota kept it from being stored and the receiver did not take it live.
+   * `historical` (enableHistoricalMessaging): recorded in the message history before anything
+   * else is done with it (after the inbox write of an offline message, so a retry is recorded
+   * once). Resolves null when an offline message or its history entry could not be stored
+   * (logged), and an OfflineRefused when a quota kept it from being stored and the receiver did
+   * not take it live.
    */
   async send(
     sender: object | null,
@@ -84,6 +89,7 @@ export class PeerDelivery {
     msg: WireMessage,
     offline: boolean,
     key?: string,
+    historical = false,
   ): Promise<PeerSendResponse | OfflineRefused | null> {
     const { ctx } = this;
     ctx.metrics.messagesIn.inc({ kind: 'peer' });
@@ -96,7 +102,7 @@ export class PeerDelivery {
       ctx.activity.emit({ type: 'message.peer', appId, from, to, id, ts, msg });
     const tail = sender ? this.senderTail.tail(sender) : undefined;
 
-    if (!offline) {
+    if (!offline && !historical) {
       // Common case first: a local receiver and nothing to wait for, written synchronously.
       const local = tail ? undefined : ctx.users.local(appId, to);
       let h = local
@@ -108,15 +114,65 @@ export class PeerDelivery {
       return { id, ts, received: await h.acked, cached: false };
     }
 
-    // Stored first, once the app's and the sender's quotas admit it. The quota reads of one
-    // sender resolve in call order (one store connection, FIFO), so its writes keep send order.
-    // With a key, the store checks it in the same transaction: a retry of a stored message is not
-    // stored again, and is answered from the first send.
-    const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
-    const record = { id, from, ts, event: stored };
-    const max = ctx.config.offlineMaxPerUser;
     const quotas = quotasFor(ctx.config, appId);
-    const committed = this.admit(appId, from, quotas).then(async (refused): Promise<Committed> => {
+    const written = offline
+      ? this.store(appId, from, to, ev, key, quotas)
+      : Promise.resolve<Committed>({ refused: null, prior: null });
+    const committed = written.then(async (c) => {
+      if (historical && !c.prior)
+        await ctx.history.record(appId, MessageHistory.entry('peer', id, from, to, ts, msg));
+      return c;
+    });
+    // Refused by a quota: still delivered live if the receiver takes it, only never stored.
+    const handed = (tail ? tail.then(() => committed) : committed).then(async (c) => {
+      crashPoint('peer-stored');
+      const h = c.prior
+        ? await this.again(appId, to, c.prior, ev)
+        : await this.ctx.users.handOff(appId, to, id, event, offline && c.refused === null);
+      return { ...c, h };
+    });
+    // Later messages of this sender wait behind the commit, so send order holds.
+    if (sender) this.senderTail.push(sender, handed);
+    let r: Committed & { h: HandOff | Answer };
+    try {
+      r = await handed;
+    } catch (e) {
+      if (!(e instanceof HistoryWriteFailed))
+        ctx.log.error({ err: e }, 'offline message could not be stored');
+      return null;
+    }
+    const { h } = r;
+    if ('answer' in h) return h.answer;
+    const received = await h.acked;
+    if (!offline) return { id, ts, received, cached: false };
+    if (r.refused) return received ? { id, ts, received, cached: false } : r.refused;
+    // A retry answered from its first send was counted then.
+    if (!received && !r.prior && quotas.offlineMaxPerSenderPerHour > 0)
+      await ctx.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {
+        ctx.log.warn({ err: e }, 'could not count an offline message against its sender');
+      });
+    return { id: h.id ?? id, ts: h.ts ?? ts, received, cached: !received };
+  }
+
+  /**
+   * The inbox write of an offline message, once the app's and the sender's quotas admit it. The
+   * quota reads of one sender resolve in call order (one store connection, FIFO), so its writes
+   * keep send order. With a key, the store checks it in the same transaction: a retry of a
+   * stored message is not stored again, and is answered from the first send.
+   */
+  private store(
+    appId: string,
+    from: string,
+    to: string,
+    ev: PeerMessageEvent,
+    key: string | undefined,
+    quotas: AppQuotas,
+  ): Promise<Committed> {
+    const { ctx } = this;
+    const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
+    const record = { id: ev.id, from, ts: ev.ts, event: stored };
+    const max = ctx.config.offlineMaxPerUser;
+    return this.admit(appId, from, quotas).then(async (refused): Promise<Committed> => {
       if (refused) return { refused, prior: null };
       const r =
         key === undefined
@@ -126,32 +182,23 @@ export class PeerDelivery {
       if (r.dropped > 0) ctx.metrics.offlineDropped.inc({ reason: 'inbox_full' }, r.dropped);
       return { refused: null, prior: r.prior };
     });
-    // Refused by a quota: still delivered live if the receiver takes it, only never stored.
-    const handed = (tail ? tail.then(() => committed) : committed).then(async (c) => {
-      crashPoint('peer-stored');
-      const h = c.prior
-        ? await this.again(appId, to, c.prior, ev)
-        : await this.ctx.users.handOff(appId, to, id, event, c.refused === null);
-      return { ...c, h };
-    });
-    if (sender) this.senderTail.push(sender, handed);
-    let r: Committed & { h: HandOff | Answer };
-    try {
-      r = await handed;
-    } catch (e) {
-      ctx.log.error({ err: e }, 'offline message could not be stored');
-      return null;
-    }
-    const { h } = r;
-    if ('answer' in h) return h.answer;
-    const received = await h.acked;
-    if (r.refused) return received ? { id, ts, received, cached: false } : r.refused;
-    // A retry answered from its first send was counted then.
-    if (!received && !r.prior && quotas.offlineMaxPerSenderPerHour > 0)
-      await ctx.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {
-        ctx.log.warn({ err: e }, 'could not count an offline message against its sender');
-      });
-    return { id: h.id ?? id, ts: h.ts ?? ts, received, cached: !received };
+  }
+
+  /**
+   * Signaling's peer send (answered once the server has the message, not on the peer's ack; it
+   * delivers through UserDelivery.fromSender): with `historical`, the entry is written first and
+   * the send waits for its commit, behind the sender's earlier sends waiting for theirs.
+   * Undefined when there is nothing to wait for. Rejects with HistoryWriteFailed.
+   */
+  signalingHistory(
+    appId: string,
+    from: string,
+    to: string,
+    ev: Pick<PeerMessageEvent, 'id' | 'ts' | 'msg'>,
+    historical: boolean,
+  ): Promise<void> | undefined {
+    const entry = historical ? MessageHistory.entry('peer', ev.id, from, to, ev.ts, ev.msg) : null;
+    return this.ctx.history.before(`p\u0000${appId}\u0000${from}`, appId, entry);
   }
 
   /**

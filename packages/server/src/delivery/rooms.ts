@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics.js';
 import type { Unsubscribe } from '../ports/bus.js';
 import type { HistoryRetention } from '../ports/channel-history-store.js';
 import type { Store } from '../ports/store.js';
+import { MessageHistory } from './message-history.js';
 import type { Recipient } from './recipient.js';
 
 /** What channel delivery uses: the mesh, membership counts and history, and its settings. */
@@ -28,6 +29,8 @@ export interface RoomsDeps {
   log: Logger;
   /** membership changes and channel messages, for webhooks, event reads and the console */
   activity: ActivityFeed;
+  /** the message history of messages sent with enableHistoricalMessaging */
+  messageHistory: MessageHistory;
 }
 
 /** A message waiting for a member whose history replay is still running. */
@@ -267,7 +270,8 @@ export class ChannelRooms {
    * their order), the other nodes' members with one message on the channel's topic; and appends
    * it to the channel's history for resumed sessions (not waited for). The one send path of
    * channel messages, Signaling's send-from-outside and the REST API. `msg` must be valid and
-   * normalized.
+   * normalized. `historical` (enableHistoricalMessaging): recorded in the message history first,
+   * delivered once committed (rejects with HistoryWriteFailed, nothing delivered, if not).
    */
   async sendMessage(
     appId: string,
@@ -277,10 +281,19 @@ export class ChannelRooms {
     except: string | null,
     room: Room | undefined = this.get(appId, channelId),
     key?: string,
+    historical = false,
   ): Promise<ChannelSendResponse> {
     this.channelIn.inc();
     const id = this.ids.next();
     const ts = Date.now();
+    const entry = historical ? MessageHistory.entry('channel', id, from, channelId, ts, msg) : null;
+    // A sender's later messages wait behind its message waiting for its history commit.
+    const wait = this.ctx.messageHistory.before(
+      `c\u0000${appId}\u0000${channelId}\u0000${from}`,
+      appId,
+      entry,
+    );
+    if (wait) await wait;
     // With the sender's key, members drop a re-send of this message (docs/protocol.md, "Exactly once").
     const ev: ChannelMessageEvent =
       key === undefined ? { channelId, id, from, msg, ts } : { channelId, id, from, msg, ts, key };

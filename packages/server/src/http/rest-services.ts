@@ -1,6 +1,6 @@
+import type { HistoryCountFilter, HistoryEntry, HistoryFilter } from '../ports/message-history-store.js';
 import type { ChannelSendResponse, PeerOnlineState, PeerSendResponse, WireMessage } from '@parley/protocol';
 import type { EventQueueKind, QueuedEvent } from '../ports/event-queue-store.js';
-import type { HistoryEntry, HistoryFilter } from '../ports/message-history-store.js';
 
 /** Calls per second an app may make to Agora's REST API, per kind (null: not limited). */
 export interface RestRateLimits {
@@ -8,6 +8,8 @@ export interface RestRateLimits {
   events: number;
   history: number;
 }
+
+export type { HistoryCountFilter, HistoryEntry, HistoryFilter };
 
 /** Why an offline peer message was neither stored nor taken live (a quota). */
 export type OfflineRefusal = 'offline_app_bytes' | 'offline_sender_hourly';
@@ -26,7 +28,8 @@ export interface RestServices {
   messageBytes(appId: string): number;
   /**
    * A channel message from `from`, to every member on every node except a member whose uid is
-   * `from` (RTM does not echo a sender's message). `key`: the Idempotency-Key.
+   * `from` (RTM does not echo a sender's message). `key`: the Idempotency-Key. `historical`:
+   * recorded in the message history first; resolves null (nothing sent) when that failed.
    */
   sendChannelMessage(
     appId: string,
@@ -34,10 +37,12 @@ export interface RestServices {
     from: string,
     msg: WireMessage,
     key: string | undefined,
-  ): Promise<ChannelSendResponse>;
+    historical?: boolean,
+  ): Promise<ChannelSendResponse | null>;
   /**
    * A peer message, with sendMessageToPeer's semantics. Resolves null when an offline message
-   * could not be stored, `{ refused }` when a quota kept it out and the user did not take it live.
+   * or its history entry (`historical`) could not be stored, `{ refused }` when a quota kept it
+   * out and the user did not take it live.
    */
   sendPeerMessage(
     appId: string,
@@ -46,11 +51,20 @@ export interface RestServices {
     msg: WireMessage,
     offline: boolean,
     key: string | undefined,
+    historical?: boolean,
   ): Promise<PeerSendResponse | { refused: OfflineRefusal } | null>;
   /** the uids in the channel, across all nodes */
   channelMembers(appId: string, channelId: string): Promise<string[]>;
   /** the user's session state, across all nodes */
   onlineState(appId: string, uid: string): Promise<PeerOnlineState>;
+  /**
+   * The app's message history (messages sent with history) matching `filter`, in `filter.order`
+   * by (ts, append order), paged by `offset`/`limit`. Entries older than `--history-ttl-ms` are
+   * never answered, even before the sweep removed them. Rejects when the store cannot answer.
+   */
+  queryHistory(appId: string, filter: HistoryFilter): Promise<HistoryEntry[]>;
+  /** How many entries match (paging ignored), under the same ttl as queryHistory. */
+  countHistory(appId: string, filter: HistoryCountFilter): Promise<number>;
 
   // Agora's REST API (routes/agora-v2.ts).
   /** whether any customer credential is configured (then Agora's API needs credentials) */
@@ -67,8 +81,4 @@ export interface RestServices {
   readonly handleTtlMs: number;
   /** takes out up to `count` of the app's oldest queued user or channel events, cluster-wide */
   takeEvents(appId: string, kind: EventQueueKind, count: number): Promise<QueuedEvent[]>;
-  /** the app's message history matching `filter` */
-  queryHistory(appId: string, filter: HistoryFilter): Promise<HistoryEntry[]>;
-  /** how many of the app's history entries match `filter` */
-  countHistory(appId: string, filter: Omit<HistoryFilter, 'offset' | 'limit' | 'order'>): Promise<number>;
 }

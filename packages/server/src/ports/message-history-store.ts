@@ -52,13 +52,27 @@ export interface HistoryRetentionLimits {
   maxBytesPerApp: number;
 }
 
+/** What `count` selects: a query's filter without its paging. */
+export type HistoryCountFilter = Omit<HistoryFilter, 'offset' | 'limit' | 'order'>;
+
+/**
+ * The bytes an entry counts against `maxBytesPerApp`: its payload's UTF-8 size (what the app
+ * sent; base64 for raw messages, as stored).
+ */
+export const historyEntryBytes = (e: Pick<HistoryEntry, 'payload'>): number =>
+  Buffer.byteLength(e.payload, 'utf8');
+
 export interface MessageHistoryStore {
-  /** Appends one entry; resolves once durable. Order of entries with equal `ts`: append order. */
+  /**
+   * Appends one entry; resolves once durable. Order of entries with equal `ts`: append order.
+   * Over `maxBytesPerApp` (0 = no cap), the app's oldest entries (by `ts`, then append order) are
+   * dropped until it fits; the new entry itself is always kept.
+   */
   append(appId: string, entry: HistoryEntry, limits: HistoryRetentionLimits): Promise<HistoryAppendResult>;
   /** The entries matching `filter`, ordered by (ts, append order) as `filter.order` says. */
   query(appId: string, filter: HistoryFilter): Promise<HistoryEntry[]>;
   /** How many entries match `filter` (offset, limit and order ignored). */
-  count(appId: string, filter: Omit<HistoryFilter, 'offset' | 'limit' | 'order'>): Promise<number>;
+  count(appId: string, filter: HistoryCountFilter): Promise<number>;
   /** Deletes entries older than `before` (ms, all apps); resolves with how many. */
   sweep(before: number): Promise<number>;
 }

@@ -7,6 +7,7 @@ import type { ChannelHistoryStore } from './channel-history-store.js';
 import type { InvitationStore } from './invitation-store.js';
 import type { OfflineStore } from './offline-store.js';
 import type { EventQueueStore } from './event-queue-store.js';
+import type { MessageHistoryStore } from './message-history-store.js';
 
 /**
  * Store: state and durable data, split per capability so each feature owns its part and each
@@ -31,6 +32,11 @@ export interface Store {
   offline: OfflineStore;
   /** user and channel events waiting to be pulled through Agora's REST API, per app */
   events: EventQueueStore;
+  /**
+   * messages sent with enableHistoricalMessaging, for Agora's history query (durable: SQLite,
+   * PostgreSQL with `--postgres`, else Redis)
+   */
+  messageHistory: MessageHistoryStore;
   /** Flushes pending writes and releases resources. */
   close(): Promise<void>;
 }

@@ -9,7 +9,13 @@ import { setup } from '../helpers.js';
  * sharing Redis (clients spread over both; queries to the other node).
  */
 
-async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const r = await fetch(`${base}${path}`, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json;charset=utf-8', ...headers },
@@ -32,7 +38,10 @@ describe('Agora message history', () => {
   /** queries go to the last node: in cluster mode, not where the first client sent from */
   let base: string;
   beforeAll(async () => {
-    t = await setup({ apps: [{ appId: APP, appCertificate: CERT }], customers: [{ id: 'cust', secret: 'secret' }] });
+    t = await setup({
+      apps: [{ appId: APP, appCertificate: CERT }],
+      customers: [{ id: 'cust', secret: 'secret' }],
+    });
     base = t.servers[t.servers.length - 1]!.url;
   });
   afterAll(async () => t?.cleanup());
@@ -79,11 +88,28 @@ describe('Agora message history', () => {
     await alice.sendMessageToPeer({ text: 'not kept' }, 'hist-bob');
     await alice.sendMessageToPeer({ text: 'second' }, 'hist-bob', { enableHistoricalMessaging: true });
     await ch.sendMessage({ text: 'to the room' }, { enableHistoricalMessaging: true });
-    const filter = { source: 'hist-alice', destination: 'hist-bob', start_time: iso(start), end_time: iso(Date.now() + 1000) };
+    const filter = {
+      source: 'hist-alice',
+      destination: 'hist-bob',
+      start_time: iso(start),
+      end_time: iso(Date.now() + 1000),
+    };
     const messages = await agoraClientQuery('hist-alice', filter);
     expect(messages).toEqual([
-      { src: 'hist-alice', dst: 'hist-bob', message_type: 'peer_message', ms: expect.any(Number), payload: 'second' },
-      { src: 'hist-alice', dst: 'hist-bob', message_type: 'peer_message', ms: expect.any(Number), payload: 'first' },
+      {
+        src: 'hist-alice',
+        dst: 'hist-bob',
+        message_type: 'peer_message',
+        ms: expect.any(Number),
+        payload: 'second',
+      },
+      {
+        src: 'hist-alice',
+        dst: 'hist-bob',
+        message_type: 'peer_message',
+        ms: expect.any(Number),
+        payload: 'first',
+      },
     ]);
     expect(messages[0]!.ms as number).toBeGreaterThanOrEqual(messages[1]!.ms as number);
     // bob, the receiver, reads the same; and the channel's messages as a member.
@@ -94,7 +120,13 @@ describe('Agora message history', () => {
       end_time: iso(Date.now() + 1000),
     });
     expect(inRoom).toEqual([
-      { src: 'hist-alice', dst: 'hist-room', message_type: 'channel_message', ms: expect.any(Number), payload: 'to the room' },
+      {
+        src: 'hist-alice',
+        dst: 'hist-room',
+        message_type: 'channel_message',
+        ms: expect.any(Number),
+        payload: 'to the room',
+      },
     ]);
   });
 
@@ -110,12 +142,23 @@ describe('Agora message history', () => {
       );
       expect(r.body.code).toBe('message_sent');
     }
-    await call(t.server.url, 'POST', `${rtm}/users/even/channel_messages`, { channel_name: 'paged', payload: 'no history' }, CUSTOMER);
+    await call(
+      t.server.url,
+      'POST',
+      `${rtm}/users/even/channel_messages`,
+      { channel_name: 'paged', payload: 'no history' },
+      CUSTOMER,
+    );
     const p = await call(
       t.server.url,
       'POST',
       `${rtm}/users/even/peer_messages`,
-      { destination: 'peer-x', enable_historical_messaging: true, enable_offline_messaging: true, payload: 'peer kept' },
+      {
+        destination: 'peer-x',
+        enable_historical_messaging: true,
+        enable_offline_messaging: true,
+        payload: 'peer kept',
+      },
       CUSTOMER,
     );
     expect(p.body.code).toBe('message_offline');
@@ -136,10 +179,18 @@ describe('Agora message history', () => {
     expect(await page({ filter: f, order: 'desc', offset: 4, limit: 20 })).toEqual(['m0']);
     expect(await page({ filter: { ...f, source: 'odd' }, order: 'asc' })).toEqual(['m1', 'm3']);
     expect(await page({ filter: { destination: 'peer-x', ...range } })).toEqual(['peer kept']);
-    expect(await page({ filter: { destination: 'paged', start_time: iso(end), end_time: iso(end + 1000) } })).toEqual([]);
+    expect(
+      await page({ filter: { destination: 'paged', start_time: iso(end), end_time: iso(end + 1000) } }),
+    ).toEqual([]);
     const count = async (q: Record<string, string>) =>
-      (await call(base, 'GET', `${rtm}/message/history/count?${new URLSearchParams(q)}`, undefined, CUSTOMER)).body;
-    expect(await count(f)).toEqual({ result: 'success', request_id: expect.any(String), code: 'ok', count: 5 });
+      (await call(base, 'GET', `${rtm}/message/history/count?${new URLSearchParams(q)}`, undefined, CUSTOMER))
+        .body;
+    expect(await count(f)).toEqual({
+      result: 'success',
+      request_id: expect.any(String),
+      code: 'ok',
+      count: 5,
+    });
     expect((await count({ ...f, source: 'even' })).count).toBe(3);
     expect((await count({ source: 'even', ...range })).count).toBe(4);
   });

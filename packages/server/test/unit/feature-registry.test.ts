@@ -95,7 +95,7 @@ describe('feature registry', () => {
     expect(await fn(s, { to: 42, msg: null })).toEqual({
       code: PeerMessageError.INVALID_MESSAGE,
       malformed:
-        'PeerSend body: { to: string, msg, offline?: boolean, key?: 1-64 printable ASCII characters }',
+        'PeerSend body: { to: string, msg, offline?: boolean, historical?: boolean, key?: 1-64 printable ASCII characters }',
     });
     expect(seen).toEqual([]);
     expect(await fn(s, { to: 'bob', msg: null })).toEqual(ok());

@@ -1,5 +1,6 @@
 import { isValidChannelId } from '@parley/protocol';
 import type { AgoraAPIOnlySignal } from '../api.js';
+import type { SignalingSendOptions } from '../message-sends.js';
 import { type WebCallback, answer, fire } from './callback.js';
 
 /** The callbacks of a Web `Channel` (spec signaling-api.md §1.4). `uid` arguments are always 0. */
@@ -22,7 +23,7 @@ export interface ChannelCallbacks {
 /** What a channel asks of its session. */
 export interface ChannelHost {
   /** sends a channel message; `done()` once it is answered, whatever the answer */
-  send(channel: WebChannel, msg: string, done: () => void): void;
+  send(channel: WebChannel, msg: string, done: () => void, options?: SignalingSendOptions | null): void;
   /** an `io.agora.signal.*` function (the channel attribute calls); `done()` whatever the answer */
   attr(func: string, args: Record<string, unknown>, done: () => void): void;
   leave(channel: WebChannel, cb: unknown): void;
@@ -48,9 +49,13 @@ export class WebChannel {
     private readonly host: ChannelHost,
   ) {}
 
-  /** Sends to every member, this user included; `cb()` (no arguments) once answered, whatever the result. */
-  messageChannelSend(msg: string, cb?: (() => void) | null): void {
-    this.host.send(this, msg, () => answer(cb));
+  /**
+   * Sends to every member, this user included; `cb()` (no arguments) once answered, whatever the
+   * result. Parley's extension: `{ enableHistoricalMessaging: true }` records it in the app's
+   * message history.
+   */
+  messageChannelSend(msg: string, cb?: (() => void) | null, options?: SignalingSendOptions | null): void {
+    this.host.send(this, msg, () => answer(cb), options);
   }
 
   /** Leaves: with `cb`, only `cb()` is called; without, onChannelLeaved(0). */

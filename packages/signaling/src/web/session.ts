@@ -1,6 +1,7 @@
 import { SignalingCode as Code } from '@parley/protocol';
 import { AgoraAPIOnlySignal } from '../api.js';
 import type { SignalingOptions } from '../options.js';
+import type { SignalingSendOptions } from '../message-sends.js';
 import type { Callbacks } from '../callbacks.js';
 import { LoginState } from '../codes.js';
 import { type CallCallbacks, CallTable, WebCall } from './call.js';
@@ -126,10 +127,16 @@ export class WebSession {
   /**
    * Sends a peer message. `cb(failed)` on both outcomes: `cb(false)` once the server has the
    * message (Signaling semantics, not "the peer received it"), `cb(true)` on failure (invalid
-   * account, message not a string or too large, not logged in, rate, no answer).
+   * account, message not a string or too large, not logged in, rate, no answer). Parley's
+   * extension: `{ enableHistoricalMessaging: true }` records it in the app's message history.
    */
-  messageInstantSend(peer: string, msg: string, cb?: ((failed: boolean) => void) | null): void {
-    void this.api.sendToPeer(peer, msg).then((code) => this.ended || answer(cb, code !== 0));
+  messageInstantSend(
+    peer: string,
+    msg: string,
+    cb?: ((failed: boolean) => void) | null,
+    options?: SignalingSendOptions | null,
+  ): void {
+    void this.api.sendToPeer(peer, msg, options).then((code) => this.ended || answer(cb, code !== 0));
   }
 
   /**
@@ -155,7 +162,8 @@ export class WebSession {
       return undefined;
     }
     const channel = new WebChannel(name, {
-      send: (ch, msg, done) => void this.api.sendToChannel(ch.name, msg).then(() => this.ended || done()),
+      send: (ch, msg, done, options) =>
+        void this.api.sendToChannel(ch.name, msg, options).then(() => this.ended || done()),
       attr: (func, args, done) => this.call(INVOKE_PREFIX + func, args, () => done()),
       leave: (ch, cb) => this.channels.leave(ch, cb),
     });

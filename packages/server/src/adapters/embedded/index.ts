@@ -11,9 +11,11 @@ import { MemoryChannelHistoryStore } from './memory-channel-history-store.js';
 import { MemoryInvitationStore } from './memory-invitation-store.js';
 import { MemoryOfflineStore } from './memory-offline-store.js';
 import { MemoryEventQueueStore } from './memory-event-queue-store.js';
+import { MemoryMessageHistoryStore } from './memory-message-history-store.js';
 import { closeDatabase, openDatabase, type SqliteSync } from './sqlite/database.js';
 import { SqliteChannelHistoryStore } from './sqlite/sqlite-channel-history-store.js';
 import { SqliteOfflineStore } from './sqlite/sqlite-offline-store.js';
+import { SqliteMessageHistoryStore } from './sqlite/sqlite-message-history-store.js';
 import { WriteBatcher } from './sqlite/write-batcher.js';
 
 export { MemoryBus, MemorySessionStore };
@@ -32,7 +34,7 @@ export interface EmbeddedStoreOptions {
 
 /**
  * The embedded adapter set: ephemeral state (sessions, presence, membership, attributes,
- * invitations) in process memory; durable data (offline inbox, channel history) in SQLite under
+ * invitations) in process memory; durable data (offline inbox, channel history, message history) in SQLite under
  * `dataDir`, one file, writes of a tick batched into one transaction.
  * Throws DataDirError when the data dir cannot be used, so start-up stops with its message.
  */
@@ -47,7 +49,13 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
     invitations: new MemoryInvitationStore(),
     events: new MemoryEventQueueStore(),
   };
-  if (opts.dataDir === null) return { ...memory, offline: new MemoryOfflineStore(), async close() {} };
+  if (opts.dataDir === null)
+    return {
+      ...memory,
+      offline: new MemoryOfflineStore(),
+      messageHistory: new MemoryMessageHistoryStore(),
+      async close() {},
+    };
 
   if (opts.synchronous !== undefined && opts.synchronous !== 'normal' && opts.synchronous !== 'full')
     throw new Error(`sqliteSync must be 'normal' or 'full', got ${JSON.stringify(opts.synchronous)}`);
@@ -66,6 +74,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
     ...memory,
     history,
     offline,
+    messageHistory: new SqliteMessageHistoryStore(db, writes),
     async close() {
       if (closed) return;
       closed = true;

@@ -15,6 +15,7 @@ import { RedisChannelHistoryStore } from './redis-channel-history-store.js';
 import { RedisInvitationStore } from './redis-invitation-store.js';
 import { RedisOfflineStore } from './redis-offline-store.js';
 import { RedisEventQueueStore } from './redis-event-queue-store.js';
+import { RedisMessageHistoryStore } from './redis-message-history-store.js';
 
 export { RedisBus, RedisKeys, RedisNodeRegistry, RedisSessionStore, type ClusterHooks };
 
@@ -88,6 +89,7 @@ export async function createRedisAdapters(
     invitations: new RedisInvitationStore(cmd.redis, keys),
     offline: new RedisOfflineStore(cmd.redis, keys),
     events: new RedisEventQueueStore(cmd.redis, keys),
+    messageHistory: new RedisMessageHistoryStore(cmd.redis, keys),
     async close() {
       await bus.close();
       await Promise.all([cmd.close(), sub.close()]);

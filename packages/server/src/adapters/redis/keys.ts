@@ -8,6 +8,8 @@
  *   <p>:{a:<app>:c:<cid>}:<part>   per channel (members, attributes, history)
  *   <p>:{a:<app>:v:<id>}:<part>    per invitation
  *   <p>:{a:<app>}:<part>           per app (usage counters of per-app caps)
+ *   <p>:{a:<app>}:hist:<part>      per app: the message history (one slot, so its cap is one script)
+ *   <p>:{history}:apps             which apps hold message history (sweeps)
  *   <p>:{nodes}:<part>             node registry: heartbeats, per-node session index, reaper locks
  *   <p>:{offline}:inboxes          which offline inboxes hold messages, oldest first (purges)
  *   <p>:bus:<topic>                pub/sub channels (not keys)
@@ -42,6 +44,19 @@ export class RedisKeys {
   /** A key of one app as a whole (counters of per-app caps). */
   app(appId: string, part: string): string {
     return `${this.prefix}:{a:${appId}}:${part}`;
+  }
+
+  /**
+   * A key of an app's message history: `t`, `e`, `n`, `bytes`, or an index (`s:<src>`,
+   * `d:<dst>`, `p:<src bytes>:<src>:<dst>`): the id comes last, after a fixed name.
+   */
+  history(appId: string, part: string): string {
+    return `${this.prefix}:{a:${appId}}:hist:${part}`;
+  }
+
+  /** Set of the apps that hold message history, for sweeps. */
+  get historyApps(): string {
+    return `${this.prefix}:{history}:apps`;
   }
 
   /** A key of one invitation. */

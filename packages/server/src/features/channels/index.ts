@@ -26,6 +26,7 @@ import type { Feature, FeatureContext } from '../context.js';
 import { takeRate } from '../rates.js';
 import { fail, limited, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
+import { HistoryWriteFailed } from '../../delivery/message-history.js';
 import type { LocalMember } from '../../delivery/rooms.js';
 import { SessionChannels } from './session-channels.js';
 
@@ -209,6 +210,7 @@ export const channelsFeature: Feature<Needs> = {
       channelId: string,
       raw: WireMessage,
       key: string | undefined,
+      historical: boolean,
     ): Promise<Reply> => {
       const member = sc?.joined.get(channelId);
       if (!member) return fail(ChannelMessageError.NOT_IN_CHANNEL);
@@ -216,7 +218,13 @@ export const channelsFeature: Feature<Needs> = {
       // A Signaling sender gets its own message too, in channel order (Signaling echoes; RTM never).
       const except = s.kind === 'signaling' ? null : s.uid;
       const msg = normalizeWireMessage(raw);
-      const r = await rooms.sendMessage(s.appId, channelId, s.uid, msg, except, member.room, key);
+      let r: ChannelSendResponse;
+      try {
+        r = await rooms.sendMessage(s.appId, channelId, s.uid, msg, except, member.room, key, historical);
+      } catch (e) {
+        if (e instanceof HistoryWriteFailed) return fail(ChannelMessageError.FAILURE, { message: e.message });
+        throw e;
+      }
       if (crashAfterFlush('channel-sent')) return new Promise<Reply>(() => undefined);
       return ok(r satisfies ChannelSendResponse);
     };
@@ -233,13 +241,14 @@ export const channelsFeature: Feature<Needs> = {
       const sc = perSession.get(s);
       const channelId = body.channelId;
       const msg = body.msg as WireMessage;
+      const historical = body.historical === true;
       // Sent right after a join request: wait for the join, as the client expects.
       const joining = sc?.joining.get(channelId);
       if (joining) {
-        const after = () => send(s, sc, channelId, msg, key);
+        const after = () => send(s, sc, channelId, msg, key, historical);
         return joining.then(after, after);
       }
-      return send(s, sc, channelId, msg, key);
+      return send(s, sc, channelId, msg, key, historical);
     });
 
     // ---- members ----

@@ -57,7 +57,9 @@ export const peerFeature: Feature<Needs> = {
       const msg = normalizeWireMessage(body.msg as WireMessage);
       // Not an async handler: one promise less per message (the answer waits for the peer's ack).
       const key = body.key ?? undefined;
-      return delivery.send(s, s.appId, s.uid, body.to, msg, body.offline === true, key).then(sendReply);
+      return delivery
+        .send(s, s.appId, s.uid, body.to, msg, body.offline === true, key, body.historical === true)
+        .then(sendReply);
     });
 
     ctx.registry.onClientEvent('peer', Op.PeerAck, (s, body) => {

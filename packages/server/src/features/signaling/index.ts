@@ -38,6 +38,7 @@ import type { Feature, FeatureContext } from '../context.js';
 import { takeRate } from '../rates.js';
 import { fail, malformed, ok, type Reply } from '../registry.js';
 import { sendBudget } from '../send-budget.js';
+import { HistoryWriteFailed } from '../../delivery/message-history.js';
 import { TimerTable } from '../../kernel/timer-table.js';
 
 const { WRONG, LARGE } = { WRONG: Code.GENERAL_E_WRONG_PARAM, LARGE: Code.GENERAL_E_LARGE_PARAM };
@@ -55,7 +56,17 @@ const { WRONG, LARGE } = { WRONG: Code.GENERAL_E_WRONG_PARAM, LARGE: Code.GENERA
  * store's compare-and-set. Response codes are Signaling's (`SignalingCode`).
  */
 /** What the signaling feature uses of the context. */
-type Needs = 'config' | 'log' | 'metrics' | 'registry' | 'store' | 'users' | 'rooms' | 'fanout' | 'services';
+type Needs =
+  | 'config'
+  | 'log'
+  | 'metrics'
+  | 'registry'
+  | 'store'
+  | 'users'
+  | 'peers'
+  | 'rooms'
+  | 'fanout'
+  | 'services';
 
 export const signalingFeature: Feature<Needs> = {
   name: 'signaling',
@@ -91,6 +102,16 @@ export const signalingFeature: Feature<Needs> = {
       if (isStr(body.key)) ev.key = body.key;
       const bytes = encodeEvent(Op.PeerMessage, ev);
       const to = body.to;
+      // With history: written (and committed) first, then delivered.
+      const recorded = ctx.peers.signalingHistory(s.appId, s.uid, to, ev, body.historical === true);
+      if (recorded) {
+        try {
+          await recorded;
+        } catch (e) {
+          if (e instanceof HistoryWriteFailed) return fail(Code.SENDMESSAGE_E_OTHER, { message: e.message });
+          throw e;
+        }
+      }
       // Signaling semantics: answered once the server has it, not when the peer acknowledged.
       const sent = ctx.users.fromSender(s, s.appId, to, bytes);
       if (sent === 'local') ctx.metrics.messagesOut.inc({ kind: 'peer' });
@@ -148,8 +169,22 @@ export const signalingFeature: Feature<Needs> = {
       // A Signaling sender that is a member gets its own message too (Signaling echoes).
       const except = s.kind === 'signaling' ? null : s.uid;
       const msg: WireMessage = { type: 'TEXT', text: body.text };
-      const r = await rooms.sendMessage(s.appId, channelId, s.uid, msg, except);
-      return ok(r satisfies SigSendResponse);
+      try {
+        const r = await rooms.sendMessage(
+          s.appId,
+          channelId,
+          s.uid,
+          msg,
+          except,
+          undefined,
+          undefined,
+          body.historical === true,
+        );
+        return ok(r satisfies SigSendResponse);
+      } catch (e) {
+        if (e instanceof HistoryWriteFailed) return fail(Code.SENDMESSAGE_E_OTHER, { message: e.message });
+        throw e;
+      }
     });
 
     // ---- channel attributes ----

@@ -63,16 +63,18 @@ export function messageRoutes(services: RestServices): AgoraRoute[] {
         const to = body.destination as string;
         const msg = textOf(appId, body);
         const offline = body.enable_offline_messaging === true;
+        const historical = body.enable_historical_messaging === true;
         // Without wait_for_ack the answer does not wait for the receiver's SDK, only for what
-        // tells "offline" apart: an offline receiver's send settles at once (stored or not).
-        const online = wait === 'true' || (await services.onlineState(appId, to)) !== 'OFFLINE';
-        const sent = services.sendPeerMessage(appId, from, to, msg, offline, undefined);
-        if (online && wait !== 'true') {
+        // tells "offline" apart (an offline receiver's send settles at once, stored or not) and
+        // for a history entry (durable before the answer).
+        const settle = wait === 'true' || historical || (await services.onlineState(appId, to)) === 'OFFLINE';
+        const sent = services.sendPeerMessage(appId, from, to, msg, offline, undefined, historical);
+        if (!settle) {
           sent.catch(() => {});
           return { code: 'message_sent' };
         }
         const r = await sent;
-        if (!r) throw agoraError(500, 'internal', 'the offline message could not be stored');
+        if (!r) throw agoraError(500, 'internal', 'the message could not be stored');
         if ('refused' in r)
           throw r.refused === 'offline_sender_hourly'
             ? agoraError(429, 'offline_sender_quota', `"${from}" cached its offline messages for this hour`)
@@ -90,7 +92,16 @@ export function messageRoutes(services: RestServices): AgoraRoute[] {
         const from = params.userId!;
         requireSelf(principal, from);
         const msg = textOf(appId, body);
-        await services.sendChannelMessage(appId, body.channel_name as string, from, msg, undefined);
+        const historical = body.enable_historical_messaging === true;
+        const r = await services.sendChannelMessage(
+          appId,
+          body.channel_name as string,
+          from,
+          msg,
+          undefined,
+          historical,
+        );
+        if (!r) throw agoraError(500, 'internal', 'the history entry could not be stored: nothing was sent');
         return { code: 'message_sent' };
       },
     },

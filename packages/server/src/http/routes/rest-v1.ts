@@ -71,6 +71,13 @@ const MESSAGE_BODY = {
   },
 };
 
+/** An optional boolean field of a send body (`offline`, `historical`): absent is false. */
+function flag(body: Json, name: 'offline' | 'historical'): boolean {
+  const v = body[name];
+  if (v !== undefined && typeof v !== 'boolean') throw invalid(`"${name}" is a boolean`);
+  return v === true;
+}
+
 /** Schema failures as the codes of the REST API (Fastify stops at the first). */
 function messageBodyError(errors: FastifySchemaValidationError[]): HttpError {
   const e = errors[0];
@@ -133,8 +140,11 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
       body: MESSAGE_BODY,
       async run({ appId, id, body, request }) {
         const { from, msg } = messageOf(appId, body);
+        const historical = flag(body, 'historical');
         const key = idempotencyKey(request);
-        return { ...(await services.sendChannelMessage(appId, id, from, msg, key)) };
+        const r = await services.sendChannelMessage(appId, id, from, msg, key, historical);
+        if (!r) throw new HttpError(500, 'internal', 'the message history could not be written');
+        return { ...r };
       },
     },
     {
@@ -144,11 +154,18 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
       body: MESSAGE_BODY,
       async run({ appId, id, body, request }) {
         const { from, msg } = messageOf(appId, body);
-        if (body.offline !== undefined && typeof body.offline !== 'boolean')
-          throw invalid('"offline" is a boolean');
+        const offline = flag(body, 'offline');
+        const historical = flag(body, 'historical');
         const key = idempotencyKey(request);
-        const r = await services.sendPeerMessage(appId, from, id, msg, body.offline === true, key);
-        if (!r) throw new HttpError(500, 'internal', 'the offline message could not be stored');
+        const r = await services.sendPeerMessage(appId, from, id, msg, offline, key, historical);
+        if (!r)
+          throw new HttpError(
+            500,
+            'internal',
+            historical
+              ? 'the message could not be stored (offline inbox or message history)'
+              : 'the offline message could not be stored',
+          );
         if ('refused' in r)
           throw r.refused === 'offline_sender_hourly'
             ? new HttpError(

@@ -101,6 +101,32 @@ export const MIGRATIONS: readonly Migration[] = [
     // Replayed with the message, so a member drops a re-send it got live under the same key.
     sql: 'ALTER TABLE channel_history ADD COLUMN send_key TEXT;',
   },
+  {
+    version: 6,
+    name: 'message history',
+    // Messages sent with enableHistoricalMessaging, for Agora's history query (docs/history.md).
+    // One table, indexed for the query (app and time, optionally source or destination); `seq`
+    // orders equal timestamps by append. The app's payload bytes are kept beside it for the cap.
+    sql: `
+      CREATE TABLE message_history (
+        seq INTEGER PRIMARY KEY,
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        src TEXT NOT NULL,
+        dst TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        message_type TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        bytes INTEGER NOT NULL
+      );
+      CREATE INDEX message_history_by_time ON message_history (app_id, ts, seq);
+      CREATE INDEX message_history_by_src ON message_history (app_id, src, ts, seq);
+      CREATE INDEX message_history_by_dst ON message_history (app_id, dst, ts, seq);
+      CREATE INDEX message_history_by_age ON message_history (ts);
+      CREATE TABLE message_history_usage (app_id TEXT PRIMARY KEY, bytes INTEGER NOT NULL);
+    `,
+  },
 ];
 
 /** Marks the file as Parley's (PRAGMA application_id): 'PRLY'. */

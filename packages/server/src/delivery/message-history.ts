@@ -1,0 +1,121 @@
+import type { WireMessage } from '@parley/protocol';
+import { quotasFor, type ServerConfig } from '../config.js';
+import { KeyedSerialQueue } from '../kernel/serial-queue.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { HistoryEntry, MessageHistoryStore } from '../ports/message-history-store.js';
+
+/**
+ * Agora's `message_type` of a history entry (docs/history.md). Text as Agora documents it; raw
+ * messages, which Agora's history never held, get their own types so that a reader knows the
+ * payload is base64.
+ */
+export const HISTORY_MESSAGE_TYPES = {
+  peer: { TEXT: 'peer_message', RAW: 'peer_raw_message' },
+  channel: { TEXT: 'channel_message', RAW: 'channel_raw_message' },
+} as const;
+
+/** A history write failed: the send it belongs to is refused (its sender was not told it was sent). */
+export class HistoryWriteFailed extends Error {}
+
+export interface MessageHistoryDeps {
+  config: ServerConfig;
+  store: MessageHistoryStore;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/**
+ * The message history on the send paths: PeerDelivery.send (and Signaling's peer send through
+ * it) and ChannelRooms.sendMessage record a message sent with enableHistoricalMessaging here,
+ * before its sender is answered, and wait for the store's commit. Also the periodic sweep of
+ * entries past `--history-ttl-ms`.
+ */
+export class MessageHistory {
+  private timer: NodeJS.Timeout | null = null;
+  /** per sender and destination: its last send still waiting for a history commit */
+  private readonly pending = new KeyedSerialQueue<string>();
+
+  constructor(private readonly ctx: MessageHistoryDeps) {}
+
+  /** The entry of one message: text as sent, raw bytes as base64. */
+  static entry(
+    kind: HistoryEntry['kind'],
+    id: string,
+    from: string,
+    to: string,
+    ts: number,
+    msg: WireMessage,
+  ): HistoryEntry {
+    const raw = msg.type === 'RAW';
+    return {
+      id,
+      src: from,
+      dst: to,
+      kind,
+      messageType: HISTORY_MESSAGE_TYPES[kind][raw ? 'RAW' : 'TEXT'],
+      ts,
+      payload: raw ? Buffer.from(msg.raw ?? new Uint8Array(0)).toString('base64') : (msg.text ?? ''),
+    };
+  }
+
+  /** Appends and waits for the commit; rejects with HistoryWriteFailed (logged, counted). */
+  async record(appId: string, entry: HistoryEntry): Promise<void> {
+    const { ctx } = this;
+    try {
+      const r = await ctx.store.append(appId, entry, {
+        ttlMs: ctx.config.historyTtlMs,
+        maxBytesPerApp: quotasFor(ctx.config, appId).historyMaxBytes,
+      });
+      ctx.metrics.historyStored.inc({ kind: entry.kind });
+      if (r.dropped > 0) ctx.metrics.historyDropped.inc({ reason: 'app_bytes' }, r.dropped);
+    } catch (e) {
+      ctx.metrics.historyFailures.inc({ op: 'append' });
+      ctx.log.error({ err: e, appId }, 'message history write failed: send refused');
+      throw new HistoryWriteFailed('the message history could not be written');
+    }
+  }
+
+  /**
+   * Order of one sender's messages around history writes: `entry` (a message sent with history)
+   * is written at once, and the send waits for its commit and for the sender's earlier sends to
+   * `key` still waiting for theirs; a send without history waits only for those. Undefined when
+   * there is nothing to wait for (the common case: the caller goes on synchronously). Rejects
+   * with HistoryWriteFailed when this send's entry could not be written.
+   */
+  before(key: string, appId: string, entry: HistoryEntry | null): Promise<void> | undefined {
+    const tail = this.pending.tail(key);
+    if (!entry) return tail?.then(() => undefined);
+    const written = this.record(appId, entry);
+    const done = tail ? tail.then(() => written) : written;
+    return this.pending.push(key, done);
+  }
+
+  /** Starts the sweep of expired entries: at once, then every minute (or ttl, if shorter). */
+  start(): void {
+    if (this.timer) return;
+    this.sweep();
+    this.timer = setInterval(this.sweep, Math.max(1000, Math.min(this.ctx.config.historyTtlMs, 60_000)));
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private readonly sweep = (): void => {
+    const { ctx } = this;
+    ctx.store.sweep(Date.now() - ctx.config.historyTtlMs).then(
+      (n) => {
+        if (n === 0) return;
+        ctx.metrics.historyDropped.inc({ reason: 'expired' }, n);
+        ctx.log.info({ swept: n }, 'expired message history swept');
+      },
+      (e) => {
+        ctx.metrics.historyFailures.inc({ op: 'sweep' });
+        ctx.log.error({ err: e }, 'message history sweep failed');
+      },
+    );
+  };
+}
