@@ -13,6 +13,7 @@ const CLUSTER_SUITES = [
   'packages/server/test/e2e/signaling-interop.test.ts',
   'packages/server/test/e2e/signaling-web.test.ts',
   'packages/server/test/e2e/agora-rest.test.ts',
+  'packages/server/test/e2e/agora-history.test.ts',
 ];
 
 export default defineConfig({
