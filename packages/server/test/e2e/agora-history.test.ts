@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildRtmToken007 } from '@parley/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config.js';
 import type { NodeOptions } from '../cluster/nodes.js';
 import { freshPostgresSchema, postgresTestsRun, type TestSchema } from '../cluster/postgres.js';
 import { setup } from '../helpers.js';
+import { spawnServer } from '../server-process.js';
 
 /**
  * Agora's message history over its REST API (/dev/v2/project/{appId}/rtm/message/history/...),
@@ -232,3 +236,50 @@ if (await postgresTestsRun())
     },
     async () => schema?.drop(),
   );
+
+// One embedded process of its own: once, not again in the cluster projects.
+describe.skipIf(process.env.PARLEY_TEST_CLUSTER === '1')(
+  'Agora message history across kill -9 (the CLI process, SQLite)',
+  () => {
+    it('every REST send answered before the kill is in the history after the restart', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-agora-history-'));
+      let server = await spawnServer(['--port', '0', '--data-dir', dir, '--rate-limits', 'off']);
+      try {
+        const port = server.port;
+        const url = `http://127.0.0.1:${port}`;
+        const dev = '/dev/v2/project/0123456789abcdef0123456789abcdef/rtm';
+        const start = Date.now() - 1000;
+        // Concurrent, so many share a commit; each was answered before the kill.
+        const sends = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            call(url, 'POST', `${dev}/users/k9/channel_messages`, {
+              channel_name: 'k9-room',
+              enable_historical_messaging: true,
+              payload: `m${i}`,
+            }),
+          ),
+        );
+        expect(sends.every((r) => r.body.code === 'message_sent')).toBe(true);
+        await server.kill9();
+        server = await spawnServer(['--port', String(port), '--data-dir', dir]);
+        const range = { start_time: iso(start), end_time: iso(Date.now() + 1000) };
+        const q = await call(url, 'POST', `${dev}/message/history/query`, {
+          filter: { destination: 'k9-room', ...range },
+          limit: 100,
+          order: 'asc',
+        });
+        const r = await call(
+          url,
+          'GET',
+          `${dev}/message/history/query/${q.body.location.split('/query/')[1]}`,
+        );
+        expect(r.body.messages.map((m: { payload: string }) => m.payload).sort()).toEqual(
+          Array.from({ length: 50 }, (_, i) => `m${i}`).sort(),
+        );
+      } finally {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
