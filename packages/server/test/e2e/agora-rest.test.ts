@@ -1,5 +1,4 @@
 import type { RtmChannel, RtmClient, RtmMessage } from '@parley/sdk';
-import { buildRtmToken007 } from '@parley/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
 import { signalingClients } from '../signaling-client.js';
