@@ -7,6 +7,7 @@ import type { ServerConfig } from '../../src/config.js';
 import type { NodeOptions } from '../cluster/nodes.js';
 import { freshPostgresSchema, postgresTestsRun, type TestSchema } from '../cluster/postgres.js';
 import { setup } from '../helpers.js';
+import { agoraCall, iso } from '../rest-client.js';
 import { spawnServer } from '../server-process.js';
 
 /**
@@ -16,27 +17,12 @@ import { spawnServer } from '../server-process.js';
  * sharing Redis (clients spread over both; queries to the other node).
  */
 
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json;charset=utf-8', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: test convenience
-  return { status: r.status, body: (await r.json()) as any };
-}
+const call = agoraCall;
 
 const APP = 'h1st0ry0h1st0ry0h1st0ry0h1st0ry0';
 const CERT = 'fedcba9876543210fedcba9876543210';
 const rtm = `/dev/v2/project/${APP}/rtm`;
 const CUSTOMER = { authorization: `Basic ${Buffer.from('cust:secret').toString('base64')}` };
-const iso = (ms: number) => new Date(ms).toISOString();
 const tokenOf = (uid: string) => buildRtmToken007(APP, CERT, uid, 3600);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

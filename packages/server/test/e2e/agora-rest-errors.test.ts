@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildRtmToken007 } from '@parley/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ID, setup } from '../helpers.js';
+import { agoraCall, agoraPaths, expectAgoraFailure, handleOf } from '../rest-client.js';
 import { requireBuiltCli, spawnServer } from '../server-process.js';
 
 /**
@@ -12,44 +13,14 @@ import { requireBuiltCli, spawnServer } from '../server-process.js';
  * per-app rate limits, on a real server with fetch.
  */
 
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json;charset=utf-8', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
-  // biome-ignore lint/suspicious/noExplicitAny: test convenience
-  return { status: r.status, headers: r.headers, body: (await r.json()) as any };
-}
-
-const expectFailure = async (p: ReturnType<typeof call>, status: number, code: string) => {
-  const r = await p;
-  expect([r.status, r.body.result, r.body.code]).toEqual([status, 'failed', code]);
-  expect(r.body.message).toEqual(expect.any(String));
-  expect(r.body.request_id).toEqual(expect.any(String));
-  return r;
-};
-
-const enc = encodeURIComponent;
-const rtm = (app: string) => `/dev/v2/project/${app}/rtm`;
-const peer = (app: string, uid: string, q = '') => `${rtm(app)}/users/${enc(uid)}/peer_messages${q}`;
-const chan = (app: string, uid: string) => `${rtm(app)}/users/${enc(uid)}/channel_messages`;
-const query = (app: string) => `${rtm(app)}/message/history/query`;
-const count = (app: string, q: Record<string, string>) =>
-  `${rtm(app)}/message/history/count?${new URLSearchParams(q).toString()}`;
+const call = agoraCall;
+const expectFailure = expectAgoraFailure;
+const { rtm, peer, chan, query, count } = agoraPaths;
 const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-02T00:00:00.000Z';
 const basic = (id: string, secret: string) => ({
   authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
 });
-const handleOf = (location: string) => location.slice(location.indexOf('/query/') + '/query/'.length);
 
 describe('Agora REST API: bad requests (development mode)', () => {
   let t: Awaited<ReturnType<typeof setup>>;

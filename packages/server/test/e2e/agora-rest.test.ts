@@ -1,6 +1,7 @@
 import type { RtmChannel, RtmClient, RtmMessage } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
+import { agoraCall, agoraPaths, expectAgoraFailure, iso } from '../rest-client.js';
 import { signalingClients } from '../signaling-client.js';
 
 /**
@@ -13,37 +14,9 @@ import { signalingClients } from '../signaling-client.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (m: RtmMessage) => (m as { text?: string }).text;
 
-/** A request to `base` + path; resolves with the status, headers and parsed JSON body. */
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json;charset=utf-8', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
-  // biome-ignore lint/suspicious/noExplicitAny: test convenience
-  return { status: r.status, headers: r.headers, body: (await r.json()) as any };
-}
-
-const enc = encodeURIComponent;
-const rtm = (app: string) => `/dev/v2/project/${app}/rtm`;
-const peer = (app: string, uid: string, q = '') => `${rtm(app)}/users/${enc(uid)}/peer_messages${q}`;
-const chan = (app: string, uid: string) => `${rtm(app)}/users/${enc(uid)}/channel_messages`;
-const iso = (ms: number) => new Date(ms).toISOString();
-
-const expectFailure = async (p: ReturnType<typeof call>, status: number, code: string) => {
-  const r = await p;
-  expect([r.status, r.body.result, r.body.code]).toEqual([status, 'failed', code]);
-  expect(r.body.message).toEqual(expect.any(String));
-  expect(r.body.request_id).toEqual(expect.any(String));
-  return r;
-};
+const call = agoraCall;
+const expectFailure = expectAgoraFailure;
+const { rtm, peer, chan } = agoraPaths;
 
 describe('Agora REST API (development mode)', () => {
   let t: Awaited<ReturnType<typeof setup>>;

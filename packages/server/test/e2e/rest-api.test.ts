@@ -2,6 +2,7 @@ import type { RtmChannel, RtmClient, RtmMessage } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeOptions } from '../cluster/nodes.js';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
+import { restCall } from '../rest-client.js';
 import { signalingClients } from '../signaling-client.js';
 import { startTcpProxy } from '../tcp-proxy.js';
 
@@ -14,23 +15,7 @@ type Props = { serverReceivedTs: number; isOfflineMessage?: boolean };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (m: RtmMessage) => (m as { text?: string }).text;
 
-/** A JSON request to `base` + path; resolves with the status, headers and parsed body. */
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
-  // biome-ignore lint/suspicious/noExplicitAny: test convenience
-  return { status: r.status, headers: r.headers, body: (await r.json()) as any };
-}
+const call = restCall;
 
 const enc = encodeURIComponent;
 const channelMsgs = (app: string, ch: string) => `/api/v1/apps/${app}/channels/${enc(ch)}/messages`;

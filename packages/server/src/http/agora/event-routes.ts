@@ -2,7 +2,7 @@ import type { QueuedEvent } from '../../ports/event-queue-store.js';
 import type { RestServices } from '../rest-services.js';
 import type { Principal } from './auth.js';
 import { agoraError } from './errors.js';
-import type { AgoraRoute } from './route.js';
+import type { AgoraRoute, Json } from './route.js';
 
 /** Events answered per read at most (Agora's). */
 export const EVENTS_PER_READ = 1000;
@@ -30,27 +30,21 @@ function backEndOnly(p: Principal): void {
  * `…/hook/...` paths): destructive reads of the app's queued events, oldest first, cluster-wide.
  */
 export function eventRoutes(services: RestServices): AgoraRoute[] {
-  const routes: AgoraRoute[] = [];
-  for (const dir of ['vendor', 'hook'])
-    routes.push(
-      {
+  const shapes: Record<'user' | 'channel', (e: QueuedEvent) => Json> = {
+    user: userEvent,
+    channel: channelEvent,
+  };
+  return ['vendor', 'hook'].flatMap((dir) =>
+    (['user', 'channel'] as const).map(
+      (kind): AgoraRoute => ({
         method: 'GET',
-        url: `/${dir}/user_events`,
+        url: `/${dir}/${kind}_events`,
         rate: 'events',
         async run({ appId, principal }) {
           backEndOnly(principal);
-          return { events: (await services.takeEvents(appId, 'user', EVENTS_PER_READ)).map(userEvent) };
+          return { events: (await services.takeEvents(appId, kind, EVENTS_PER_READ)).map(shapes[kind]) };
         },
-      },
-      {
-        method: 'GET',
-        url: `/${dir}/channel_events`,
-        rate: 'events',
-        async run({ appId, principal }) {
-          backEndOnly(principal);
-          return { events: (await services.takeEvents(appId, 'channel', EVENTS_PER_READ)).map(channelEvent) };
-        },
-      },
-    );
-  return routes;
+      }),
+    ),
+  );
 }
