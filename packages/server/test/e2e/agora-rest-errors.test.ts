@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ID, setup } from '../helpers.js';
 import { agoraCall, agoraPaths, expectAgoraFailure, handleOf } from '../rest-client.js';
 import { requireBuiltCli, spawnServer } from '../server-process.js';
+import { metric } from '../wire-client.js';
 
 /**
  * Agora's REST API (/dev/v2/project/{appId}/rtm, docs/rest-api.md): every refusal with its status
@@ -376,6 +377,38 @@ describe('Agora REST API: credentials and rate limits (apps configured)', () => 
     expect(hist).toContain(200);
     // An unauthenticated caller spends nothing of the app's rate.
     await expectFailure(send(CERT_APP, 'a', {}), 401, 'unauthorized');
+  });
+});
+
+describe('Agora REST API: offline quotas', () => {
+  const FULL_APP = 'full0000full0000full0000full0000';
+  const QUOTA_APP = 'quota000quota000quota000quota000';
+  let t: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    t = await setup({
+      cluster: false,
+      apps: [
+        { appId: FULL_APP, quotas: { offlineMaxBytes: 10 } },
+        { appId: QUOTA_APP, quotas: { offlineMaxPerSenderPerHour: 1 } },
+      ],
+    });
+  });
+  afterAll(async () => t?.cleanup());
+  const offline = (app: string, to: string) =>
+    call(t.server.url, 'POST', peer(app, 'billing'), {
+      destination: to,
+      enable_offline_messaging: true,
+      payload: 'x'.repeat(100),
+    });
+
+  it('507 offline_storage_full (counted in parley_http_errors_total{route="dev"}), 429 offline_sender_quota', async () => {
+    expect((await offline(FULL_APP, 'bob')).body.code).toBe('message_offline');
+    await expectFailure(offline(FULL_APP, 'carol'), 507, 'offline_storage_full');
+    expect(
+      await metric(t.server.url, 'parley_http_errors_total', { route: 'dev', code: 'offline_storage_full' }),
+    ).toBe(1);
+    expect((await offline(QUOTA_APP, 'bob')).body.code).toBe('message_offline');
+    await expectFailure(offline(QUOTA_APP, 'carol'), 429, 'offline_sender_quota');
   });
 });
 
