@@ -1,3 +1,4 @@
+import type { ConsoleServices } from './console-services.js';
 import type { ChannelSendResponse, PeerOnlineState, PeerSendResponse, WireMessage } from '@parley/protocol';
 
 /** Why an offline peer message was neither stored nor taken live (a quota). */
@@ -42,4 +43,6 @@ export interface RestServices {
   channelMembers(appId: string, channelId: string): Promise<string[]>;
   /** the user's session state, across all nodes */
   onlineState(appId: string, uid: string): Promise<PeerOnlineState>;
+  /** the web console's reads and actions; null when no admin password is set (no console) */
+  readonly console: ConsoleServices | null;
 }
