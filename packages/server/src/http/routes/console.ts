@@ -35,8 +35,8 @@ export const consoleRoutes: FastifyPluginAsync<{ services: RestServices; log: Lo
   if (!svc) {
     log.info(HOW_TO_ENABLE);
     const off = async (_request: FastifyRequest, reply: FastifyReply) => sendText(reply, 404, `${HOW_TO_ENABLE}\n`);
-    app.get('/console', { schema: { hide: true } }, off);
-    app.get('/console/*', { schema: { hide: true } }, off);
+    app.all('/console', { schema: { hide: true } }, off);
+    app.all('/console/*', { schema: { hide: true } }, off);
     return;
   }
   await app.register(cookie, { secret: svc.cookieSecret });
