@@ -35,8 +35,9 @@ export const consoleRoutes: FastifyPluginAsync<{ services: RestServices; log: Lo
   if (!svc) {
     log.info(HOW_TO_ENABLE);
     const off = async (_request: FastifyRequest, reply: FastifyReply) => sendText(reply, 404, `${HOW_TO_ENABLE}\n`);
-    app.all('/console', { schema: { hide: true } }, off);
-    app.all('/console/*', { schema: { hide: true } }, off);
+    // Every method: not operations of the API (the OpenAPI document leaves such catch-alls out).
+    app.all('/console', off);
+    app.all('/console/*', off);
     return;
   }
   await app.register(cookie, { secret: svc.cookieSecret });
@@ -64,7 +65,7 @@ export const consoleRoutes: FastifyPluginAsync<{ services: RestServices; log: Lo
       })
       .send(body);
 
-  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/', 301));
+  app.get('/console', { schema: { summary: 'Redirects to /console/' } }, async (_request, reply) => reply.redirect('/console/', 301));
   app.get('/console/', { schema: { summary: 'The console: the login form, or the app when logged in' } }, async (request, reply) => {
     const op = operatorOf(request);
     return html(reply, 200, op ? consolePage() : loginPage(''));

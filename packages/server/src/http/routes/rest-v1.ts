@@ -44,6 +44,8 @@ interface Call {
 interface RestRoute {
   method: 'GET' | 'POST';
   url: string;
+  /** one line for the OpenAPI document */
+  summary: string;
   /** what the `:id` segment names: checked with the Agora id rules */
   idKind: 'channel' | 'user';
   /** JSON Schema of the body (POST) */
@@ -129,6 +131,7 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'POST',
       url: '/api/v1/apps/:appId/channels/:id/messages',
+      summary: 'Sends a channel message to every member, without joining',
       idKind: 'channel',
       body: MESSAGE_BODY,
       async run({ appId, id, body, request }) {
@@ -140,6 +143,7 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'POST',
       url: '/api/v1/apps/:appId/peers/:id/messages',
+      summary: 'Sends a peer message (sendMessageToPeer; `offline` to cache it for an offline user)',
       idKind: 'user',
       body: MESSAGE_BODY,
       async run({ appId, id, body, request }) {
@@ -163,6 +167,7 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'GET',
       url: '/api/v1/apps/:appId/channels/:id/members',
+      summary: "A channel's members across all nodes",
       idKind: 'channel',
       async run({ appId, id }) {
         const members = await services.channelMembers(appId, id);
@@ -172,6 +177,7 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'GET',
       url: '/api/v1/apps/:appId/users/:id/online',
+      summary: "A user's online state across all nodes",
       idKind: 'user',
       async run({ appId, id }) {
         const state = await services.onlineState(appId, id);
@@ -219,7 +225,7 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
       method: route.method,
       url: route.url,
       exposeHeadRoute: false,
-      schema: route.body ? { body: route.body } : undefined,
+      schema: route.body ? { summary: route.summary, body: route.body } : { summary: route.summary },
       schemaErrorFormatter: messageBodyError,
       // Before the body is read: a request without valid credentials learns nothing about it.
       onRequest: async (request) => admit(request, route),
