@@ -24,9 +24,13 @@ export function Apps() {
     ${error ? html`<p class="error">${error}</p>` : null}
     <table><thead><tr><th>App ID</th><th>certificate</th><th>sessions</th><th>by node</th></tr></thead><tbody>
       ${(data?.apps ?? []).map(
-        (a) => html`<tr data-testid="app-row"><td><code>${a.appId}</code></td><td>${a.certificate ? 'yes (tokens required)' : 'no'}</td>
+        (
+          a,
+        ) => html`<tr data-testid="app-row"><td><code>${a.appId}</code></td><td>${a.certificate ? 'yes (tokens required)' : 'no'}</td>
           <td>${Object.values(a.sessions).reduce((x, y) => x + y, 0)}</td>
-          <td>${Object.entries(a.sessions).map(([n, c]) => `${n}: ${c}`).join(', ')}</td></tr>`,
+          <td>${Object.entries(a.sessions)
+            .map(([n, c]) => `${n}: ${c}`)
+            .join(', ')}</td></tr>`,
       )}
     </tbody></table>
     <form class="row" onSubmit=${(e: Event) => e.preventDefault()}>
@@ -92,9 +96,11 @@ export function User(props: { appId: string; uid: string }) {
       <dt>state</dt><dd data-testid="user-state" class=${`state-${u.state}`}>${u.state}</dd>
       <dt>node</dt><dd data-testid="user-node">${u.node ?? '—'}</dd>
       <dt>subscriptions</dt><dd>${u.subscriptions}</dd>
-      <dt>channels</dt><dd data-testid="user-channels">${u.channels.length === 0 ? '—' : u.channels.map(
-        (c) => html`<a href=${`#/channel/${enc(appId)}/${enc(c)}`}>${c}</a> `,
-      )}</dd>
+      <dt>channels</dt><dd data-testid="user-channels">${
+        u.channels.length === 0
+          ? '—'
+          : u.channels.map((c) => html`<a href=${`#/channel/${enc(appId)}/${enc(c)}`}>${c}</a> `)
+      }</dd>
     </dl>
     <h3>Attributes</h3>
     <table><tbody>${Object.entries(u.attributes).map(([k, v]) => html`<tr><td>${k}</td><td>${v}</td></tr>`)}</tbody></table>
@@ -131,14 +137,17 @@ export function Channel(props: { appId: string; channelId: string }) {
     <h3>Attributes</h3>
     <table data-testid="channel-attributes"><thead><tr><th>key</th><th>value</th><th>by</th><th>at</th><th></th></tr></thead><tbody>
       ${c.attributes.map(
-        (a) => html`<tr><td>${a.key}</td><td>${a.value}</td><td>${a.lastUpdateUserId}</td><td>${new Date(a.lastUpdateTs).toLocaleString()}</td>
+        (
+          a,
+        ) => html`<tr><td>${a.key}</td><td>${a.value}</td><td>${a.lastUpdateUserId}</td><td>${new Date(a.lastUpdateTs).toLocaleString()}</td>
           <td><button class="danger" onClick=${() => del({ keys: [a.key] })}>Delete</button></td></tr>`,
       )}
     </tbody></table>
     ${c.attributes.length > 0 ? html`<p><button class="danger" data-testid="delete-all-attributes" onClick=${() => del({ all: true })}>Delete all attributes</button></p>` : null}
     <h3>Recent history</h3>
     <table data-testid="channel-history"><tbody>${c.history.map(
-      (h) => html`<tr><td>${new Date(h.ts).toLocaleTimeString()}</td><td>${h.from}</td><td>${h.text ?? `(${h.rawBytes} raw bytes)`}</td></tr>`,
+      (h) =>
+        html`<tr><td>${new Date(h.ts).toLocaleTimeString()}</td><td>${h.from}</td><td>${h.text ?? `(${h.rawBytes} raw bytes)`}</td></tr>`,
     )}</tbody></table>
     <${SendForm} label="Send channel message" send=${(from: string, text: string) => api('POST', `${path}/messages`, { from, text })} />
   </section>`;

@@ -29,7 +29,10 @@ export function Events() {
   const [filter, setFilter] = useState('');
   const [, error] = usePoll(
     async () => {
-      const r = await api<{ events: ConsoleEvent[]; after: string }>('GET', `events?after=${encodeURIComponent(after.current)}`);
+      const r = await api<{ events: ConsoleEvent[]; after: string }>(
+        'GET',
+        `events?after=${encodeURIComponent(after.current)}`,
+      );
       after.current = r.after;
       list.current = [...list.current, ...r.events].slice(-KEEP);
       return r.events.length;

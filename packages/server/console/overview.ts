@@ -54,13 +54,18 @@ export function Overview() {
     <h3>Nodes</h3>
     <table data-testid="node-table"><thead><tr><th>node</th><th>connections</th><th>sessions</th><th>logins/s</th><th>in/s</th><th>out/s</th><th>deliveries/s</th></tr></thead>
     <tbody>${data.rows.map(
-      ({ n, rate }) => html`<tr><td>${n.nodeId}${n.nodeId === data.node ? ' (this)' : ''}</td><td>${n.connections}</td><td>${n.sessions}</td>
+      ({
+        n,
+        rate,
+      }) => html`<tr><td>${n.nodeId}${n.nodeId === data.node ? ' (this)' : ''}</td><td>${n.connections}</td><td>${n.sessions}</td>
         <td>${fmt(rate.logins)}</td><td>${fmt(rate.messagesIn)}</td><td>${fmt(rate.messagesOut)}</td><td>${fmt(rate.deliveries)}</td></tr>`,
     )}</tbody></table>
     <h3>Errors by code (since start)</h3>
-    ${errors.size === 0
-      ? html`<p>None.</p>`
-      : html`<table><thead><tr><th>code</th><th>count</th></tr></thead><tbody>
-        ${[...errors].map(([code, v]) => html`<tr><td>${code}</td><td>${v}</td></tr>`)}</tbody></table>`}
+    ${
+      errors.size === 0
+        ? html`<p>None.</p>`
+        : html`<table><thead><tr><th>code</th><th>count</th></tr></thead><tbody>
+        ${[...errors].map(([code, v]) => html`<tr><td>${code}</td><td>${v}</td></tr>`)}</tbody></table>`
+    }
   </section>`;
 }

@@ -4,7 +4,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
  * Calls `load` now and every `ms` while the view is shown (a poll; the API answers from the same
  * counters and logs as /metrics). `deps` restart it. The last error is kept beside the value.
  */
-export function usePoll<T>(load: () => Promise<T>, ms: number, deps: unknown[]): [T | null, string | null, () => void] {
+export function usePoll<T>(
+  load: () => Promise<T>,
+  ms: number,
+  deps: unknown[],
+): [T | null, string | null, () => void] {
   const [value, setValue] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);

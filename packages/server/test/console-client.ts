@@ -19,7 +19,11 @@ export interface ConsoleClient {
 }
 
 /** POST /console/login with the right password; throws unless it sets the cookie. */
-export async function consoleLogin(url: string, name = 'ops', password = ADMIN_PASSWORD): Promise<ConsoleClient> {
+export async function consoleLogin(
+  url: string,
+  name = 'ops',
+  password = ADMIN_PASSWORD,
+): Promise<ConsoleClient> {
   const r = await fetch(`${url}/console/login`, loginForm(name, password));
   const set = r.headers.get('set-cookie');
   if (r.status !== 303 || !set) throw new Error(`console login failed: ${r.status} ${await r.text()}`);

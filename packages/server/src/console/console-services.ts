@@ -65,7 +65,10 @@ export function consoleServices(d: ConsoleDeps): ConsoleServices & { close(): vo
     },
 
     async apps() {
-      const byNode = (await census.ask('apps', null, CENSUS_TIMEOUT_MS)) as Map<string, Record<string, number>>;
+      const byNode = (await census.ask('apps', null, CENSUS_TIMEOUT_MS)) as Map<
+        string,
+        Record<string, number>
+      >;
       const apps = new Map<string, ConsoleApp>();
       for (const a of config.apps)
         apps.set(a.appId, { appId: a.appId, certificate: Boolean(a.appCertificate), sessions: {} });

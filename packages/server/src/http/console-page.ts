@@ -7,7 +7,7 @@ export const CONSOLE_FILES: FileTable = {
   'console.css': ['@parley/server', 'dist/console/console.css'],
 };
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const STYLE = `body{font:15px system-ui,sans-serif;background:#f4f5f7;color:#1d2330;display:grid;place-items:center;min-height:90vh}
@@ -21,7 +21,7 @@ export function loginPage(error: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Parley console — log in</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head><body>
 <form method="post" action="/console/login" id="login"><h1>Parley console</h1>
-${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
+${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <label>Your name <input name="name" autocomplete="username" required maxlength="64"></label>
 <label>Admin password <input name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit">Log in</button></form></body></html>`;

@@ -66,4 +66,3 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
     return { schema: s as typeof schema, url };
   },
 };
-

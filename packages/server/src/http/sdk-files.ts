@@ -85,7 +85,10 @@ export class SdkFiles {
    */
   async answer(name: string, ifNoneMatch: string | undefined): Promise<SdkAnswer> {
     const entry = Object.hasOwn(this.files, name) ? this.files[name] : undefined;
-    if (!entry) return notFound(`no such ${this.files === FILES ? "SDK " : ""}file; available: ${Object.keys(this.files).join(', ')}\n`);
+    if (!entry)
+      return notFound(
+        `no such ${this.files === FILES ? 'SDK ' : ''}file; available: ${Object.keys(this.files).join(', ')}\n`,
+      );
     const dir = packageDir(entry[0]);
     const path = dir ? join(dir, entry[1]) : null;
     const info = path ? await stat(path).catch(() => null) : null;

@@ -16,7 +16,7 @@ describe.each([
     env = await setup({ nodes, cluster, adminPassword: ADMIN_PASSWORD });
     const [first, second] = env.servers as [(typeof env.servers)[0], (typeof env.servers)[0]];
     // Clients go round-robin: alice on the first node, bob on the second.
-    const alice = await env.login('alice');
+    await env.login('alice');
     const bob = await env.login('bob');
     expect(env.sessionOf('bob')?.id).toBeDefined();
     expect(second.sessions.local(APP_ID, 'bob')).toBeDefined();
@@ -44,7 +44,9 @@ describe.each([
 
     // The tail of the first node holds the second node's login and join.
     const tail = await ops.call('GET', 'events?scope=cluster');
-    const seen = tail.body.events.map((e: { node: string; type: string; uid: string }) => `${e.node} ${e.type} ${e.uid}`);
+    const seen = tail.body.events.map(
+      (e: { node: string; type: string; uid: string }) => `${e.node} ${e.type} ${e.uid}`,
+    );
     expect(seen).toEqual(
       expect.arrayContaining([
         `${first.config.nodeId} user.online alice`,
@@ -63,7 +65,12 @@ describe.each([
     const after = await ops.call('GET', `events?scope=cluster&after=${encodeURIComponent(tail.body.after)}`);
     expect(after.body.events).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ node: second.config.nodeId, type: 'user.offline', uid: 'bob', cause: 'OPERATOR' }),
+        expect.objectContaining({
+          node: second.config.nodeId,
+          type: 'user.offline',
+          uid: 'bob',
+          cause: 'OPERATOR',
+        }),
       ]),
     );
     expect((await ops.call('GET', `apps/${APP_ID}/users/alice`)).body.state).toBe('ONLINE');

@@ -20,7 +20,11 @@ function capturedLogger() {
 
 /** A concrete path for a route URL (its params filled with well-formed ids). */
 const concrete = (url: string) =>
-  url.replace(':appId', APP_ID).replace(':uid', 'bob').replace(':channelId', 'room').replace('*', 'console.js');
+  url
+    .replace(':appId', APP_ID)
+    .replace(':uid', 'bob')
+    .replace(':channelId', 'room')
+    .replace('*', 'console.js');
 
 describe('web console: disabled', () => {
   it('answers 404 on all of /console and says in the log how to enable it', async () => {
@@ -34,9 +38,11 @@ describe('web console: disabled', () => {
       }
       const login = await fetch(`${server.url}/console/login`, loginForm('ops', ''));
       expect(login.status).toBe(404);
-      expect(lines.some((l) => /web console is disabled.*--admin-password.*PARLEY_ADMIN_PASSWORD/.test(String(l.msg)))).toBe(
-        true,
-      );
+      expect(
+        lines.some((l) =>
+          /web console is disabled.*--admin-password.*PARLEY_ADMIN_PASSWORD/.test(String(l.msg)),
+        ),
+      ).toBe(true);
     } finally {
       await server.close();
     }
@@ -49,7 +55,9 @@ describe('web console: login and API', () => {
 
   it('refuses every console API route and the assets without a valid cookie (401)', async () => {
     env = await setup({ adminPassword: ADMIN_PASSWORD });
-    const api = env.server.httpRoutes.filter((r) => r.url.startsWith('/console/api/') || r.url.startsWith('/console/assets/'));
+    const api = env.server.httpRoutes.filter(
+      (r) => r.url.startsWith('/console/api/') || r.url.startsWith('/console/assets/'),
+    );
     // The list comes from Fastify's onRoute: a route added later is covered without an edit here.
     expect(api.length).toBeGreaterThanOrEqual(11);
     // A cookie signed with another password, and one that is not signed at all.
@@ -120,7 +128,11 @@ describe('web console: login and API', () => {
     } finally {
       Date.now = realNow;
     }
-    const out = await fetch(`${env.server.url}/console/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    const out = await fetch(`${env.server.url}/console/logout`, {
+      method: 'POST',
+      headers: { cookie },
+      redirect: 'manual',
+    });
     expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toMatch(/^parley_console=;/);
   });
@@ -130,12 +142,16 @@ describe('web console: login and API', () => {
     const server = await startTestServer({ adminPassword: ADMIN_PASSWORD }, { logger });
     try {
       for (let i = 0; i < FAILED_LOGINS; i++)
-        expect((await fetch(`${server.url}/console/login`, loginForm('mallory', `guess${i}`))).status).toBe(401);
+        expect((await fetch(`${server.url}/console/login`, loginForm('mallory', `guess${i}`))).status).toBe(
+          401,
+        );
       const blocked = await fetch(`${server.url}/console/login`, loginForm('mallory', ADMIN_PASSWORD));
       expect(blocked.status).toBe(429);
       expect(blocked.headers.get('retry-after')).toBe('60');
       expect(blocked.headers.get('set-cookie')).toBeNull();
-      expect(lines.filter((l) => l.msg === 'console login failed: wrong password')).toHaveLength(FAILED_LOGINS);
+      expect(lines.filter((l) => l.msg === 'console login failed: wrong password')).toHaveLength(
+        FAILED_LOGINS,
+      );
       expect(lines.some((l) => String(l.msg).includes('too many failed logins'))).toBe(true);
     } finally {
       await server.close();
@@ -164,7 +180,11 @@ describe('web console: login and API', () => {
       const carolRoom = carol.createChannel('room');
       await carolRoom.join();
       await room.sendMessage({ text: 'hello room' });
-      await bob.addOrUpdateChannelAttributes('room', { topic: 'news', pin: '1' }, { enableNotificationToChannelMembers: false });
+      await bob.addOrUpdateChannelAttributes(
+        'room',
+        { topic: 'news', pin: '1' },
+        { enableNotificationToChannelMembers: false },
+      );
 
       const user = await ops.call('GET', `apps/${APP_ID}/users/bob`);
       expect(user).toEqual({
@@ -183,17 +203,25 @@ describe('web console: login and API', () => {
       expect(ch.body.history).toEqual([expect.objectContaining({ from: 'bob', text: 'hello room' })]);
 
       const apps = await ops.call('GET', 'apps');
-      expect(apps.body.apps).toEqual([{ appId: APP_ID, certificate: false, sessions: { [server.config.nodeId]: 2 } }]);
+      expect(apps.body.apps).toEqual([
+        { appId: APP_ID, certificate: false, sessions: { [server.config.nodeId]: 2 } },
+      ]);
       const overview = await ops.call('GET', 'overview?scope=node');
       expect(overview.body.nodes).toEqual([
-        expect.objectContaining({ nodeId: server.config.nodeId, sessions: 2, connections: 2, logins: { '0': 2 } }),
+        expect.objectContaining({
+          nodeId: server.config.nodeId,
+          sessions: 2,
+          connections: 2,
+          logins: { '0': 2 },
+        }),
       ]);
 
       // Messages as a named sender.
       const peer = next<[{ text: string }, string]>(bob, 'MessageFromPeer');
-      expect((await ops.call('POST', `apps/${APP_ID}/peers/bob/messages`, { from: 'support', text: 'hi bob' })).status).toBe(
-        200,
-      );
+      expect(
+        (await ops.call('POST', `apps/${APP_ID}/peers/bob/messages`, { from: 'support', text: 'hi bob' }))
+          .status,
+      ).toBe(200);
       const [pm, sender] = await peer;
       expect([pm.text, sender]).toEqual(['hi bob', 'support']);
       const chMsg = next<[{ text: string }, string]>(carolRoom, 'ChannelMessage');
@@ -206,7 +234,9 @@ describe('web console: login and API', () => {
       const del = await ops.call('DELETE', `apps/${APP_ID}/channels/room/attributes`, { keys: ['pin'] });
       expect(del.body).toEqual({ keys: ['topic'] });
       expect(Object.keys((await changed)[0])).toEqual(['topic']);
-      expect((await ops.call('DELETE', `apps/${APP_ID}/channels/room/attributes`, { all: true })).body).toEqual({ keys: [] });
+      expect(
+        (await ops.call('DELETE', `apps/${APP_ID}/channels/room/attributes`, { all: true })).body,
+      ).toEqual({ keys: [] });
       expect((await ops.call('DELETE', `apps/${APP_ID}/channels/room/attributes`, {})).status).toBe(400);
 
       // Ending the session: the SDK goes ABORTED with BANNED_BY_SERVER and does not come back.
@@ -267,7 +297,10 @@ describe('web console: login and API', () => {
     expect(await codes(`apps/${'f'.repeat(32)}/users/bob`)).toEqual([404, 'unknown_app']);
     expect(await codes(`apps/${APP_ID}/users/${'x'.repeat(65)}`)).toEqual([400, 'invalid_user_id']);
     expect(await codes(`apps/${APP_ID}/channels/${'x'.repeat(65)}`)).toEqual([400, 'invalid_channel_id']);
-    expect(await codes(`apps/${APP_ID}/peers/bob/messages`, 'POST', { from: 'a' })).toEqual([400, 'invalid_request']);
+    expect(await codes(`apps/${APP_ID}/peers/bob/messages`, 'POST', { from: 'a' })).toEqual([
+      400,
+      'invalid_request',
+    ]);
     expect(await codes(`apps/${APP_ID}/users/bob/end-session`, 'POST')).toEqual([404, 'user_offline']);
   });
 });

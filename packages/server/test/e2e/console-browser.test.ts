@@ -31,13 +31,18 @@ const BUNDLE = join(ROOT, 'packages/server/dist/console/console.js');
 const runBrowser = existsSync(CHROMIUM) || Boolean(process.env.CI);
 
 if (!existsSync(CHROMIUM))
-  console.warn(`\n!! SKIPPING the console browser test: ${CHROMIUM} is missing (apt-get install -y chromium).\n`);
+  console.warn(
+    `\n!! SKIPPING the console browser test: ${CHROMIUM} is missing (apt-get install -y chromium).\n`,
+  );
 
 /** Builds the bundles when the console's is missing or older than its sources. */
 function ensureBundle(): void {
   const newest = Math.max(...readdirSync(SOURCES).map((f) => statSync(join(SOURCES, f)).mtimeMs));
   if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newest) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle-browser.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle-browser.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`bundle build failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -101,7 +106,11 @@ describe.skipIf(!runBrowser)('web console in Chromium', () => {
     await shot('apps');
 
     await page.getByTestId('nav-events').click();
-    await page.getByTestId('event-row').filter({ hasText: 'user.online' }).filter({ hasText: 'uid=bob' }).waitFor();
+    await page
+      .getByTestId('event-row')
+      .filter({ hasText: 'user.online' })
+      .filter({ hasText: 'uid=bob' })
+      .waitFor();
     await page.getByTestId('event-row').filter({ hasText: 'channel.member_joined' }).waitFor();
     await page.getByTestId('event-filter').fill('channel.member');
     await page.getByTestId('event-row').filter({ hasText: 'user.online' }).waitFor({ state: 'detached' });

@@ -71,7 +71,14 @@ describe('docs/grafana/parley.json', () => {
     expect(badLabels).toEqual([]);
     // The headline series are all on the dashboard.
     const all = exprs.join('\n');
-    for (const n of ['parley_connections', 'parley_sessions', 'parley_logins_total', 'parley_messages_in_total', 'parley_messages_out_total', 'parley_errors_total'])
+    for (const n of [
+      'parley_connections',
+      'parley_sessions',
+      'parley_logins_total',
+      'parley_messages_in_total',
+      'parley_messages_out_total',
+      'parley_errors_total',
+    ])
       expect(all).toContain(n);
   });
 });

@@ -40,7 +40,11 @@ describe('GET /api/openapi.json', () => {
     for (const r of routes)
       for (const m of r.methods) {
         // Fastify adds HEAD for each GET; the document names the GET.
-        if (m === 'HEAD' && r.methods.length === 1 && routes.some((o) => o.url === r.url && o.methods.includes('GET')))
+        if (
+          m === 'HEAD' &&
+          r.methods.length === 1 &&
+          routes.some((o) => o.url === r.url && o.methods.includes('GET'))
+        )
           continue;
         if (!doc.paths[openapiPath(r.url)]?.[m.toLowerCase()]) missing.push(`${m} ${r.url}`);
       }
@@ -51,7 +55,9 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('names the auth of each group: Basic for /api/v1, the session cookie for the console API', () => {
-    const ops = Object.entries(doc.paths).flatMap(([p, byMethod]) => Object.values(byMethod).map((o) => [p, o] as const));
+    const ops = Object.entries(doc.paths).flatMap(([p, byMethod]) =>
+      Object.values(byMethod).map((o) => [p, o] as const),
+    );
     for (const [p, o] of ops) {
       if (p.startsWith('/api/v1/')) expect(o.security, p).toEqual([{ appBasic: [] }, {}]);
       if (p.startsWith('/console/api/')) expect(o.security, p).toEqual([{ consoleSession: [] }]);

@@ -61,8 +61,10 @@ export const consoleApiRoutes: FastifyPluginAsync<{
   /** The app of the path: well-formed, and configured (any, in development mode). */
   const appOf = (request: FastifyRequest): string => {
     const { appId } = request.params as { appId: string };
-    if (!isValidAppId(appId)) throw new HttpError(400, 'invalid_app_id', 'an App ID is 32 characters [0-9A-Za-z]');
-    if (!services.devMode && !services.app(appId)) throw new HttpError(404, 'unknown_app', 'no such app on this server');
+    if (!isValidAppId(appId))
+      throw new HttpError(400, 'invalid_app_id', 'an App ID is 32 characters [0-9A-Za-z]');
+    if (!services.devMode && !services.app(appId))
+      throw new HttpError(404, 'unknown_app', 'no such app on this server');
     return appId;
   };
   const userOf = (request: FastifyRequest): string => {
@@ -72,7 +74,8 @@ export const consoleApiRoutes: FastifyPluginAsync<{
   };
   const channelOf = (request: FastifyRequest): string => {
     const { channelId } = request.params as { channelId: string };
-    if (!isValidChannelId(channelId)) throw new HttpError(400, 'invalid_channel_id', 'not a valid channel id');
+    if (!isValidChannelId(channelId))
+      throw new HttpError(400, 'invalid_channel_id', 'not a valid channel id');
     return channelId;
   };
   const scopeOf = (request: FastifyRequest) =>
@@ -82,8 +85,11 @@ export const consoleApiRoutes: FastifyPluginAsync<{
   const send = (reply: import('fastify').FastifyReply, value: unknown) =>
     reply.header('content-type', JSON_UTF8).send(json(value));
 
-  app.get('/console/api/me', { schema: { summary: 'Who is logged in, on which node' } }, async (request, reply) =>
-    send(reply, { name: request.operator!.name, node: svc.nodeId, expires: request.operator!.expires }),
+  app.get(
+    '/console/api/me',
+    { schema: { summary: 'Who is logged in, on which node' } },
+    async (request, reply) =>
+      send(reply, { name: request.operator!.name, node: svc.nodeId, expires: request.operator!.expires }),
   );
 
   app.get(
@@ -97,13 +103,15 @@ export const consoleApiRoutes: FastifyPluginAsync<{
     async (request, reply) => send(reply, { node: svc.nodeId, nodes: await svc.overview(scopeOf(request)) }),
   );
 
-  app.get('/console/api/apps', { schema: { summary: 'Apps and their sessions per node' } }, async (_request, reply) =>
-    send(reply, { apps: await svc.apps() }),
+  app.get(
+    '/console/api/apps',
+    { schema: { summary: 'Apps and their sessions per node' } },
+    async (_request, reply) => send(reply, { apps: await svc.apps() }),
   );
 
   app.get(
     '/console/api/apps/:appId/users/:uid',
-    { schema: { summary: "A user: online state, node, channels, attributes, subscriptions" } },
+    { schema: { summary: 'A user: online state, node, channels, attributes, subscriptions' } },
     async (request, reply) => send(reply, await svc.user(appOf(request), userOf(request))),
   );
 

@@ -34,7 +34,8 @@ export const consoleRoutes: FastifyPluginAsync<{ services: RestServices; log: Lo
   const svc = services.console;
   if (!svc) {
     log.info(HOW_TO_ENABLE);
-    const off = async (_request: FastifyRequest, reply: FastifyReply) => sendText(reply, 404, `${HOW_TO_ENABLE}\n`);
+    const off = async (_request: FastifyRequest, reply: FastifyReply) =>
+      sendText(reply, 404, `${HOW_TO_ENABLE}\n`);
     // Every method: not operations of the API (the OpenAPI document leaves such catch-alls out).
     app.all('/console', off);
     app.all('/console/*', off);
@@ -60,16 +61,23 @@ export const consoleRoutes: FastifyPluginAsync<{ services: RestServices; log: Lo
       .headers({
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        'content-security-policy':
+          "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
         'x-frame-options': 'DENY',
       })
       .send(body);
 
-  app.get('/console', { schema: { summary: 'Redirects to /console/' } }, async (_request, reply) => reply.redirect('/console/', 301));
-  app.get('/console/', { schema: { summary: 'The console: the login form, or the app when logged in' } }, async (request, reply) => {
-    const op = operatorOf(request);
-    return html(reply, 200, op ? consolePage() : loginPage(''));
-  });
+  app.get('/console', { schema: { summary: 'Redirects to /console/' } }, async (_request, reply) =>
+    reply.redirect('/console/', 301),
+  );
+  app.get(
+    '/console/',
+    { schema: { summary: 'The console: the login form, or the app when logged in' } },
+    async (request, reply) => {
+      const op = operatorOf(request);
+      return html(reply, 200, op ? consolePage() : loginPage(''));
+    },
+  );
 
   app.post(
     '/console/login',
@@ -93,7 +101,11 @@ export const consoleRoutes: FastifyPluginAsync<{ services: RestServices; log: Lo
       const { name = '', password = '' } = (request.body ?? {}) as Record<string, string>;
       const operator = name.trim();
       if (!isOperatorName(operator))
-        return html(reply, 400, loginPage('Give your name (1-64 letters, digits, . _ - @): actions are logged with it.'));
+        return html(
+          reply,
+          400,
+          loginPage('Give your name (1-64 letters, digits, . _ - @): actions are logged with it.'),
+        );
       if (!svc.checkPassword(password)) {
         failures.failed(address);
         log.warn({ address, operator }, 'console login failed: wrong password');
@@ -105,10 +117,14 @@ export const consoleRoutes: FastifyPluginAsync<{ services: RestServices; log: Lo
     },
   );
 
-  app.post('/console/logout', { schema: { summary: 'Log out: clears the session cookie', security: [] } }, async (_request, reply) => {
-    clearSession(reply);
-    return reply.redirect('/console/', 303);
-  });
+  app.post(
+    '/console/logout',
+    { schema: { summary: 'Log out: clears the session cookie', security: [] } },
+    async (_request, reply) => {
+      clearSession(reply);
+      return reply.redirect('/console/', 303);
+    },
+  );
 
   app.get(
     '/console/assets/*',
