@@ -5,6 +5,7 @@ import { startTestServer } from '@parley/server/testing';
 import { FAILED_LOGINS } from '../../src/http/console-auth.js';
 import { ADMIN_PASSWORD, consoleLogin, loginForm } from '../console-client.js';
 import { APP_ID, next, setup, until } from '../helpers.js';
+import { signalingClients } from '../signaling-client.js';
 
 /** A logger whose JSON lines the test reads. */
 function capturedLogger() {
@@ -283,6 +284,20 @@ describe('web console: login and API', () => {
     } finally {
       for (const c of clients) c.release();
       await server.close();
+    }
+  });
+
+  it('ends a Signaling session too: onLogout LOGOUT_E_OTHER (100), no reconnect', async () => {
+    env = await setup({ adminPassword: ADMIN_PASSWORD });
+    const sig = signalingClients(env.servers);
+    try {
+      const dave = await sig.login('dave');
+      const ops = await consoleLogin(env.server.url);
+      expect((await ops.call('POST', `apps/${APP_ID}/users/dave/end-session`)).body).toEqual({ ended: true });
+      expect(await dave.wait('onLogout')).toEqual([100]);
+      expect(dave.calls('onReconnecting')).toEqual([]);
+    } finally {
+      sig.cleanup();
     }
   });
 
