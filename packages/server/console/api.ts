@@ -29,22 +29,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 export const enc = encodeURIComponent;
 
-export interface NodeStats {
-  nodeId: string;
-  ts: number;
-  connections: number;
-  sessions: number;
-  logins: Record<string, number>;
-  messagesIn: Record<string, number>;
-  messagesOut: Record<string, number>;
-  errors: Record<string, number>;
-}
-
-export interface ConsoleEvent {
-  node: string;
-  seq: number;
-  type: string;
-  ts: number;
-  appId: string;
-  [field: string]: unknown;
-}
+export type {
+  ConsoleApp,
+  ConsoleChannel,
+  ConsoleEvent,
+  ConsoleUser,
+  NodeStats,
+} from '../src/http/console-services.js';

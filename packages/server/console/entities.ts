@@ -1,13 +1,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api, enc } from './api.js';
+import { api, type ConsoleApp, type ConsoleChannel, type ConsoleUser, enc } from './api.js';
 import { usePoll } from './poll.js';
-
-interface ConsoleApp {
-  appId: string;
-  certificate: boolean;
-  sessions: Record<string, number>;
-}
 
 const go = (hash: string) => {
   location.hash = hash;
@@ -40,15 +34,6 @@ export function Apps() {
       <button type="button" data-testid="open-channel" onClick=${() => go(`#/channel/${enc(pick)}/${enc(id)}`)}>Open channel</button>
     </form>
   </section>`;
-}
-
-interface ConsoleUser {
-  uid: string;
-  state: string;
-  node: string | null;
-  channels: string[];
-  attributes: Record<string, string>;
-  subscriptions: number;
 }
 
 /** A form that sends a text message as a named sender. */
@@ -109,13 +94,6 @@ export function User(props: { appId: string; uid: string }) {
       <span data-testid="action-note">${note}</span></p>
     <${SendForm} label="Send peer message" send=${(from: string, text: string) => api('POST', `apps/${enc(appId)}/peers/${enc(uid)}/messages`, { from, text })} />
   </section>`;
-}
-
-interface ConsoleChannel {
-  members: string[];
-  count: number;
-  attributes: Array<{ key: string; value: string; lastUpdateUserId: string; lastUpdateTs: number }>;
-  history: Array<{ id: string; ts: number; from: string; text?: string; rawBytes?: number }>;
 }
 
 /** A channel: members, count, attributes (delete), recent history; send to it. */

@@ -1,17 +1,10 @@
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
+import { TAILED } from '../src/http/console-services.js';
 import { api, type ConsoleEvent } from './api.js';
 import { usePoll } from './poll.js';
 
 const KEEP = 500;
-const TYPES = [
-  'user.online',
-  'user.offline',
-  'channel.member_joined',
-  'channel.member_left',
-  'channel.attributes_updated',
-  'request.error',
-];
 
 /** What an event says beyond its type, in one line. */
 function describe(e: ConsoleEvent): string {
@@ -25,7 +18,7 @@ function describe(e: ConsoleEvent): string {
 export function Events() {
   const after = useRef('');
   const list = useRef<ConsoleEvent[]>([]);
-  const [shown, setShown] = useState(new Set(TYPES));
+  const [shown, setShown] = useState(new Set<string>(TAILED));
   const [filter, setFilter] = useState('');
   const [, error] = usePoll(
     async () => {
@@ -55,7 +48,7 @@ export function Events() {
     <h2>Live events</h2>
     <p class="row">
       <input placeholder="filter: uid, channel, code…" value=${filter} onInput=${(e: Event) => setFilter((e.target as HTMLInputElement).value)} data-testid="event-filter" />
-      ${TYPES.map((t) => html`<label><input type="checkbox" checked=${shown.has(t)} onChange=${() => toggle(t)} /> ${t}</label>`)}
+      ${TAILED.map((t) => html`<label><input type="checkbox" checked=${shown.has(t)} onChange=${() => toggle(t)} /> ${t}</label>`)}
       ${error ? html`<span class="error">${error}</span>` : null}
     </p>
     <table data-testid="event-table"><thead><tr><th>time</th><th>node</th><th>event</th><th>app</th><th>details</th></tr></thead><tbody>

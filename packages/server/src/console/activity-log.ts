@@ -1,15 +1,5 @@
-import type { ConsoleEvent } from '../http/console-services.js';
-import type { ActivityEvent, ActivityFeed, ActivityType } from '../kernel/activity-feed.js';
-
-/** What the console's tail shows: logins and session ends, joins and leaves, attribute writes, errors. */
-export const TAILED: readonly ActivityType[] = [
-  'user.online',
-  'user.offline',
-  'channel.member_joined',
-  'channel.member_left',
-  'channel.attributes_updated',
-  'request.error',
-];
+import { type ConsoleEvent, TAILED } from '../http/console-services.js';
+import type { ActivityEvent, ActivityFeed } from '../kernel/activity-feed.js';
 
 /**
  * The last `capacity` tailed events of this node, numbered from 1, for the console's live tail

@@ -1,4 +1,15 @@
 import type { PeerOnlineState } from '@parley/protocol';
+import type { ActivityType } from '../kernel/activity-feed.js';
+
+/** What the console's tail shows: logins and session ends, joins and leaves, attribute writes, errors. */
+export const TAILED: readonly ActivityType[] = [
+  'user.online',
+  'user.offline',
+  'channel.member_joined',
+  'channel.member_left',
+  'channel.attributes_updated',
+  'request.error',
+];
 
 /**
  * One node's counters, as /metrics has them (the same prom-client registry): the console

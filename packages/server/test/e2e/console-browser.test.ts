@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { RtmChannel, RtmClient } from '@parley/sdk';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium.js';
 import { ADMIN_PASSWORD } from '../console-client.js';
 import { APP_ID, next, setup } from '../helpers.js';
 
@@ -15,16 +16,6 @@ import { APP_ID, next, setup } from '../helpers.js';
  * its SDK client go ABORTED. Each view is screenshot into a temp dir (printed).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const SOURCES = join(ROOT, 'packages/server/console');
 const BUNDLE = join(ROOT, 'packages/server/dist/console/console.js');
