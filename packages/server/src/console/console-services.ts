@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { scryptSync } from 'node:crypto';
 import { encodeEvent, Op, type AttributesUpdatedEvent } from '@parley/protocol';
 import type { NodeCensus } from '../cluster/node-census.js';
 import type { ServerConfig } from '../config.js';
@@ -55,7 +55,8 @@ export function consoleServices(d: ConsoleDeps): ConsoleServices & { close(): vo
 
   return {
     nodeId: config.nodeId,
-    cookieSecret: createHash('sha256').update(`parley-console:${config.adminPassword}`).digest('hex'),
+    // scrypt, not a plain hash: a stolen cookie must not make guessing the password cheap offline.
+    cookieSecret: scryptSync(config.adminPassword, 'parley-console-cookie', 32).toString('hex'),
     checkPassword: (given) => config.adminPassword !== '' && secretEqual(given, config.adminPassword),
 
     async overview(scope) {
