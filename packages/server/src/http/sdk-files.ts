@@ -62,7 +62,8 @@ export interface SdkAnswer {
 export class SdkFileError extends Error {}
 
 /**
- * Serves the SDK files from memory. Each is read on its first request and kept; a `stat` per
+ * Serves the SDK files (or another FileTable: the web console's bundle) from memory. Each is
+ * read on its first request and kept; a `stat` per
  * request (which needs no file descriptor) notices a rebuild and reads the file again. So once a
  * file was served, serving it never needs a descriptor — under fd exhaustion (EMFILE) it still
  * answers — and a read that fails is answered 503 `sdk_file_unavailable` instead of rejecting.
