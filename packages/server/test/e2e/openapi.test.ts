@@ -65,4 +65,17 @@ describe('GET /api/openapi.json', () => {
     }
     expect(doc.paths['/console/login']?.post?.security).toEqual([]);
   });
+
+  it('gives the REST API its answers: the 200 body and the error body', () => {
+    const op = doc.paths['/api/v1/apps/{appId}/peers/{id}/messages']?.post as unknown as {
+      responses: Record<string, { content: Record<string, { schema: { properties: object } }> }>;
+    };
+    expect(Object.keys(op.responses['200']!.content['application/json']!.schema.properties)).toEqual([
+      'id',
+      'ts',
+      'received',
+      'cached',
+    ]);
+    expect(op.responses['4XX'] ?? op.responses['4xx']).toBeDefined();
+  });
 });
