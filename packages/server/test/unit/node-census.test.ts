@@ -28,7 +28,7 @@ describe('NodeCensus', () => {
   it('gathers one answer per node, this one included, without waiting for the timeout', async () => {
     const bus = new MemoryBus({ shared: true });
     const nodes = await Promise.all(['a', 'b', 'c'].map((id) => node(bus, id)));
-    nodes.forEach((n, i) => n.answer('who', (p) => ({ i, p })));
+    for (const [i, n] of nodes.entries()) n.answer('who', (p) => ({ i, p }));
     // A timeout longer than the test's own: the receiver count says how many answers to wait for.
     const all = await nodes[1]!.ask('who', 'x', 10 * 60_000);
     expect(Object.fromEntries(all)).toEqual({
