@@ -88,6 +88,18 @@ module.exports = {
       `${SRC}(transport|session|features|delivery|cluster|adapters)/`,
     ),
     forbid(
+      'console-built-in-server',
+      'src/console implements the web console\'s ConsoleServices over the server\'s parts; only server.ts builds it.',
+      `${SRC}(?!server\\.ts$|console/)`,
+      layer('console'),
+    ),
+    forbid(
+      'console-over-layers',
+      'The console reads and acts through the session layer, delivery, cluster and ports, never features, adapters or the transport.',
+      layer('console'),
+      `${SRC}(transport|features/(?!client-session)|adapters)/`,
+    ),
+    forbid(
       'protocol-imports-nothing-of-ours',
       '@parley/protocol is browser-safe and stands alone.',
       '^packages/protocol/src/',

@@ -1,6 +1,6 @@
 // Builds the SDKs' browser files: no Node built-ins, no `ws`, native WebSocket (platform-browser.ts).
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,31 @@ for (const o of outputs) {
   ]);
   for (const r of results) inputs.push(...Object.keys(r.metafile.inputs));
   written.push(esm, script);
+}
+
+// The web console (packages/server/console/: Preact + htm), served under /console/assets/ behind
+// the console's login; no CDN, so it works offline.
+{
+  const dir = join(packages, 'server');
+  const outdir = join(dir, 'dist', 'console');
+  mkdirSync(outdir, { recursive: true });
+  const script = join(outdir, 'console.js');
+  const r = await build({
+    entryPoints: [join(dir, 'console/main.ts')],
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [browserPlatform],
+    outfile: script,
+  });
+  inputs.push(...Object.keys(r.metafile.inputs));
+  written.push(script);
+  copyFileSync(join(dir, 'console/console.css'), join(outdir, 'console.css'));
 }
 
 // Belt and braces: check what actually went in and what came out.

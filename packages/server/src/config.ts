@@ -160,6 +160,8 @@ export interface ServerConfig {
   offlineMaxBytesPerApp: number;
   offlineMaxPerSenderPerHour: number;
   emptyChannelAttrsMaxBytesPerApp: number;
+  /** the web console's password (docs/console.md); '' (default) = no console, /console/ is 404 */
+  adminPassword: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -207,6 +209,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   offlineMaxBytesPerApp: 1024 * 1024 * 1024,
   offlineMaxPerSenderPerHour: 1000,
   emptyChannelAttrsMaxBytesPerApp: 64 * 1024 * 1024,
+  adminPassword: '',
 };
 
 export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {

@@ -11,7 +11,9 @@ import type { NodeRegistry } from './ports/node-registry.js';
 import type { Store } from './ports/store.js';
 import { Authenticator } from './session/auth.js';
 import { NodeMesh } from './cluster/node-mesh.js';
+import { NodeCensus } from './cluster/node-census.js';
 import { RouteCache } from './cluster/route-cache.js';
+import { consoleServices } from './console/console-services.js';
 import { MemberFanout } from './delivery/member-fanout.js';
 import { HistoryWriteFailed, MessageHistory } from './delivery/message-history.js';
 import { PeerDelivery } from './delivery/peer-delivery.js';
@@ -19,7 +21,8 @@ import { ChannelRooms } from './delivery/rooms.js';
 import { UserDelivery } from './delivery/user-delivery.js';
 import { SessionManager } from './session/session-manager.js';
 import { Gateway } from './transport/gateway.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp, type HttpRoute } from './http/app.js';
+import type { ConsoleServices } from './http/console-services.js';
 import { guardListener } from './http/http-guards.js';
 import type { RestServices } from './http/rest-services.js';
 import { autoMaxConnections, fdReserve, openFileLimit } from './transport/fd-limit.js';
@@ -52,6 +55,8 @@ export interface ParleyServer {
   /** where users of other nodes are (cluster mode), cached */
   readonly routes: RouteCache;
   readonly log: Logger;
+  /** every HTTP route registered (tests: the OpenAPI document and the console's cookie check cover them all) */
+  readonly httpRoutes: readonly HttpRoute[];
   listen(): Promise<void>;
   /** Graceful shutdown: stop accepting, end sessions (going-away close), flush storage. */
   close(): Promise<void>;
@@ -159,7 +164,11 @@ export async function createServer(
   for (const f of FEATURES) f.register(ctx);
 
   let closing = false;
-  const httpApp = await createHttpApp({
+  const census = new NodeCensus(mesh, log.child({ layer: 'census' }));
+  const admin = config.adminPassword
+    ? consoleServices({ config, metrics, activity, sessions, store, rooms, census })
+    : null;
+  const { app: httpApp, routes: httpRoutes } = await createHttpApp({
     metrics,
     log: log.child({ layer: 'http' }),
     timeouts: {
@@ -170,7 +179,7 @@ export async function createServer(
       ok: !closing && bus.ready,
       detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' },
     }),
-    rest: restServices(ctx, auth),
+    rest: restServices(ctx, auth, admin),
   });
   const http = httpApp.server;
   const fdLimit = openFileLimit();
@@ -202,6 +211,7 @@ export async function createServer(
     sessions,
     routes,
     log,
+    httpRoutes,
     get port() {
       return port;
     },
@@ -214,6 +224,7 @@ export async function createServer(
     async listen() {
       await mesh.start();
       await routes.start();
+      if (admin) await census.start();
       // Cluster mode: heartbeats, and ending the sessions of dead nodes through the session layer.
       await adapters.cluster?.start({
         endForeign: (appId, uid, sessionId) => sessions.endForeign(appId, uid, sessionId),
@@ -256,6 +267,8 @@ export async function createServer(
       await httpApp.close();
       await registry.run('onClose');
       messageHistory.close();
+      admin?.close();
+      await census.close();
       await routes.close();
       await mesh.close();
       await adapters.cluster?.stop();
@@ -277,6 +290,8 @@ export async function createServer(
       http.closeAllConnections?.();
       await httpApp.close();
       // Gone from the bus: what the other nodes send this node now reaches nobody.
+      admin?.close();
+      await census.close();
       await mesh.close();
       await routes.close();
       // Only the features' timers and resources stop here (a dead process has none left).
@@ -289,7 +304,7 @@ export async function createServer(
 }
 
 /** What the REST API may do, from the server's parts (http/ never imports features). */
-function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
+function restServices(ctx: FeatureContext, auth: Authenticator, admin: ConsoleServices | null): RestServices {
   const { rooms, peers, config } = ctx;
   const customers = customersOf(config);
   return {
@@ -325,6 +340,7 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
     takeEvents: (appId, kind, count) => ctx.store.events.take(appId, kind, count),
     queryHistory: (appId, filter) => ctx.store.messageHistory.query(appId, unexpired(filter)),
     countHistory: (appId, filter) => ctx.store.messageHistory.count(appId, unexpired(filter)),
+    console: admin,
   };
   /** The filter with entries past the ttl left out (the sweep may not have removed them yet). */
   function unexpired<F extends { startMs: number }>(f: F): F {

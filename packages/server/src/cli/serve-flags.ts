@@ -225,6 +225,11 @@ export const SERVE_FLAGS: Array<{
     desc: 'channel attribute bytes held on channels without members, per app (0 = no cap)',
     parse: int('empty-channel-attrs-max-bytes-per-app'),
   },
+  {
+    flag: 'admin-password <secret>',
+    key: 'adminPassword',
+    desc: 'enables the web console at /console/ with this password (docs/console.md)',
+  },
 ];
 
 export const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, '_').toUpperCase();

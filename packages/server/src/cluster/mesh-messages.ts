@@ -8,6 +8,10 @@
 export interface NodeMessages {
   /** a newer login of the user elsewhere: end the named session here (REMOTE_LOGIN) */
   kick: { payload: { appId: string; uid: string; sessionId: string }; answer: null };
+  /** an operator (the web console) ends the named session here; false when it is not here */
+  'end-session': { payload: { appId: string; uid: string; sessionId: string }; answer: boolean };
+  /** a census question (NodeCensus): answer `q` of the asking node, with this node's answer `v` */
+  'census.answer': { payload: { q: number; v: unknown }; answer: null };
   /** a client's farewell reached another node: end the named detached session if the token matches */
   farewell: {
     payload: { appId: string; uid: string; sessionId: string; resumeToken: string };
@@ -49,6 +53,8 @@ export interface TopicMessages {
   'ch.member': { a: string; c: string; u: string; j: boolean; e: boolean };
   /** one channel event as bytes for Signaling members (`s`) and for RTM members (`r`) */
   'sig.bykind': { a: string; c: string; s: Uint8Array; r: Uint8Array };
+  /** a census (NodeCensus) from node `n`: every node answers question `k` (payload `p`) with 'census.answer' `q` */
+  'census.ask': { n: string; q: number; k: string; p: unknown };
   /** the user logged in somewhere: every node forgets where its session was */
   claimed: [appId: string, uid: string];
 }

@@ -2,8 +2,14 @@ import type { Limits } from '@parley/protocol';
 import type { Recipient } from '../delivery/recipient.js';
 import type { RateLimits } from '../kernel/sliding-window.js';
 
-/** Why a session ended; sessionEnd hooks receive it. */
-export type SessionEndCause = 'LOGOUT' | 'REMOTE_LOGIN' | 'GRACE_EXPIRED' | 'TOKEN_EXPIRED' | 'SHUTDOWN';
+/** Why a session ended; sessionEnd hooks receive it. OPERATOR: ended from the web console. */
+export type SessionEndCause =
+  | 'LOGOUT'
+  | 'REMOTE_LOGIN'
+  | 'GRACE_EXPIRED'
+  | 'TOKEN_EXPIRED'
+  | 'SHUTDOWN'
+  | 'OPERATOR';
 
 /**
  * A logged-in client as features see it (the session layer's Session is one): who it is, its

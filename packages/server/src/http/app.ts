@@ -1,14 +1,18 @@
 import { createServer as createHttpServer, METHODS, type Server as HttpServer } from 'node:http';
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { HttpError, routeLabel, sendError, sendText, toHttpError } from './errors.js';
 import { answerClientError, type HttpTimeouts, httpServerOptions } from './http-guards.js';
+import { OPENAPI_OPTIONS } from './openapi.js';
 import { routeBrokenEncodingAsWritten } from './path-params.js';
 import type { RestServices } from './rest-services.js';
 import { agoraV2Routes } from './routes/agora-v2.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes, type HealthOptions } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { restV1Routes } from './routes/rest-v1.js';
 import { rtmRoutes } from './routes/rtm.js';
 import { sdkRoutes } from './routes/sdk.js';
@@ -22,6 +26,18 @@ export interface HttpAppDeps {
   rest: RestServices;
 }
 
+/** A registered route: its methods and URL as given to Fastify. */
+export interface HttpRoute {
+  methods: string[];
+  url: string;
+}
+
+export interface HttpApp {
+  app: FastifyInstance<HttpServer>;
+  /** every route of every plugin, in registration order (the OpenAPI and console tests read it) */
+  routes: readonly HttpRoute[];
+}
+
 /**
  * The HTTP side of the port (docs/architecture.md, "HTTP"): a Fastify app on a node http server of
  * ours, which also carries the WebSocket gateway ('upgrade' never reaches Fastify) and the
@@ -29,7 +45,7 @@ export interface HttpAppDeps {
  * own is JSON `{ error: { code, message } }` under /api/ and plain text elsewhere, as before
  * the framework; no request can end in an unhandled rejection.
  */
-export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<HttpServer>> {
+export async function createHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   const { metrics, log } = deps;
   const app = Fastify({
     serverFactory: (handler) => createHttpServer(httpServerOptions(deps.timeouts), handler),
@@ -73,6 +89,13 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
     return answerNotFound(request, reply);
   });
 
+  const routes: HttpRoute[] = [];
+  app.addHook('onRoute', (r) => {
+    routes.push({ methods: ([] as string[]).concat(r.method), url: r.url });
+  });
+  // Before every route: the document is built from the routes as they are registered.
+  await app.register(swagger, OPENAPI_OPTIONS);
+  await app.register(openapiRoutes);
   await app.register(healthRoutes, { ready: deps.ready });
   await app.register(metricsRoutes, { metrics });
   await app.register(rtmRoutes);
@@ -83,8 +106,9 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
     services: deps.rest,
     onServerError: (url, code) => metrics.httpErrors.inc({ route: routeLabel(url), code }),
   });
+  await app.register(consoleRoutes, { services: deps.rest, log });
   await app.ready();
-  return app;
+  return { app, routes };
 }
 
 /** No route outside /api/: 405 for a method other than GET/HEAD, else 404, in plain text. */

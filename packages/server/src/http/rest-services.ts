@@ -1,4 +1,5 @@
 import type { HistoryCountFilter, HistoryEntry, HistoryFilter } from '../ports/message-history-store.js';
+import type { ConsoleServices } from './console-services.js';
 import type { ChannelSendResponse, PeerOnlineState, PeerSendResponse, WireMessage } from '@parley/protocol';
 import type { EventQueueKind, QueuedEvent } from '../ports/event-queue-store.js';
 
@@ -81,4 +82,6 @@ export interface RestServices {
   readonly handleTtlMs: number;
   /** takes out up to `count` of the app's oldest queued user or channel events, cluster-wide */
   takeEvents(appId: string, kind: EventQueueKind, count: number): Promise<QueuedEvent[]>;
+  /** the web console's reads and actions; null when no admin password is set (no console) */
+  readonly console: ConsoleServices | null;
 }

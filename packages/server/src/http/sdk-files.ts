@@ -11,7 +11,10 @@ import { HttpError } from './errors.js';
  * connects back to the server it came from.
  * name → [package, file in its directory]
  */
-const FILES: Record<string, [string, string]> = {
+/** Files served by name: name → [package, file in its directory]. */
+export type FileTable = Record<string, [string, string]>;
+
+const FILES: FileTable = {
   'agora-rtm-sdk.js': ['@parley/sdk', 'dist/agora-rtm-sdk.js'],
   'agora-rtm-sdk.js.map': ['@parley/sdk', 'dist/agora-rtm-sdk.js.map'],
   'parley-sdk.browser.js': ['@parley/sdk', 'dist/parley-sdk.browser.js'],
@@ -59,7 +62,8 @@ export interface SdkAnswer {
 export class SdkFileError extends Error {}
 
 /**
- * Serves the SDK files from memory. Each is read on its first request and kept; a `stat` per
+ * Serves the SDK files (or another FileTable: the web console's bundle) from memory. Each is
+ * read on its first request and kept; a `stat` per
  * request (which needs no file descriptor) notices a rebuild and reads the file again. So once a
  * file was served, serving it never needs a descriptor — under fd exhaustion (EMFILE) it still
  * answers — and a read that fails is answered 503 `sdk_file_unavailable` instead of rejecting.
@@ -70,15 +74,22 @@ export class SdkFiles {
   /** one read per file at a time: concurrent first requests share it */
   private readonly reading = new Map<string, Promise<Cached>>();
 
-  constructor(private readonly onReadError: (name: string, err: Error) => void = () => undefined) {}
+  /** `files`: what is served (the SDKs' by default; the web console passes its own, not cross-origin) */
+  constructor(
+    private readonly onReadError: (name: string, err: Error) => void = () => undefined,
+    private readonly files: FileTable = FILES,
+  ) {}
 
   /**
    * The answer to GET/HEAD /sdk/<name>: 200 / 304, or 404 with the reason; throws HttpError 503
    * `sdk_file_unavailable` when the read failed.
    */
   async answer(name: string, ifNoneMatch: string | undefined): Promise<SdkAnswer> {
-    const entry = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
-    if (!entry) return notFound(`no such SDK file; available: ${Object.keys(FILES).join(', ')}\n`);
+    const entry = Object.hasOwn(this.files, name) ? this.files[name] : undefined;
+    if (!entry)
+      return notFound(
+        `no such ${this.files === FILES ? 'SDK ' : ''}file; available: ${Object.keys(this.files).join(', ')}\n`,
+      );
     const dir = packageDir(entry[0]);
     const path = dir ? join(dir, entry[1]) : null;
     const info = path ? await stat(path).catch(() => null) : null;
@@ -92,12 +103,13 @@ export class SdkFiles {
         'retry-after': '5',
       });
     }
-    const headers = {
-      'content-type': name.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
-      'access-control-allow-origin': '*',
+    const headers: Record<string, string> = {
+      'content-type': contentType(name),
       'cache-control': 'no-cache',
       etag: file.etag,
     };
+    // Any web app may load the SDKs from its Parley server.
+    if (this.files === FILES) headers['access-control-allow-origin'] = '*';
     if (ifNoneMatch === file.etag) return { status: 304, headers };
     return { status: 200, headers, body: file.body };
   }
@@ -126,6 +138,11 @@ export class SdkFiles {
     }
     return p;
   }
+}
+
+function contentType(name: string): string {
+  if (name.endsWith('.map')) return 'application/json';
+  return name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8';
 }
 
 function notFound(text: string): SdkAnswer {

@@ -14,7 +14,7 @@ export type ActivityEvent =
       uid: string;
       sessionId: string;
       ts: number;
-      /** LOGOUT, REMOTE_LOGIN, GRACE_EXPIRED, TOKEN_EXPIRED, SHUTDOWN */
+      /** LOGOUT, REMOTE_LOGIN, GRACE_EXPIRED, TOKEN_EXPIRED, SHUTDOWN, OPERATOR (the web console) */
       cause: string;
     }
   | {

@@ -13,6 +13,11 @@ export class SlidingWindow {
     this.stamps = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
   }
 
+  /** Whether an event at `now` would be refused (records nothing). */
+  full(now = Date.now()): boolean {
+    return this.count <= 0 || now - this.stamps[this.head]! < this.windowMs;
+  }
+
   /** Records an event at `now` if allowed; returns false (and records nothing) if over the limit. */
   take(now = Date.now()): boolean {
     if (this.count <= 0) return false;

@@ -17,6 +17,8 @@ const END_WIRE: Record<SessionEndCause, { close: number; reason: SessionEndReaso
   GRACE_EXPIRED: { close: CloseCode.NORMAL, reason: null },
   TOKEN_EXPIRED: { close: CloseCode.TOKEN_EXPIRED, reason: 'TOKEN_EXPIRED' },
   SHUTDOWN: { close: CloseCode.GOING_AWAY, reason: 'SERVER_SHUTDOWN' },
+  // The SDK goes ABORTED / BANNED_BY_SERVER; nothing keeps the user from logging in again.
+  OPERATOR: { close: CloseCode.BANNED, reason: 'BANNED_BY_SERVER' },
 };
 
 export interface EndingDeps {

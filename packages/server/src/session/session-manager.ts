@@ -64,6 +64,26 @@ export class SessionManager implements LinkSink {
     this.layer = layer;
     const renewal = new TokenRenewal(layer);
     this.dispatch = new RequestDispatch(layer, new Logins(layer, renewal), new Farewells(layer), renewal);
+    mesh.on('end-session', (p) => this.endHere(p.appId, p.uid, p.sessionId));
+  }
+
+  /**
+   * An operator ends the user's session, on whichever node holds it (the web console): its
+   * client is told BANNED_BY_SERVER and closed with 4008, so the SDK goes ABORTED. Resolves false
+   * when the user has no session.
+   */
+  async endByOperator(appId: string, uid: string): Promise<boolean> {
+    const rec = await this.layer.store.sessions.lookup(appId, uid);
+    if (!rec) return false;
+    if (rec.nodeId === this.layer.mesh.nodeId) return this.endHere(appId, uid, rec.sessionId);
+    return this.layer.mesh.request(rec.nodeId, 'end-session', { appId, uid, sessionId: rec.sessionId }, 2000);
+  }
+
+  private async endHere(appId: string, uid: string, sessionId: string): Promise<boolean> {
+    const s = this.table.get(sessionId);
+    if (!s || s.appId !== appId || s.uid !== uid) return false;
+    await this.end(s, 'OPERATOR');
+    return true;
   }
 
   /** The live session of a user on this node, if any. */

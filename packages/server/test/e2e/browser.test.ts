@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { RtmClient } from '@parley/sdk';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium.js';
 import { APP_ID, next, setup } from '../helpers.js';
 
 /**
@@ -15,17 +16,6 @@ import { APP_ID, next, setup } from '../helpers.js';
  * build, served by the server under /sdk/, runs a page written for Agora's <script> tag.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const SDK = join(ROOT, 'packages/sdk');
 const BUNDLE = join(SDK, 'dist/parley-sdk.browser.js');

@@ -26,6 +26,20 @@ describe('SlidingWindow', () => {
   });
 });
 
+describe('SlidingWindow.full', () => {
+  it('says whether the next take would be refused, without recording one', () => {
+    const w = new SlidingWindow(2, 1000);
+    expect(w.full(0)).toBe(false);
+    w.take(0);
+    w.take(10);
+    expect(w.full(500)).toBe(true);
+    expect(w.full(500)).toBe(true);
+    expect(w.full(1000)).toBe(false);
+    expect(w.take(1000)).toBe(true);
+    expect(new SlidingWindow(0, 1000).full(0)).toBe(true);
+  });
+});
+
 describe('RateLimits', () => {
   it('keeps one window per name', () => {
     const r = new RateLimits(true);

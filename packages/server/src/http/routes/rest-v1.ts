@@ -11,7 +11,7 @@ import type { FastifyPluginAsync, FastifyRequest, FastifySchemaValidationError }
 import { HttpError, JSON_UTF8, MAX_BODY_BYTES } from '../errors.js';
 import { pathParam } from '../path-params.js';
 import type { RestServices } from '../rest-services.js';
-import { USER_ID_FORMAT } from '../schemas.js';
+import { ERROR_BODY, USER_ID_FORMAT } from '../schemas.js';
 
 /** The `error.code` strings of the REST API (docs/rest-api.md lists them with their statuses). */
 export type RestErrorCode =
@@ -44,12 +44,25 @@ interface Call {
 interface RestRoute {
   method: 'GET' | 'POST';
   url: string;
+  /** one line for the OpenAPI document */
+  summary: string;
   /** what the `:id` segment names: checked with the Agora id rules */
   idKind: 'channel' | 'user';
   /** JSON Schema of the body (POST) */
   body?: object;
+  /** JSON Schema of the 200 answer (documentation: the answer is written as JSON text) */
+  answer: object;
   run(call: Call): Promise<Json>;
 }
+
+const STR = { type: 'string' } as const;
+const NUM = { type: 'number' } as const;
+const BOOL = { type: 'boolean' } as const;
+const obj = (properties: Record<string, object>) => ({
+  type: 'object',
+  required: Object.keys(properties),
+  properties,
+});
 
 const MESSAGE_SHAPE =
   'the body carries { "text": string } or { "raw": base64 string, "description"?: string }';
@@ -136,8 +149,10 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'POST',
       url: '/api/v1/apps/:appId/channels/:id/messages',
+      summary: 'Sends a channel message to every member, without joining',
       idKind: 'channel',
       body: MESSAGE_BODY,
+      answer: obj({ id: STR, ts: NUM }),
       async run({ appId, id, body, request }) {
         const { from, msg } = messageOf(appId, body);
         const historical = flag(body, 'historical');
@@ -150,8 +165,10 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'POST',
       url: '/api/v1/apps/:appId/peers/:id/messages',
+      summary: 'Sends a peer message (sendMessageToPeer; `offline` to cache it for an offline user)',
       idKind: 'user',
       body: MESSAGE_BODY,
+      answer: obj({ id: STR, ts: NUM, received: BOOL, cached: BOOL }),
       async run({ appId, id, body, request }) {
         const { from, msg } = messageOf(appId, body);
         const offline = flag(body, 'offline');
@@ -180,7 +197,9 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'GET',
       url: '/api/v1/apps/:appId/channels/:id/members',
+      summary: "A channel's members across all nodes",
       idKind: 'channel',
+      answer: obj({ members: { type: 'array', items: STR }, count: NUM }),
       async run({ appId, id }) {
         const members = await services.channelMembers(appId, id);
         return { members, count: members.length };
@@ -189,7 +208,9 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
     {
       method: 'GET',
       url: '/api/v1/apps/:appId/users/:id/online',
+      summary: "A user's online state across all nodes",
       idKind: 'user',
+      answer: obj({ online: BOOL, state: { type: 'string', enum: ['ONLINE', 'UNREACHABLE', 'OFFLINE'] } }),
       async run({ appId, id }) {
         const state = await services.onlineState(appId, id);
         // As queryPeersOnlineStatus: a session in its grace period (UNREACHABLE) counts as online.
@@ -236,7 +257,11 @@ export const restV1Routes: FastifyPluginAsync<RestV1Options> = async (app, { ser
       method: route.method,
       url: route.url,
       exposeHeadRoute: false,
-      schema: route.body ? { body: route.body } : undefined,
+      schema: {
+        summary: route.summary,
+        ...(route.body ? { body: route.body } : {}),
+        response: { 200: route.answer, '4xx': ERROR_BODY, '5xx': ERROR_BODY },
+      },
       schemaErrorFormatter: messageBodyError,
       // Before the body is read: a request without valid credentials learns nothing about it.
       onRequest: async (request) => admit(request, route),

@@ -6,5 +6,14 @@ import { sendText } from '../errors.js';
  * gateway (transport/gateway.ts) takes the http server's 'upgrade' event.
  */
 export const rtmRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/rtm', async (_request, reply) => sendText(reply, 426, 'upgrade to WebSocket required\n'));
+  app.get(
+    '/rtm',
+    {
+      schema: {
+        summary: 'The WebSocket API (docs/protocol.md); without an upgrade: 426',
+        tags: ['WebSocket'],
+      },
+    },
+    async (_request, reply) => sendText(reply, 426, 'upgrade to WebSocket required\n'),
+  );
 };
