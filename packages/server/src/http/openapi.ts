@@ -11,12 +11,14 @@ export const isMethodCatchAll = (methods: readonly string[]) =>
 const SECURITY_BY_PREFIX: Array<[string, Record<string, string[]>[]]> = [
   ['/api/v1/', [{ appBasic: [] }, {}]],
   ['/console/api/', [{ consoleSession: [] }]],
+  ['/dev/v2/', [{ agoraCustomer: [] }, { agoraToken: [], agoraUid: [] }, {}]],
 ];
 
 /** Groups of the document, by prefix (a route's own `tags` win). */
 const TAG_BY_PREFIX: Array<[string, string]> = [
   ['/api/v1/', 'REST API'],
   ['/console/', 'Web console'],
+  ['/dev/v2/', 'Agora RTM RESTful API'],
   ['/sdk/', 'SDK files'],
 ];
 
@@ -41,6 +43,24 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
           scheme: 'basic',
           description:
             'Basic base64(appId:appCertificate), for apps with a certificate; apps without one (and development mode) need none',
+        },
+        agoraCustomer: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            "Basic base64(customerId:customerSecret), Agora's customer credentials (--customer-id/--customer-secret or `customers` in the config file)",
+        },
+        agoraToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-agora-token',
+          description: 'an RTM token of the app for the uid in x-agora-uid (acts only as that uid)',
+        },
+        agoraUid: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-agora-uid',
+          description: 'the uid the x-agora-token was made for',
         },
         consoleSession: {
           type: 'apiKey',

@@ -29,6 +29,9 @@ describe('GET /api/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes).toEqual({
       appBasic: expect.objectContaining({ type: 'http', scheme: 'basic' }),
+      agoraCustomer: expect.objectContaining({ type: 'http', scheme: 'basic' }),
+      agoraToken: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-agora-token' }),
+      agoraUid: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-agora-uid' }),
       consoleSession: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'parley_console' }),
     });
   });
@@ -54,13 +57,15 @@ describe('GET /api/openapi.json', () => {
     expect(Object.keys(doc.paths).filter((p) => !registered.has(p))).toEqual([]);
   });
 
-  it('names the auth of each group: Basic for /api/v1, the session cookie for the console API', () => {
+  it('names the auth of each group: Basic for /api/v1, customer Basic or an RTM token for the Agora API, the session cookie for the console API', () => {
     const ops = Object.entries(doc.paths).flatMap(([p, byMethod]) =>
       Object.values(byMethod).map((o) => [p, o] as const),
     );
     for (const [p, o] of ops) {
       if (p.startsWith('/api/v1/')) expect(o.security, p).toEqual([{ appBasic: [] }, {}]);
       if (p.startsWith('/console/api/')) expect(o.security, p).toEqual([{ consoleSession: [] }]);
+      if (p.startsWith('/dev/v2/'))
+        expect(o.security, p).toEqual([{ agoraCustomer: [] }, { agoraToken: [], agoraUid: [] }, {}]);
       expect(o.summary, p).toBeTruthy();
     }
     expect(doc.paths['/console/login']?.post?.security).toEqual([]);

@@ -39,6 +39,7 @@ export function eventRoutes(services: RestServices): AgoraRoute[] {
       (kind): AgoraRoute => ({
         method: 'GET',
         url: `/${dir}/${kind}_events`,
+        summary: `Takes out up to 1,000 of the app's oldest ${kind === 'user' ? 'Login/Logout' : 'Join/Leave'} events (destructive read${dir === 'hook' ? '; the older path' : ''})`,
         rate: 'events',
         async run({ appId, principal }) {
           backEndOnly(principal);

@@ -83,6 +83,7 @@ export function historyRoutes(services: RestServices): AgoraRoute[] {
     {
       method: 'POST',
       url: '/message/history/query',
+      summary: 'Starts a query of the message history; answers its handle in `location`',
       rate: 'history',
       body: QUERY_BODY,
       async run({ appId, principal, body }) {
@@ -104,6 +105,7 @@ export function historyRoutes(services: RestServices): AgoraRoute[] {
     {
       method: 'GET',
       url: '/message/history/query/:handle',
+      summary: 'A history query\'s messages (`code: "ok"`); 410 once the handle expired',
       rate: 'history',
       async run({ appId, principal, params }) {
         const h = openHandle(services.handleKey, params.handle!);
@@ -119,6 +121,7 @@ export function historyRoutes(services: RestServices): AgoraRoute[] {
     {
       method: 'GET',
       url: '/message/history/count',
+      summary: 'How many history messages match source, destination and the time range',
       rate: 'history',
       async run({ appId, principal, query }) {
         const range = rangeOf(query);

@@ -51,6 +51,7 @@ export function messageRoutes(services: RestServices): AgoraRoute[] {
     {
       method: 'POST',
       url: '/users/:userId/peer_messages',
+      summary: 'Sends a peer message from the user (offline and historical flags; wait_for_ack)',
       rate: 'messages',
       body: PEER_BODY,
       bodyError: idError('destination', 'invalid_user_id'),
@@ -85,6 +86,7 @@ export function messageRoutes(services: RestServices): AgoraRoute[] {
     {
       method: 'POST',
       url: '/users/:userId/channel_messages',
+      summary: 'Sends a channel message from the user to every member (the sender need not be one)',
       rate: 'messages',
       body: CHANNEL_BODY,
       bodyError: idError('channel_name', 'invalid_channel_id'),

@@ -19,6 +19,8 @@ export interface AgoraCall {
 export interface AgoraRoute {
   method: 'GET' | 'POST';
   url: string;
+  /** one line for the OpenAPI document */
+  summary: string;
   /** which of the app's rate limits it spends */
   rate: RateKind;
   /** JSON Schema of the body (POST) */

@@ -66,7 +66,7 @@ export const agoraV2Routes: FastifyPluginAsync<AgoraV2Options> = async (app, { s
       method: route.method,
       url: `${BASE}${route.url}`,
       exposeHeadRoute: false,
-      schema: route.body ? { body: route.body } : undefined,
+      schema: route.body ? { summary: route.summary, body: route.body } : { summary: route.summary },
       schemaErrorFormatter: (errors) => bodyError(route, errors),
       onRequest: async (request) => {
         const { appId, userId } = paramsOf(request);
