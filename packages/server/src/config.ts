@@ -7,6 +7,37 @@ export interface AppConfig {
   limits?: Partial<Limits>;
   /** storage quotas of this app (server-side only; defaults from the server-wide flags) */
   quotas?: Partial<AppQuotas>;
+  /** where this app's events are POSTed (docs/webhooks.md); none = the `--webhook-url` one, if set */
+  webhooks?: WebhookEndpoint[];
+}
+
+/** Event names a webhook may ask for; `message.*` carry the message and are opt-in. */
+export const WEBHOOK_EVENTS = [
+  'user.online',
+  'user.offline',
+  'channel.member_joined',
+  'channel.member_left',
+  'channel.occupied',
+  'channel.vacated',
+  'channel.attributes_updated',
+  'message.peer',
+  'message.channel',
+] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+/** What `--webhook-url` gets without `--webhook-events`: everything but the messages. */
+export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventName[] = WEBHOOK_EVENTS.filter(
+  (e) => !e.startsWith('message.'),
+);
+
+/** One receiver of an app's events (docs/webhooks.md). */
+export interface WebhookEndpoint {
+  /** http(s) URL the batches are POSTed to */
+  url: string;
+  /** HMAC-SHA256 key of the X-Parley-Signature header */
+  secret: string;
+  events: WebhookEventName[];
+  /** only channel events (and channel messages) of channels whose name starts with it */
+  channelPrefix?: string;
 }
 
 /**
@@ -116,6 +147,25 @@ export interface ServerConfig {
   offlineMaxBytesPerApp: number;
   offlineMaxPerSenderPerHour: number;
   emptyChannelAttrsMaxBytesPerApp: number;
+  /**
+   * A webhook for every app without `webhooks` of its own (`--webhook-url`, with `--webhook-secret`
+   * and `--webhook-events`, a comma list; '' = DEFAULT_WEBHOOK_EVENTS); null = none
+   */
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  webhookEvents: string;
+  /** webhook batches: sent this long after their first event, ms (default 50), or at this many events (default 100) */
+  webhookBatchMs: number;
+  webhookBatchMax: number;
+  /** one webhook request's time limit, ms (default 5000); over it, it is retried */
+  webhookTimeoutMs: number;
+  /** retries of a failed webhook batch (default 5), the first after about this long, ms (default 2000), doubling */
+  webhookRetries: number;
+  webhookRetryBaseMs: number;
+  /** webhook events waiting per endpoint (default 10000); more are dropped and counted */
+  webhookQueueMax: number;
+  /** how long a shutdown may spend sending the webhook events still queued, ms (default 2000) */
+  webhookShutdownMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -156,6 +206,16 @@ export const DEFAULT_CONFIG: ServerConfig = {
   offlineMaxBytesPerApp: 1024 * 1024 * 1024,
   offlineMaxPerSenderPerHour: 1000,
   emptyChannelAttrsMaxBytesPerApp: 64 * 1024 * 1024,
+  webhookUrl: null,
+  webhookSecret: null,
+  webhookEvents: '',
+  webhookBatchMs: 50,
+  webhookBatchMax: 100,
+  webhookTimeoutMs: 5_000,
+  webhookRetries: 5,
+  webhookRetryBaseMs: 2_000,
+  webhookQueueMax: 10_000,
+  webhookShutdownMs: 2_000,
 };
 
 export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {

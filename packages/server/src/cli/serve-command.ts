@@ -10,6 +10,7 @@ import {
   LOG_FORMATS,
   type ServerConfig,
 } from '../config.js';
+import { flagEndpoint, validateEndpoints } from '../webhooks/webhook-config.js';
 import { injectTestFault, installLastResort } from './last-resort.js';
 import { camel, envName, SERVE_FLAGS } from './serve-flags.js';
 
@@ -17,7 +18,7 @@ import { camel, envName, SERVE_FLAGS } from './serve-flags.js';
 const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
 /** Config keys that may be null although their default is not (null = in-memory only). */
 const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl', 'redisCluster']);
-const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas']);
+const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas', 'webhooks']);
 /** Keys of an app's `quotas` (AppQuotas), each a non-negative number. */
 const QUOTA_KEYS = ['offlineMaxBytes', 'offlineMaxPerSenderPerHour', 'emptyChannelAttrsMaxBytes'];
 
@@ -99,6 +100,7 @@ function validateApp(a: unknown, where: string): AppConfig {
   }
   if (a.limits !== undefined) app.limits = validateLimits(a.limits, `${where}.limits`);
   if (a.quotas !== undefined) app.quotas = validateQuotas(a.quotas, `${where}.quotas`);
+  if (a.webhooks !== undefined) app.webhooks = validateEndpoints(a.webhooks, `${where}.webhooks`);
   return app;
 }
 
@@ -206,6 +208,11 @@ export function registerServeCommand(program: Command): void {
       cmd.error('error: --app-certificate needs --app-id (use --config for several apps)', { exitCode: 2 });
     try {
       checkRedisMode({ redisUrl: cfg.redisUrl ?? null, redisCluster: cfg.redisCluster ?? null });
+      flagEndpoint({
+        webhookUrl: cfg.webhookUrl ?? null,
+        webhookSecret: cfg.webhookSecret ?? null,
+        webhookEvents: cfg.webhookEvents ?? '',
+      });
     } catch (e) {
       cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
     }

@@ -192,6 +192,17 @@ export const SERVE_FLAGS: Array<{
     desc: 'channel attribute bytes held on channels without members, per app (0 = no cap)',
     parse: int('empty-channel-attrs-max-bytes-per-app'),
   },
+  {
+    flag: 'webhook-url <url>',
+    key: 'webhookUrl',
+    desc: 'POST events to this URL, signed (with --webhook-secret), for apps without webhooks of their own',
+  },
+  { flag: 'webhook-secret <secret>', key: 'webhookSecret', desc: 'the key of the webhook signature' },
+  {
+    flag: 'webhook-events <list>',
+    key: 'webhookEvents',
+    desc: 'comma list of the events --webhook-url gets (default: all but message.peer, message.channel)',
+  },
 ];
 
 export const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, '_').toUpperCase();

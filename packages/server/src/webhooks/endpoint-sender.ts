@@ -1,0 +1,231 @@
+import { createHmac } from 'node:crypto';
+import type { WebhookEndpoint, WebhookEventName } from '../config.js';
+import type { ActivityEvent } from '../kernel/activity-feed.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { payloadOf } from './payloads.js';
+
+/** The timings and bounds of webhook delivery (config: webhookBatchMs, ...; injectable for tests). */
+export interface WebhookTimings {
+  batchMs: number;
+  batchMax: number;
+  timeoutMs: number;
+  retries: number;
+  retryBaseMs: number;
+  queueMax: number;
+}
+
+/** Queue-full drops are logged once, then summed and logged at most once per this interval. */
+const DROP_LOG_MS = 10_000;
+
+interface Queued {
+  appId: string;
+  name: WebhookEventName;
+  e: ActivityEvent;
+}
+
+type Outcome = { ok: true } | { ok: false; retry: boolean; status: number | 'timeout' | 'error' };
+export type DropReason = 'queue_full' | 'rejected' | 'failed' | 'shutdown';
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (docs/webhooks.md). */
+export function signature(secret: string, body: string, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** The URL without query or credentials, for logs (a query may hold a token). */
+const shown = (url: string) => {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+};
+
+/**
+ * One endpoint's queue: events wait (bounded) until a batch is due — `batchMs` after the first,
+ * or at once when `batchMax` are waiting — and one batch at a time is POSTed, so the endpoint
+ * sees them in the order they happened. A 5xx, timeout or connection error is retried with
+ * exponential backoff and jitter, `retries` times; anything else that is not 2xx drops the batch.
+ * `push` only queues: the sender of a message never waits for a webhook.
+ */
+export class EndpointSender {
+  private readonly queue: Queued[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private timerIsNow = false;
+  private sending = false;
+  private closing = false;
+  private halted = false;
+  private readonly stop = new AbortController();
+  /** ends the current backoff wait early (shutdown) */
+  private wake: (() => void) | null = null;
+  private idleWaiters: Array<() => void> = [];
+  private dropLog: { count: number; timer: NodeJS.Timeout } | null = null;
+  private readonly url: string;
+
+  constructor(
+    private readonly endpoint: WebhookEndpoint,
+    private readonly t: WebhookTimings,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.url = shown(endpoint.url);
+  }
+
+  push(appId: string, name: WebhookEventName, e: ActivityEvent): void {
+    if (this.halted) return;
+    if (this.queue.length >= this.t.queueMax) return this.dropped('queue_full', 1);
+    this.queue.push({ appId, name, e });
+    this.schedule();
+  }
+
+  /** Sends what is queued without waiting for batch windows or backoff; resolves when nothing is left. */
+  flush(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
+    this.schedule();
+    if (!this.sending && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Stops at once: the request in flight is aborted, what is queued is dropped (counted). */
+  halt(): void {
+    this.closing = true;
+    this.halted = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.wake?.();
+    this.stop.abort();
+    if (this.queue.length) this.dropped('shutdown', this.queue.splice(0).length);
+    if (this.dropLog) clearTimeout(this.dropLog.timer);
+    this.settle();
+  }
+
+  private schedule(): void {
+    if (this.sending || this.halted || this.queue.length === 0) return;
+    const now = this.closing || this.queue.length >= this.t.batchMax;
+    if (this.timer && (this.timerIsNow || !now)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerIsNow = now;
+    // Never in the emitter's stack: batches are built and sent on a later turn.
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.sendNext();
+      },
+      now ? 0 : this.t.batchMs,
+    );
+  }
+
+  private async sendNext(): Promise<void> {
+    if (this.sending || this.queue.length === 0) return;
+    this.sending = true;
+    // One batch is one app's (the body names it): consecutive events of the first one's app.
+    const appId = this.queue[0]!.appId;
+    let n = 1;
+    while (n < this.queue.length && n < this.t.batchMax && this.queue[n]!.appId === appId) n++;
+    const batch = this.queue.splice(0, n);
+    try {
+      await this.deliver(appId, batch);
+    } catch (err) {
+      this.log.error({ err, url: this.url }, 'webhook batch failed');
+      this.dropped('failed', batch.length);
+    } finally {
+      this.sending = false;
+      this.schedule();
+      this.settle();
+    }
+  }
+
+  private async deliver(appId: string, batch: Queued[]): Promise<void> {
+    const body = JSON.stringify({ appId, events: batch.map((q) => payloadOf(q.name, q.e)) });
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.post(body);
+      if (r.ok) {
+        this.metrics.webhookEventsSent.inc(batch.length);
+        return;
+      }
+      const why = { url: this.url, status: r.status, events: batch.length, attempts: attempt + 1 };
+      if (!r.retry) {
+        this.log.warn(why, 'webhook endpoint refused a batch: dropped (only 5xx, timeouts and connection errors are retried)');
+        return this.dropped('rejected', batch.length);
+      }
+      if (attempt >= this.t.retries || this.closing) {
+        this.log.warn(why, this.closing ? 'webhook batch not delivered before shutdown: dropped' : 'webhook batch failed after its retries: dropped');
+        return this.dropped(this.closing ? 'shutdown' : 'failed', batch.length);
+      }
+      await this.pause(this.backoff(attempt + 1));
+    }
+  }
+
+  private async post(body: string): Promise<Outcome> {
+    try {
+      const res = await fetch(this.endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Parley-Webhooks',
+          'x-parley-signature': signature(this.endpoint.secret, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(this.t.timeoutMs), this.stop.signal]),
+      });
+      // The answer's body is not used: drop it rather than read whatever size it has.
+      await res.body?.cancel().catch(() => undefined);
+      const family = Math.floor(res.status / 100);
+      this.metrics.webhookRequests.inc({ status: `${family}xx` });
+      return family === 2 ? { ok: true } : { ok: false, retry: family === 5, status: res.status };
+    } catch (err) {
+      const status = (err as Error).name === 'TimeoutError' ? 'timeout' : 'error';
+      this.metrics.webhookRequests.inc({ status });
+      if (status === 'error')
+        this.log.debug({ err, url: this.url }, 'webhook request failed (retried)');
+      return { ok: false, retry: true, status };
+    }
+  }
+
+  /** Attempt n's wait: retryBaseMs · 2^(n-1), ±20 % jitter (5 retries from 2 s: about a minute). */
+  private backoff(n: number): number {
+    return this.t.retryBaseMs * 2 ** (n - 1) * (0.8 + 0.4 * Math.random());
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private dropped(reason: DropReason, n: number): void {
+    this.metrics.webhookEventsDropped.inc({ reason }, n);
+    if (reason !== 'queue_full' || this.halted) return;
+    if (this.dropLog) {
+      this.dropLog.count += n;
+      return;
+    }
+    this.log.warn(
+      { url: this.url, queueMax: this.t.queueMax },
+      'webhook queue full: dropping events (parley_webhook_events_dropped_total{reason="queue_full"})',
+    );
+    this.startDropLog();
+  }
+
+  private startDropLog(): void {
+    const timer = setTimeout(() => {
+      const count = this.dropLog?.count ?? 0;
+      this.dropLog = null;
+      if (count === 0) return;
+      this.log.warn({ url: this.url, dropped: count, intervalMs: DROP_LOG_MS }, 'webhook queue full: events dropped');
+      this.startDropLog();
+    }, DROP_LOG_MS);
+    timer.unref();
+    this.dropLog = { count: 0, timer };
+  }
+
+  private settle(): void {
+    if (this.sending || (this.queue.length > 0 && !this.halted)) return;
+    for (const r of this.idleWaiters.splice(0)) r();
+  }
+}

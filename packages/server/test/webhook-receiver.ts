@@ -1,0 +1,70 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One webhook request as the receiver got it. */
+export interface Received {
+  headers: IncomingHttpHeaders;
+  /** the raw body, as signed */
+  body: string;
+  json: { appId: string; events: Array<{ name: string; ts: number; [k: string]: unknown }> };
+}
+
+/** What the receiver answers request n (0-based): a status, or 'hang' (answered by `release()`). */
+export type Answer = (n: number, r: Received) => number | 'hang';
+
+/**
+ * A real HTTP server on 127.0.0.1, port 0, recording every request. `answer` decides each
+ * status (default 200); hung requests wait until `release(status)`.
+ */
+export async function startReceiver(answer: Answer = () => 200) {
+  const requests: Received[] = [];
+  const hung: ServerResponse[] = [];
+  const http = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const r: Received = { headers: req.headers, body, json: JSON.parse(body) };
+      requests.push(r);
+      const status = answer(requests.length - 1, r);
+      if (status === 'hang') hung.push(res);
+      else res.writeHead(status, { 'content-type': 'text/plain' }).end(`status ${status}`);
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hooks?token=abc`,
+    port,
+    requests,
+    /** every event received, in order of arrival */
+    events: () => requests.flatMap((r) => r.json.events),
+    names: () => requests.flatMap((r) => r.json.events.map((e) => e.name)),
+    /** answers the hung requests */
+    release(status = 200) {
+      for (const res of hung.splice(0)) res.writeHead(status).end();
+    },
+    async close() {
+      for (const res of hung.splice(0)) res.destroy();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+
+/** A metric's value in the server's /metrics text (0 when absent). */
+export async function metricValue(serverUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${serverUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+/** Waits until a metric reaches `value` (rejects after `ms`). */
+export async function untilMetric(serverUrl: string, series: string, value: number, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while ((await metricValue(serverUrl, series)) < value) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${series} >= ${value}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
