@@ -88,6 +88,18 @@ module.exports = {
       `${SRC}(transport|session|features|delivery|cluster|adapters)/`,
     ),
     forbid(
+      'webhooks-read-the-feed',
+      'Webhooks are an outbound adapter of the activity feed: the kernel and config, never the layers that emit it.',
+      layer('webhooks'),
+      `${SRC}(transport|session|features|delivery|cluster|ports|adapters|http)/`,
+    ),
+    forbid(
+      'only-roots-import-webhooks',
+      'Nothing reaches the webhooks but the composition roots (server.ts builds them, cli/ checks their flags).',
+      `${SRC}(transport|session|features|delivery|cluster|ports|adapters|http|kernel)/`,
+      layer('webhooks'),
+    ),
+    forbid(
       'protocol-imports-nothing-of-ours',
       '@parley/protocol is browser-safe and stands alone.',
       '^packages/protocol/src/',

@@ -12,7 +12,11 @@ import { startReceiver } from './webhook-receiver.js';
 const good = { url: 'https://hooks.example.com/parley', secret: 's3cret', events: ['user.online'] };
 /** createServer's refusal of one app's webhooks (checked before anything is opened). */
 const refusal = (webhooks: unknown) =>
-  createServer({ dataDir: null, logLevel: 'silent', apps: [{ appId: APP_ID, webhooks: webhooks as never }] }).then(
+  createServer({
+    dataDir: null,
+    logLevel: 'silent',
+    apps: [{ appId: APP_ID, webhooks: webhooks as never }],
+  }).then(
     () => 'started',
     (e: Error) => e.message,
   );
@@ -30,14 +34,29 @@ describe('webhook configuration: refused at start-up with a message naming the e
   };
 
   it.each([
-    [{ ...good, url: 'ftp://hooks.example.com' }, 'apps[0].webhooks[0].url: "ftp://hooks.example.com" is not an http:// or https:// URL'],
+    [
+      { ...good, url: 'ftp://hooks.example.com' },
+      'apps[0].webhooks[0].url: "ftp://hooks.example.com" is not an http:// or https:// URL',
+    ],
     [{ ...good, url: 'not a url' }, 'apps[0].webhooks[0].url: "not a url" is not an http:// or https:// URL'],
-    [{ ...good, secret: undefined }, 'apps[0].webhooks[0].secret: missing; every webhook request is signed with its secret'],
+    [
+      { ...good, secret: undefined },
+      'apps[0].webhooks[0].secret: missing; every webhook request is signed with its secret',
+    ],
     [{ ...good, secret: '' }, 'apps[0].webhooks[0].secret: missing'],
-    [{ ...good, events: ['user.online', 'user.onlin'] }, 'apps[0].webhooks[0].events: unknown event "user.onlin" (known: user.online, user.offline,'],
+    [
+      { ...good, events: ['user.online', 'user.onlin'] },
+      'apps[0].webhooks[0].events: unknown event "user.onlin" (known: user.online, user.offline,',
+    ],
     [{ ...good, events: [] }, 'apps[0].webhooks[0].events: expected a non-empty list of events'],
-    [{ ...good, channelPrefix: '' }, 'apps[0].webhooks[0].channelPrefix: expected a non-empty string, got ""'],
-    [{ ...good, retries: 3 }, 'apps[0].webhooks[0]: unknown key "retries" (known: url, secret, events, channelPrefix)'],
+    [
+      { ...good, channelPrefix: '' },
+      'apps[0].webhooks[0].channelPrefix: expected a non-empty string, got ""',
+    ],
+    [
+      { ...good, retries: 3 },
+      'apps[0].webhooks[0]: unknown key "retries" (known: url, secret, events, channelPrefix)',
+    ],
     ['https://x', 'apps[0].webhooks[0]: expected an object { url, secret, events, channelPrefix? }'],
   ])('createServer and --config refuse %j', async (endpoint, message) => {
     expect(await refusal([endpoint])).toContain(message);
@@ -64,11 +83,20 @@ describe('webhook configuration: refused at start-up with a message naming the e
       runFailingServer(['--config', p]),
       runFailingServer(['--webhook-url', 'http://127.0.0.1:9/h']),
       runFailingServer(['--webhook-url', 'localhost:9', '--webhook-secret', 's']),
-      runFailingServer(['--webhook-url', 'http://127.0.0.1:9/h', '--webhook-secret', 's', '--webhook-events', 'user.online,typing']),
+      runFailingServer([
+        '--webhook-url',
+        'http://127.0.0.1:9/h',
+        '--webhook-secret',
+        's',
+        '--webhook-events',
+        'user.online,typing',
+      ]),
       runFailingServer(['--webhook-secret', 's']),
     ]);
     expect([bad.code, noSecret.code, badUrl.code, badEvent.code, secretAlone.code]).toEqual([1, 2, 2, 2, 2]);
-    expect(bad.stderr).toContain(`config file ${p}: apps[0].webhooks[0].events: unknown event "channel.opened"`);
+    expect(bad.stderr).toContain(
+      `config file ${p}: apps[0].webhooks[0].events: unknown event "channel.opened"`,
+    );
     expect(noSecret.stderr).toContain('error: --webhook-secret (PARLEY_WEBHOOK_SECRET): missing');
     expect(badUrl.stderr).toContain('error: --webhook-url: "localhost:9" is not an http:// or https:// URL');
     expect(badEvent.stderr).toContain('error: --webhook-events: unknown event "typing"');
@@ -78,7 +106,11 @@ describe('webhook configuration: refused at start-up with a message naming the e
   it('parley serve: PARLEY_WEBHOOK_URL / PARLEY_WEBHOOK_SECRET / PARLEY_WEBHOOK_EVENTS deliver to the endpoint', async () => {
     const rx = await startReceiver();
     const s = await spawnServer(['--port', '0', '--data-dir', dir], {
-      env: { PARLEY_WEBHOOK_URL: rx.url, PARLEY_WEBHOOK_SECRET: 'envsecret', PARLEY_WEBHOOK_EVENTS: 'user.online' },
+      env: {
+        PARLEY_WEBHOOK_URL: rx.url,
+        PARLEY_WEBHOOK_SECRET: 'envsecret',
+        PARLEY_WEBHOOK_EVENTS: 'user.online',
+      },
     });
     try {
       expect((await rawLogin(s.wsUrl, { appId: APP_ID, uid: 'alice' })).code).toBe(0);

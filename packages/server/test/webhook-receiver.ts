@@ -61,7 +61,12 @@ export async function metricValue(serverUrl: string, series: string): Promise<nu
 }
 
 /** Waits until a metric reaches `value` (rejects after `ms`). */
-export async function untilMetric(serverUrl: string, series: string, value: number, ms = 5000): Promise<void> {
+export async function untilMetric(
+  serverUrl: string,
+  series: string,
+  value: number,
+  ms = 5000,
+): Promise<void> {
   const end = Date.now() + ms;
   while ((await metricValue(serverUrl, series)) < value) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${series} >= ${value}`);

@@ -70,7 +70,10 @@ export class EndpointSender {
 
   push(appId: string, name: WebhookEventName, e: ActivityEvent): void {
     if (this.halted) return;
-    if (this.queue.length >= this.t.queueMax) return this.dropped('queue_full', 1);
+    if (this.queue.length >= this.t.queueMax) {
+      this.dropped('queue_full', 1);
+      return;
+    }
     this.queue.push({ appId, name, e });
     this.schedule();
   }
@@ -143,12 +146,22 @@ export class EndpointSender {
       }
       const why = { url: this.url, status: r.status, events: batch.length, attempts: attempt + 1 };
       if (!r.retry) {
-        this.log.warn(why, 'webhook endpoint refused a batch: dropped (only 5xx, timeouts and connection errors are retried)');
-        return this.dropped('rejected', batch.length);
+        this.log.warn(
+          why,
+          'webhook endpoint refused a batch: dropped (only 5xx, timeouts and connection errors are retried)',
+        );
+        this.dropped('rejected', batch.length);
+        return;
       }
       if (attempt >= this.t.retries || this.closing) {
-        this.log.warn(why, this.closing ? 'webhook batch not delivered before shutdown: dropped' : 'webhook batch failed after its retries: dropped');
-        return this.dropped(this.closing ? 'shutdown' : 'failed', batch.length);
+        this.log.warn(
+          why,
+          this.closing
+            ? 'webhook batch not delivered before shutdown: dropped'
+            : 'webhook batch failed after its retries: dropped',
+        );
+        this.dropped(this.closing ? 'shutdown' : 'failed', batch.length);
+        return;
       }
       await this.pause(this.backoff(attempt + 1));
     }
@@ -175,8 +188,7 @@ export class EndpointSender {
     } catch (err) {
       const status = (err as Error).name === 'TimeoutError' ? 'timeout' : 'error';
       this.metrics.webhookRequests.inc({ status });
-      if (status === 'error')
-        this.log.debug({ err, url: this.url }, 'webhook request failed (retried)');
+      if (status === 'error') this.log.debug({ err, url: this.url }, 'webhook request failed (retried)');
       return { ok: false, retry: true, status };
     }
   }
@@ -217,7 +229,10 @@ export class EndpointSender {
       const count = this.dropLog?.count ?? 0;
       this.dropLog = null;
       if (count === 0) return;
-      this.log.warn({ url: this.url, dropped: count, intervalMs: DROP_LOG_MS }, 'webhook queue full: events dropped');
+      this.log.warn(
+        { url: this.url, dropped: count, intervalMs: DROP_LOG_MS },
+        'webhook queue full: events dropped',
+      );
       this.startDropLog();
     }, DROP_LOG_MS);
     timer.unref();

@@ -51,7 +51,9 @@ export function validateEndpoint(e: unknown, where: string): WebhookEndpoint {
   };
   if (e.channelPrefix !== undefined) {
     if (typeof e.channelPrefix !== 'string' || e.channelPrefix === '')
-      throw new Error(`${where}.channelPrefix: expected a non-empty string, got ${JSON.stringify(e.channelPrefix)}`);
+      throw new Error(
+        `${where}.channelPrefix: expected a non-empty string, got ${JSON.stringify(e.channelPrefix)}`,
+      );
     endpoint.channelPrefix = e.channelPrefix;
   }
   return endpoint;
@@ -59,7 +61,8 @@ export function validateEndpoint(e: unknown, where: string): WebhookEndpoint {
 
 /** An app's `webhooks`, checked. */
 export function validateEndpoints(list: unknown, where: string): WebhookEndpoint[] {
-  if (!Array.isArray(list)) throw new Error(`${where}: expected an array of { url, secret, events, channelPrefix? }`);
+  if (!Array.isArray(list))
+    throw new Error(`${where}: expected an array of { url, secret, events, channelPrefix? }`);
   return list.map((e, i) => validateEndpoint(e, `${where}[${i}]`));
 }
 

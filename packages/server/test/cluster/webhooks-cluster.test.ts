@@ -40,7 +40,9 @@ describe.each(MODES)('webhooks once in the cluster: %s', (_name, mode) => {
     const clients = [];
     for (const uid of users) clients.push(await t.login(uid));
     // Consecutive clients are on different nodes (round-robin).
-    expect(new Set(users.map((u) => t.servers.findIndex((s) => s.sessions.local(APP_ID, u)))).size).toBeGreaterThan(1);
+    expect(
+      new Set(users.map((u) => t.servers.findIndex((s) => s.sessions.local(APP_ID, u)))).size,
+    ).toBeGreaterThan(1);
     const ROUNDS = 5;
     for (let r = 0; r < ROUNDS; r++) {
       const channels = clients.map((c) => c.createChannel('room'));
@@ -69,36 +71,51 @@ describe.each(MODES)('webhooks once in the cluster: %s', (_name, mode) => {
     expect(count('channel.attributes_updated')).toBe(1);
     expect(rx.events()).toHaveLength(total + 1);
     // Counts after the joins of a round run 1..4 once each, and after the leaves 3..0.
-    const joinedCounts = rx.events().filter((e) => e.name === 'channel.member_joined').map((e) => e.count as number);
-    const leftCounts = rx.events().filter((e) => e.name === 'channel.member_left').map((e) => e.count as number);
+    const joinedCounts = rx
+      .events()
+      .filter((e) => e.name === 'channel.member_joined')
+      .map((e) => e.count as number);
+    const leftCounts = rx
+      .events()
+      .filter((e) => e.name === 'channel.member_left')
+      .map((e) => e.count as number);
     const perRound = (xs: number[]) => [...xs].sort((a, b) => a - b);
-    expect(perRound(joinedCounts)).toEqual(perRound(Array.from({ length: ROUNDS }, () => [1, 2, 3, 4]).flat()));
+    expect(perRound(joinedCounts)).toEqual(
+      perRound(Array.from({ length: ROUNDS }, () => [1, 2, 3, 4]).flat()),
+    );
     expect(perRound(leftCounts)).toEqual(perRound(Array.from({ length: ROUNDS }, () => [0, 1, 2, 3]).flat()));
   });
 
-  it.runIf('nodes' in mode)('a dead node: its users go offline and leave once, sent by a survivor', async () => {
-    rx = await startReceiver();
-    env = await setup({
-      ...mode,
-      webhookUrl: rx.url,
-      webhookSecret: 's',
-      webhookBatchMs: 5,
-      sessionGraceMs: 300,
-      nodeHeartbeatMs: 100,
-    });
-    const alice = await env.login('alice'); // node 1
-    const bob = await env.login('bob'); // node 2
-    await alice.createChannel('room').join();
-    await bob.createChannel('room').join();
-    // What node 1 saw is sent before it dies (a crash sends nothing more).
-    await until(() => rx!.events().length === 5, 5000, 'logins and joins');
-    await env.servers[0]!.crash();
-    await until(() => count('user.offline', { uid: 'alice' }) === 1 && count('channel.member_left') === 1, 15_000, 'alice ended');
-    await bob.logout();
-    await until(() => count('channel.vacated') === 1 && count('user.offline') === 2, 5000, 'bob ended');
-    expect(count('user.offline', { uid: 'alice' })).toBe(1);
-    expect(count('channel.member_left', { uid: 'alice', count: 1 })).toBe(1);
-    expect(count('channel.occupied')).toBe(1);
-    expect(rx.names()).toHaveLength(4 + 2 + 4);
-  });
+  it.runIf('nodes' in mode)(
+    'a dead node: its users go offline and leave once, sent by a survivor',
+    async () => {
+      rx = await startReceiver();
+      env = await setup({
+        ...mode,
+        webhookUrl: rx.url,
+        webhookSecret: 's',
+        webhookBatchMs: 5,
+        sessionGraceMs: 300,
+        nodeHeartbeatMs: 100,
+      });
+      const alice = await env.login('alice'); // node 1
+      const bob = await env.login('bob'); // node 2
+      await alice.createChannel('room').join();
+      await bob.createChannel('room').join();
+      // What node 1 saw is sent before it dies (a crash sends nothing more).
+      await until(() => rx!.events().length === 5, 5000, 'logins and joins');
+      await env.servers[0]!.crash();
+      await until(
+        () => count('user.offline', { uid: 'alice' }) === 1 && count('channel.member_left') === 1,
+        15_000,
+        'alice ended',
+      );
+      await bob.logout();
+      await until(() => count('channel.vacated') === 1 && count('user.offline') === 2, 5000, 'bob ended');
+      expect(count('user.offline', { uid: 'alice' })).toBe(1);
+      expect(count('channel.member_left', { uid: 'alice', count: 1 })).toBe(1);
+      expect(count('channel.occupied')).toBe(1);
+      expect(rx.names()).toHaveLength(4 + 2 + 4);
+    },
+  );
 });

@@ -33,7 +33,11 @@ describe('webhook payloads', () => {
     await alice.clearChannelAttributes('room');
     await alice.sendMessageToPeer({ text: 'hi' }, 'bob');
     await alice.sendMessageToPeer(
-      alice.createMessage({ rawMessage: new Uint8Array([1, 2, 3]), description: 'opcode', messageType: 'RAW' }),
+      alice.createMessage({
+        rawMessage: new Uint8Array([1, 2, 3]),
+        description: 'opcode',
+        messageType: 'RAW',
+      }),
       'bob',
     );
     await ca.sendMessage({ text: 'all' });
@@ -55,11 +59,32 @@ describe('webhook payloads', () => {
       { name: 'channel.member_joined', ts, channelId: 'room', uid: 'alice', count: 1 },
       { name: 'channel.occupied', ts, channelId: 'room', uid: 'alice' },
       { name: 'channel.member_joined', ts, channelId: 'room', uid: 'bob', count: 2 },
-      { name: 'channel.attributes_updated', ts, channelId: 'room', uid: 'alice', change: 'update', keys: ['k', 'j'] },
-      { name: 'channel.attributes_updated', ts, channelId: 'room', uid: 'alice', change: 'delete', keys: ['k'] },
+      {
+        name: 'channel.attributes_updated',
+        ts,
+        channelId: 'room',
+        uid: 'alice',
+        change: 'update',
+        keys: ['k', 'j'],
+      },
+      {
+        name: 'channel.attributes_updated',
+        ts,
+        channelId: 'room',
+        uid: 'alice',
+        change: 'delete',
+        keys: ['k'],
+      },
       { name: 'channel.attributes_updated', ts, channelId: 'room', uid: 'alice', change: 'clear', keys: [] },
       { name: 'message.peer', ts, id, from: 'alice', to: 'bob', message: { text: 'hi' } },
-      { name: 'message.peer', ts, id, from: 'alice', to: 'bob', message: { raw: 'AQID', description: 'opcode' } },
+      {
+        name: 'message.peer',
+        ts,
+        id,
+        from: 'alice',
+        to: 'bob',
+        message: { raw: 'AQID', description: 'opcode' },
+      },
       { name: 'message.channel', ts, id, channelId: 'room', from: 'alice', message: { text: 'all' } },
       { name: 'message.channel', ts, id, channelId: 'room', from: 'system', message: { raw: 'eHl6' } },
       { name: 'channel.member_left', ts, channelId: 'room', uid: 'bob', count: 1 },

@@ -14,7 +14,9 @@ const DOCS = fileURLToPath(new URL('../../../../docs/webhooks.md', import.meta.u
 /** The Node verifier of docs/webhooks.md, as written there. */
 function docsVerifier(): string {
   const md = readFileSync(DOCS, 'utf8');
-  const block = [...md.matchAll(/```js\n([\s\S]*?)```/g)].find((m) => m[1]!.includes('verifyParleySignature'));
+  const block = [...md.matchAll(/```js\n([\s\S]*?)```/g)].find((m) =>
+    m[1]!.includes('verifyParleySignature'),
+  );
   if (!block) throw new Error('docs/webhooks.md has no verifyParleySignature block');
   return block[1]!;
 }
@@ -29,7 +31,9 @@ function verifyWithDocs(cases: Array<[string, string, string]>): boolean[] {
       `${docsVerifier()}\nconst cases = JSON.parse(process.env.CASES);\n` +
         'process.stdout.write(JSON.stringify(cases.map(([s, h, b]) => verifyParleySignature(s, h, b))));\n',
     );
-    return JSON.parse(execFileSync(process.execPath, [file], { env: { CASES: JSON.stringify(cases) } }).toString());
+    return JSON.parse(
+      execFileSync(process.execPath, [file], { env: { CASES: JSON.stringify(cases) } }).toString(),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -64,7 +68,10 @@ describe('webhooks (one node)', () => {
     await until(() => rx!.requests.length === 1, 5000, 'a webhook');
     const r = rx!.requests[0]!;
     expect(r.headers['content-type']).toBe('application/json');
-    expect(r.json).toEqual({ appId: APP_ID, events: [expect.objectContaining({ name: 'user.online', uid: 'alice' })] });
+    expect(r.json).toEqual({
+      appId: APP_ID,
+      events: [expect.objectContaining({ name: 'user.online', uid: 'alice' })],
+    });
     const header = String(r.headers['x-parley-signature']);
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     const stale = header.replace(/t=\d+/, `t=${Math.floor(Date.now() / 1000) - 3600}`);
@@ -80,7 +87,11 @@ describe('webhooks (one node)', () => {
 
   it('batches up to webhookBatchMax events, in order, and flushes the rest at shutdown', async () => {
     // A window no test waits out: only the size bound and the shutdown send.
-    const t = await serve(await startReceiver(), { webhookBatchMs: 600_000, webhookBatchMax: 3 }, 'message.channel');
+    const t = await serve(
+      await startReceiver(),
+      { webhookBatchMs: 600_000, webhookBatchMax: 3 },
+      'message.channel',
+    );
     const alice = await t.login('alice');
     const ch = alice.createChannel('room');
     await ch.join();
@@ -90,7 +101,13 @@ describe('webhooks (one node)', () => {
     env = undefined;
     expect(rx!.requests.map((r) => r.json.events.length)).toEqual([3, 3, 1]);
     expect(rx!.events().map((e) => (e.message as { text: string }).text)).toEqual([
-      'm0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6',
+      'm0',
+      'm1',
+      'm2',
+      'm3',
+      'm4',
+      'm5',
+      'm6',
     ]);
   });
 
@@ -103,9 +120,9 @@ describe('webhooks (one node)', () => {
     expect(bodies[1]).toBe(bodies[0]);
     expect(bodies[2]).toBe(bodies[0]);
     expect(rx!.requests.map((r) => r.json.events[0]!.uid)).toEqual(['alice', 'alice', 'alice', 'bob']);
-    expect(verifyWithDocs(rx!.requests.map((r) => [SECRET, String(r.headers['x-parley-signature']), r.body]))).toEqual([
-      true, true, true, true,
-    ]);
+    expect(
+      verifyWithDocs(rx!.requests.map((r) => [SECRET, String(r.headers['x-parley-signature']), r.body])),
+    ).toEqual([true, true, true, true]);
     expect(await metricValue(t.server.url, 'parley_webhook_requests_total{status="5xx"}')).toBe(2);
     expect(await metricValue(t.server.url, 'parley_webhook_events_sent_total')).toBe(2);
   });
@@ -156,7 +173,12 @@ describe('webhooks (one node)', () => {
           {
             appId: APP_ID,
             webhooks: [
-              { url: rx.url, secret: SECRET, events: ['channel.occupied', 'user.online'], channelPrefix: 'game-' },
+              {
+                url: rx.url,
+                secret: SECRET,
+                events: ['channel.occupied', 'user.online'],
+                channelPrefix: 'game-',
+              },
               { url: other.url, secret: SECRET, events: ['channel.vacated'] },
             ],
           },
@@ -186,11 +208,15 @@ describe('webhooks (one node)', () => {
   });
 
   it('bounds each endpoint queue: drops are counted in /metrics and never delay messages', async () => {
-    const t = await serve(await startReceiver((n) => (n === 0 ? 'hang' : 200)), {
-      webhookQueueMax: 3,
-      webhookBatchMax: 1,
-      webhookTimeoutMs: 60_000,
-    }, 'message.peer');
+    const t = await serve(
+      await startReceiver((n) => (n === 0 ? 'hang' : 200)),
+      {
+        webhookQueueMax: 3,
+        webhookBatchMax: 1,
+        webhookTimeoutMs: 60_000,
+      },
+      'message.peer',
+    );
     const alice = await t.login('alice');
     await t.login('bob');
     await alice.sendMessageToPeer({ text: 'first' }, 'bob');
@@ -198,9 +224,16 @@ describe('webhooks (one node)', () => {
     // The endpoint hangs: the sends still complete, 3 events wait and the other 3 are dropped.
     for (let i = 0; i < 6; i++)
       expect((await alice.sendMessageToPeer({ text: `m${i}` }, 'bob')).hasPeerReceived).toBe(true);
-    expect(await metricValue(t.server.url, 'parley_webhook_events_dropped_total{reason="queue_full"}')).toBe(3);
+    expect(await metricValue(t.server.url, 'parley_webhook_events_dropped_total{reason="queue_full"}')).toBe(
+      3,
+    );
     rx!.release(200);
     await until(() => rx!.requests.length === 4, 5000, 'the queued events');
-    expect(rx!.events().map((e) => (e.message as { text: string }).text)).toEqual(['first', 'm0', 'm1', 'm2']);
+    expect(rx!.events().map((e) => (e.message as { text: string }).text)).toEqual([
+      'first',
+      'm0',
+      'm1',
+      'm2',
+    ]);
   });
 });
