@@ -87,8 +87,11 @@ export class EndpointSender {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Stops at once: the request in flight is aborted, what is queued is dropped (counted). */
-  halt(): void {
+  /**
+   * Stops at once: the request in flight is aborted, what is queued is dropped (counted);
+   * resolves when the aborted request has settled.
+   */
+  halt(): Promise<void> {
     this.closing = true;
     this.halted = true;
     if (this.timer) clearTimeout(this.timer);
@@ -97,7 +100,8 @@ export class EndpointSender {
     this.stop.abort();
     if (this.queue.length) this.dropped('shutdown', this.queue.splice(0).length);
     if (this.dropLog) clearTimeout(this.dropLog.timer);
-    this.settle();
+    if (!this.sending) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   private schedule(): void {

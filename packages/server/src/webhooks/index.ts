@@ -68,12 +68,12 @@ export class Webhooks {
       new Promise((r) => (timer = setTimeout(r, this.config.webhookShutdownMs))),
     ]);
     clearTimeout(timer);
-    for (const s of senders) s.halt();
+    await Promise.all(senders.map((s) => s.halt()));
   }
 
   /** A crash (tests): stops at once, sends nothing more. */
   halt(): void {
     this.off();
-    for (const s of this.senders.values()) s.halt();
+    for (const s of this.senders.values()) void s.halt();
   }
 }

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer } from '../../src/testing.js';
 import type { ServerConfig } from '../../src/config.js';
 import { APP_ID, setup, until } from '../helpers.js';
 import { metricValue, type Receiver, startReceiver, untilMetric } from '../webhook-receiver.js';
@@ -235,5 +237,55 @@ describe('webhooks (one node)', () => {
       'm1',
       'm2',
     ]);
+  });
+
+  it('a shutdown sends for at most webhookShutdownMs, then drops what is left, counted', async () => {
+    const t = await serve(await startReceiver(() => 'hang'), {
+      webhookShutdownMs: 100,
+      webhookTimeoutMs: 600_000,
+      webhookBatchMax: 1,
+    });
+    await t.login('alice');
+    await t.login('bob');
+    await until(() => rx!.requests.length === 1, 5000, 'the hung request');
+    const { metrics } = t.server;
+    await t.cleanup();
+    env = undefined;
+    // alice's login in flight; bob's, and both sessions' SHUTDOWN offline, queued
+    const dropped = (await metrics.webhookEventsDropped.get()).values;
+    expect(dropped).toEqual([expect.objectContaining({ labels: { reason: 'shutdown' }, value: 4 })]);
+    expect(rx!.requests).toHaveLength(1);
+  });
+
+  it('logs queue-full drops once for a burst, not once per event', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    rx = await startReceiver(() => 'hang');
+    const server = await startTestServer(
+      {
+        webhookUrl: rx.url,
+        webhookSecret: SECRET,
+        webhookQueueMax: 1,
+        webhookBatchMax: 1,
+        webhookTimeoutMs: 600_000,
+        webhookShutdownMs: 1,
+      },
+      { logger },
+    );
+    try {
+      const online = (uid: string) =>
+        server.activity.emit({ type: 'user.online', appId: APP_ID, uid, sessionId: uid, ts: Date.now() });
+      online('u0');
+      await until(() => rx!.requests.length === 1, 5000, 'the hung request');
+      for (let i = 1; i <= 10; i++) online(`u${i}`);
+      const full = lines.filter((l) => l.includes('webhook queue full'));
+      expect(full).toHaveLength(1);
+      expect(JSON.parse(full[0]!)).toMatchObject({ url: rx.url.replace(/\?.*$/, ''), queueMax: 1 });
+      expect(await metricValue(server.url, 'parley_webhook_events_dropped_total{reason="queue_full"}')).toBe(
+        9,
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
