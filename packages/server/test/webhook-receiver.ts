@@ -73,3 +73,9 @@ export async function untilMetric(
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The end of a webhook test: its servers, then its receiver. */
+export async function closeAll(env?: { cleanup(): Promise<void> }, rx?: Receiver): Promise<void> {
+  await env?.cleanup();
+  await rx?.close();
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WEBHOOK_EVENTS } from '../../src/config.js';
 import { APP_ID, setup, until } from '../helpers.js';
-import { type Receiver, startReceiver } from '../webhook-receiver.js';
+import { closeAll, type Receiver, startReceiver } from '../webhook-receiver.js';
 
 /**
  * Webhooks on several nodes sharing one endpoint: each event is sent once in the cluster, by the
@@ -17,8 +17,7 @@ describe.each(MODES)('webhooks once in the cluster: %s', (_name, mode) => {
   let env: Awaited<ReturnType<typeof setup>> | undefined;
   let rx: Receiver | undefined;
   afterEach(async () => {
-    await env?.cleanup();
-    await rx?.close();
+    await closeAll(env, rx);
     env = rx = undefined;
   });
 

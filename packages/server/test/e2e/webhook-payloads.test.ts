@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WEBHOOK_EVENTS } from '../../src/config.js';
-import { APP_ID, setup, until } from '../helpers.js';
-import { type Receiver, startReceiver } from '../webhook-receiver.js';
+import { APP_ID, setup, twoInRoom, until } from '../helpers.js';
+import { closeAll, type Receiver, startReceiver } from '../webhook-receiver.js';
 
 let env: Awaited<ReturnType<typeof setup>> | undefined;
 let rx: Receiver | undefined;
 afterEach(async () => {
-  await env?.cleanup();
-  await rx?.close();
+  await closeAll(env, rx);
   env = rx = undefined;
 });
 
@@ -22,12 +21,7 @@ describe('webhook payloads', () => {
       apps: [{ appId: APP_ID, webhooks: [{ url: rx.url, secret: 's', events: [...WEBHOOK_EVENTS] }] }],
       webhookBatchMs: 5,
     });
-    const alice = await env.login('alice');
-    const bob = await env.login('bob');
-    const ca = alice.createChannel('room');
-    const cb = bob.createChannel('room');
-    await ca.join();
-    await cb.join();
+    const { alice, bob, ca, cb } = await twoInRoom(env);
     await alice.addOrUpdateChannelAttributes('room', { k: 'v', j: 'w' });
     await alice.deleteChannelAttributesByKeys('room', ['k']);
     await alice.clearChannelAttributes('room');

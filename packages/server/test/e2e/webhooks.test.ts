@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../src/testing.js';
 import type { ServerConfig } from '../../src/config.js';
 import { APP_ID, setup, until } from '../helpers.js';
-import { metricValue, type Receiver, startReceiver, untilMetric } from '../webhook-receiver.js';
+import { metricValue, closeAll, type Receiver, startReceiver, untilMetric } from '../webhook-receiver.js';
 
 const SECRET = 'whsec-test-0123456789';
 const DOCS = fileURLToPath(new URL('../../../../docs/webhooks.md', import.meta.url));
@@ -44,8 +44,7 @@ function verifyWithDocs(cases: Array<[string, string, string]>): boolean[] {
 let env: Awaited<ReturnType<typeof setup>> | undefined;
 let rx: Receiver | undefined;
 afterEach(async () => {
-  await env?.cleanup();
-  await rx?.close();
+  await closeAll(env, rx);
   env = rx = undefined;
 });
 
