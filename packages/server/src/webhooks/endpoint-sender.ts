@@ -52,7 +52,7 @@ export class EndpointSender {
   private sending = false;
   private closing = false;
   private halted = false;
-  private readonly stop = new AbortController();
+  private inFlight: AbortController | null = null;
   /** ends the current backoff wait early (shutdown) */
   private wake: (() => void) | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -97,7 +97,7 @@ export class EndpointSender {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.wake?.();
-    this.stop.abort();
+    this.inFlight?.abort();
     if (this.queue.length) this.dropped('shutdown', this.queue.splice(0).length);
     if (this.dropLog) clearTimeout(this.dropLog.timer);
     if (!this.sending) return Promise.resolve();
@@ -143,6 +143,10 @@ export class EndpointSender {
   private async deliver(appId: string, batch: Queued[]): Promise<void> {
     const body = JSON.stringify({ appId, events: batch.map((q) => payloadOf(q.name, q.e)) });
     for (let attempt = 0; ; attempt++) {
+      if (this.halted) {
+        this.dropped('shutdown', batch.length);
+        return;
+      }
       const r = await this.post(body);
       if (r.ok) {
         this.metrics.webhookEventsSent.inc(batch.length);
@@ -172,6 +176,14 @@ export class EndpointSender {
   }
 
   private async post(body: string): Promise<Outcome> {
+    // One controller per request, aborted by its time limit or by halt().
+    const request = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.abort();
+    }, this.t.timeoutMs);
+    this.inFlight = request;
     try {
       const res = await fetch(this.endpoint.url, {
         method: 'POST',
@@ -182,7 +194,7 @@ export class EndpointSender {
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.t.timeoutMs), this.stop.signal]),
+        signal: request.signal,
       });
       // The answer's body is not used: drop it rather than read whatever size it has.
       await res.body?.cancel().catch(() => undefined);
@@ -190,10 +202,13 @@ export class EndpointSender {
       this.metrics.webhookRequests.inc({ status: `${family}xx` });
       return family === 2 ? { ok: true } : { ok: false, retry: family === 5, status: res.status };
     } catch (err) {
-      const status = (err as Error).name === 'TimeoutError' ? 'timeout' : 'error';
+      const status = timedOut ? 'timeout' : 'error';
       this.metrics.webhookRequests.inc({ status });
       if (status === 'error') this.log.debug({ err, url: this.url }, 'webhook request failed (retried)');
       return { ok: false, retry: true, status };
+    } finally {
+      clearTimeout(timer);
+      this.inFlight = null;
     }
   }
 

@@ -141,7 +141,7 @@ describe('webhooks (one node)', () => {
   });
 
   it('retries a request that times out', async () => {
-    const t = await serve(await startReceiver((n) => (n === 0 ? 'hang' : 200)), { webhookTimeoutMs: 200 });
+    const t = await serve(await startReceiver((n) => (n === 0 ? 'hang' : 200)), { webhookTimeoutMs: 1000 });
     await t.login('alice');
     await until(() => rx!.requests.length === 2, 5000, 'the retry');
     expect(rx!.requests[1]!.body).toBe(rx!.requests[0]!.body);
