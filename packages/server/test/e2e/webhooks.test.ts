@@ -65,6 +65,11 @@ async function serve(receiver: Receiver, cfg: Partial<ServerConfig> = {}, events
 describe('webhooks (one node)', () => {
   it('signs each request so that the verifier of docs/webhooks.md accepts it and refuses tampering', async () => {
     const t = await serve(await startReceiver());
+    // --webhook-url without --webhook-events: everything but the messages
+    expect(t.server.activity.watched('channel.attributes_updated')).toBe(true);
+    expect(t.server.activity.watched('message.peer') || t.server.activity.watched('message.channel')).toBe(
+      false,
+    );
     await t.login('alice');
     await until(() => rx!.requests.length === 1, 5000, 'a webhook');
     const r = rx!.requests[0]!;
@@ -186,6 +191,17 @@ describe('webhooks (one node)', () => {
         ],
         webhookBatchMs: 5,
       });
+      // The feed builds only what some endpoint wants: occupied/vacated come from joins/leaves.
+      const watched = (
+        [
+          'user.online',
+          'user.offline',
+          'channel.member_joined',
+          'channel.member_left',
+          'message.peer',
+        ] as const
+      ).map((type) => env!.server.activity.watched(type));
+      expect(watched).toEqual([true, false, true, true, false]);
       const alice = await env.login('alice');
       for (const id of ['lobby', 'game-1']) {
         const ch = alice.createChannel(id);
