@@ -58,25 +58,25 @@ function messageJson(m: WireMessage): Record<string, string> {
   return m.description ? { raw, description: m.description } : { raw };
 }
 
-/** The JSON of webhook event `name` made from feed event `e`. */
+/** The JSON of webhook event `name` made from feed event `e` (literals, not spreads: it runs per message). */
 export function payloadOf(name: WebhookEventName, e: ActivityEvent): WebhookEvent {
-  const head = { name, ts: e.ts };
+  const ts = e.ts;
   switch (e.type) {
     case 'user.online':
-      return { ...head, uid: e.uid, sessionId: e.sessionId };
+      return { name, ts, uid: e.uid, sessionId: e.sessionId };
     case 'user.offline':
-      return { ...head, uid: e.uid, sessionId: e.sessionId, reason: e.cause };
+      return { name, ts, uid: e.uid, sessionId: e.sessionId, reason: e.cause };
     case 'channel.member_joined':
     case 'channel.member_left':
       return name === 'channel.occupied' || name === 'channel.vacated'
-        ? { ...head, channelId: e.channelId, uid: e.uid }
-        : { ...head, channelId: e.channelId, uid: e.uid, count: e.count };
+        ? { name, ts, channelId: e.channelId, uid: e.uid }
+        : { name, ts, channelId: e.channelId, uid: e.uid, count: e.count };
     case 'channel.attributes_updated':
-      return { ...head, channelId: e.channelId, uid: e.uid, change: e.change, keys: e.keys };
+      return { name, ts, channelId: e.channelId, uid: e.uid, change: e.change, keys: e.keys };
     case 'message.peer':
-      return { ...head, id: e.id, from: e.from, to: e.to, message: messageJson(e.msg) };
+      return { name, ts, id: e.id, from: e.from, to: e.to, message: messageJson(e.msg) };
     case 'message.channel':
-      return { ...head, id: e.id, channelId: e.channelId, from: e.from, message: messageJson(e.msg) };
+      return { name, ts, id: e.id, channelId: e.channelId, from: e.from, message: messageJson(e.msg) };
     case 'request.error':
       throw new Error('request.error is not a webhook event');
   }
