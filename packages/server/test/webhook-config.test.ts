@@ -7,7 +7,7 @@ import { createServer } from '../src/server.js';
 import { APP_ID, until } from './helpers.js';
 import { rawLogin } from './raw-client.js';
 import { runFailingServer, spawnServer } from './server-process.js';
-import { startReceiver } from './webhook-receiver.js';
+import { metricValue, startReceiver, TLS_CERT, untilMetric } from './webhook-receiver.js';
 
 const good = { url: 'https://hooks.example.com/parley', secret: 's3cret', events: ['user.online'] };
 /** createServer's refusal of one app's webhooks (checked before anything is opened). */
@@ -21,7 +21,7 @@ const refusal = (webhooks: unknown) =>
     (e: Error) => e.message,
   );
 
-describe('webhook configuration: refused at start-up with a message naming the entry', () => {
+describe('webhook configuration: start-up checks naming the entry, flags, environment, https', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'parley-webhook-config-'));
@@ -118,6 +118,48 @@ describe('webhook configuration: refused at start-up with a message naming the e
       expect(rx.events()).toEqual([expect.objectContaining({ name: 'user.online', uid: 'alice' })]);
     } finally {
       await s.stop();
+      await rx.close();
+    }
+  });
+
+  it('https: delivers to a receiver whose certificate is trusted (NODE_EXTRA_CA_CERTS), signed', async () => {
+    const rx = await startReceiver(() => 200, { tls: true });
+    const s = await spawnServer(
+      ['--port', '0', '--data-dir', dir, '--webhook-url', rx.url, '--webhook-secret', 'tls'],
+      {
+        env: { NODE_EXTRA_CA_CERTS: TLS_CERT },
+      },
+    );
+    try {
+      expect((await rawLogin(s.wsUrl, { appId: APP_ID, uid: 'alice' })).code).toBe(0);
+      await until(() => rx.events().length === 1, 5000, 'user.online over https');
+      expect(rx.requests[0]!.headers['x-parley-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    } finally {
+      await s.stop();
+      await rx.close();
+    }
+  });
+
+  it('https: an untrusted certificate is a connection error, retried, never delivered', async () => {
+    const rx = await startReceiver(() => 200, { tls: true });
+    const server = await createServer({
+      port: 0,
+      dataDir: null,
+      logLevel: 'silent',
+      webhookUrl: rx.url,
+      webhookSecret: 's',
+      webhookBatchMs: 1,
+      webhookRetryBaseMs: 1,
+      webhookRetries: 1,
+    });
+    try {
+      await server.listen();
+      expect((await rawLogin(server.wsUrl, { appId: APP_ID, uid: 'alice' })).code).toBe(0);
+      await untilMetric(server.url, 'parley_webhook_events_dropped_total{reason="failed"}', 1);
+      expect(await metricValue(server.url, 'parley_webhook_requests_total{status="error"}')).toBe(2);
+      expect(rx.requests).toHaveLength(0);
+    } finally {
+      await server.close();
       await rx.close();
     }
   });

@@ -1,4 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** One webhook request as the receiver got it. */
@@ -12,14 +14,21 @@ export interface Received {
 /** What the receiver answers request n (0-based): a status, or 'hang' (answered by `release()`). */
 export type Answer = (n: number, r: Received) => number | 'hang';
 
+/** The self-signed certificate of 127.0.0.1 the HTTPS receiver uses (trust it with NODE_EXTRA_CA_CERTS). */
+export const TLS_CERT = new URL('./fixtures/webhook-tls/cert.pem', import.meta.url).pathname;
+const tlsOptions = () => ({
+  cert: readFileSync(TLS_CERT),
+  key: readFileSync(new URL('./fixtures/webhook-tls/key.pem', import.meta.url)),
+});
+
 /**
- * A real HTTP server on 127.0.0.1, port 0, recording every request. `answer` decides each
- * status (default 200); hung requests wait until `release(status)`.
+ * A real HTTP server (HTTPS with `{ tls: true }`) on 127.0.0.1, port 0, recording every request.
+ * `answer` decides each status (default 200); hung requests wait until `release(status)`.
  */
-export async function startReceiver(answer: Answer = () => 200) {
+export async function startReceiver(answer: Answer = () => 200, o: { tls?: boolean } = {}) {
   const requests: Received[] = [];
   const hung: ServerResponse[] = [];
-  const http = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -30,11 +39,12 @@ export async function startReceiver(answer: Answer = () => 200) {
       if (status === 'hang') hung.push(res);
       else res.writeHead(status, { 'content-type': 'text/plain' }).end(`status ${status}`);
     });
-  });
+  };
+  const http = o.tls ? createTlsServer(tlsOptions(), onRequest) : createServer(onRequest);
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const port = (http.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hooks?token=abc`,
+    url: `${o.tls ? 'https' : 'http'}://127.0.0.1:${port}/hooks?token=abc`,
     port,
     requests,
     /** every event received, in order of arrival */

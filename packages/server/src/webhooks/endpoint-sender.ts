@@ -187,8 +187,8 @@ export class EndpointSender {
   }
 
   /**
-   * One POST. node:http with a keep-alive agent rather than fetch: a third of the CPU per
-   * request (measured; docs/webhooks.md), which counts when message events are sent.
+   * One POST. node:http with a keep-alive agent rather than fetch: half the CPU per
+   * request (measured: docs/performance.md, "Webhooks"), which counts when message events are sent.
    */
   private post(body: string): Promise<Outcome> {
     return new Promise((resolve) => {
