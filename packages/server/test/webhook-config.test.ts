@@ -97,7 +97,9 @@ describe('webhook configuration: start-up checks naming the entry, flags, enviro
     expect(bad.stderr).toContain(
       `config file ${p}: apps[0].webhooks[0].events: unknown event "channel.opened"`,
     );
-    expect(noSecret.stderr).toContain('error: --webhook-secret (PARLEY_WEBHOOK_SECRET): missing');
+    expect(noSecret.stderr).toContain(
+      'error: --webhook-secret (PARLEY_WEBHOOK_SECRET, config key webhookSecret): missing',
+    );
     expect(badUrl.stderr).toContain('error: --webhook-url: "localhost:9" is not an http:// or https:// URL');
     expect(badEvent.stderr).toContain('error: --webhook-events: unknown event "typing"');
     expect(secretAlone.stderr).toContain('error: --webhook-secret needs --webhook-url');

@@ -83,7 +83,10 @@ export function flagEndpoint(c: FlagSettings): WebhookEndpoint | null {
     : [...DEFAULT_WEBHOOK_EVENTS];
   return {
     url: checkUrl(c.webhookUrl, '--webhook-url'),
-    secret: checkSecret(c.webhookSecret, '--webhook-secret (PARLEY_WEBHOOK_SECRET)'),
+    secret: checkSecret(
+      c.webhookSecret,
+      '--webhook-secret (PARLEY_WEBHOOK_SECRET, config key webhookSecret)',
+    ),
     events,
   };
 }
