@@ -224,6 +224,21 @@ describe('webhooks (one node)', () => {
     }
   });
 
+  it('an app without webhooks of its own gets the flags\' endpoint; "webhooks": [] opts an app out', async () => {
+    const OTHER = 'ffffffffffffffffffffffffffffffff';
+    const t = await serve(await startReceiver(), {
+      apps: [{ appId: APP_ID, webhooks: [] }, { appId: OTHER }],
+    });
+    await t.login('alice');
+    await t.client({}, OTHER).login({ uid: 'bob' });
+    await until(() => rx!.requests.length === 1, 5000, "OTHER's batch");
+    // One queue, in order: alice's login (earlier) would have been the first request.
+    expect(rx!.requests[0]!.json).toEqual({
+      appId: OTHER,
+      events: [expect.objectContaining({ name: 'user.online', uid: 'bob' })],
+    });
+  });
+
   it('bounds each endpoint queue: drops are counted in /metrics and never delay messages', async () => {
     const t = await serve(
       await startReceiver((n) => (n === 0 ? 'hang' : 200)),
