@@ -89,7 +89,7 @@ module.exports = {
     ),
     forbid(
       'console-built-in-server',
-      'src/console implements the web console\'s ConsoleServices over the server\'s parts; only server.ts builds it.',
+      "src/console implements the web console's ConsoleServices over the server's parts; only server.ts builds it.",
       `${SRC}(?!server\\.ts$|console/)`,
       layer('console'),
     ),
@@ -98,6 +98,16 @@ module.exports = {
       'The console reads and acts through the session layer, delivery, cluster and ports, never features, adapters or the transport.',
       layer('console'),
       `${SRC}(transport|features/(?!client-session)|adapters)/`,
+      'webhooks-read-the-feed',
+      'Webhooks are an outbound adapter of the activity feed: the kernel and config, never the layers that emit it.',
+      layer('webhooks'),
+      `${SRC}(transport|session|features|delivery|cluster|ports|adapters|http)/`,
+    ),
+    forbid(
+      'only-roots-import-webhooks',
+      'Nothing reaches the webhooks but the composition roots (server.ts builds them, cli/ checks their flags).',
+      `${SRC}(transport|session|features|delivery|cluster|ports|adapters|http|kernel)/`,
+      layer('webhooks'),
     ),
     forbid(
       'protocol-imports-nothing-of-ours',

@@ -9,6 +9,8 @@ export interface AppConfig {
   quotas?: Partial<AppQuotas>;
   /** Agora REST API calls per second of this app (defaults: Agora's, REST_RATES) */
   restRates?: Partial<RestRates>;
+  /** where this app's events are POSTed (docs/webhooks.md); none = the `--webhook-url` one, if set */
+  webhooks?: WebhookEndpoint[];
 }
 
 /**
@@ -29,6 +31,35 @@ export const REST_RATES: RestRates = { messages: 500, events: 10, history: 100 }
 export interface CustomerCredential {
   id: string;
   secret: string;
+}
+
+/** Event names a webhook may ask for; `message.*` carry the message and are opt-in. */
+export const WEBHOOK_EVENTS = [
+  'user.online',
+  'user.offline',
+  'channel.member_joined',
+  'channel.member_left',
+  'channel.occupied',
+  'channel.vacated',
+  'channel.attributes_updated',
+  'message.peer',
+  'message.channel',
+] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+/** What `--webhook-url` gets without `--webhook-events`: everything but the messages. */
+export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventName[] = WEBHOOK_EVENTS.filter(
+  (e) => !e.startsWith('message.'),
+);
+
+/** One receiver of an app's events (docs/webhooks.md). */
+export interface WebhookEndpoint {
+  /** http(s) URL the batches are POSTed to */
+  url: string;
+  /** HMAC-SHA256 key of the X-Parley-Signature header */
+  secret: string;
+  events: WebhookEventName[];
+  /** only channel events (and channel messages) of channels whose name starts with it */
+  channelPrefix?: string;
 }
 
 /**
@@ -162,6 +193,25 @@ export interface ServerConfig {
   emptyChannelAttrsMaxBytesPerApp: number;
   /** the web console's password (docs/console.md); '' (default) = no console, /console/ is 404 */
   adminPassword: string;
+  /**
+   * A webhook for every app without `webhooks` of its own (`--webhook-url`, with `--webhook-secret`
+   * and `--webhook-events`, a comma list; '' = DEFAULT_WEBHOOK_EVENTS); null = none
+   */
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  webhookEvents: string;
+  /** webhook batches: sent this long after their first event, ms (default 50), or at this many events (default 100) */
+  webhookBatchMs: number;
+  webhookBatchMax: number;
+  /** one webhook request's time limit, ms (default 5000); over it, it is retried */
+  webhookTimeoutMs: number;
+  /** retries of a failed webhook batch (default 5), the first after about this long, ms (default 2000), doubling */
+  webhookRetries: number;
+  webhookRetryBaseMs: number;
+  /** webhook events waiting per endpoint (default 10000); more are dropped and counted */
+  webhookQueueMax: number;
+  /** how long a shutdown may spend sending the webhook events still queued, ms (default 2000) */
+  webhookShutdownMs: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -210,6 +260,16 @@ export const DEFAULT_CONFIG: ServerConfig = {
   offlineMaxPerSenderPerHour: 1000,
   emptyChannelAttrsMaxBytesPerApp: 64 * 1024 * 1024,
   adminPassword: '',
+  webhookUrl: null,
+  webhookSecret: null,
+  webhookEvents: '',
+  webhookBatchMs: 50,
+  webhookBatchMax: 100,
+  webhookTimeoutMs: 5_000,
+  webhookRetries: 5,
+  webhookRetryBaseMs: 2_000,
+  webhookQueueMax: 10_000,
+  webhookShutdownMs: 2_000,
 };
 
 export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {

@@ -225,6 +225,23 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly webhookRequests = new Counter({
+    name: 'parley_webhook_requests_total',
+    help: 'webhook requests by outcome: 2xx, 3xx, 4xx, 5xx, timeout, error (connection)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookEventsSent = new Counter({
+    name: 'parley_webhook_events_sent_total',
+    help: 'webhook events delivered (in batches answered 2xx)',
+    registers: [this.registry],
+  });
+  readonly webhookEventsDropped = new Counter({
+    name: 'parley_webhook_events_dropped_total',
+    help: 'webhook events not delivered, by reason: queue_full, rejected (not 2xx/5xx), failed (retries spent), shutdown',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly requestSeconds: Histogram;
   private readonly loop = monitorEventLoopDelay({ resolution: 20 });
 

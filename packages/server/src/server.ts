@@ -30,6 +30,7 @@ import { FeatureRegistry } from './features/registry.js';
 import type { FeatureContext } from './features/context.js';
 import { FEATURES } from './features/index.js';
 import { createAdapters, livenessAgent } from './adapters/index.js';
+import { Webhooks } from './webhooks/index.js';
 
 export interface ServerDeps {
   /** override the adapters (tests share one MemoryBus/Store between in-process nodes) */
@@ -79,6 +80,8 @@ export async function createServer(
   const log = deps.logger ?? createLogger(config.logLevel, config.logFormat);
   const metrics = new Metrics();
   const activity = new ActivityFeed((err, type) => log.error({ err, type }, 'activity listener failed'));
+  // Checked before anything is opened: a bad endpoint stops the start with a message naming it.
+  const webhooks = Webhooks.start(config, activity, metrics, log.child({ layer: 'webhooks' }));
   const adapters =
     deps.store && deps.bus
       ? {
@@ -269,6 +272,8 @@ export async function createServer(
       messageHistory.close();
       admin?.close();
       await census.close();
+      // After the sessions ended: their user.offline and member_left are sent too.
+      await webhooks?.close();
       await routes.close();
       await mesh.close();
       await adapters.cluster?.stop();
@@ -282,6 +287,7 @@ export async function createServer(
       if (closing) return;
       closing = true;
       adapters.cluster?.halt();
+      webhooks?.halt();
       // Sessions first, so that the dropped sockets find none to detach.
       sessions.abandonAll();
       for (const c of gateway.connections) c.terminate();

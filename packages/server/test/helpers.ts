@@ -45,6 +45,17 @@ export async function setup(options: Partial<ServerConfig> & NodeOptions = {}) {
   return { server, servers, mode: nodes.mode, prefix: nodes.prefix, client, login, sessionOf, cleanup };
 }
 
+/** alice then bob logged in, each with channel `room` joined (alice first). */
+export async function twoInRoom(env: { login(uid: string): Promise<RtmClient> }) {
+  const alice = await env.login('alice');
+  const bob = await env.login('bob');
+  const ca = alice.createChannel('room');
+  const cb = bob.createChannel('room');
+  await ca.join();
+  await cb.join();
+  return { alice, bob, ca, cb };
+}
+
 /** Resolves with the arguments of the next `event` on `emitter` (rejects after `ms`). */
 export function next<A extends unknown[]>(
   emitter: { once(e: string, fn: (...a: never[]) => void): unknown },

@@ -13,6 +13,7 @@ import {
   type RestRates,
   type ServerConfig,
 } from '../config.js';
+import { flagEndpoint, validateEndpoints } from '../webhooks/webhook-config.js';
 import { injectTestFault, installLastResort } from './last-resort.js';
 import { camel, envName, SERVE_FLAGS } from './serve-flags.js';
 
@@ -20,7 +21,7 @@ import { camel, envName, SERVE_FLAGS } from './serve-flags.js';
 const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
 /** Config keys that may be null although their default is not (null = in-memory only). */
 const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl', 'redisCluster', 'postgres']);
-const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas', 'restRates']);
+const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas', 'restRates', 'webhooks']);
 /** Keys of an app's `restRates` (RestRates), each a non-negative number. */
 const REST_RATE_KEYS = Object.keys(REST_RATES);
 /** Keys of an app's `quotas` (AppQuotas), each a non-negative number. */
@@ -133,6 +134,7 @@ function validateApp(a: unknown, where: string): AppConfig {
   if (a.quotas !== undefined) app.quotas = validateQuotas(a.quotas, `${where}.quotas`);
   if (a.restRates !== undefined)
     app.restRates = validateNumbers(a.restRates, REST_RATE_KEYS, `${where}.restRates`) as Partial<RestRates>;
+  if (a.webhooks !== undefined) app.webhooks = validateEndpoints(a.webhooks, `${where}.webhooks`);
   return app;
 }
 
@@ -244,6 +246,11 @@ export function registerServeCommand(program: Command): void {
       cmd.error('error: --app-certificate needs --app-id (use --config for several apps)', { exitCode: 2 });
     try {
       checkRedisMode({ redisUrl: cfg.redisUrl ?? null, redisCluster: cfg.redisCluster ?? null });
+      flagEndpoint({
+        webhookUrl: cfg.webhookUrl ?? null,
+        webhookSecret: cfg.webhookSecret ?? null,
+        webhookEvents: cfg.webhookEvents ?? '',
+      });
     } catch (e) {
       cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
     }

@@ -230,6 +230,17 @@ export const SERVE_FLAGS: Array<{
     key: 'adminPassword',
     desc: 'enables the web console at /console/ with this password (docs/console.md)',
   },
+  {
+    flag: 'webhook-url <url>',
+    key: 'webhookUrl',
+    desc: 'POST events to this URL, signed (with --webhook-secret), for apps without webhooks of their own',
+  },
+  { flag: 'webhook-secret <secret>', key: 'webhookSecret', desc: 'the key of the webhook signature' },
+  {
+    flag: 'webhook-events <list>',
+    key: 'webhookEvents',
+    desc: 'comma list of the events --webhook-url gets (default: all but message.peer, message.channel)',
+  },
 ];
 
 export const envName = (flag: string) => 'PARLEY_' + flag.split(' ')[0]!.replace(/-/g, '_').toUpperCase();

@@ -1,7 +1,7 @@
 import { AttributeOperationError, Op } from '@parley/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActivityEvent } from '../../src/kernel/activity-feed.js';
-import { APP_ID, setup, until } from '../helpers.js';
+import { APP_ID, setup, twoInRoom, until } from '../helpers.js';
 import { RawClient } from '../raw-client.js';
 
 // The activity feed: each event once, on the node where it happened, with the store's count.
@@ -26,12 +26,7 @@ describe.each([{ nodes: 1 }, { nodes: 2 }])('activity feed ($nodes node(s))', ({
         ],
         (e) => seen.push(e),
       );
-    const alice = await env.login('alice');
-    const bob = await env.login('bob');
-    const ca = alice.createChannel('room');
-    const cb = bob.createChannel('room');
-    await ca.join();
-    await cb.join();
+    const { alice, bob, ca, cb } = await twoInRoom(env);
     await alice.sendMessageToPeer({ text: 'hi' }, 'bob');
     await ca.sendMessage({ text: 'all' });
     await alice.addOrUpdateChannelAttributes('room', { k: 'v' });
