@@ -114,8 +114,14 @@ export class PeerDelivery {
       ? this.store(appId, from, to, ev, key, quotas)
       : Promise.resolve<Committed>({ refused: null, prior: null });
     const committed = written.then(async (c) => {
-      if (historical && !c.prior)
+      if (!historical || c.prior) return c;
+      try {
         await ctx.history.record(appId, MessageHistory.entry('peer', id, from, to, ts, msg));
+      } catch (e) {
+        // The sender is told the send failed: the inbox copy must not reach the receiver later.
+        if (offline && !c.refused) await ctx.offline.remove(appId, to, [id]).catch(() => undefined);
+        throw e;
+      }
       return c;
     });
     // Refused by a quota: still delivered live if the receiver takes it, only never stored.

@@ -221,6 +221,28 @@ describe.each(impls.filter(([, run]) => run))('MessageHistoryStore contract (%s)
     ).toEqual(ids(list.slice(1, 3)));
   });
 
+  it('appends in flight at once keep their call order (equal timestamps), in several apps', async () => {
+    const s = await fresh();
+    const list = Array.from({ length: 40 }, (_, i) => entry({ ts: 7000, payload: `n${i}` }));
+    const other = Array.from({ length: 5 }, () => entry({ ts: 7000 }));
+    const results = await Promise.all([
+      ...list.map((e) => s.append(APP, e, NO_CAP)),
+      ...other.map((e) => s.append(OTHER, e, NO_CAP)),
+    ]);
+    expect(results.every((r) => r.dropped === 0)).toBe(true);
+    expect(ids(await s.query(APP, ALL))).toEqual(ids(list));
+    expect(ids(await s.query(OTHER, { ...ALL, order: 'desc' }))).toEqual(ids([...other].reverse()));
+  });
+
+  it('appends in flight at once over the cap: the oldest go, the total drops are told', async () => {
+    const s = await fresh();
+    const cap: HistoryRetentionLimits = { ...NO_CAP, maxBytesPerApp: 12 };
+    const list = Array.from({ length: 6 }, (_, i) => entry({ ts: 8000 + i, payload: 'abcd' }));
+    const results = await Promise.all(list.map((e) => s.append(APP, e, cap)));
+    expect(results.reduce((n, r) => n + r.dropped, 0)).toBe(3);
+    expect(ids(await s.query(APP, ALL))).toEqual(ids(list.slice(3)));
+  });
+
   it('the per-app cap drops the oldest first, counts UTF-8 bytes, and tells how many it dropped', async () => {
     const s = await fresh();
     const cap: HistoryRetentionLimits = { ...NO_CAP, maxBytesPerApp: 10 };
