@@ -5,7 +5,7 @@ import { RedisKeys } from '../../src/adapters/redis/keys.js';
 import { RedisMessageHistoryStore } from '../../src/adapters/redis/redis-message-history-store.js';
 import { createLogger } from '../../src/logger.js';
 import type { MessageHistoryStore } from '../../src/ports/message-history-store.js';
-import { APP_ID, collect, setup, until } from '../helpers.js';
+import { APP_ID, collect, setup, until, WHOLE_HISTORY, WITH_HISTORY } from '../helpers.js';
 import { REDIS_URL, redisReachable } from './nodes.js';
 import { freshPostgresSchema, postgresTestsRun, type TestSchema } from './postgres.js';
 
@@ -15,8 +15,6 @@ import { freshPostgresSchema, postgresTestsRun, type TestSchema } from './postgr
  * each message is recorded once, by the sender's node, and read back from the shared storage.
  */
 
-const ALL = { startMs: 0, endMs: Number.MAX_SAFE_INTEGER, offset: 0, limit: 1000, order: 'asc' as const };
-const H = { enableHistoricalMessaging: true };
 const log = createLogger('silent', 'json');
 const postgresUp = await postgresTestsRun();
 const redisRuns = (await redisReachable()) || process.env.PARLEY_REQUIRE_REDIS === '1';
@@ -43,13 +41,15 @@ describe.each([
       const alice = await t.login('alice'); // node 1
       const bob = await t.login('bob'); // node 2
       const got = collect(bob, 'MessageFromPeer');
-      expect(await alice.sendMessageToPeer({ text: 'to bob' }, 'bob', H)).toEqual({ hasPeerReceived: true });
+      expect(await alice.sendMessageToPeer({ text: 'to bob' }, 'bob', WITH_HISTORY)).toEqual({
+        hasPeerReceived: true,
+      });
       const [a, b] = [alice.createChannel('room'), bob.createChannel('room')];
       await a.join();
       await b.join();
       const inRoom = collect(b, 'ChannelMessage');
-      await a.sendMessage({ text: 'to room' }, H);
-      await b.sendMessage({ text: 'from bob' }, H);
+      await a.sendMessage({ text: 'to room' }, WITH_HISTORY);
+      await b.sendMessage({ text: 'from bob' }, WITH_HISTORY);
       await until(() => got.length === 1 && inRoom.length === 1);
 
       let store: MessageHistoryStore;
@@ -62,7 +62,7 @@ describe.each([
         open.push(async () => redis.disconnect());
         store = new RedisMessageHistoryStore(redis, new RedisKeys(t.prefix!));
       }
-      const list = await store.query(APP_ID, ALL);
+      const list = await store.query(APP_ID, WHOLE_HISTORY);
       expect(list.map((e) => [e.src, e.dst, e.messageType, e.payload])).toEqual([
         ['alice', 'bob', 'peer_message', 'to bob'],
         ['alice', 'room', 'channel_message', 'to room'],

@@ -11,7 +11,6 @@ import { RedisMessageHistoryStore } from '../../src/adapters/redis/redis-message
 import { createLogger } from '../../src/logger.js';
 import type {
   HistoryEntry,
-  HistoryFilter,
   HistoryRetentionLimits,
   MessageHistoryStore,
 } from '../../src/ports/message-history-store.js';
@@ -26,6 +25,7 @@ import {
   uniquePrefix,
   warnSkipped,
 } from './nodes.js';
+import { WHOLE_HISTORY } from '../helpers.js';
 import { freshPostgresSchema, postgresTestsRun } from './postgres.js';
 
 /**
@@ -37,13 +37,7 @@ import { freshPostgresSchema, postgresTestsRun } from './postgres.js';
 const APP = '0123456789abcdef0123456789abcdef';
 const OTHER = 'ABCDEFabcdef0123456789abcdef0123';
 const NO_CAP: HistoryRetentionLimits = { ttlMs: 7 * 24 * 3600 * 1000, maxBytesPerApp: 0 };
-const ALL: HistoryFilter = {
-  startMs: 0,
-  endMs: Number.MAX_SAFE_INTEGER,
-  offset: 0,
-  limit: 1000,
-  order: 'asc',
-};
+const ALL = WHOLE_HISTORY;
 
 let n = 0;
 const entry = (o: Partial<HistoryEntry> = {}): HistoryEntry => ({

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import type { HistoryEntry, MessageHistoryStore } from '../../src/ports/message-history-store.js';
 import { REDIS_URL, cleanPrefix, redisReachable, uniquePrefix, warnSkipped } from '../cluster/nodes.js';
 import { freshPostgresSchema, postgresTestsRun } from '../cluster/postgres.js';
-import { APP_ID } from '../helpers.js';
+import { APP_ID, WHOLE_HISTORY, WITH_HISTORY } from '../helpers.js';
 import { spawnServer, type ServerProcess } from '../server-process.js';
 
 /**
@@ -22,8 +22,6 @@ import { spawnServer, type ServerProcess } from '../server-process.js';
  * dir (embedded), PostgreSQL (--postgres, embedded and cluster mode), Redis (cluster mode).
  */
 
-const ALL = { startMs: 0, endMs: Number.MAX_SAFE_INTEGER, offset: 0, limit: 1000, order: 'asc' as const };
-const H = { enableHistoricalMessaging: true };
 const log = createLogger('silent', 'json');
 
 const postgresUp = await postgresTestsRun();
@@ -127,18 +125,23 @@ describe.each(variants.filter(([, run]) => run))('history across kill -9 (%s)', 
     // Concurrent sends share commits; every one is answered before the kill.
     const sends: Array<Promise<unknown>> = [];
     for (let i = 0; i < 50; i++) {
-      sends.push(alice.sendMessageToPeer({ text: `p${i}` }, 'bob', H));
-      sends.push(a.sendMessage({ text: `c${i}` }, H));
+      sends.push(alice.sendMessageToPeer({ text: `p${i}` }, 'bob', WITH_HISTORY));
+      sends.push(a.sendMessage({ text: `c${i}` }, WITH_HISTORY));
     }
-    sends.push(alice.sendMessageToPeer({ text: 'offline' }, 'carol', { ...H, enableOfflineMessaging: true }));
-    sends.push(alice.sendMessageToPeer({ rawMessage: new Uint8Array([7, 8]) }, 'bob', H));
+    sends.push(
+      alice.sendMessageToPeer({ text: 'offline' }, 'carol', {
+        ...WITH_HISTORY,
+        enableOfflineMessaging: true,
+      }),
+    );
+    sends.push(alice.sendMessageToPeer({ rawMessage: new Uint8Array([7, 8]) }, 'bob', WITH_HISTORY));
     await Promise.all(sends);
     await server.kill9();
     expect(server.proc.signalCode).toBe('SIGKILL');
 
     const r = await storage.reopen();
     try {
-      const got: HistoryEntry[] = await r.store.query(APP_ID, ALL);
+      const got: HistoryEntry[] = await r.store.query(APP_ID, WHOLE_HISTORY);
       const of = (dst: string) => got.filter((e) => e.dst === dst).map((e) => e.payload);
       expect(of('bob')).toEqual([...Array.from({ length: 50 }, (_, i) => `p${i}`), 'Bwg=']);
       expect(of('room')).toEqual(Array.from({ length: 50 }, (_, i) => `c${i}`));

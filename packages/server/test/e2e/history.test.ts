@@ -4,13 +4,9 @@ import { startTestServer, type ParleyServer } from '@parley/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus, createEmbeddedStore } from '../../src/adapters/embedded/index.js';
 import type { ServerConfig } from '../../src/config.js';
-import type {
-  HistoryEntry,
-  HistoryFilter,
-  MessageHistoryStore,
-} from '../../src/ports/message-history-store.js';
+import type { HistoryEntry, MessageHistoryStore } from '../../src/ports/message-history-store.js';
 import type { Store } from '../../src/ports/store.js';
-import { APP_ID, collect, next, until } from '../helpers.js';
+import { APP_ID, collect, next, until, WHOLE_HISTORY, WITH_HISTORY } from '../helpers.js';
 import { record, type SigClient } from '../signaling-client.js';
 import { AgoraAPIOnlySignal } from '@parley/signaling';
 import { metric } from '../wire-client.js';
@@ -23,14 +19,6 @@ import { metric } from '../wire-client.js';
  * cluster/message-history-contract.test.ts; durability across kill -9 is history-kill9.test.ts).
  */
 
-const ALL: HistoryFilter = {
-  startMs: 0,
-  endMs: Number.MAX_SAFE_INTEGER,
-  offset: 0,
-  limit: 1000,
-  order: 'asc',
-};
-const H = { enableHistoricalMessaging: true };
 type Got = [
   { text?: string; rawMessage?: Uint8Array },
   string,
@@ -76,7 +64,7 @@ async function start(
     await c.login(account);
     return c;
   };
-  const entries = () => store!.messageHistory.query(APP_ID, ALL);
+  const entries = () => store!.messageHistory.query(APP_ID, WHOLE_HISTORY);
   const rest = (path: string, body: unknown) =>
     fetch(`${s.url}/api/v1/apps/${APP_ID}/${path}`, {
       method: 'POST',
@@ -99,7 +87,9 @@ describe('sending with enableHistoricalMessaging records the message before answ
     const t = await start();
     const [alice, bob] = [await t.login('alice'), await t.login('bob')];
     const got = collect<Got>(bob, 'MessageFromPeer');
-    expect(await alice.sendMessageToPeer({ text: 'kept' }, 'bob', H)).toEqual({ hasPeerReceived: true });
+    expect(await alice.sendMessageToPeer({ text: 'kept' }, 'bob', WITH_HISTORY)).toEqual({
+      hasPeerReceived: true,
+    });
     expect(await alice.sendMessageToPeer({ text: 'not kept' }, 'bob')).toEqual({ hasPeerReceived: true });
     expect(
       await alice.sendMessageToPeer({ text: 'not kept either' }, 'bob', { enableHistoricalMessaging: false }),
@@ -119,13 +109,13 @@ describe('sending with enableHistoricalMessaging records the message before answ
     const t = await start();
     const [alice, bob] = [await t.login('alice'), await t.login('bob')];
     const bytes = new Uint8Array([0, 1, 254, 255]);
-    await alice.sendMessageToPeer({ rawMessage: bytes, description: 'bin' }, 'bob', H);
+    await alice.sendMessageToPeer({ rawMessage: bytes, description: 'bin' }, 'bob', WITH_HISTORY);
     const ch = alice.createChannel('room');
     const chB = bob.createChannel('room');
     await ch.join();
     await chB.join();
     const got = next<[{ rawMessage: Uint8Array }]>(chB, 'ChannelMessage');
-    await ch.sendMessage({ rawMessage: bytes }, H);
+    await ch.sendMessage({ rawMessage: bytes }, WITH_HISTORY);
     expect([...(await got)[0].rawMessage]).toEqual([...bytes]);
     expect((await t.entries()).map(pick)).toEqual([
       { src: 'alice', dst: 'bob', kind: 'peer', messageType: 'peer_raw_message', payload: 'AAH+/w==' },
@@ -140,7 +130,7 @@ describe('sending with enableHistoricalMessaging records the message before answ
     await a.join();
     await b.join();
     const got = collect<[{ text: string }, string]>(b, 'ChannelMessage');
-    await a.sendMessage({ text: 'hello room' }, H);
+    await a.sendMessage({ text: 'hello room' }, WITH_HISTORY);
     await a.sendMessage({ text: 'unrecorded' });
     await until(() => got.length === 2);
     expect((await t.entries()).map(pick)).toEqual([
@@ -153,7 +143,10 @@ describe('sending with enableHistoricalMessaging records the message before answ
     const t = await start();
     const alice = await t.login('alice');
     expect(
-      await alice.sendMessageToPeer({ text: 'while away' }, 'bob', { ...H, enableOfflineMessaging: true }),
+      await alice.sendMessageToPeer({ text: 'while away' }, 'bob', {
+        ...WITH_HISTORY,
+        enableOfflineMessaging: true,
+      }),
     ).toEqual({ hasPeerReceived: false });
     expect((await t.entries()).map((e) => e.payload)).toEqual(['while away']);
     const bob = AgoraRTM.createInstance(APP_ID, { serverUrl: t.server.wsUrl });
@@ -170,7 +163,7 @@ describe('sending with enableHistoricalMessaging records the message before answ
     const [alice, bob] = [await t.login('alice'), await t.login('bob')];
     const got = collect<Got>(bob, 'MessageFromPeer');
     const sends = ['h1', 'n2', 'h3', 'n4', 'n5', 'h6'].map((text) =>
-      alice.sendMessageToPeer({ text }, 'bob', text.startsWith('h') ? H : undefined),
+      alice.sendMessageToPeer({ text }, 'bob', text.startsWith('h') ? WITH_HISTORY : undefined),
     );
     await Promise.all(sends);
     await until(() => got.length === 6);
@@ -180,7 +173,9 @@ describe('sending with enableHistoricalMessaging records the message before answ
     await b.join();
     const inRoom = collect<[{ text: string }]>(b, 'ChannelMessage');
     await Promise.all(
-      ['ch1', 'cn2', 'ch3', 'cn4'].map((text) => a.sendMessage({ text }, text[1] === 'h' ? H : undefined)),
+      ['ch1', 'cn2', 'ch3', 'cn4'].map((text) =>
+        a.sendMessage({ text }, text[1] === 'h' ? WITH_HISTORY : undefined),
+      ),
     );
     await until(() => inRoom.length === 4);
     expect(inRoom.map((g) => g[0].text)).toEqual(['ch1', 'cn2', 'ch3', 'cn4']);
@@ -192,13 +187,13 @@ describe('sending with enableHistoricalMessaging records the message before answ
     const alice = await t.sigLogin('alice');
     const bob = await t.login('bob');
     const got = collect<Got>(bob, 'MessageFromPeer');
-    alice.api.messageInstantSend('bob', 0, 'sig peer', 'm1', H);
+    alice.api.messageInstantSend('bob', 0, 'sig peer', 'm1', WITH_HISTORY);
     alice.api.messageInstantSend('bob', 0, 'sig peer plain', 'm2');
     await alice.waitCount('onMessageSendSuccess', 2);
     alice.api.channelJoin('room');
     await alice.wait('onChannelJoined');
-    alice.api.messageChannelSend('room', 'sig channel', 'm3', H);
-    alice.api.messageChannelSendForce('other', 'sig force', 'm4', H);
+    alice.api.messageChannelSend('room', 'sig channel', 'm3', WITH_HISTORY);
+    alice.api.messageChannelSendForce('other', 'sig force', 'm4', WITH_HISTORY);
     await alice.waitCount('onMessageSendSuccess', 4);
     await until(() => got.length === 2);
     expect((await t.entries()).map(pick)).toEqual([
@@ -264,22 +259,25 @@ describe('refusals and failures of sends with history', () => {
     const t = await start({}, { history: failing });
     const [alice, bob] = [await t.login('alice'), await t.login('bob')];
     const got = collect<Got>(bob, 'MessageFromPeer');
-    await expect(alice.sendMessageToPeer({ text: 'lost' }, 'bob', H)).rejects.toMatchObject({
+    await expect(alice.sendMessageToPeer({ text: 'lost' }, 'bob', WITH_HISTORY)).rejects.toMatchObject({
       code: PeerMessageError.FAILURE,
     });
     await expect(
-      alice.sendMessageToPeer({ text: 'lost offline' }, 'bob', { ...H, enableOfflineMessaging: true }),
+      alice.sendMessageToPeer({ text: 'lost offline' }, 'bob', {
+        ...WITH_HISTORY,
+        enableOfflineMessaging: true,
+      }),
     ).rejects.toMatchObject({ code: PeerMessageError.FAILURE });
     const [a, b] = [alice.createChannel('room'), bob.createChannel('room')];
     await a.join();
     await b.join();
     const inRoom = collect(b, 'ChannelMessage');
-    await expect(a.sendMessage({ text: 'lost' }, H)).rejects.toMatchObject({
+    await expect(a.sendMessage({ text: 'lost' }, WITH_HISTORY)).rejects.toMatchObject({
       code: ChannelMessageError.FAILURE,
     });
     const sig = await t.sigLogin('carol');
-    sig.api.messageInstantSend('bob', 0, 'lost', 's1', H);
-    sig.api.messageChannelSendForce('room', 'lost', 's2', H);
+    sig.api.messageInstantSend('bob', 0, 'lost', 's1', WITH_HISTORY);
+    sig.api.messageChannelSendForce('room', 'lost', 's2', WITH_HISTORY);
     await sig.waitCount('onMessageSendError', 2);
     // (two send paths: their answers may come in either order)
     expect(sig.calls('onMessageSendError').sort((x, y) => String(x[0]).localeCompare(String(y[0])))).toEqual([
@@ -311,7 +309,8 @@ describe('refusals and failures of sends with history', () => {
   it('the per-app cap drops the oldest entries, counted in parley_history_dropped_total{reason="app_bytes"}', async () => {
     const t = await start({ historyMaxBytesPerApp: 10 });
     const [alice] = [await t.login('alice'), await t.login('bob')];
-    for (const text of ['aaaa', 'bbbb', 'cccc', 'dddd']) await alice.sendMessageToPeer({ text }, 'bob', H);
+    for (const text of ['aaaa', 'bbbb', 'cccc', 'dddd'])
+      await alice.sendMessageToPeer({ text }, 'bob', WITH_HISTORY);
     expect((await t.entries()).map((e) => e.payload)).toEqual(['cccc', 'dddd']);
     expect(await metric(t.server.url, 'parley_history_dropped_total', { reason: 'app_bytes' })).toBe(2);
   });

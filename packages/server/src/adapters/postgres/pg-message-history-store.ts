@@ -7,21 +7,11 @@ import {
   type HistoryRetentionLimits,
   type MessageHistoryStore,
 } from '../../ports/message-history-store.js';
+import { HISTORY_COLUMNS, type HistoryRow, historyWhere, rowToEntry } from '../sql-history.js';
 import type { PgPool } from './pool.js';
 
-interface Row {
-  id: string;
-  src: string;
-  dst: string;
-  kind: HistoryEntry['kind'];
-  message_type: string;
-  /** BIGINT: pg answers it as a string */
-  ts: string;
-  payload: string;
-}
 /** how many of the oldest entries one step of the cap looks at */
 const DROP_STEP = 256;
-const COLUMNS = 'id, src, dst, kind, message_type, ts, payload';
 
 /** A batch as the column arrays of APPEND's unnest. */
 function columns(batch: Pending[]): unknown[][] {
@@ -33,15 +23,6 @@ function columns(batch: Pending[]): unknown[][] {
   return cols;
 }
 
-/** The WHERE of a filter with its parameters: app and inclusive time range, then source and destination. */
-function where(appId: string, f: HistoryCountFilter): { sql: string; values: Array<string | number> } {
-  const values: Array<string | number> = [appId, f.startMs, f.endMs];
-  let sql = 'app_id = $1 AND ts >= $2 AND ts <= $3';
-  if (f.source !== undefined) sql += ` AND src = $${values.push(f.source)}`;
-  if (f.destination !== undefined) sql += ` AND dst = $${values.push(f.destination)}`;
-  return { sql, values };
-}
-
 /**
  * One statement: a batch of rows (arrays, in call order: `seq` grows in that order) and their
  * apps' byte counts, committed together (autocommit). Answers, per app, its byte count and the
@@ -49,7 +30,7 @@ function where(appId: string, f: HistoryCountFilter): { sql: string; values: Arr
  */
 const APPEND = `
   WITH ins AS (
-    INSERT INTO message_history (app_id, ${COLUMNS}, bytes)
+    INSERT INTO message_history (app_id, ${HISTORY_COLUMNS}, bytes)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::int[])
     RETURNING seq, app_id, bytes
   ), per_app AS (
@@ -160,26 +141,18 @@ export class PgMessageHistoryStore implements MessageHistoryStore {
   }
 
   async query(appId: string, f: HistoryFilter): Promise<HistoryEntry[]> {
-    const w = where(appId, f);
+    const w = historyWhere(appId, f, (n) => `$${n}`);
     const dir = f.order === 'desc' ? 'DESC' : 'ASC';
     const n = w.values.length;
-    const r = await this.pool.query<Row>(
-      `SELECT ${COLUMNS} FROM message_history WHERE ${w.sql} ORDER BY ts ${dir}, seq ${dir} OFFSET $${n + 1} LIMIT $${n + 2}`,
+    const r = await this.pool.query<HistoryRow>(
+      `SELECT ${HISTORY_COLUMNS} FROM message_history WHERE ${w.sql} ORDER BY ts ${dir}, seq ${dir} OFFSET $${n + 1} LIMIT $${n + 2}`,
       [...w.values, f.offset, f.limit],
     );
-    return r.rows.map((row) => ({
-      id: row.id,
-      src: row.src,
-      dst: row.dst,
-      kind: row.kind,
-      messageType: row.message_type,
-      ts: Number(row.ts),
-      payload: row.payload,
-    }));
+    return r.rows.map(rowToEntry);
   }
 
   async count(appId: string, f: HistoryCountFilter): Promise<number> {
-    const w = where(appId, f);
+    const w = historyWhere(appId, f, (n) => `$${n}`);
     const r = await this.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM message_history WHERE ${w.sql}`,
       w.values,
