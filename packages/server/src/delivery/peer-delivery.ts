@@ -198,8 +198,7 @@ export class PeerDelivery {
     ev: Pick<PeerMessageEvent, 'id' | 'ts' | 'msg'>,
     historical: boolean,
   ): Promise<void> | undefined {
-    const entry = historical ? MessageHistory.entry('peer', ev.id, from, to, ev.ts, ev.msg) : null;
-    return this.ctx.history.before(`p\u0000${appId}\u0000${from}`, appId, entry);
+    return this.ctx.history.turn('peer', appId, from, to, ev, historical);
   }
 
   /**

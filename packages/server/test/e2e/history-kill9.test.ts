@@ -109,7 +109,7 @@ describe.each(variants.filter(([, run]) => run))('history across kill -9 (%s)', 
     storage = null;
   });
 
-  it('every send answered before the kill is in the history after it, once, in order', async () => {
+  it('every send answered before the kill is in the history after it and a restart, once, in order', async () => {
     storage = await make();
     server = await spawnServer(['--port', '0', '--rate-limits', 'off', ...storage.args]);
     const login = async (uid: string) => {
@@ -138,6 +138,9 @@ describe.each(variants.filter(([, run]) => run))('history across kill -9 (%s)', 
     await Promise.all(sends);
     await server.kill9();
     expect(server.proc.signalCode).toBe('SIGKILL');
+    // A restart on the same storage (its start-up sweep included) keeps them; then a clean stop.
+    server = await spawnServer(['--port', '0', ...storage.args]);
+    expect(await server.stop()).toBe(0);
 
     const r = await storage.reopen();
     try {
