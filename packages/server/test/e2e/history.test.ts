@@ -8,7 +8,7 @@ import type { HistoryEntry, MessageHistoryStore } from '../../src/ports/message-
 import type { Store } from '../../src/ports/store.js';
 import { APP_ID, collect, next, until, WHOLE_HISTORY, WITH_HISTORY } from '../helpers.js';
 import { record, type SigClient } from '../signaling-client.js';
-import { AgoraAPIOnlySignal } from '@parley/signaling';
+import { AgoraAPIOnlySignal, Signal } from '@parley/signaling';
 import { metric } from '../wire-client.js';
 
 /**
@@ -200,6 +200,29 @@ describe('sending with enableHistoricalMessaging records the message before answ
       { src: 'alice', dst: 'bob', kind: 'peer', messageType: 'peer_message', payload: 'sig peer' },
       { src: 'alice', dst: 'room', kind: 'channel', messageType: 'channel_message', payload: 'sig channel' },
       { src: 'alice', dst: 'other', kind: 'channel', messageType: 'channel_message', payload: 'sig force' },
+    ]);
+  });
+
+  it('Web Signaling: session.messageInstantSend and channel.messageChannelSend take the options last', async () => {
+    const t = await start();
+    const session = Signal(APP_ID, { serverUrl: t.server.wsUrl }).login('web', '_no_need_token');
+    const sent: boolean[] = [];
+    await new Promise<void>((resolve) => {
+      session.onLoginSuccess = () => resolve();
+    });
+    session.messageInstantSend('bob', 'web peer', (failed) => sent.push(failed), WITH_HISTORY);
+    const ch = session.channelJoin('room')!;
+    await new Promise<void>((resolve) => {
+      ch.onChannelJoined = () => resolve();
+    });
+    ch.messageChannelSend('web channel', () => sent.push(false), WITH_HISTORY);
+    ch.messageChannelSend('web plain', () => sent.push(false));
+    await until(() => sent.length === 3);
+    expect(sent).toEqual([false, false, false]);
+    session.logout();
+    expect((await t.entries()).map((e) => [e.dst, e.payload])).toEqual([
+      ['bob', 'web peer'],
+      ['room', 'web channel'],
     ]);
   });
 
