@@ -43,7 +43,10 @@ const adapters = {
     const s = createEmbeddedStore({ dataDir: dir });
     return {
       store: s.messageHistory,
-      close: async () => (await s.close(), rmSync(dir, { recursive: true, force: true })),
+      close: async () => {
+        await s.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
     };
   },
   postgres: async () => {
