@@ -3,6 +3,7 @@ import { CloseCode } from '@parley/protocol';
 import { limitsFor, resolveConfig, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { ActivityFeed } from './kernel/activity-feed.js';
 import type { Bus } from './ports/bus.js';
 import type { NodeRegistry } from './ports/node-registry.js';
 import type { Store } from './ports/store.js';
@@ -43,6 +44,8 @@ export interface ParleyServer {
   readonly wsUrl: string;
   readonly port: number;
   readonly metrics: Metrics;
+  /** what happens on this node (logins, joins, messages, errors): webhooks, event reads, the console */
+  readonly activity: ActivityFeed;
   readonly sessions: SessionManager;
   /** where users of other nodes are (cluster mode), cached */
   readonly routes: RouteCache;
@@ -68,6 +71,7 @@ export async function createServer(
   const config = resolveConfig(partial);
   const log = deps.logger ?? createLogger(config.logLevel, config.logFormat);
   const metrics = new Metrics();
+  const activity = new ActivityFeed((err, type) => log.error({ err, type }, 'activity listener failed'));
   const adapters =
     deps.store && deps.bus
       ? {
@@ -98,6 +102,7 @@ export async function createServer(
     registry,
     metrics,
     log.child({ layer: 'session' }),
+    activity,
   );
   // Delivery: built once here, shared by every feature and the REST API.
   const deliveryLog = log.child({ layer: 'delivery' });
@@ -124,8 +129,17 @@ export async function createServer(
     log: deliveryLog,
     users,
     history: messageHistory,
+    activity,
   });
-  const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog, messageHistory });
+  const rooms = new ChannelRooms({
+    config,
+    mesh,
+    store,
+    metrics,
+    log: deliveryLog,
+    activity,
+    messageHistory,
+  });
   const ctx: FeatureContext = {
     config,
     log: log.child({ layer: 'features' }),
@@ -137,6 +151,7 @@ export async function createServer(
     peers,
     rooms,
     fanout: new MemberFanout(rooms),
+    activity,
     services: {},
   };
   for (const f of FEATURES) f.register(ctx);
@@ -181,6 +196,7 @@ export async function createServer(
   const server: ParleyServer = {
     config,
     metrics,
+    activity,
     sessions,
     routes,
     log,

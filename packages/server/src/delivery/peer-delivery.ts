@@ -9,6 +9,7 @@ import { quotasFor, type AppQuotas, type ServerConfig } from '../config.js';
 import { crashPoint } from '../crash-points.js';
 import { MessageIds } from '../kernel/ids.js';
 import { KeyedSerialQueue } from '../kernel/serial-queue.js';
+import type { ActivityFeed } from '../kernel/activity-feed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OfflineStore, PriorSend } from '../ports/offline-store.js';
@@ -45,6 +46,8 @@ export interface PeerDeliveryDeps {
   log: Logger;
   users: UserDelivery;
   history: MessageHistory;
+  /** peer messages, for webhooks and the console */
+  activity: ActivityFeed;
 }
 
 /**
@@ -95,6 +98,8 @@ export class PeerDelivery {
     // `key` travels to the receiver: its SDK drops a second message with the same sender and key.
     const ev: PeerMessageEvent = key === undefined ? { id, from, msg, ts } : { id, from, msg, ts, key };
     const event = encodeEvent(Op.PeerMessage, ev);
+    if (ctx.activity.watched('message.peer'))
+      ctx.activity.emit({ type: 'message.peer', appId, from, to, id, ts, msg });
     const tail = sender ? this.senderTail.tail(sender) : undefined;
 
     if (!offline && !historical) {

@@ -11,6 +11,7 @@ import type { TopicMessages } from '../cluster/mesh-messages.js';
 import type { NodeMesh } from '../cluster/node-mesh.js';
 import type { ServerConfig } from '../config.js';
 import { SequenceIds } from '../kernel/ids.js';
+import type { ActivityFeed } from '../kernel/activity-feed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Unsubscribe } from '../ports/bus.js';
@@ -28,6 +29,8 @@ export interface RoomsDeps {
   log: Logger;
   /** the message history of messages sent with enableHistoricalMessaging */
   messageHistory: MessageHistory;
+  /** membership changes and channel messages, for webhooks, event reads and the console */
+  activity: ActivityFeed;
 }
 
 /** A message waiting for a member whose history replay is still running. */
@@ -263,12 +266,12 @@ export class ChannelRooms {
 
   /**
    * Stamps a channel message (id, serverReceivedTs) from `from` and sends it to every member except
-   * uid `except`: local members at once (nothing is awaited before, so one channel's messages keep
-   * their order), the other nodes' members with one message on the channel's topic; and appends
-   * it to the channel's history for resumed sessions (not waited for). The one send path of
-   * channel messages, Signaling's send-from-outside and the REST API. `msg` must be valid and
-   * normalized. `historical` (enableHistoricalMessaging): recorded in the message history first,
-   * delivered once committed (rejects with HistoryWriteFailed, nothing delivered, if not).
+   * uid `except`: local members at once (nothing is awaited before but a history write of this
+   * sender's, so one channel's messages keep their order), the other nodes' members with one
+   * message on the channel's topic; and appends it to the channel's history for resumed sessions
+   * (not waited for). The one send path of channel messages, Signaling's send-from-outside and
+   * the REST API. `msg` must be valid and normalized. `historical` (enableHistoricalMessaging):
+   * recorded in the message history first (rejects with HistoryWriteFailed, nothing sent).
    */
   async sendMessage(
     appId: string,
@@ -292,15 +295,11 @@ export class ChannelRooms {
     const bytes = encodeEvent(Op.ChannelMessage, ev);
     const n = room ? this.deliverLocal(room, bytes, except, id) : 0;
     if (n > 0) this.channelOut.inc(n);
+    if (this.ctx.activity.watched('message.channel'))
+      this.ctx.activity.emit({ type: 'message.channel', appId, channelId, from, id, ts, msg });
     // History only fills a rejoining member's gap: the sender does not wait for it to be written.
-    this.ctx.store.history
-      .append(
-        appId,
-        channelId,
-        key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key },
-        this.retention,
-      )
-      .catch(this.historyFailed);
+    const entry = key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key };
+    this.ctx.store.history.append(appId, channelId, entry, this.retention).catch(this.historyFailed);
     await this.deliverRemote(appId, channelId, bytes, except, id);
     return { id, ts };
   }
@@ -315,7 +314,8 @@ export class ChannelRooms {
   /**
    * `uid` joined or left the channel: members on every node get MemberJoined/MemberLeft (when
    * `notify`; never the member itself) and a MemberCountUpdated within the throttle interval.
-   * Call after the store change (the count read later must include it).
+   * Call after the store change (the count read later must include it), with the store's count
+   * after it.
    */
   async memberChanged(
     appId: string,
@@ -323,8 +323,12 @@ export class ChannelRooms {
     uid: string,
     joined: boolean,
     notify: boolean,
+    count: number,
   ): Promise<void> {
     this.applyMemberChange(appId, channelId, uid, joined, notify);
+    const type = joined ? 'channel.member_joined' : 'channel.member_left';
+    if (this.ctx.activity.watched(type))
+      this.ctx.activity.emit({ type, appId, channelId, uid, ts: Date.now(), count });
     const payload: MemberPayload = { a: appId, c: channelId, u: uid, j: joined, e: notify };
     // Not awaited: the joiner's answer must not wait for Redis, or this node's count update (its
     // timer may fire meanwhile) could reach the joiner before the answer to its join.

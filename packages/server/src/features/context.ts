@@ -4,6 +4,7 @@ import type { MemberFanout } from '../delivery/member-fanout.js';
 import type { PeerDelivery } from '../delivery/peer-delivery.js';
 import type { ChannelRooms } from '../delivery/rooms.js';
 import type { UserDelivery } from '../delivery/user-delivery.js';
+import type { ActivityFeed } from '../kernel/activity-feed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
@@ -35,6 +36,8 @@ export interface FeatureContext {
   fanout: MemberFanout;
   /** the node mesh, for features with cluster messages of their own (presence, invitations) */
   mesh: NodeMesh;
+  /** what happens (logins, joins, messages), for features that report it (webhooks, event reads) */
+  activity: ActivityFeed;
   /** operations features offer each other (Signaling reuses channels, attributes, invitations) */
   services: FeatureServices;
 }

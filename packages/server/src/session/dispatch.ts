@@ -76,7 +76,7 @@ export class RequestDispatch {
   }
 
   private toFeature(conn: ClientLink, s: Session, op: number, reqId: number, body: unknown): void {
-    const { registry, metrics, log } = this.layer;
+    const { registry, metrics, log, activity } = this.layer;
     const h = registry.requests.get(op);
     if (!h) {
       s.send(encodeResponse(reqId, ProtocolErrorCode.UNKNOWN_OP, { message: `unknown op ${op}` }));
@@ -93,7 +93,18 @@ export class RequestDispatch {
     s.inflight++;
     const done = (r: Reply) => {
       s.inflight--;
-      if (r.code !== 0) metrics.errors.inc({ op, code: r.code });
+      if (r.code !== 0) {
+        metrics.errors.inc({ op, code: r.code });
+        if (activity.watched('request.error'))
+          activity.emit({
+            type: 'request.error',
+            appId: s.appId,
+            uid: s.uid,
+            op,
+            code: r.code,
+            ts: Date.now(),
+          });
+      }
       s.send(encodeResponse(reqId, r.code, r.body ?? null));
       // A body of the wrong shape is also a protocol error (metric, abuse count), after the answer.
       if (r.malformed !== undefined) conn.protocolError(ProtocolErrorCode.BAD_BODY, r.malformed, reqId);

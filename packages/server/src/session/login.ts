@@ -133,6 +133,8 @@ export class Logins {
     conn.session = s;
     metrics.sessions.set(table.count);
     await registry.run('sessionStart', s);
+    if (this.layer.activity.watched('user.online'))
+      this.layer.activity.emit({ type: 'user.online', appId, uid, sessionId, ts: Date.now() });
     const resp: LoginResponse = {
       sessionId,
       resumeToken: s.resumeToken,

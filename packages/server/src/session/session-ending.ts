@@ -2,6 +2,7 @@ import { CloseCode, Op, encodeEvent, type SessionEndReason } from '@parley/proto
 import { limitsFor, type ServerConfig } from '../config.js';
 import type { SessionEndCause } from '../features/client-session.js';
 import type { FeatureRegistry } from '../features/registry.js';
+import type { ActivityFeed } from '../kernel/activity-feed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
@@ -25,6 +26,7 @@ export interface EndingDeps {
   registry: FeatureRegistry;
   metrics: Metrics;
   log: Logger;
+  activity: ActivityFeed;
   table: SessionTable;
 }
 
@@ -52,7 +54,14 @@ export class SessionEnding {
     if (s.phase === 'ended') return;
     this.closeLocal(s, cause);
     await this.d.store.sessions.release(s.appId, s.uid, s.id);
+    this.ended(s.appId, s.uid, s.id, cause);
     await this.d.registry.run('sessionEnd', s, cause);
+  }
+
+  private ended(appId: string, uid: string, sessionId: string, cause: SessionEndCause): void {
+    const { activity } = this.d;
+    if (activity.watched('user.offline'))
+      activity.emit({ type: 'user.offline', appId, uid, sessionId, ts: Date.now(), cause });
   }
 
   /**
@@ -103,6 +112,7 @@ export class SessionEnding {
     const s = this.standIn(appId, uid, sessionId);
     s.phase = 'ended';
     await this.d.store.sessions.release(appId, uid, sessionId);
+    this.ended(appId, uid, sessionId, cause);
     await this.d.registry.run('sessionEnd', s, cause);
   }
 

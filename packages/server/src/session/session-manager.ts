@@ -3,6 +3,7 @@ import type { RouteCache } from '../cluster/route-cache.js';
 import type { ServerConfig } from '../config.js';
 import type { SessionEndCause } from '../features/client-session.js';
 import type { FeatureRegistry } from '../features/registry.js';
+import type { ActivityFeed } from '../kernel/activity-feed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
@@ -42,9 +43,10 @@ export class SessionManager implements LinkSink {
     registry: FeatureRegistry,
     metrics: Metrics,
     log: Logger,
+    activity: ActivityFeed,
   ) {
     const { table } = this;
-    this.ending = new SessionEnding({ config, auth, store, registry, metrics, log, table });
+    this.ending = new SessionEnding({ config, auth, store, registry, metrics, log, table, activity });
     const layer: SessionLayer = {
       config,
       auth,
@@ -54,6 +56,7 @@ export class SessionManager implements LinkSink {
       registry,
       metrics,
       log,
+      activity,
       table,
       ending: this.ending,
       closing: false,

@@ -36,7 +36,7 @@ const toWire = (attrs: readonly ChannelAttribute[]): ChannelAttrEntry[] =>
  * Codes are AttributeOperationError's: 3 invalid argument, 4 size overflow, 5 too often.
  */
 /** What the channel-attrs feature uses of the context. */
-type Needs = 'config' | 'metrics' | 'registry' | 'services' | 'store' | 'rooms';
+type Needs = 'config' | 'metrics' | 'registry' | 'services' | 'store' | 'rooms' | 'activity';
 
 export const channelAttrsFeature: Feature<Needs> = {
   name: 'channel-attrs',
@@ -69,7 +69,19 @@ export const channelAttrsFeature: Feature<Needs> = {
       channelId: string,
       after: ChannelAttribute[],
       notify: boolean,
+      change: 'update' | 'delete' | 'clear',
+      keys: string[],
     ): Promise<Reply> => {
+      if (ctx.activity.watched('channel.attributes_updated'))
+        ctx.activity.emit({
+          type: 'channel.attributes_updated',
+          appId: s.appId,
+          channelId,
+          uid: s.uid,
+          ts: Date.now(),
+          change,
+          keys,
+        });
       if (notify) {
         const ev: AttributesUpdatedEvent = { channelId, attrs: toWire(after) };
         await rooms.broadcast(s.appId, channelId, encodeEvent(Op.AttributesUpdated, ev), null);
@@ -104,7 +116,14 @@ export const channelAttrsFeature: Feature<Needs> = {
       if (!takeWrite(s)) return fail(TOO_OFTEN);
       if (await overEmptyQuota(s, b.channelId)) return fail(SIZE_OVERFLOW, EMPTY_FULL);
       const after = await ctx.store.channelAttrs.replace(s.appId, b.channelId, attrs);
-      return written(s, b.channelId, after, b.notify === true);
+      return written(
+        s,
+        b.channelId,
+        after,
+        b.notify === true,
+        'update',
+        attrs.map((a) => a.key),
+      );
     });
 
     ctx.registry.request(
@@ -129,7 +148,14 @@ export const channelAttrsFeature: Feature<Needs> = {
       if (await overEmptyQuota(s, channelId)) return fail(SIZE_OVERFLOW, EMPTY_FULL);
       const after = await ctx.store.channelAttrs.upsert(s.appId, channelId, attrs, s.limits.channelAttrs);
       if (after === 'overflow') return fail(SIZE_OVERFLOW);
-      return written(s, channelId, after, notify);
+      return written(
+        s,
+        channelId,
+        after,
+        notify,
+        'update',
+        attrs.map((a) => a.key),
+      );
     }
 
     ctx.registry.request('channel-attrs', RequestOps.DeleteChannelAttrs, async (s, body): Promise<Reply> => {
@@ -143,7 +169,7 @@ export const channelAttrsFeature: Feature<Needs> = {
       if (!checkChannelAttrDeleteKeys(keys)) return fail(INVALID_ARGUMENT);
       if (!takeWrite(s)) return fail(TOO_OFTEN);
       const after = await ctx.store.channelAttrs.remove(s.appId, channelId, keys);
-      return written(s, channelId, after, notify);
+      return written(s, channelId, after, notify, 'delete', keys);
     }
 
     ctx.registry.request('channel-attrs', RequestOps.ClearChannelAttrs, async (s, body): Promise<Reply> => {
@@ -155,7 +181,7 @@ export const channelAttrsFeature: Feature<Needs> = {
     async function clear(s: Session, channelId: string, notify: boolean): Promise<Reply> {
       if (!takeWrite(s)) return fail(TOO_OFTEN);
       const after = await ctx.store.channelAttrs.replace(s.appId, channelId, []);
-      return written(s, channelId, after, notify);
+      return written(s, channelId, after, notify, 'clear', []);
     }
 
     // Signaling's writes: the same checks, limits and rates, unnotified (it notifies itself).

@@ -77,7 +77,7 @@ export const channelsFeature: Feature<Needs> = {
         if (r.count === 1)
           await channelOccupied(ctx.store, s.appId, channelId).catch(warn('channel attrs keep failed'));
         await rooms
-          .memberChanged(s.appId, channelId, s.uid, true, r.count <= s.limits.memberEventsMaxMembers)
+          .memberChanged(s.appId, channelId, s.uid, true, r.count <= s.limits.memberEventsMaxMembers, r.count)
           .catch(warn('MemberJoined fan-out failed'));
       } else rooms.countChanged(member.room); // the joiner still gets MemberCountUpdated
       if (since) await replayHistory(s, member, since);
@@ -116,7 +116,14 @@ export const channelsFeature: Feature<Needs> = {
       const r = await ctx.store.channels.leave(s.appId, channelId, s.uid, s.id);
       if (!r.changed) return;
       await rooms
-        .memberChanged(s.appId, channelId, s.uid, false, r.count + 1 <= s.limits.memberEventsMaxMembers)
+        .memberChanged(
+          s.appId,
+          channelId,
+          s.uid,
+          false,
+          r.count + 1 <= s.limits.memberEventsMaxMembers,
+          r.count,
+        )
         .catch(warn('MemberLeft fan-out failed'));
       if (r.count === 0)
         await channelMaybeEmpty(ctx.store, ctx.config, s.appId, channelId).catch(
