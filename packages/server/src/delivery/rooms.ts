@@ -17,7 +17,7 @@ import type { Metrics } from '../metrics.js';
 import type { Unsubscribe } from '../ports/bus.js';
 import type { HistoryRetention } from '../ports/channel-history-store.js';
 import type { Store } from '../ports/store.js';
-import { MessageHistory } from './message-history.js';
+import type { MessageHistory } from './message-history.js';
 import type { Recipient } from './recipient.js';
 
 /** What channel delivery uses: the mesh, membership counts and history, and its settings. */
@@ -266,12 +266,12 @@ export class ChannelRooms {
 
   /**
    * Stamps a channel message (id, serverReceivedTs) from `from` and sends it to every member except
-   * uid `except`: local members at once (nothing is awaited before, so one channel's messages keep
-   * their order), the other nodes' members with one message on the channel's topic; and appends
-   * it to the channel's history for resumed sessions (not waited for). The one send path of
-   * channel messages, Signaling's send-from-outside and the REST API. `msg` must be valid and
-   * normalized. `historical` (enableHistoricalMessaging): recorded in the message history first,
-   * delivered once committed (rejects with HistoryWriteFailed, nothing delivered, if not).
+   * uid `except`: local members at once (nothing is awaited before but a history write of this
+   * sender's, so one channel's messages keep their order), the other nodes' members with one
+   * message on the channel's topic; and appends it to the channel's history for resumed sessions
+   * (not waited for). The one send path of channel messages, Signaling's send-from-outside and
+   * the REST API. `msg` must be valid and normalized. `historical` (enableHistoricalMessaging):
+   * recorded in the message history first (rejects with HistoryWriteFailed, nothing sent).
    */
   async sendMessage(
     appId: string,
@@ -286,13 +286,8 @@ export class ChannelRooms {
     this.channelIn.inc();
     const id = this.ids.next();
     const ts = Date.now();
-    const entry = historical ? MessageHistory.entry('channel', id, from, channelId, ts, msg) : null;
     // A sender's later messages wait behind its message waiting for its history commit.
-    const wait = this.ctx.messageHistory.before(
-      `c\u0000${appId}\u0000${channelId}\u0000${from}`,
-      appId,
-      entry,
-    );
+    const wait = this.ctx.messageHistory.turn('channel', appId, from, channelId, { id, ts, msg }, historical);
     if (wait) await wait;
     // With the sender's key, members drop a re-send of this message (docs/protocol.md, "Exactly once").
     const ev: ChannelMessageEvent =
@@ -303,14 +298,8 @@ export class ChannelRooms {
     if (this.ctx.activity.watched('message.channel'))
       this.ctx.activity.emit({ type: 'message.channel', appId, channelId, from, id, ts, msg });
     // History only fills a rejoining member's gap: the sender does not wait for it to be written.
-    this.ctx.store.history
-      .append(
-        appId,
-        channelId,
-        key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key },
-        this.retention,
-      )
-      .catch(this.historyFailed);
+    const entry = key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key };
+    this.ctx.store.history.append(appId, channelId, entry, this.retention).catch(this.historyFailed);
     await this.deliverRemote(appId, channelId, bytes, except, id);
     return { id, ts };
   }

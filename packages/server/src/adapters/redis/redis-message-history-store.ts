@@ -50,7 +50,7 @@ const SCRIPTS = {
    * one), and lets every key expire `ttl` after the app's last append (all its entries are older
    * than the ttl then).
    */
-  histAppend: {
+  messageHistAppend: {
     keys: 7,
     lua: `${DROP}
 local seq = redis.call('INCR', KEYS[3])
@@ -81,7 +81,7 @@ for i = 1, 7 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 return dropped`,
   },
   /** KEYS: an index, e; ARGV: min, max, offset, limit, 'asc'|'desc'. The entries' JSON, in order. */
-  histQuery: {
+  messageHistQuery: {
     keys: 2,
     lua: `local ids
 if ARGV[5] == 'desc' then
@@ -97,7 +97,7 @@ end
 return out`,
   },
   /** KEYS: t; ARGV: before, base. Drops up to 512 entries older than `before`: [dropped, left]. */
-  histSweep: {
+  messageHistSweep: {
     keys: 1,
     lua: `${DROP}
 local olds = redis.call('ZRANGE', KEYS[1], '-inf', '(' .. ARGV[1], 'BYSCORE', 'LIMIT', 0, 512)
@@ -116,6 +116,8 @@ return {#olds, redis.call('ZCARD', KEYS[1])}`,
  */
 export class RedisMessageHistoryStore implements MessageHistoryStore {
   private readonly scripts;
+  /** when this node last added each app to the sweeps' set */
+  private readonly listed = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -136,16 +138,24 @@ export class RedisMessageHistoryStore implements MessageHistoryStore {
     const bytes = historyEntryBytes(e);
     const packed: Packed = [e.src, e.dst, bytes, e.id, e.kind, e.messageType, e.ts, e.payload];
     const k = (part: string) => this.keys.history(appId, part);
-    const dropped = (await this.scripts.histAppend(
+    const dropped = (await this.scripts.messageHistAppend(
       [k('t'), k('e'), k('n'), k('bytes'), k(`s:${e.src}`), k(`d:${e.dst}`), k(pairPart(e.src, e.dst))],
       [e.ts, JSON.stringify(packed), bytes, limits.maxBytesPerApp, Math.max(1, limits.ttlMs), k('')],
     )) as number;
-    await this.redis.sadd(this.keys.historyApps, appId);
+    // The sweeps' set of apps, told at most once a minute per app (a sweep that took the app
+    // out meanwhile only delays its next sweep: its keys expire on their own anyway).
+    const now = Date.now();
+    if ((this.listed.get(appId) ?? 0) < now - 60_000) {
+      // Development mode admits any App ID: never remember an unbounded number of them.
+      if (this.listed.size >= 10_000) this.listed.clear();
+      this.listed.set(appId, now);
+      await this.redis.sadd(this.keys.historyApps, appId);
+    }
     return { dropped };
   }
 
   async query(appId: string, f: HistoryFilter): Promise<HistoryEntry[]> {
-    const list = (await this.scripts.histQuery(
+    const list = (await this.scripts.messageHistQuery(
       [this.index(appId, f), this.keys.history(appId, 'e')],
       [f.startMs, f.endMs, f.offset, f.limit, f.order],
     )) as string[];
@@ -164,7 +174,7 @@ export class RedisMessageHistoryStore implements MessageHistoryStore {
     for (const appId of await this.redis.smembers(this.keys.historyApps)) {
       const t = this.keys.history(appId, 't');
       for (;;) {
-        const [dropped, left] = (await this.scripts.histSweep(
+        const [dropped, left] = (await this.scripts.messageHistSweep(
           [t],
           [before, this.keys.history(appId, '')],
         )) as [number, number];
