@@ -116,6 +116,10 @@ export interface ServerConfig {
   offlineMaxBytesPerApp: number;
   offlineMaxPerSenderPerHour: number;
   emptyChannelAttrsMaxBytesPerApp: number;
+  /** how long an uploaded image or file can be downloaded, ms (default 7 days, Agora's) */
+  mediaTtlMs: number;
+  /** bytes of media one app may hold; an upload past it is refused (default 1 GiB; 0 = no cap) */
+  mediaMaxBytesPerApp: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -156,6 +160,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   offlineMaxBytesPerApp: 1024 * 1024 * 1024,
   offlineMaxPerSenderPerHour: 1000,
   emptyChannelAttrsMaxBytesPerApp: 64 * 1024 * 1024,
+  mediaTtlMs: 7 * 24 * 3600 * 1000,
+  mediaMaxBytesPerApp: 1024 * 1024 * 1024,
 };
 
 export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {

@@ -23,6 +23,8 @@ import { FeatureRegistry } from './features/registry.js';
 import type { FeatureContext } from './features/context.js';
 import { FEATURES } from './features/index.js';
 import { createAdapters, livenessAgent } from './adapters/index.js';
+import { TicketTable } from './kernel/ticket-table.js';
+import { mediaServices } from './media-services.js';
 
 export interface ServerDeps {
   /** override the adapters (tests share one MemoryBus/Store between in-process nodes) */
@@ -123,6 +125,7 @@ export async function createServer(
     peers,
     rooms,
     fanout: new MemberFanout(rooms),
+    mediaTickets: new TicketTable(MEDIA_TICKET_TTL_MS),
     services: {},
   };
   for (const f of FEATURES) f.register(ctx);
@@ -139,7 +142,7 @@ export async function createServer(
       ok: !closing && bus.ready,
       detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' },
     }),
-    rest: restServices(ctx, auth),
+    rest: restServices(ctx, auth, sessions),
   });
   const http = httpApp.server;
   const fdLimit = openFileLimit();
@@ -254,7 +257,10 @@ export async function createServer(
 }
 
 /** What the REST API may do, from the server's parts (http/ never imports features). */
-function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
+/** How long a media transfer ticket may wait for its HTTP request, ms. */
+const MEDIA_TICKET_TTL_MS = 60_000;
+
+function restServices(ctx: FeatureContext, auth: Authenticator, sessions: SessionManager): RestServices {
   const { rooms, peers } = ctx;
   return {
     get devMode() {
@@ -268,6 +274,7 @@ function restServices(ctx: FeatureContext, auth: Authenticator): RestServices {
       peers.send(null, appId, from, to, msg, offline, key),
     channelMembers: (appId, channelId) => ctx.store.channels.members(appId, channelId),
     onlineState: async (appId, uid) => (await ctx.store.sessions.lookup(appId, uid))?.state ?? 'OFFLINE',
+    media: mediaServices(ctx, sessions),
   };
 }
 

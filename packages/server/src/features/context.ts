@@ -7,6 +7,8 @@ import type { UserDelivery } from '../delivery/user-delivery.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
+import type { TicketTable } from '../kernel/ticket-table.js';
+import type { ClientSession } from './client-session.js';
 import type { FeatureRegistry } from './registry.js';
 import type { FeatureServices } from './services.js';
 
@@ -35,6 +37,8 @@ export interface FeatureContext {
   fanout: MemberFanout;
   /** the node mesh, for features with cluster messages of their own (presence, invitations) */
   mesh: NodeMesh;
+  /** single-use tickets that authorize a session's media transfers over HTTP (http/routes/media.ts) */
+  mediaTickets: TicketTable<ClientSession>;
   /** operations features offer each other (Signaling reuses channels, attributes, invitations) */
   services: FeatureServices;
 }

@@ -6,6 +6,7 @@ import { channelsFeature } from './channels/index.js';
 import { channelAttrsFeature } from './channel-attrs/index.js';
 import { invitationsFeature } from './invitations/index.js';
 import { signalingFeature } from './signaling/index.js';
+import { mediaFeature } from './media/index.js';
 
 /** Every capability, registered in this order at start-up. */
 export const FEATURES: Feature[] = [
@@ -16,4 +17,5 @@ export const FEATURES: Feature[] = [
   channelAttrsFeature,
   invitationsFeature,
   signalingFeature,
+  mediaFeature,
 ];

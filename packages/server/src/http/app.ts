@@ -7,6 +7,7 @@ import { answerClientError, type HttpTimeouts, httpServerOptions } from './http-
 import { routeBrokenEncodingAsWritten } from './path-params.js';
 import type { RestServices } from './rest-services.js';
 import { healthRoutes, type HealthOptions } from './routes/health.js';
+import { mediaRoutes } from './routes/media.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { restV1Routes } from './routes/rest-v1.js';
 import { rtmRoutes } from './routes/rtm.js';
@@ -77,6 +78,7 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<FastifyInstance<
   await app.register(rtmRoutes);
   await app.register(sdkRoutes, { log });
   await app.register(restV1Routes, { services: deps.rest });
+  await app.register(mediaRoutes, { media: deps.rest.media, metrics });
   await app.ready();
   return app;
 }

@@ -1,4 +1,11 @@
-import type { ChannelSendResponse, PeerOnlineState, PeerSendResponse, WireMessage } from '@parley/protocol';
+import type { Readable } from 'node:stream';
+import type {
+  ChannelSendResponse,
+  MediaUploadResponse,
+  PeerOnlineState,
+  PeerSendResponse,
+  WireMessage,
+} from '@parley/protocol';
 
 /** Why an offline peer message was neither stored nor taken live (a quota). */
 export type OfflineRefusal = 'offline_app_bytes' | 'offline_sender_hourly';
@@ -42,4 +49,28 @@ export interface RestServices {
   channelMembers(appId: string, channelId: string): Promise<string[]>;
   /** the user's session state, across all nodes */
   onlineState(appId: string, uid: string): Promise<PeerOnlineState>;
+  /** image and file transfers (http/routes/media.ts) */
+  media: MediaServices;
+}
+
+/** Why an upload was refused (the media store's reasons). */
+export type MediaUploadRefusal = 'too_large' | 'size_mismatch' | 'app_full' | 'unavailable';
+
+/** What the media transfer routes need: tickets of live sessions and the media store. */
+export interface MediaServices {
+  /** false: this server stores no media (cluster mode without a shared store) */
+  readonly available: boolean;
+  /**
+   * The session a transfer ticket was issued to, if that session is still live on this node;
+   * the ticket is spent either way. null: unknown, expired or used ticket, or the session ended.
+   */
+  redeem(ticket: string): { appId: string; uid: string } | null;
+  /** Stores `body`, which must be exactly `size` bytes. Rejects when the body stream fails. */
+  upload(
+    owner: { appId: string; uid: string },
+    size: number,
+    body: AsyncIterable<Uint8Array>,
+  ): Promise<MediaUploadResponse | { refused: MediaUploadRefusal }>;
+  /** The bytes of one of the app's unexpired media, streamed; null when there is none. */
+  download(appId: string, mediaId: string): Promise<{ size: number; body: Readable } | null>;
 }

@@ -6,6 +6,7 @@ import type { ChannelAttrsStore } from './channel-attrs-store.js';
 import type { ChannelHistoryStore } from './channel-history-store.js';
 import type { InvitationStore } from './invitation-store.js';
 import type { OfflineStore } from './offline-store.js';
+import type { MediaStore } from './media-store.js';
 
 /**
  * Store: state and durable data, split per capability so each feature owns its part and each
@@ -28,6 +29,8 @@ export interface Store {
   invitations: InvitationStore;
   /** offline peer messages (durable in SQLite) */
   offline: OfflineStore;
+  /** uploaded images and files (durable under the data dir; unavailable in cluster mode without a shared store) */
+  media: MediaStore;
   /** Flushes pending writes and releases resources. */
   close(): Promise<void>;
 }

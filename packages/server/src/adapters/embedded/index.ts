@@ -14,6 +14,8 @@ import { closeDatabase, openDatabase, type SqliteSync } from './sqlite/database.
 import { SqliteChannelHistoryStore } from './sqlite/sqlite-channel-history-store.js';
 import { SqliteOfflineStore } from './sqlite/sqlite-offline-store.js';
 import { WriteBatcher } from './sqlite/write-batcher.js';
+import { FileMediaStore } from './sqlite/file-media-store.js';
+import { MemoryMediaStore } from '../media/memory-media-store.js';
 
 export { MemoryBus, MemorySessionStore };
 export { MemoryNodeRegistry } from './memory-node-registry.js';
@@ -31,8 +33,8 @@ export interface EmbeddedStoreOptions {
 
 /**
  * The embedded adapter set: ephemeral state (sessions, presence, membership, attributes,
- * invitations) in process memory; durable data (offline inbox, channel history) in SQLite under
- * `dataDir`, one file, writes of a tick batched into one transaction.
+ * invitations) in process memory; durable data (offline inbox, channel history, media metadata) in SQLite under
+ * `dataDir` (media bytes in files beside it), one file, writes of a tick batched into one transaction.
  * Throws DataDirError when the data dir cannot be used, so start-up stops with its message.
  */
 export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
@@ -45,7 +47,8 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
     history: new MemoryChannelHistoryStore(),
     invitations: new MemoryInvitationStore(),
   };
-  if (opts.dataDir === null) return { ...memory, offline: new MemoryOfflineStore(), async close() {} };
+  if (opts.dataDir === null)
+    return { ...memory, offline: new MemoryOfflineStore(), media: new MemoryMediaStore(), async close() {} };
 
   if (opts.synchronous !== undefined && opts.synchronous !== 'normal' && opts.synchronous !== 'full')
     throw new Error(`sqliteSync must be 'normal' or 'full', got ${JSON.stringify(opts.synchronous)}`);
@@ -59,11 +62,13 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
   const writes = new WriteBatcher(db);
   const offline: OfflineStore = new SqliteOfflineStore(db, writes);
   const history = new SqliteChannelHistoryStore(db);
+  const media = new FileMediaStore(db, opts.dataDir);
   let closed = false;
   return {
     ...memory,
     history,
     offline,
+    media,
     async close() {
       if (closed) return;
       closed = true;

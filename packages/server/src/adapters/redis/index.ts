@@ -1,4 +1,5 @@
 import { parseRedisSeeds, type ServerConfig } from '../../config.js';
+import { UNAVAILABLE_MEDIA } from '../media/memory-media-store.js';
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../ports/store.js';
 import { RedisConn, type RedisConnOptions, type RedisTarget } from './connection.js';
@@ -77,6 +78,9 @@ export async function createRedisAdapters(
   const sessions = new RedisSessionStore(cmd.redis, keys, config.nodeId);
   const bus = new RedisBus(cmd, sub, keys, rlog);
   const nodes = new RedisNodeRegistry(cmd.redis, keys, sessions);
+  rlog.warn(
+    'media: image and file uploads are refused in cluster mode without a shared media store (docs/media.md)',
+  );
   const store: Store = {
     sessions,
     presence: new RedisPresenceStore(cmd.redis, keys),
@@ -86,6 +90,8 @@ export async function createRedisAdapters(
     history: new RedisChannelHistoryStore(cmd.redis, keys),
     invitations: new RedisInvitationStore(cmd.redis, keys),
     offline: new RedisOfflineStore(cmd.redis, keys),
+    // Media bytes are not kept in Redis (memory-bound, no streaming reads): docs/media.md.
+    media: UNAVAILABLE_MEDIA,
     async close() {
       await bus.close();
       await Promise.all([cmd.close(), sub.close()]);
