@@ -23,7 +23,7 @@ export function isValidMediaId(id: unknown): id is string {
 /** The media of an IMAGE or FILE message, as it travels in a WireMessage (`media`). */
 export interface WireMedia {
   id: string;
-  /** bytes of the file */
+  /** bytes of the file; 0 when unknown (a message rebuilt from its id without a size) */
   size: number;
   fileName: string;
   thumbnail?: Uint8Array;

@@ -41,10 +41,13 @@ export function checkWireMessage(m: unknown, maxBytes: number): MessageProblem |
 const DIMENSIONS = ['width', 'height', 'thumbnailWidth', 'thumbnailHeight'] as const;
 const optDim = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0);
 
-/** A media object: a server-made id, 1 byte to 30 MB, a file name; dimensions only on an IMAGE. */
+/**
+ * A media object: a server-made id, its size (0: unknown, a message rebuilt by createMessage
+ * without one) up to 30 MB, a file name; dimensions only on an IMAGE.
+ */
 function checkMedia(x: Obj, image: boolean): boolean {
   if (!isValidMediaId(x.id) || !isStr(x.fileName)) return false;
-  if (!Number.isInteger(x.size) || (x.size as number) < 1 || (x.size as number) > MEDIA_LIMITS.maxFileBytes)
+  if (!Number.isInteger(x.size) || (x.size as number) < 0 || (x.size as number) > MEDIA_LIMITS.maxFileBytes)
     return false;
   if (x.thumbnail !== undefined && !isBytes(x.thumbnail)) return false;
   return DIMENSIONS.every((k) => (image ? optDim(x[k]) : x[k] === undefined));

@@ -1,4 +1,10 @@
-import { LoginError, PeerMessageError, RenewTokenError } from '@parley/protocol';
+import {
+  DownloadMediaError,
+  LoginError,
+  PeerMessageError,
+  RenewTokenError,
+  UploadMediaError,
+} from '@parley/protocol';
 import {
   RtmInvalidArgumentError as Arg,
   RtmInvalidStatusError as Status,
@@ -51,4 +57,24 @@ export const RENEW_TOKEN_ERRORS: ErrorTable = {
   [RenewTokenError.TOKEN_EXPIRED]: [Unauth, 'The token has expired.'],
   [RenewTokenError.INVALID_TOKEN]: [Unauth, 'Invalid token.'],
   [RenewTokenError.ABORTED_BY_LOGOUT]: [Status, 'Renew token aborted by logout.'],
+};
+/** 1.4.x createMediaMessageByUploading (docs/media.md). */
+export const UPLOAD_MEDIA_ERRORS: ErrorTable = {
+  [UploadMediaError.FAILURE]: [Unknown, 'Upload media failure.'],
+  [UploadMediaError.INVALID_ARGUMENT]: [Arg, 'Invalid message params type.'],
+  [UploadMediaError.TIMEOUT]: [Timeout, 'Upload media timeout.'],
+  [UploadMediaError.SIZE_OVERFLOW]: [Limit, 'The file is over 30 MB.'],
+  [UploadMediaError.CONCURRENCY_LIMIT_EXCEEDED]: [Limit, 'At most 9 media transfers at once.'],
+  [UploadMediaError.INTERRUPTED]: [Unknown, 'Upload media interrupted.'],
+  [UploadMediaError.NOT_INITIALIZED]: [Status, 'The client is not initialized.'],
+};
+/** 1.4.x downloadMedia. */
+export const DOWNLOAD_MEDIA_ERRORS: ErrorTable = {
+  [DownloadMediaError.FAILURE]: [Unknown, 'Download media failure.'],
+  [DownloadMediaError.INVALID_ARGUMENT]: [Arg, 'Invalid media id.'],
+  [DownloadMediaError.TIMEOUT]: [Timeout, 'Download media timeout.'],
+  [DownloadMediaError.NOT_EXIST]: [Arg, 'The media does not exist or has expired.'],
+  [DownloadMediaError.CONCURRENCY_LIMIT_EXCEEDED]: [Limit, 'At most 9 media transfers at once.'],
+  [DownloadMediaError.INTERRUPTED]: [Unknown, 'Download media interrupted.'],
+  [DownloadMediaError.NOT_INITIALIZED]: [Status, 'The client is not initialized.'],
 };
