@@ -46,6 +46,11 @@ export interface ServerConfig {
   redisCluster: string | null;
   /** prefix of every Redis key and pub/sub channel (default 'parley'); one per deployment or test run */
   redisPrefix: string;
+  /**
+   * PostgreSQL URL (`--postgres`): durable data that must outlast Redis — the message history —
+   * goes there instead of Redis (cluster mode) or SQLite (embedded); null = none
+   */
+  postgres: string | null;
   /** cluster mode: how often a node heartbeats into Redis, ms (default 1000); dead after 3 missed */
   nodeHeartbeatMs: number;
   /** this node's id (default: random) */
@@ -130,6 +135,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   redisUrl: null,
   redisCluster: null,
   redisPrefix: 'parley',
+  postgres: null,
   nodeHeartbeatMs: 1000,
   nodeId: '',
   logLevel: 'info',

@@ -262,6 +262,13 @@ describe('parley serve (built binary)', () => {
         /PARLEY_REDIS_CLUSTER.*"redis:\/\/x" is not host:port/,
       ],
       [
+        'PARLEY_POSTGRES unreachable (issue 15): the URL named, its password not',
+        () => [],
+        { PARLEY_POSTGRES: 'postgres://parley:s3cret@127.0.0.1:1/test' },
+        1,
+        /cannot reach PostgreSQL at postgres:\/\/parley:\*\*\*@127\.0\.0\.1:1\/test/,
+      ],
+      [
         'config app with a bad certificate (via PARLEY_CONFIG)',
         () => [],
         {},
@@ -328,6 +335,14 @@ describe('readConfigFile: every rule of the --config file', () => {
       redisCluster: '127.0.0.1:7000,127.0.0.1:7001',
     });
     expect(read({ redisCluster: null })).toEqual({ redisCluster: null });
+  });
+
+  it('reads postgres (issue 15): a URL, or null', () => {
+    expect(read({ postgres: 'postgres://u@db:5432/parley' })).toEqual({
+      postgres: 'postgres://u@db:5432/parley',
+    });
+    expect(read({ postgres: null })).toEqual({ postgres: null });
+    expect(() => read({ postgres: 5432 })).toThrow(/"postgres" must be a string, got 5432/);
   });
 
   it("reads an app's quotas (issue 13): any of them, given in part", () => {

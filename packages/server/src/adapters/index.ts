@@ -17,9 +17,33 @@ export interface AdapterSet {
   cluster: ClusterAgent | null;
 }
 
-/** Picks the adapter set from config: embedded by default, Redis with `--redis` or `--redis-cluster`. */
+/**
+ * Picks the adapter set from config: embedded by default, Redis with `--redis` or
+ * `--redis-cluster`; with `--postgres`, the durable parts that live there (postgres/) are opened
+ * first, so a PostgreSQL that cannot be reached stops start-up before anything else is touched.
+ */
 export async function createAdapters(config: ServerConfig, log: Logger): Promise<AdapterSet> {
   checkRedisMode(config);
+  // Loaded only with --postgres, so a server without it never loads pg.
+  const pg = config.postgres
+    ? await (await import('./postgres/index.js')).openPostgres(config.postgres, log)
+    : null;
+  try {
+    const set = await createModeAdapters(config, log);
+    if (!pg) return set;
+    const close = set.store.close;
+    set.store.close = async () => {
+      await close.call(set.store);
+      await pg.close();
+    };
+    return set;
+  } catch (e) {
+    await pg?.close();
+    throw e;
+  }
+}
+
+async function createModeAdapters(config: ServerConfig, log: Logger): Promise<AdapterSet> {
   if (!config.redisUrl && !config.redisCluster)
     return {
       store: createEmbeddedStore({ dataDir: config.dataDir, synchronous: config.sqliteSync, log }),

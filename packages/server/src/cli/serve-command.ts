@@ -16,7 +16,7 @@ import { camel, envName, SERVE_FLAGS } from './serve-flags.js';
 /** An App certificate: 32 hex characters, as Agora's console shows it. */
 const CERTIFICATE_RE = /^[0-9a-fA-F]{32}$/;
 /** Config keys that may be null although their default is not (null = in-memory only). */
-const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl', 'redisCluster']);
+const NULLABLE_KEYS = new Set<string>(['dataDir', 'redisUrl', 'redisCluster', 'postgres']);
 const APP_KEYS = new Set(['appId', 'appCertificate', 'limits', 'quotas']);
 /** Keys of an app's `quotas` (AppQuotas), each a non-negative number. */
 const QUOTA_KEYS = ['offlineMaxBytes', 'offlineMaxPerSenderPerHour', 'emptyChannelAttrsMaxBytes'];

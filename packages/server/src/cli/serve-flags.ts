@@ -41,6 +41,11 @@ export const SERVE_FLAGS: Array<{
     desc: 'prefix of Redis keys and channels (cluster mode)',
   },
   {
+    flag: 'postgres <url>',
+    key: 'postgres',
+    desc: 'PostgreSQL URL: message history kept there (shared by every node)',
+  },
+  {
     flag: 'node-heartbeat-ms <ms>',
     key: 'nodeHeartbeatMs',
     desc: 'node heartbeat into Redis; dead after 3 missed',
