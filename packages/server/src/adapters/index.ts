@@ -25,11 +25,17 @@ export interface AdapterSet {
 export async function createAdapters(config: ServerConfig, log: Logger): Promise<AdapterSet> {
   checkRedisMode(config);
   // Loaded only with --postgres, so a server without it never loads pg.
-  const pg = config.postgres
-    ? await (await import('./postgres/index.js')).openPostgres(config.postgres, log)
-    : null;
+  const pgModule = config.postgres ? await import('./postgres/index.js') : null;
+  const pg = pgModule && config.postgres ? await pgModule.openPostgres(config.postgres, log) : null;
   try {
     const set = await createModeAdapters(config, log);
+    // Media: in PostgreSQL when there is one (every node serves every upload), else the data dir's
+    // files in embedded mode; cluster mode without it refuses uploads (docs/media.md).
+    if (pgModule && pg) set.store.media = new pgModule.PostgresMediaStore(pg.pool);
+    else if (set.cluster)
+      log.warn(
+        'media: image and file uploads are refused: cluster mode needs --postgres for them (docs/media.md)',
+      );
     if (!pg) return set;
     const close = set.store.close;
     set.store.close = async () => {

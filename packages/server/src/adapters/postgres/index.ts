@@ -4,6 +4,7 @@ import { openPostgresPool, type PgPool, type PostgresPoolOptions, redactUrl } fr
 
 export { PG_MIGRATIONS, PgSchemaError, migratePostgres, type PgMigration } from './migrations.js';
 export { openPostgresPool, redactUrl, type PgPool, type PostgresPoolOptions } from './pool.js';
+export { PostgresMediaStore } from './postgres-media-store.js';
 
 /** An open PostgreSQL: the pool every PostgreSQL Store part shares. */
 export interface PostgresHandle {

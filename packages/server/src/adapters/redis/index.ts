@@ -78,9 +78,6 @@ export async function createRedisAdapters(
   const sessions = new RedisSessionStore(cmd.redis, keys, config.nodeId);
   const bus = new RedisBus(cmd, sub, keys, rlog);
   const nodes = new RedisNodeRegistry(cmd.redis, keys, sessions);
-  rlog.warn(
-    'media: image and file uploads are refused in cluster mode without a shared media store (docs/media.md)',
-  );
   const store: Store = {
     sessions,
     presence: new RedisPresenceStore(cmd.redis, keys),
@@ -90,7 +87,7 @@ export async function createRedisAdapters(
     history: new RedisChannelHistoryStore(cmd.redis, keys),
     invitations: new RedisInvitationStore(cmd.redis, keys),
     offline: new RedisOfflineStore(cmd.redis, keys),
-    // Media bytes are not kept in Redis (memory-bound, no streaming reads): docs/media.md.
+    // Media bytes are not kept in Redis (memory-bound): PostgreSQL holds them (docs/media.md).
     media: UNAVAILABLE_MEDIA,
     async close() {
       await bus.close();
