@@ -73,6 +73,8 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
     if (size === null)
       throw refuse(400, MediaHttpCode.INVALID_SIZE, `${MEDIA_SIZE_HEADER} must be a positive integer`);
     if (size > MEDIA_LIMITS.maxFileBytes) throw refuse(...REFUSALS.too_large);
+    const length = request.headers['content-length'];
+    if (length !== undefined && length !== String(size)) throw refuse(...REFUSALS.size_mismatch);
     const body = request.body as Readable | undefined;
     if (!body) throw refuse(...REFUSALS.size_mismatch);
     let r: MediaUploadResponse | { refused: MediaUploadRefusal };
@@ -113,12 +115,10 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
   });
 };
 
-/** The size header (a streamed body has no Content-Length), else Content-Length; null if unusable. */
+/** The size header (a streamed body has no Content-Length), else Content-Length; null if not a size. */
 function declaredSize(request: FastifyRequest): number | null {
   const declared = request.headers[MEDIA_SIZE_HEADER] ?? request.headers['content-length'];
   if (typeof declared !== 'string' || !/^\d{1,15}$/.test(declared)) return null;
   const n = Number(declared);
-  const length = request.headers['content-length'];
-  if (n === 0 || (length !== undefined && length !== declared)) return null;
-  return n;
+  return n === 0 ? null : n;
 }
