@@ -8,8 +8,8 @@ const sha256 = async (b: Blob) =>
     .update(Buffer.from(await b.arrayBuffer()))
     .digest('hex');
 /** Bytes that differ everywhere, so a shifted or truncated copy cannot pass the hash. */
-function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
+function bytes(n: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(new ArrayBuffer(n));
   let x = seed;
   for (let i = 0; i < n; i++) {
     x = (x * 1103515245 + 12345) >>> 0;

@@ -58,7 +58,11 @@ describe.each(MODES)('Signaling ↔ RTM interop: %s', (_mode, nodes) => {
   it('image and file messages: a Signaling receiver is shown nothing (docs/media.md), text after them arrives', async () => {
     const { rtm, s, sid, rid, ch } = await pair();
     // A rebuilt message (createMessage) needs no upload, so this runs in every mode.
-    const image = rtm.createMessage({ mediaId: 'AAAAAAAAAAAAAAAAAAAAAA', messageType: 'IMAGE', fileName: 'a.png' });
+    const image = rtm.createMessage({
+      mediaId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      messageType: 'IMAGE',
+      fileName: 'a.png',
+    });
     expect((await rtm.sendMessageToPeer(image, sid)).hasPeerReceived).toBe(true);
     await rtm.sendMessageToPeer({ text: 'after the image' }, sid);
     expect(await s.wait('onMessageInstantReceive')).toEqual([rid, 0, 'after the image']);
