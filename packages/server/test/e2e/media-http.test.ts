@@ -136,6 +136,17 @@ describe('media expiry and stalled transfers', () => {
     await t.cleanup();
   });
 
+  it('limits tickets to 100 per 10 s per client: the 101st is refused with 1', async () => {
+    t = await setup();
+    const alice = await t.login('alice');
+    const { core } = alice as unknown as {
+      core: { call(op: number, body: unknown, ms: number): Promise<{ code: number }> };
+    };
+    const codes = await Promise.all([...Array(101).keys()].map(() => core.call(MediaOp.Ticket, {}, 5000)));
+    expect(codes.slice(0, 100).every((r) => r.code === 0)).toBe(true);
+    expect(codes[100]!.code).toBe(1);
+  });
+
   it('an expired media id is NOT_EXIST (4)', async () => {
     t = await setup({ mediaTtlMs: 300 });
     const alice = await t.login('alice');

@@ -1,6 +1,7 @@
-import { RequestOps } from '@parley/protocol';
+import { RequestOps, UploadMediaError } from '@parley/protocol';
 import type { Feature, FeatureContext } from '../context.js';
-import { ok } from '../registry.js';
+import { takeRate } from '../rates.js';
+import { limited, ok } from '../registry.js';
 
 /** What the media feature uses of the context. */
 type Needs = 'config' | 'log' | 'registry' | 'store' | 'mediaTickets';
@@ -13,7 +14,11 @@ type Needs = 'config' | 'log' | 'registry' | 'store' | 'mediaTickets';
 export const mediaFeature: Feature<Needs> = {
   name: 'media',
   register(ctx: Pick<FeatureContext, Needs>) {
-    ctx.registry.request('media', RequestOps.MediaTicket, (s) => ok(ctx.mediaTickets.issue(s)));
+    ctx.registry.request('media', RequestOps.MediaTicket, (s) =>
+      takeRate(s, 'media.ticket')
+        ? ok(ctx.mediaTickets.issue(s))
+        : limited(UploadMediaError.FAILURE, { message: 'too many media transfers started' }),
+    );
 
     let sweepTimer: NodeJS.Timeout | null = null;
     const sweep = () => {
