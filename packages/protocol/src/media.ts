@@ -50,6 +50,17 @@ export interface MediaTicketResponse {
 export const MEDIA_PATH = '/api/v1/media';
 /** Request header: the file's size in bytes (a streamed upload has no Content-Length). */
 export const MEDIA_SIZE_HEADER = 'parley-media-size';
+/**
+ * A file may come in parts: the first POST carries the first bytes and is answered
+ * MediaUploadProgress; each further part is `POST ${MEDIA_PATH}/uploads/<uploadId>` with this
+ * header naming the bytes received so far.
+ */
+export const MEDIA_OFFSET_HEADER = 'parley-media-offset';
+/** 202 answer to a part: more is expected, from byte `received` on. */
+export interface MediaUploadProgress {
+  uploadId: string;
+  received: number;
+}
 /** Response header of an upload, and the JSON body's field: the new media id. */
 export interface MediaUploadResponse {
   mediaId: string;
@@ -66,6 +77,10 @@ export const MediaHttpCode = {
   TOO_LARGE: 'media_too_large',
   /** 507: the app's media storage is full (--media-max-bytes-per-app) */
   APP_FULL: 'media_storage_full',
+  /** 404: no such upload in progress on this node (ended, abandoned, another user's) */
+  UPLOAD_NOT_FOUND: 'upload_not_found',
+  /** 409: a part that does not start at the bytes received so far */
+  INVALID_OFFSET: 'invalid_offset',
   /** 404: unknown or expired media id (or another app's) */
   NOT_FOUND: 'media_not_found',
   /** 503: this server stores no media (cluster mode without --postgres) */

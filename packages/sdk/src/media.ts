@@ -1,8 +1,10 @@
 import {
   DownloadMediaError,
   MEDIA_LIMITS,
+  MEDIA_OFFSET_HEADER,
   MEDIA_SIZE_HEADER,
   MediaHttpCode,
+  type MediaUploadProgress,
   type MediaUploadResponse,
   UploadMediaError,
   utf8Length,
@@ -10,7 +12,7 @@ import {
 import type { Core } from './core.js';
 import { DOWNLOAD_MEDIA_ERRORS, UPLOAD_MEDIA_ERRORS } from './error-tables.js';
 import { errorFrom, type ErrorTable } from './errors.js';
-import { httpError, Transfers } from './media-transfer.js';
+import { httpError, type TransferRun, Transfers } from './media-transfer.js';
 import { keepThumbnailBytes } from './messages.js';
 import { sendUpload } from './platform.js';
 import type { MediaMessageParams, MediaTransferHandler, RtmFileMessage, RtmImageMessage } from './types.js';
@@ -19,6 +21,8 @@ const isBlob = (v: unknown): v is Blob => typeof Blob !== 'undefined' && v insta
 const optStr = (v: unknown) => v === undefined || typeof v === 'string';
 const optDim = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0);
 const DIMENSIONS = ['width', 'height', 'thumbnailWidth', 'thumbnailHeight'] as const;
+/** Bytes per upload request: at the server's default 30 s request timeout, 280 kbit/s suffice. */
+const UPLOAD_PART_BYTES = 1024 * 1024;
 
 /**
  * agora-rtm-sdk 1.4.x image and file messages (docs/media.md): `createMediaMessageByUploading`,
@@ -64,22 +68,7 @@ export class MediaApi {
       cancel,
       handler?.onOperationProgress,
       () => size,
-      async (t) => {
-        const res = await sendUpload({
-          url: t.url,
-          headers: {
-            authorization: await t.authorization(),
-            'content-type': 'application/octet-stream',
-            [MEDIA_SIZE_HEADER]: String(size),
-          },
-          body: payload,
-          signal: t.signal,
-          onSent: t.progress,
-        });
-        if (res.status !== 201) throw this.refusal(E, res.status, res.body, UploadMediaError.SIZE_OVERFLOW);
-        t.progress(size);
-        return JSON.parse(res.body) as MediaUploadResponse;
-      },
+      (t) => this.sendParts(t, payload),
     );
     const thumbnail = isBlob(p.thumbnail) ? p.thumbnail : thumbBytes && new Blob([thumbBytes as BlobPart]);
     const { width, height, thumbnailWidth, thumbnailHeight } = p;
@@ -90,6 +79,37 @@ export class MediaApi {
     if (thumbnail) Object.assign(msg, { thumbnail, thumbnailData: thumbnail });
     if (thumbBytes) keepThumbnailBytes(msg, thumbBytes);
     return msg;
+  }
+
+  /**
+   * Sends the file in parts of UPLOAD_PART_BYTES, each its own request with a fresh ticket, so a
+   * slow link never needs one 30 MB request to fit in the server's HTTP request timeout.
+   */
+  private async sendParts(t: TransferRun, payload: Blob): Promise<MediaUploadResponse> {
+    const size = payload.size;
+    let at: MediaUploadProgress = { uploadId: '', received: 0 };
+    for (;;) {
+      const from = at.received;
+      const res = await sendUpload({
+        url: at.uploadId ? `${t.url}/uploads/${at.uploadId}` : t.url,
+        headers: {
+          authorization: await t.authorization(),
+          'content-type': 'application/octet-stream',
+          [MEDIA_SIZE_HEADER]: String(size),
+          [MEDIA_OFFSET_HEADER]: String(from),
+        },
+        body: payload.slice(from, from + UPLOAD_PART_BYTES),
+        signal: t.signal,
+        onSent: (n) => t.progress(from + n),
+      });
+      if (res.status === 201) {
+        t.progress(size);
+        return JSON.parse(res.body) as MediaUploadResponse;
+      }
+      if (res.status !== 202)
+        throw this.refusal(UPLOAD_MEDIA_ERRORS, res.status, res.body, UploadMediaError.SIZE_OVERFLOW);
+      at = JSON.parse(res.body) as MediaUploadProgress;
+    }
   }
 
   async download(mediaId: string, handler: MediaTransferHandler | undefined): Promise<Blob> {

@@ -53,8 +53,22 @@ export interface RestServices {
   media: MediaServices;
 }
 
-/** Why an upload was refused (the media store's reasons). */
-export type MediaUploadRefusal = 'too_large' | 'size_mismatch' | 'app_full' | 'unavailable';
+/** Why an upload was refused: the media store's reasons, or a part that does not fit. */
+export type MediaUploadRefusal =
+  | 'too_large'
+  | 'size_mismatch'
+  | 'app_full'
+  | 'unavailable'
+  /** no such upload in progress on this node for this user */
+  | 'unknown_upload'
+  /** a part that does not start where the bytes so far end, or while another part is read */
+  | 'invalid_offset';
+
+/** The answer to one part of an upload: the stored media, how far it got, or a refusal. */
+export type MediaUploadAnswer =
+  | MediaUploadResponse
+  | { uploadId: string; received: number }
+  | { refused: MediaUploadRefusal };
 
 /** What the media transfer routes need: tickets of live sessions and the media store. */
 export interface MediaServices {
@@ -65,12 +79,22 @@ export interface MediaServices {
    * the ticket is spent either way. null: unknown, expired or used ticket, or the session ended.
    */
   redeem(ticket: string): { appId: string; uid: string } | null;
-  /** Stores `body`, which must be exactly `size` bytes. Rejects when the body stream fails. */
-  upload(
+  /**
+   * Starts an upload of `size` bytes whose first part is `body` (all of it, or the first part of
+   * several). Rejects when the body stream fails (the client went away): nothing is kept.
+   */
+  begin(
     owner: { appId: string; uid: string },
     size: number,
     body: AsyncIterable<Uint8Array>,
-  ): Promise<MediaUploadResponse | { refused: MediaUploadRefusal }>;
+  ): Promise<MediaUploadAnswer>;
+  /** The next part of upload `uploadId`, starting at byte `offset`. Rejects as `begin`. */
+  part(
+    owner: { appId: string; uid: string },
+    uploadId: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+  ): Promise<MediaUploadAnswer>;
   /** The bytes of one of the app's unexpired media, streamed; null when there is none. */
   download(appId: string, mediaId: string): Promise<{ size: number; body: Readable } | null>;
 }

@@ -1,11 +1,20 @@
-import { MEDIA_PATH, MEDIA_SIZE_HEADER, MediaOp } from '@parley/protocol';
+import { MEDIA_OFFSET_HEADER, MEDIA_PATH, MEDIA_SIZE_HEADER, MediaOp } from '@parley/protocol';
 import type { RtmClient } from '@parley/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { setup, until } from '../helpers.js';
 
 const OTHER_APP = 'fedcba9876543210fedcba9876543210';
+const MB3 = 3 * 1024 * 1024;
 const blobOf = (n: number) => new Blob([new Uint8Array(n).fill(7)]);
+/** A streamed body (no Content-Length) of `n` bytes of `fill`. */
+const stream = (n: number, fill = 7) =>
+  new ReadableStream({
+    start(c) {
+      c.enqueue(new Uint8Array(n).fill(fill));
+      c.close();
+    },
+  });
 
 /**
  * The transfer routes as any HTTP client sees them (docs/media.md, "HTTP"): tickets of live
@@ -35,7 +44,12 @@ describe('media transfer routes', () => {
     } as RequestInit);
 
   beforeEach(async () => {
-    t = await setup({ rateLimits: false, mediaMaxBytesPerApp: 1000, mediaTtlMs: 60_000 });
+    t = await setup({
+      rateLimits: false,
+      mediaMaxBytesPerApp: 5 * 1024 * 1024,
+      mediaTtlMs: 60_000,
+      httpRequestTimeoutMs: 1000,
+    });
     alice = await t.login('alice');
   });
   afterEach(() => t.cleanup());
@@ -76,7 +90,7 @@ describe('media transfer routes', () => {
     expect((await get(late)).status).toBe(401);
   });
 
-  it('answers the size rules: 413 over 30 MB, 400 without a size or a body of another length', async () => {
+  it('answers the size rules: 413 over 30 MB, 400 without a size or with more bytes than it', async () => {
     const big = await upload(await ticket(alice), new Uint8Array(0), {
       [MEDIA_SIZE_HEADER]: String(30 * 1024 * 1024 + 1),
     });
@@ -85,22 +99,56 @@ describe('media transfer routes', () => {
     const empty = await upload(await ticket(alice), new Uint8Array(0));
     expect(empty.status).toBe(400);
     expect(await errorCode(empty)).toBe('invalid_size');
-    const mismatch = await upload(await ticket(alice), blobOf(10), { [MEDIA_SIZE_HEADER]: '20' });
-    expect(mismatch.status).toBe(400);
-    // Streamed (no Content-Length): the body ends short of what the header said.
-    const short = new ReadableStream({
-      start(c) {
-        c.enqueue(new Uint8Array(10));
-        c.close();
-      },
-    });
-    const cut = await upload(await ticket(alice), short, { [MEDIA_SIZE_HEADER]: '20' });
+    const longer = await upload(await ticket(alice), blobOf(30), { [MEDIA_SIZE_HEADER]: '20' });
+    expect(longer.status).toBe(400);
+    // Streamed (no Content-Length): more bytes than the header said.
+    const cut = await upload(await ticket(alice), stream(30), { [MEDIA_SIZE_HEADER]: '20' });
     expect(cut.status).toBe(400);
     expect(await errorCode(cut)).toBe('invalid_size');
     const metrics = await t.server.metrics.registry.metrics();
     expect(metrics).toMatch(/parley_media_refusals_total\{code="media_too_large"\} 1\b/);
     expect(metrics).toMatch(/parley_media_refusals_total\{code="invalid_size"\} 3\b/);
     expect(metrics).toMatch(/parley_media_uploads_total 0\b/);
+  });
+
+  it('takes a file in parts, each its own request: offsets checked, longer than the request timeout in all', async () => {
+    const first = await upload(await ticket(alice), stream(10, 1), { [MEDIA_SIZE_HEADER]: '25' });
+    expect(first.status).toBe(202);
+    const { uploadId, received } = (await first.json()) as { uploadId: string; received: number };
+    expect(received).toBe(10);
+    const part = async (offset: number, body: BodyInit, id = uploadId) =>
+      fetch(`${url()}/uploads/${id}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await ticket(alice)}`, [MEDIA_OFFSET_HEADER]: String(offset) },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+    const wrong = await part(5, stream(5, 2));
+    expect(wrong.status).toBe(409);
+    expect(await errorCode(wrong)).toBe('invalid_offset');
+    const unknown = await part(10, stream(5, 2), 'nosuchupload');
+    expect(unknown.status).toBe(404);
+    expect(await errorCode(unknown)).toBe('upload_not_found');
+    // The request timeout (1 s here) bounds one request, not the upload.
+    await new Promise((r) => setTimeout(r, 1200));
+    const second = await part(10, stream(10, 2));
+    expect(second.status).toBe(202);
+    expect(await second.json()).toEqual({ uploadId, received: 20 });
+    const last = await part(20, stream(5, 3));
+    expect(last.status).toBe(201);
+    const { mediaId, size } = (await last.json()) as { mediaId: string; size: number };
+    expect(size).toBe(25);
+    const got = await fetch(`${url()}/${mediaId}`, {
+      headers: { authorization: `Bearer ${await ticket(alice)}` },
+    });
+    expect([...new Uint8Array(await got.arrayBuffer())]).toEqual([
+      ...new Uint8Array(10).fill(1),
+      ...new Uint8Array(10).fill(2),
+      ...new Uint8Array(5).fill(3),
+    ]);
+    // The SDK uploads in parts too: a file of several MB is stored whole.
+    const many = await alice.createMediaMessageByUploading(blobOf(3 * 1024 * 1024 + 1));
+    expect(many.size).toBe(3 * 1024 * 1024 + 1);
   });
 
   it('answers CORS preflights, so pages of any origin can use their tickets', async () => {
@@ -114,16 +162,16 @@ describe('media transfer routes', () => {
   });
 
   it("refuses an upload past the app's byte cap with 1 (FAILURE): storage full", async () => {
-    await alice.createMediaMessageByUploading(blobOf(600));
+    await alice.createMediaMessageByUploading(blobOf(MB3));
     const err = await alice
-      .createMediaMessageByUploading(blobOf(600))
+      .createMediaMessageByUploading(blobOf(MB3))
       .catch((e: Error & { code: number }) => e);
     expect((err as { code: number }).code).toBe(1);
     expect((err as Error).message).toMatch(/storage is full/);
     // Another app has its own cap.
     const other = t.client({}, OTHER_APP);
     await other.login({ uid: 'olga' });
-    expect((await other.createMediaMessageByUploading(blobOf(600))).size).toBe(600);
+    expect((await other.createMediaMessageByUploading(blobOf(MB3))).size).toBe(MB3);
   });
 });
 

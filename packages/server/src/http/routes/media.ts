@@ -3,16 +3,16 @@ import { pipeline } from 'node:stream/promises';
 import {
   isValidMediaId,
   MEDIA_LIMITS,
+  MEDIA_OFFSET_HEADER,
   MEDIA_PATH,
   MEDIA_SIZE_HEADER,
   MediaHttpCode,
-  type MediaUploadResponse,
 } from '@parley/protocol';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Metrics } from '../../metrics.js';
 import { HttpError } from '../errors.js';
-import type { MediaServices, MediaUploadRefusal } from '../rest-services.js';
+import type { MediaServices, MediaUploadAnswer, MediaUploadRefusal } from '../rest-services.js';
 
 export interface MediaRouteOptions {
   media: MediaServices;
@@ -25,6 +25,12 @@ const REFUSALS: Record<MediaUploadRefusal, [number, string, string]> = {
   size_mismatch: [400, MediaHttpCode.INVALID_SIZE, `the body is not as long as ${MEDIA_SIZE_HEADER} said`],
   app_full: [507, MediaHttpCode.APP_FULL, "the app's media storage is full"],
   unavailable: [503, MediaHttpCode.UNAVAILABLE, 'this server stores no media (docs/media.md)'],
+  unknown_upload: [404, MediaHttpCode.UPLOAD_NOT_FOUND, 'no such upload in progress on this server'],
+  invalid_offset: [
+    409,
+    MediaHttpCode.INVALID_OFFSET,
+    `${MEDIA_OFFSET_HEADER} is not the bytes received so far`,
+  ],
 };
 
 const CORS = {
@@ -35,13 +41,15 @@ const CORS = {
 const PREFLIGHT = {
   ...CORS,
   'access-control-allow-methods': 'GET, POST',
-  'access-control-allow-headers': `authorization, content-type, ${MEDIA_SIZE_HEADER}`,
+  'access-control-allow-headers': `authorization, content-type, ${MEDIA_SIZE_HEADER}, ${MEDIA_OFFSET_HEADER}`,
   'access-control-max-age': '600',
 };
 
 /**
  * Image and file transfers (docs/media.md): `POST /api/v1/media` uploads the body, streamed to
- * the media store; `GET /api/v1/media/<mediaId>` streams it back. Each request carries a
+ * the media store, whole or as the first of several parts (`POST /api/v1/media/uploads/<id>`
+ * for the next ones, so that no request must carry 30 MB within the HTTP request timeout);
+ * `GET /api/v1/media/<mediaId>` streams it back. Each request carries a
  * single-use ticket its SDK got over its live WebSocket session (`Authorization: Bearer`);
  * the store is reached only through MediaServices. Bodies are never read whole into memory.
  */
@@ -64,22 +72,20 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(CORS);
   });
-  for (const url of [MEDIA_PATH, `${MEDIA_PATH}/:mediaId`])
+  for (const url of [MEDIA_PATH, `${MEDIA_PATH}/:mediaId`, `${MEDIA_PATH}/uploads/:uploadId`])
     app.options(url, async (_request, reply) => reply.code(204).headers(PREFLIGHT).send());
 
-  app.post(MEDIA_PATH, { bodyLimit: MEDIA_LIMITS.maxFileBytes + 1 }, async (request, reply) => {
-    const who = authorize(request);
-    const size = declaredSize(request);
-    if (size === null)
-      throw refuse(400, MediaHttpCode.INVALID_SIZE, `${MEDIA_SIZE_HEADER} must be a positive integer`);
-    if (size > MEDIA_LIMITS.maxFileBytes) throw refuse(...REFUSALS.too_large);
-    const length = request.headers['content-length'];
-    if (length !== undefined && length !== String(size)) throw refuse(...REFUSALS.size_mismatch);
+  /** One part's answer: 201 with the media id once all bytes are in, else 202 with how far it got. */
+  const answer = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    run: (body: Readable) => Promise<MediaUploadAnswer>,
+  ) => {
     const body = request.body as Readable | undefined;
     if (!body) throw refuse(...REFUSALS.size_mismatch);
-    let r: MediaUploadResponse | { refused: MediaUploadRefusal };
+    let r: MediaUploadAnswer;
     try {
-      r = await media.upload(who, size, body);
+      r = await run(body);
     } catch (e) {
       // The client went away mid-body (cancelled, or its link dropped): nothing was stored.
       if (request.raw.destroyed || request.raw.readableAborted)
@@ -87,10 +93,34 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
       throw e;
     }
     if ('refused' in r) throw refuse(...REFUSALS[r.refused]);
-    metrics.mediaBytes.inc({ direction: 'up' }, size);
+    reply.header('cache-control', 'no-store');
+    if ('uploadId' in r) return reply.code(202).send(r);
+    metrics.mediaBytes.inc({ direction: 'up' }, r.size);
     metrics.mediaStored.inc();
-    return reply.code(201).header('cache-control', 'no-store').send(r);
+    return reply.code(201).send(r);
+  };
+
+  app.post(MEDIA_PATH, { bodyLimit: MEDIA_LIMITS.maxFileBytes + 1 }, async (request, reply) => {
+    const who = authorize(request);
+    const size = declaredSize(request);
+    if (size === null)
+      throw refuse(400, MediaHttpCode.INVALID_SIZE, `${MEDIA_SIZE_HEADER} must be a positive integer`);
+    if (size > MEDIA_LIMITS.maxFileBytes) throw refuse(...REFUSALS.too_large);
+    // The body is the whole file or its first part.
+    if (Number(request.headers['content-length'] ?? 0) > size) throw refuse(...REFUSALS.size_mismatch);
+    return answer(request, reply, (body) => media.begin(who, size, body));
   });
+
+  app.post<{ Params: { uploadId: string } }>(
+    `${MEDIA_PATH}/uploads/:uploadId`,
+    { bodyLimit: MEDIA_LIMITS.maxFileBytes + 1 },
+    async (request, reply) => {
+      const who = authorize(request);
+      const offset = request.headers[MEDIA_OFFSET_HEADER];
+      if (typeof offset !== 'string' || !/^\d{1,15}$/.test(offset)) throw refuse(...REFUSALS.invalid_offset);
+      return answer(request, reply, (body) => media.part(who, request.params.uploadId, Number(offset), body));
+    },
+  );
 
   app.get<{ Params: { mediaId: string } }>(`${MEDIA_PATH}/:mediaId`, async (request, reply) => {
     const who = authorize(request);

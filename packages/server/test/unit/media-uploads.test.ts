@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryMediaStore } from '../../src/adapters/media/memory-media-store.js';
+import { MediaUploads } from '../../src/media-uploads.js';
+
+const owner = { appId: 'app', uid: 'alice' };
+const part = (n: number, fill: number) => [new Uint8Array(n).fill(fill)];
+
+describe('MediaUploads (an upload in parts, fed to one store put)', () => {
+  const setup = (waitMs = 60_000, appMaxBytes = 0) => {
+    const store = new MemoryMediaStore();
+    let seq = 0;
+    const uploads = new MediaUploads(async (o, size, body) => {
+      const r = await store.put({
+        ...o,
+        uploader: o.uid,
+        id: `id${String(++seq).padStart(20, '0')}`,
+        size,
+        body,
+        ttlMs: 60_000,
+        maxFileBytes: 100,
+        appMaxBytes,
+      });
+      return 'refused' in r ? r : { mediaId: r.id, size: r.size };
+    }, waitMs);
+    return { store, uploads };
+  };
+
+  it('stores the parts as one file, refusing a part of another user or offset', async () => {
+    const { store, uploads } = setup();
+    const first = await uploads.begin(owner, 6, part(2, 1));
+    if (!('uploadId' in first)) throw new Error('expected more');
+    expect(first.received).toBe(2);
+    expect(await uploads.part({ appId: 'app', uid: 'mallory' }, first.uploadId, 2, part(2, 2))).toEqual({
+      refused: 'unknown_upload',
+    });
+    expect(await uploads.part(owner, first.uploadId, 1, part(2, 2))).toEqual({ refused: 'invalid_offset' });
+    expect(await uploads.part(owner, first.uploadId, 2, part(2, 2))).toEqual({
+      uploadId: first.uploadId,
+      received: 4,
+    });
+    const done = await uploads.part(owner, first.uploadId, 4, part(2, 3));
+    if (!('mediaId' in done)) throw new Error('expected the media');
+    const f = await store.open('app', done.mediaId, Date.now());
+    const chunks: Buffer[] = [];
+    for await (const c of f!.body) chunks.push(c as Buffer);
+    expect([...Buffer.concat(chunks)]).toEqual([1, 1, 2, 2, 3, 3]);
+    expect(await uploads.part(owner, first.uploadId, 6, part(1, 0))).toEqual({ refused: 'unknown_upload' });
+  });
+
+  it('drops an upload whose next part does not come in time, and frees its reservation', async () => {
+    const { uploads } = setup(50, 10);
+    const first = await uploads.begin(owner, 8, part(2, 1));
+    if (!('uploadId' in first)) throw new Error('expected more');
+    // Reserved: another upload of 8 bytes does not fit under the cap of 10.
+    expect(await uploads.begin(owner, 8, part(8, 1))).toEqual({ refused: 'app_full' });
+    // The first one is dropped after 50 ms without a part; then the cap is free again.
+    for (let i = 0; i < 100; i++) {
+      if (
+        (await uploads
+          .part(owner, first.uploadId, 2, part(1, 1))
+          .then((r) => 'refused' in r && r.refused)) === 'unknown_upload'
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await uploads.begin(owner, 8, part(8, 1))).toMatchObject({ size: 8 });
+  });
+});
