@@ -16,7 +16,9 @@ const upload = (bytes: Uint8Array, over: Partial<MediaUpload> = {}): MediaUpload
   id: `id${String(++seq).padStart(20, '0')}`,
   uploader: 'alice',
   size: bytes.byteLength,
-  body: [Buffer.from(bytes)],
+  body: (async function* () {
+    yield bytes;
+  })(),
   ttlMs: 60_000,
   maxFileBytes: 1000,
   appMaxBytes: 0,

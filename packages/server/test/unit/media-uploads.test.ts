@@ -3,7 +3,10 @@ import { MemoryMediaStore } from '../../src/adapters/media/memory-media-store.js
 import { MediaUploads } from '../../src/media-uploads.js';
 
 const owner = { appId: 'app', uid: 'alice' };
-const part = (n: number, fill: number) => [new Uint8Array(n).fill(fill)];
+/** A part's body: `n` bytes of `fill`, as a request stream yields them. */
+async function* part(n: number, fill: number): AsyncIterable<Uint8Array> {
+  yield new Uint8Array(n).fill(fill);
+}
 
 describe('MediaUploads (an upload in parts, fed to one store put)', () => {
   const setup = (waitMs = 60_000, appMaxBytes = 0) => {
