@@ -29,8 +29,8 @@ import {
 } from './error-tables.js';
 import type { RtmClientEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
-import { checkMessage, fromWire, readThumbnail, receivedProps } from './messages.js';
-import { MediaApi, mediaMessage } from './media.js';
+import { checkMessage, fromWire, mediaMessage, readThumbnail, receivedProps } from './messages.js';
+import { MediaApi } from './media.js';
 import { TypedEventEmitter } from './typed-emitter.js';
 import type * as S from './status-enums.js';
 import { asEnum } from './status-enums.js';

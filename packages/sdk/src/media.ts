@@ -13,7 +13,7 @@ import type { Core } from './core.js';
 import { DOWNLOAD_MEDIA_ERRORS, UPLOAD_MEDIA_ERRORS } from './error-tables.js';
 import { errorFrom, type ErrorTable } from './errors.js';
 import { httpError, type TransferRun, Transfers } from './media-transfer.js';
-import { keepThumbnailBytes } from './messages.js';
+import { keepThumbnailBytes, mediaMessage } from './messages.js';
 import { sendUpload } from './platform.js';
 import type { MediaMessageParams, MediaTransferHandler, RtmFileMessage, RtmImageMessage } from './types.js';
 
@@ -174,26 +174,4 @@ function checkParams(payload: unknown, params: unknown): CheckedParams | string 
   if (p.cancelSignal !== undefined && typeof p.cancelSignal?.addEventListener !== 'function')
     return 'cancelSignal must be an AbortSignal.';
   return { ...p, messageType: type };
-}
-
-/** An image or file message with Agora's defaults (0 dimensions, empty strings). */
-export function mediaMessage(
-  type: 'IMAGE' | 'FILE',
-  m: Partial<Omit<RtmImageMessage, 'messageType'>> & { mediaId: string },
-): RtmImageMessage | RtmFileMessage {
-  const base = {
-    mediaId: m.mediaId,
-    size: m.size ?? 0,
-    fileName: m.fileName ?? '',
-    description: m.description ?? '',
-  };
-  if (type === 'FILE') return { ...base, messageType: 'FILE' };
-  return {
-    ...base,
-    messageType: 'IMAGE',
-    width: m.width ?? 0,
-    height: m.height ?? 0,
-    thumbnailWidth: m.thumbnailWidth ?? 0,
-    thumbnailHeight: m.thumbnailHeight ?? 0,
-  };
 }

@@ -98,12 +98,29 @@ function fromWireMedia(
   m: WireMedia,
   description = '',
 ): RtmImageMessage | RtmFileMessage {
-  const base = { mediaId: m.id, size: m.size, fileName: m.fileName, description };
+  const { width, height, thumbnailWidth, thumbnailHeight } = m;
+  const msg = mediaMessage(type, {
+    ...{ mediaId: m.id, size: m.size, fileName: m.fileName, description },
+    ...{ width, height, thumbnailWidth, thumbnailHeight },
+  });
   const thumb = m.thumbnail && typeof Blob !== 'undefined' ? new Blob([m.thumbnail as BlobPart]) : undefined;
-  const withThumb = thumb ? { ...base, thumbnail: thumb, thumbnailData: thumb } : base;
-  if (type === 'FILE') return { ...withThumb, messageType: 'FILE' };
+  return thumb ? Object.assign(msg, { thumbnail: thumb, thumbnailData: thumb }) : msg;
+}
+
+/** An image or file message with Agora's defaults (0 dimensions, empty strings). */
+export function mediaMessage(
+  type: 'IMAGE' | 'FILE',
+  m: Partial<Omit<RtmImageMessage, 'messageType'>> & { mediaId: string },
+): RtmImageMessage | RtmFileMessage {
+  const base = {
+    mediaId: m.mediaId,
+    size: m.size ?? 0,
+    fileName: m.fileName ?? '',
+    description: m.description ?? '',
+  };
+  if (type === 'FILE') return { ...base, messageType: 'FILE' };
   return {
-    ...withThumb,
+    ...base,
     messageType: 'IMAGE',
     width: m.width ?? 0,
     height: m.height ?? 0,
