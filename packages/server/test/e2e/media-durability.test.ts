@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AgoraRTM, { type RtmClient } from '@parley/sdk';
+import AgoraRTM, { type RtmClient, type RtmFileMessage } from '@parley/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { APP_ID, until } from '../helpers.js';
+import { APP_ID, collect, until } from '../helpers.js';
 import { spawnServer, type ServerProcess } from '../server-process.js';
 
 const sha256 = async (b: Blob) =>
@@ -43,8 +43,13 @@ describe('media on the data dir', () => {
     const port = server.port;
     const alice = await login('alice', port);
     const file = new Blob([Uint8Array.from({ length: 2 * 1024 * 1024 + 5 }, (_, i) => (i * 7) & 255)]);
-    const { mediaId } = await alice.createMediaMessageByUploading(file, { messageType: 'FILE' });
+    const msg = await alice.createMediaMessageByUploading(file, { messageType: 'FILE', fileName: 'f.bin' });
+    const { mediaId } = msg;
     expect(readdirSync(join(dir, 'media'))).toEqual([mediaId]);
+    // An offline message carries it through the kill too.
+    expect(await alice.sendMessageToPeer(msg, 'bob', { enableOfflineMessaging: true })).toEqual({
+      hasPeerReceived: false,
+    });
 
     await server.kill9();
     // What a kill in the middle of uploads leaves: a temp file, and a file whose row never committed.
@@ -53,7 +58,13 @@ describe('media on the data dir', () => {
     server = await spawnServer(['--port', String(port), '--data-dir', dir]);
     expect(readdirSync(join(dir, 'media'))).toEqual([mediaId]);
 
-    const bob = await login('bob', port);
+    const bob = AgoraRTM.createInstance(APP_ID, { serverUrl: `ws://127.0.0.1:${port}/rtm`, ...FAST });
+    clients.push(bob);
+    const got = collect<[RtmFileMessage, string, { isOfflineMessage: boolean }]>(bob, 'MessageFromPeer');
+    await bob.login({ uid: 'bob' });
+    await until(() => got.length === 1, 10_000, 'the offline file message');
+    expect(got[0]![0]).toMatchObject({ messageType: 'FILE', mediaId, fileName: 'f.bin', size: file.size });
+    expect(got[0]![2].isOfflineMessage).toBe(true);
     expect(await sha256(await bob.downloadMedia(mediaId))).toBe(await sha256(file));
   });
 
