@@ -59,6 +59,8 @@ export class PostgresMediaStore implements MediaStore {
   private async writeChunks(u: MediaUpload): Promise<void> {
     const counted = exactLength(u.size);
     const flowing = pipeline(Readable.from(u.body), counted);
+    // A failure of the pipeline also ends the loop below with that error, which is what reports it.
+    flowing.catch(() => undefined);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let n = 0;
