@@ -49,6 +49,8 @@ class PartedUpload {
       await new Promise<void>((resolve, reject) => {
         this.wake = resolve;
         timer = setTimeout(() => reject(new Error('upload abandoned: no next part')), this.waitMs);
+        // A waiting upload never keeps a stopping server's process alive.
+        timer.unref();
       }).finally(() => clearTimeout(timer));
     }
     const part = this.pending!;
