@@ -69,7 +69,7 @@ export interface MediaUploadResponse {
 
 /** The `error.code` strings the transfer routes answer (docs/media.md lists their statuses). */
 export const MediaHttpCode = {
-  /** 401: no ticket, an unknown one, or its session ended */
+  /** 401: no ticket, an unknown one, or its session ended (or the session that began an upload) */
   UNAUTHORIZED: 'unauthorized',
   /** 400: size header missing or not a positive integer, or the body not as long as it said */
   INVALID_SIZE: 'invalid_size',
@@ -77,7 +77,7 @@ export const MediaHttpCode = {
   TOO_LARGE: 'media_too_large',
   /** 507: the app's media storage is full (--media-max-bytes-per-app) */
   APP_FULL: 'media_storage_full',
-  /** 404: no such upload in progress on this node (ended, abandoned, another user's) */
+  /** 404: no such upload in progress on this node (done, or dropped) */
   UPLOAD_NOT_FOUND: 'upload_not_found',
   /** 409: a part that does not start at the bytes received so far */
   INVALID_OFFSET: 'invalid_offset',

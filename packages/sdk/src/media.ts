@@ -82,7 +82,7 @@ export class MediaApi {
   }
 
   /**
-   * Sends the file in parts of UPLOAD_PART_BYTES, each its own request with a fresh ticket, so a
+   * Sends the file in parts of UPLOAD_PART_BYTES, each its own request, so a
    * slow link never needs one 30 MB request to fit in the server's HTTP request timeout.
    */
   private async sendParts(t: TransferRun, payload: Blob): Promise<MediaUploadResponse> {
@@ -93,7 +93,8 @@ export class MediaApi {
       const res = await sendUpload({
         url: at.uploadId ? `${t.url}/uploads/${at.uploadId}` : t.url,
         headers: {
-          authorization: await t.authorization(),
+          // The first part with a ticket; later ones name the upload, a secret of this client.
+          ...(at.uploadId ? {} : { authorization: await t.authorization() }),
           'content-type': 'application/octet-stream',
           [MEDIA_SIZE_HEADER]: String(size),
           [MEDIA_OFFSET_HEADER]: String(from),

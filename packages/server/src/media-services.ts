@@ -22,11 +22,11 @@ export function mediaServices(
     },
     redeem(ticket) {
       const s = ctx.mediaTickets.redeem(ticket);
-      if (!s || s.phase === 'ended' || sessions.local(s.appId, s.uid) !== s) return null;
-      return { appId: s.appId, uid: s.uid };
+      const live = () => s !== undefined && s.phase !== 'ended' && sessions.local(s.appId, s.uid) === s;
+      return s && live() ? { appId: s.appId, uid: s.uid, live } : null;
     },
     begin: (owner, size, body) => uploads.begin(owner, size, body),
-    part: (owner, uploadId, offset, body) => uploads.part(owner, uploadId, offset, body),
+    part: (uploadId, offset, body) => uploads.part(uploadId, offset, body),
     async download(appId, mediaId) {
       const f = await store.media.open(appId, mediaId, Date.now());
       return f && { size: f.record.size, body: f.body };

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MediaUploadResponse } from '@parley/protocol';
-import type { MediaUploadAnswer, MediaUploadRefusal } from './http/rest-services.js';
+import type { MediaOwner, MediaUploadAnswer, MediaUploadRefusal } from './http/rest-services.js';
 
-type Owner = { appId: string; uid: string };
 type Stored = MediaUploadResponse | { refused: MediaUploadRefusal };
 interface Part {
   body: AsyncIterable<Uint8Array>;
@@ -26,7 +25,7 @@ class PartedUpload {
 
   constructor(
     readonly id: string,
-    readonly owner: Owner,
+    readonly owner: MediaOwner,
     readonly size: number,
     private readonly waitMs: number,
   ) {}
@@ -75,12 +74,16 @@ export class MediaUploads {
   private readonly uploads = new Map<string, PartedUpload>();
 
   constructor(
-    private readonly store: (owner: Owner, size: number, body: AsyncIterable<Uint8Array>) => Promise<Stored>,
+    private readonly store: (
+      owner: MediaOwner,
+      size: number,
+      body: AsyncIterable<Uint8Array>,
+    ) => Promise<Stored>,
     /** how long an upload waits for its next part (tests shorten it) */
     private readonly partWaitMs = UPLOAD_PART_WAIT_MS,
   ) {}
 
-  begin(owner: Owner, size: number, firstPart: AsyncIterable<Uint8Array>): Promise<MediaUploadAnswer> {
+  begin(owner: MediaOwner, size: number, firstPart: AsyncIterable<Uint8Array>): Promise<MediaUploadAnswer> {
     const u = new PartedUpload(randomBytes(18).toString('base64url'), owner, size, this.partWaitMs);
     this.uploads.set(u.id, u);
     u.result = this.store(owner, size, u.bytes()).finally(() => this.uploads.delete(u.id));
@@ -89,15 +92,11 @@ export class MediaUploads {
     return this.feed(u, 0, firstPart);
   }
 
-  part(
-    owner: Owner,
-    uploadId: string,
-    offset: number,
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<MediaUploadAnswer> {
+  /** The upload id is the secret of the client that began it; its session must still be live. */
+  part(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<MediaUploadAnswer> {
     const u = this.uploads.get(uploadId);
-    if (!u || u.owner.appId !== owner.appId || u.owner.uid !== owner.uid)
-      return Promise.resolve({ refused: 'unknown_upload' });
+    if (!u) return Promise.resolve({ refused: 'unknown_upload' });
+    if (!u.owner.live()) return Promise.resolve({ refused: 'session_ended' });
     return this.feed(u, offset, body);
   }
 

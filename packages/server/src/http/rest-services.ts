@@ -59,8 +59,10 @@ export type MediaUploadRefusal =
   | 'size_mismatch'
   | 'app_full'
   | 'unavailable'
-  /** no such upload in progress on this node for this user */
+  /** no such upload in progress on this node */
   | 'unknown_upload'
+  /** the session that began the upload ended */
+  | 'session_ended'
   /** a part that does not start where the bytes so far end, or while another part is read */
   | 'invalid_offset';
 
@@ -70,6 +72,14 @@ export type MediaUploadAnswer =
   | { uploadId: string; received: number }
   | { refused: MediaUploadRefusal };
 
+/** The session a transfer ticket stood for. */
+export interface MediaOwner {
+  appId: string;
+  uid: string;
+  /** whether that session is still the user's live session on this node */
+  live(): boolean;
+}
+
 /** What the media transfer routes need: tickets of live sessions and the media store. */
 export interface MediaServices {
   /** false: this server stores no media (cluster mode without a shared store) */
@@ -78,23 +88,17 @@ export interface MediaServices {
    * The session a transfer ticket was issued to, if that session is still live on this node;
    * the ticket is spent either way. null: unknown, expired or used ticket, or the session ended.
    */
-  redeem(ticket: string): { appId: string; uid: string } | null;
+  redeem(ticket: string): MediaOwner | null;
   /**
    * Starts an upload of `size` bytes whose first part is `body` (all of it, or the first part of
    * several). Rejects when the body stream fails (the client went away): nothing is kept.
    */
-  begin(
-    owner: { appId: string; uid: string },
-    size: number,
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<MediaUploadAnswer>;
-  /** The next part of upload `uploadId`, starting at byte `offset`. Rejects as `begin`. */
-  part(
-    owner: { appId: string; uid: string },
-    uploadId: string,
-    offset: number,
-    body: AsyncIterable<Uint8Array>,
-  ): Promise<MediaUploadAnswer>;
+  begin(owner: MediaOwner, size: number, body: AsyncIterable<Uint8Array>): Promise<MediaUploadAnswer>;
+  /**
+   * The next part of upload `uploadId` (a secret only its client knows), starting at byte
+   * `offset`; refused once the session that began it ended. Rejects as `begin`.
+   */
+  part(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<MediaUploadAnswer>;
   /** The bytes of one of the app's unexpired media, streamed; null when there is none. */
   download(appId: string, mediaId: string): Promise<{ size: number; body: Readable } | null>;
 }

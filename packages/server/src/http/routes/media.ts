@@ -25,6 +25,7 @@ const REFUSALS: Record<MediaUploadRefusal, [number, string, string]> = {
   size_mismatch: [400, MediaHttpCode.INVALID_SIZE, `the body is not as long as ${MEDIA_SIZE_HEADER} said`],
   app_full: [507, MediaHttpCode.APP_FULL, "the app's media storage is full"],
   unavailable: [503, MediaHttpCode.UNAVAILABLE, 'this server stores no media (docs/media.md)'],
+  session_ended: [401, MediaHttpCode.UNAUTHORIZED, 'the session that began the upload ended'],
   unknown_upload: [404, MediaHttpCode.UPLOAD_NOT_FOUND, 'no such upload in progress on this server'],
   invalid_offset: [
     409,
@@ -115,10 +116,10 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
     `${MEDIA_PATH}/uploads/:uploadId`,
     { bodyLimit: MEDIA_LIMITS.maxFileBytes + 1 },
     async (request, reply) => {
-      const who = authorize(request);
+      // No ticket: the upload id is the secret of its client, whose session must still be live.
       const offset = request.headers[MEDIA_OFFSET_HEADER];
       if (typeof offset !== 'string' || !/^\d{1,15}$/.test(offset)) throw refuse(...REFUSALS.invalid_offset);
-      return answer(request, reply, (body) => media.part(who, request.params.uploadId, Number(offset), body));
+      return answer(request, reply, (body) => media.part(request.params.uploadId, Number(offset), body));
     },
   );
 
