@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { RtmFileMessage, RtmMessage } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { next, setup } from '../helpers.js';
+import { next, setup, until } from '../helpers.js';
+import { spawnServer } from '../server-process.js';
+import { REDIS_URL } from './nodes.js';
 import { freshPostgresSchema, postgresTestsRun, type TestSchema } from './postgres.js';
 
 const sha256 = async (b: Blob) =>
@@ -68,5 +70,22 @@ describe('media in cluster mode without PostgreSQL', () => {
     expect(await t.server.metrics.registry.metrics()).toMatch(
       /parley_media_refusals_total\{code="media_unavailable"\} 1\b/,
     );
+  });
+
+  it('says so at start-up (a real `parley serve --redis` process)', async () => {
+    if (t.mode !== 'redis') return;
+    const p = await spawnServer([
+      '--port',
+      '0',
+      '--redis',
+      REDIS_URL,
+      '--redis-prefix',
+      `media-${process.pid}`,
+    ]);
+    try {
+      await until(() => /cluster mode needs --postgres/.test(p.stdout() + p.stderr()), 5000, 'the warning');
+    } finally {
+      await p.kill9();
+    }
   });
 });
