@@ -122,6 +122,28 @@ export const InvitationApiCallError = {
   ALREADY_ACCEPT: 4,
   ALREADY_SENT: 5,
 } as const;
+/** 1.4.x createMediaMessageByUploading (UploadMediaError) */
+export const UploadMediaError = {
+  FAILURE: 1,
+  INVALID_ARGUMENT: 2,
+  TIMEOUT: 3,
+  SIZE_OVERFLOW: 4,
+  CONCURRENCY_LIMIT_EXCEEDED: 5,
+  INTERRUPTED: 6,
+  NOT_INITIALIZED: 101,
+  NOT_LOGGED_IN: 102,
+} as const;
+/** 1.4.x downloadMedia (DownloadMediaError): as the upload's, but 4 is NOT_EXIST */
+export const DownloadMediaError = {
+  FAILURE: 1,
+  INVALID_ARGUMENT: 2,
+  TIMEOUT: 3,
+  NOT_EXIST: 4,
+  CONCURRENCY_LIMIT_EXCEEDED: 5,
+  INTERRUPTED: 6,
+  NOT_INITIALIZED: 101,
+  NOT_LOGGED_IN: 102,
+} as const;
 export const CreateInstanceError = { INVALID_ARGUMENT: 1 } as const;
 export const CreateChannelError = { INVALID_ARGUMENT: 1 } as const;
 

@@ -25,7 +25,8 @@ export type PeerOnlineState = keyof typeof PeerOnlineState;
 export const PeerSubscriptionOption = keys('ONLINE_STATUS');
 export type PeerSubscriptionOption = keyof typeof PeerSubscriptionOption;
 
-export const MessageType = keys('TEXT', 'RAW');
+/** IMAGE and FILE: agora-rtm-sdk 1.4.x media messages (docs/media.md). */
+export const MessageType = keys('TEXT', 'RAW', 'IMAGE', 'FILE');
 export type MessageType = keyof typeof MessageType;
 
 export const LocalInvitationState = keys(

@@ -6,6 +6,7 @@ export * from './ids.js';
 export * from './codec.js';
 export * from './validate.js';
 export * from './messages.js';
+export * from './media.js';
 export * from './message-check.js';
 export * from './presence.js';
 export * from './user-attrs.js';

@@ -74,6 +74,11 @@ export const RATE_LIMITS = {
   'userAttrs.read': { count: 40, windowMs: 5000 },
   /** Signaling QueryUserNum / QueryUserIsIn / QueryUserList together */
   'sig.query': { count: 50, windowMs: 5000 },
+  /**
+   * MediaTicket: one per media transfer (Parley's; Agora had no such call). Far above 9 transfers
+   * at once of files that take a moment each; it bounds the tickets one client holds.
+   */
+  'media.ticket': { count: 100, windowMs: 10_000 },
   /** Signaling InviteMsg (DTMF) */
   'sig.inviteMsg': { count: 60, windowMs: 3000 },
 } as const satisfies Record<string, Rate>;

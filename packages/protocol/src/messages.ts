@@ -1,5 +1,6 @@
 import type { Limits } from './limits.js';
 import type { MessageType } from './enums.js';
+import type { WireMedia } from './media.js';
 
 /** Bodies of the session and peer-message ops. Each feature documents its own in docs/protocol.md. */
 
@@ -44,12 +45,14 @@ export interface ResumeResponse {
   tokenExpiresAt: number | null;
 }
 
-/** A message on the wire: text or raw bytes (+ description). */
+/** A message on the wire: text, raw bytes (+ description), or an IMAGE / FILE's media (+ description). */
 export interface WireMessage {
   type: MessageType;
   text?: string;
   raw?: Uint8Array;
   description?: string;
+  /** IMAGE and FILE only */
+  media?: WireMedia;
 }
 
 export interface PeerSendRequest {

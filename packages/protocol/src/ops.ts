@@ -65,6 +65,8 @@ export const Op = {
 
   // invitations 60–79 (defined in invitation.ts of this package by the invitations feature)
 
+  // media 80–89 (MediaOp in media.ts)
+
   // signaling-only 100–119 (defined by the signaling facade)
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];

@@ -21,11 +21,13 @@ import {
   InvitationApiCallError,
   JoinChannelError,
   LeaveChannelError,
+  UploadMediaError,
   PeerMessageError,
   PeerSubscriptionStatusError,
   QueryPeersOnlineStatusError,
 } from './codes.js';
 import { isValidSendKey } from './ids.js';
+import { MediaOp, type MediaTicketResponse } from './media.js';
 import type { PeerSendRequest, PeerSendResponse } from './messages.js';
 import {
   type InvitationCancelRequest,
@@ -315,6 +317,12 @@ export const RequestOps = {
       isId(b) && optStrField(b.response)
         ? (b as InvitationAnswerBody)
         : 'body: { id: string, response?: string }',
+  ),
+
+  MediaTicket: requestOp<null, MediaTicketResponse>(
+    MediaOp.Ticket,
+    UploadMediaError.INVALID_ARGUMENT,
+    noBody,
   ),
 
   SigPeerSend: requestOp<SigPeerSendBody, SigSendResponse>(SignalingOp.PeerSend, SIG_WRONG, (b) =>

@@ -12,11 +12,13 @@ describe('RequestOps (the wire request table)', () => {
 
   it('refuses a body that is not an object with a reason, for every op that takes a body', () => {
     for (const [name, o] of ops) {
-      if (name === 'ClearUserAttrs') continue; // takes no body: anything is ignored
+      // take no body: anything is ignored
+      if (name === 'ClearUserAttrs' || name === 'MediaTicket') continue;
       for (const body of [null, undefined, 'x', 5, [], [1]])
         expect(typeof o.decode(body), `${name} ${JSON.stringify(body)}`).toBe('string');
     }
     expect(RequestOps.ClearUserAttrs.decode('anything')).toBeNull();
+    expect(RequestOps.MediaTicket.decode('anything')).toBeNull();
   });
 
   it('passes a well-formed body through as it came', () => {

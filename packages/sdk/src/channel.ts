@@ -26,7 +26,7 @@ import {
 } from './channel-errors.js';
 import type { RtmChannelEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
-import { checkMessage, fromWire, receivedProps } from './messages.js';
+import { checkMessage, fromWire, readThumbnail, receivedProps } from './messages.js';
 import { TrackedChannel, rejoin } from './session/channels.js';
 import { attrsFromWire, define } from './channel-attrs.js';
 import { TypedEventEmitter } from './typed-emitter.js';
@@ -213,6 +213,8 @@ export class ChannelsApi implements ClientModule {
 
   async sendMessage(ch: RtmChannel, message: RtmMessage, options?: SendMessageOptions): Promise<void> {
     if (!this.c.core.loggedIn) throw errorFrom(CHANNEL_MESSAGE_ERRORS, 102);
+    const reading = readThumbnail(message);
+    if (reading) await reading;
     const c = checkMessage(message, this.limits.messageBytes);
     if ('problem' in c) {
       if (c.problem === 'too_large')

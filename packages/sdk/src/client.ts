@@ -1,6 +1,7 @@
 import {
   ConnectionState as CS,
   LoginError,
+  MEDIA_LIMITS,
   NOT_LOGGED_IN,
   Op,
   PeerMessageError,
@@ -28,7 +29,8 @@ import {
 } from './error-tables.js';
 import type { RtmClientEvents } from './events.js';
 import { invoke, type ClientInternals, type ClientModule } from './invoke.js';
-import { checkMessage, fromWire, receivedProps } from './messages.js';
+import { checkMessage, fromWire, mediaMessage, readThumbnail, receivedProps } from './messages.js';
+import { MediaApi } from './media.js';
 import { TypedEventEmitter } from './typed-emitter.js';
 import type * as S from './status-enums.js';
 import { asEnum } from './status-enums.js';
@@ -43,8 +45,12 @@ import type {
   AttributesMap,
   ChannelAttributeOptions,
   ChannelAttributes,
+  MediaMessageParams,
+  MediaTransferHandler,
   PeerMessageSendResult,
   RtmConfig,
+  RtmFileMessage,
+  RtmImageMessage,
   RtmMessage,
   SendMessageOptions,
 } from './types.js';
@@ -73,6 +79,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   private readonly channels: ChannelsApi;
   private readonly channelAttrs: ChannelAttrsApi;
   private readonly invitations: InvitationsApi;
+  private readonly media: MediaApi;
   private readonly modules: ClientModule[];
   private readonly budget = new SendBudget();
   /** acks peer messages and drops re-deliveries and re-sends; kept across re-logins */
@@ -122,6 +129,7 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
     this.channels = new ChannelsApi(internals, () => this.takeSendBudget());
     this.channelAttrs = new ChannelAttrsApi(internals);
     this.invitations = new InvitationsApi(internals);
+    this.media = new MediaApi(this.core, () => this.config.mediaIdleTimeoutMs ?? MEDIA_LIMITS.idleTimeoutMs);
     this.modules = [this.presence, this.userAttrs, this.channels, this.invitations];
   }
 
@@ -186,8 +194,32 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
 
   // ---- peer messages ----
 
+  /** Also rebuilds an image or file message from its media id (1.4.x): `{ mediaId, messageType }`. */
   createMessage<T extends RtmMessage>(message: Partial<T>): T {
+    const m = message as Partial<RtmImageMessage>;
+    if ((m?.messageType === 'IMAGE' || m?.messageType === 'FILE') && typeof m.mediaId === 'string')
+      return Object.assign(mediaMessage(m.messageType, { ...m, mediaId: m.mediaId }), m) as T;
     return message as T;
+  }
+
+  // ---- image and file messages (1.4.x, docs/media.md) ----
+
+  /**
+   * Uploads `payload` (≤ 30 MB) and resolves with the image or file message that carries its
+   * media id, to send with sendMessageToPeer or channel.sendMessage. `transHandler` (or `params`,
+   * as Agora's guide does) may carry a `cancelSignal`; `onOperationProgress` is told the bytes sent.
+   */
+  createMediaMessageByUploading(
+    payload: Blob,
+    params?: MediaMessageParams,
+    transHandler?: MediaTransferHandler,
+  ): Promise<RtmImageMessage | RtmFileMessage> {
+    return this.media.upload(payload, params, transHandler);
+  }
+
+  /** Downloads the bytes of a media id this app uploaded in the last 7 days. */
+  downloadMedia(mediaId: string, transHandler?: MediaTransferHandler): Promise<Blob> {
+    return this.media.download(mediaId, transHandler);
   }
 
   /**
@@ -214,6 +246,8 @@ export class RtmClient extends TypedEventEmitter<RtmClientEvents> {
   ): Promise<PeerMessageSendResult> {
     if (!this.core.loggedIn) throw errorFrom(PEER_MESSAGE_ERRORS, 102);
     if (!isValidUserId(peerId)) throw errorFrom(PEER_MESSAGE_ERRORS, PeerMessageError.INVALID_USERID);
+    const reading = readThumbnail(message);
+    if (reading) await reading;
     const limits = this.core.limits!;
     const c = checkMessage(message, limits.messageBytes);
     if ('problem' in c) {

@@ -91,6 +91,11 @@ export class Core {
     return this.sendKeys.next();
   }
 
+  /** The server URL in use (`ws://host:port/rtm`): media transfers go to the same host. */
+  get serverUrl(): string {
+    return this.reconnect.url;
+  }
+
   get loggedIn(): boolean {
     return this.state === 'CONNECTED' || this.state === 'RECONNECTING';
   }

@@ -1,4 +1,4 @@
-import { LoginError, PeerMessageError, RenewTokenError } from '@parley/protocol';
+import { LoginError, PeerMessageError, RenewTokenError, UploadMediaError } from '@parley/protocol';
 import {
   RtmInvalidArgumentError as Arg,
   RtmInvalidStatusError as Status,
@@ -9,6 +9,7 @@ import {
   RtmUnavailableError as Unavail,
   RtmUnknownError as Unknown,
   type ErrorTable,
+  type RtmErrorClass,
 } from './errors.js';
 
 /** Error class and text per code, for the operations of the core client (Agora's mapping). */
@@ -52,3 +53,29 @@ export const RENEW_TOKEN_ERRORS: ErrorTable = {
   [RenewTokenError.INVALID_TOKEN]: [Unauth, 'Invalid token.'],
   [RenewTokenError.ABORTED_BY_LOGOUT]: [Status, 'Renew token aborted by logout.'],
 };
+/**
+ * The rows an upload and a download share (UploadMediaError / DownloadMediaError, docs/media.md):
+ * they differ in the text of 2 and in 4 (SIZE_OVERFLOW / NOT_EXIST).
+ */
+function mediaErrors(op: 'Upload' | 'Download', invalid: string, four: [RtmErrorClass, string]): ErrorTable {
+  return {
+    [UploadMediaError.FAILURE]: [Unknown, `${op} media failure.`],
+    [UploadMediaError.INVALID_ARGUMENT]: [Arg, invalid],
+    [UploadMediaError.TIMEOUT]: [Timeout, `${op} media timeout.`],
+    // SIZE_OVERFLOW of an upload, DownloadMediaError.NOT_EXIST of a download (both 4)
+    [UploadMediaError.SIZE_OVERFLOW]: four,
+    [UploadMediaError.CONCURRENCY_LIMIT_EXCEEDED]: [Limit, 'At most 9 media transfers at once.'],
+    [UploadMediaError.INTERRUPTED]: [Unknown, `${op} media interrupted.`],
+    [UploadMediaError.NOT_INITIALIZED]: [Status, 'The client is not initialized.'],
+  };
+}
+/** 1.4.x createMediaMessageByUploading. */
+export const UPLOAD_MEDIA_ERRORS = mediaErrors('Upload', 'Invalid message params type.', [
+  Limit,
+  'The file is over 30 MB.',
+]);
+/** 1.4.x downloadMedia. */
+export const DOWNLOAD_MEDIA_ERRORS = mediaErrors('Download', 'Invalid media id.', [
+  Arg,
+  'The media does not exist or has expired.',
+]);

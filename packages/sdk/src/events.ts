@@ -15,7 +15,11 @@ import type { RemoteInvitation } from './invitation.js';
 /** Every event of every SDK object, with its listener signature (agora-rtm-sdk 1.5.x names). */
 export interface RtmClientEvents {
   ConnectionStateChanged: (newState: ConnectionState, reason: ConnectionChangeReason) => void;
-  MessageFromPeer: (message: RtmMessage, peerId: string, messageProps: ReceivedMessageProperties) => void;
+  /**
+   * Method syntax (bivariant parameters): the message may be a 1.4.x IMAGE or FILE message, and
+   * the client stays assignable to agora-rtm-sdk 1.5's `RtmClient`, whose messages are TEXT/RAW.
+   */
+  MessageFromPeer(message: RtmMessage, peerId: string, messageProps: ReceivedMessageProperties): void;
   RemoteInvitationReceived: (remoteInvitation: RemoteInvitation) => void;
   PeersOnlineStatusChanged: (status: PeersOnlineStatusMap) => void;
   TokenExpired: () => void;
@@ -24,7 +28,8 @@ export interface RtmClientEvents {
 }
 
 export interface RtmChannelEvents {
-  ChannelMessage: (message: RtmMessage, memberId: string, messageProps: ReceivedMessageProperties) => void;
+  /** Method syntax: see MessageFromPeer. */
+  ChannelMessage(message: RtmMessage, memberId: string, messageProps: ReceivedMessageProperties): void;
   MemberJoined: (memberId: string) => void;
   MemberLeft: (memberId: string) => void;
   AttributesUpdated: (attributes: ChannelAttributes) => void;

@@ -33,3 +33,25 @@ export function defaultServerUrl(): string {
   if (loc?.host) return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/rtm`;
   return 'ws://127.0.0.1:8080/rtm';
 }
+
+export type { UploadRequest } from './platform.js';
+import type { UploadRequest } from './platform.js';
+
+/**
+ * Browser: XMLHttpRequest, the one browser API that reports upload progress (fetch streams a
+ * request body only over HTTP/2, and says nothing of what was sent).
+ */
+export function sendUpload(r: UploadRequest): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', r.url);
+    for (const [k, v] of Object.entries(r.headers)) xhr.setRequestHeader(k, v);
+    xhr.upload.onprogress = (e) => r.onSent(e.loaded);
+    xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText });
+    xhr.onerror = () => reject(new Error('network error'));
+    xhr.onabort = () => reject(new Error('aborted'));
+    if (r.signal.aborted) return reject(new Error('aborted'));
+    r.signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(r.body);
+  });
+}

@@ -38,6 +38,10 @@ export enum PeerSubscriptionOption {
 export enum MessageType {
   TEXT = 'TEXT',
   RAW = 'RAW',
+  /** 1.4.x image message (createMediaMessageByUploading) */
+  IMAGE = 'IMAGE',
+  /** 1.4.x file message */
+  FILE = 'FILE',
 }
 export enum LocalInvitationState {
   IDLE = 'IDLE',

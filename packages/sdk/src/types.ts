@@ -21,7 +21,57 @@ export interface RtmRawMessage {
   messageType?: 'RAW';
   text?: never;
 }
-export type RtmMessage = RtmTextMessage | RtmRawMessage;
+/** agora-rtm-sdk 1.4.x: the fields an image and a file message share (docs/media.md). */
+interface RtmMediaMessageFields {
+  /** the id the upload returned: receivers pass it to `downloadMedia` (valid 7 days) */
+  mediaId: string;
+  /** bytes of the file */
+  size: number;
+  fileName: string;
+  description: string;
+  /** as Agora's typings name it; a Uint8Array is accepted when sending (Parley) */
+  thumbnail?: Blob;
+  /** the same thumbnail, under the name Agora's guide reads */
+  thumbnailData?: Blob;
+  text?: never;
+  rawMessage?: never;
+}
+export interface RtmImageMessage extends RtmMediaMessageFields {
+  messageType: 'IMAGE';
+  width: number;
+  height: number;
+  thumbnailWidth: number;
+  thumbnailHeight: number;
+}
+export interface RtmFileMessage extends RtmMediaMessageFields {
+  messageType: 'FILE';
+}
+export type RtmMessage = RtmTextMessage | RtmRawMessage | RtmImageMessage | RtmFileMessage;
+
+/** 1.4.x: what `onOperationProgress` is given during an upload or a download. */
+export interface MediaOperationProgress {
+  currentSize: number;
+  totalSize: number;
+}
+/** 1.4.x: the handler of an upload or a download. */
+export interface MediaTransferHandler {
+  /** aborts the transfer: it rejects with code 6 (INTERRUPTED) */
+  cancelSignal?: AbortSignal;
+  onOperationProgress?: (progress: MediaOperationProgress) => void;
+}
+/** 1.4.x createMediaMessageByUploading params (Agora's guide puts `cancelSignal` here: accepted). */
+export interface MediaMessageParams {
+  messageType?: 'IMAGE' | 'FILE';
+  fileName?: string;
+  description?: string;
+  thumbnail?: Blob | Uint8Array;
+  /** IMAGE only */
+  width?: number;
+  height?: number;
+  thumbnailWidth?: number;
+  thumbnailHeight?: number;
+  cancelSignal?: AbortSignal;
+}
 
 export interface ReceivedMessageProperties {
   /** ms timestamp stamped by the server */
@@ -76,6 +126,8 @@ export interface RtmConfig {
   loginTimeoutMs?: number;
   /** Parley: reconnect backoff, ms */
   reconnect?: { baseMs?: number; capMs?: number; floorMs?: number };
+  /** Parley: a media transfer without progress this long fails with code 3 TIMEOUT, ms (default 120000, Agora's) */
+  mediaIdleTimeoutMs?: number;
 }
 
 export type {

@@ -33,6 +33,10 @@ export function assignments(): void {
   });
 
   watchCalls(parley, (inv) => inv.refuse());
+  // 1.4.x media messages narrow on messageType, and the client above is still Agora's RtmClient.
+  parley.on('MessageFromPeer', (m) => {
+    if (m.messageType === 'IMAGE') console.log(m.mediaId, m.width, m.thumbnail);
+  });
   const states: Agora.RtmStatusCode.LocalInvitationState[] = [li.state];
   console.log(c, ch, states);
 

@@ -244,7 +244,8 @@ describe('typings compatible with agora-rtm-sdk 1.5.x', () => {
       ],
       PeerOnlineState: ['ONLINE', 'UNREACHABLE', 'OFFLINE'],
       PeerSubscriptionOption: ['ONLINE_STATUS'],
-      MessageType: ['TEXT', 'RAW'],
+      // IMAGE and FILE: 1.4.x media messages (docs/media.md), which 1.5 removed
+      MessageType: ['TEXT', 'RAW', 'IMAGE', 'FILE'],
       LocalInvitationState: [
         'IDLE',
         'SENT_TO_REMOTE',

@@ -212,6 +212,10 @@ export interface ServerConfig {
   webhookQueueMax: number;
   /** how long a shutdown may spend sending the webhook events still queued, ms (default 2000) */
   webhookShutdownMs: number;
+  /** how long an uploaded image or file can be downloaded, ms (default 7 days, Agora's) */
+  mediaTtlMs: number;
+  /** bytes of media one app may hold; an upload past it is refused (default 1 GiB; 0 = no cap) */
+  mediaMaxBytesPerApp: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -270,6 +274,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   webhookRetryBaseMs: 2_000,
   webhookQueueMax: 10_000,
   webhookShutdownMs: 2_000,
+  mediaTtlMs: 7 * 24 * 3600 * 1000,
+  mediaMaxBytesPerApp: 1024 * 1024 * 1024,
 };
 
 export function resolveConfig(partial: Partial<ServerConfig>): ServerConfig {

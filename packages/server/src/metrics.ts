@@ -242,6 +242,23 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly mediaBytes = new Counter({
+    name: 'parley_media_bytes_total',
+    help: 'media bytes transferred over HTTP on this node: uploaded (up) and downloaded (down)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  readonly mediaStored = new Counter({
+    name: 'parley_media_uploads_total',
+    help: 'media files stored through this node',
+    registers: [this.registry],
+  });
+  readonly mediaRefusals = new Counter({
+    name: 'parley_media_refusals_total',
+    help: 'media transfers refused, by error code (docs/media.md)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   readonly requestSeconds: Histogram;
   private readonly loop = monitorEventLoopDelay({ resolution: 20 });
 

@@ -31,6 +31,8 @@ import type { FeatureContext } from './features/context.js';
 import { FEATURES } from './features/index.js';
 import { createAdapters, livenessAgent } from './adapters/index.js';
 import { Webhooks } from './webhooks/index.js';
+import { TicketTable } from './kernel/ticket-table.js';
+import { mediaServices } from './media-services.js';
 
 export interface ServerDeps {
   /** override the adapters (tests share one MemoryBus/Store between in-process nodes) */
@@ -162,6 +164,7 @@ export async function createServer(
     rooms,
     fanout: new MemberFanout(rooms),
     activity,
+    mediaTickets: new TicketTable(MEDIA_TICKET_TTL_MS),
     services: {},
   };
   for (const f of FEATURES) f.register(ctx);
@@ -182,7 +185,7 @@ export async function createServer(
       ok: !closing && bus.ready,
       detail: { node: config.nodeId, sessions: sessions.count, bus: bus.ready ? 'up' : 'down' },
     }),
-    rest: restServices(ctx, auth, admin),
+    rest: restServices(ctx, auth, admin, sessions),
   });
   const http = httpApp.server;
   const fdLimit = openFileLimit();
@@ -310,7 +313,15 @@ export async function createServer(
 }
 
 /** What the REST API may do, from the server's parts (http/ never imports features). */
-function restServices(ctx: FeatureContext, auth: Authenticator, admin: ConsoleServices | null): RestServices {
+/** How long a media transfer ticket may wait for its HTTP request, ms. */
+const MEDIA_TICKET_TTL_MS = 60_000;
+
+function restServices(
+  ctx: FeatureContext,
+  auth: Authenticator,
+  admin: ConsoleServices | null,
+  sessions: SessionManager,
+): RestServices {
   const { rooms, peers, config } = ctx;
   const customers = customersOf(config);
   return {
@@ -347,6 +358,7 @@ function restServices(ctx: FeatureContext, auth: Authenticator, admin: ConsoleSe
     queryHistory: (appId, filter) => ctx.store.messageHistory.query(appId, unexpired(filter)),
     countHistory: (appId, filter) => ctx.store.messageHistory.count(appId, unexpired(filter)),
     console: admin,
+    media: mediaServices(ctx, sessions),
   };
   /** The filter with entries past the ttl left out (the sweep may not have removed them yet). */
   function unexpired<F extends { startMs: number }>(f: F): F {

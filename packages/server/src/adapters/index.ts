@@ -29,8 +29,16 @@ export async function createAdapters(config: ServerConfig, log: Logger): Promise
   const pg = postgres && config.postgres ? await postgres.openPostgres(config.postgres, log) : null;
   try {
     const set = await createModeAdapters(config, log);
-    if (!pg || !postgres) return set;
-    // The parts PostgreSQL holds replace the mode's own.
+    if (!pg || !postgres) {
+      // Media: cluster mode without PostgreSQL refuses uploads (docs/media.md).
+      if (set.cluster)
+        log.warn(
+          'media: image and file uploads are refused: cluster mode needs --postgres for them (docs/media.md)',
+        );
+      return set;
+    }
+    // The parts PostgreSQL holds (message history, media: every node serves every upload)
+    // replace the mode's own.
     Object.assign(set.store, postgres.postgresParts(pg.pool));
     const close = set.store.close;
     set.store.close = async () => {

@@ -142,6 +142,18 @@ export const SERVE_FLAGS: Array<{
     parse: int('offline-ttl-ms'),
   },
   {
+    flag: 'media-ttl-ms <ms>',
+    key: 'mediaTtlMs',
+    desc: 'how long an uploaded image or file can be downloaded',
+    parse: int('media-ttl-ms'),
+  },
+  {
+    flag: 'media-max-bytes-per-app <bytes>',
+    key: 'mediaMaxBytesPerApp',
+    desc: 'media bytes held per app; over it uploads are refused (0 = no cap)',
+    parse: int('media-max-bytes-per-app'),
+  },
+  {
     flag: 'send-key-ttl-ms <ms>',
     key: 'sendKeyTtlMs',
     desc: 'how long a send idempotency key is remembered',

@@ -8,6 +8,8 @@ import type { ActivityFeed } from '../kernel/activity-feed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
+import type { TicketTable } from '../kernel/ticket-table.js';
+import type { ClientSession } from './client-session.js';
 import type { FeatureRegistry } from './registry.js';
 import type { FeatureServices } from './services.js';
 
@@ -38,6 +40,8 @@ export interface FeatureContext {
   mesh: NodeMesh;
   /** what happens (logins, joins, messages), for features that report it (webhooks, event reads) */
   activity: ActivityFeed;
+  /** single-use tickets that authorize a session's media transfers over HTTP (http/routes/media.ts) */
+  mediaTickets: TicketTable<ClientSession>;
   /** operations features offer each other (Signaling reuses channels, attributes, invitations) */
   services: FeatureServices;
 }

@@ -7,6 +7,7 @@ import { channelAttrsFeature } from './channel-attrs/index.js';
 import { invitationsFeature } from './invitations/index.js';
 import { signalingFeature } from './signaling/index.js';
 import { agoraEventsFeature } from './agora-events/index.js';
+import { mediaFeature } from './media/index.js';
 
 /** Every capability, registered in this order at start-up. */
 export const FEATURES: Feature[] = [
@@ -18,4 +19,5 @@ export const FEATURES: Feature[] = [
   invitationsFeature,
   signalingFeature,
   agoraEventsFeature,
+  mediaFeature,
 ];

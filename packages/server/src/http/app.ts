@@ -11,6 +11,7 @@ import type { RestServices } from './rest-services.js';
 import { agoraV2Routes } from './routes/agora-v2.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes, type HealthOptions } from './routes/health.js';
+import { mediaRoutes } from './routes/media.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { restV1Routes } from './routes/rest-v1.js';
@@ -107,6 +108,7 @@ export async function createHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     onServerError: (url, code) => metrics.httpErrors.inc({ route: routeLabel(url), code }),
   });
   await app.register(consoleRoutes, { services: deps.rest, log });
+  await app.register(mediaRoutes, { media: deps.rest.media, metrics });
   await app.ready();
   return { app, routes };
 }

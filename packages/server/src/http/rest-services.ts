@@ -1,6 +1,5 @@
 import type { HistoryCountFilter, HistoryEntry, HistoryFilter } from '../ports/message-history-store.js';
 import type { ConsoleServices } from './console-services.js';
-import type { ChannelSendResponse, PeerOnlineState, PeerSendResponse, WireMessage } from '@parley/protocol';
 import type { EventQueueKind, QueuedEvent } from '../ports/event-queue-store.js';
 
 /** Calls per second an app may make to Agora's REST API, per kind (null: not limited). */
@@ -11,6 +10,14 @@ export interface RestRateLimits {
 }
 
 export type { HistoryCountFilter, HistoryEntry, HistoryFilter };
+import type { Readable } from 'node:stream';
+import type {
+  ChannelSendResponse,
+  MediaUploadResponse,
+  PeerOnlineState,
+  PeerSendResponse,
+  WireMessage,
+} from '@parley/protocol';
 
 /** Why an offline peer message was neither stored nor taken live (a quota). */
 export type OfflineRefusal = 'offline_app_bytes' | 'offline_sender_hourly';
@@ -84,4 +91,56 @@ export interface RestServices {
   takeEvents(appId: string, kind: EventQueueKind, count: number): Promise<QueuedEvent[]>;
   /** the web console's reads and actions; null when no admin password is set (no console) */
   readonly console: ConsoleServices | null;
+  /** image and file transfers (http/routes/media.ts) */
+  media: MediaServices;
+}
+
+/** Why an upload was refused: the media store's reasons, or a part that does not fit. */
+export type MediaUploadRefusal =
+  | 'too_large'
+  | 'size_mismatch'
+  | 'app_full'
+  | 'unavailable'
+  /** no such upload in progress on this node */
+  | 'unknown_upload'
+  /** the session that began the upload ended */
+  | 'session_ended'
+  /** a part that does not start where the bytes so far end, or while another part is read */
+  | 'invalid_offset';
+
+/** The answer to one part of an upload: the stored media, how far it got, or a refusal. */
+export type MediaUploadAnswer =
+  | MediaUploadResponse
+  | { uploadId: string; received: number }
+  | { refused: MediaUploadRefusal };
+
+/** The session a transfer ticket stood for. */
+export interface MediaOwner {
+  appId: string;
+  uid: string;
+  /** whether that session is still the user's live session on this node */
+  live(): boolean;
+}
+
+/** What the media transfer routes need: tickets of live sessions and the media store. */
+export interface MediaServices {
+  /** false: this server stores no media (cluster mode without a shared store) */
+  readonly available: boolean;
+  /**
+   * The session a transfer ticket was issued to, if that session is still live on this node;
+   * the ticket is spent either way. null: unknown, expired or used ticket, or the session ended.
+   */
+  redeem(ticket: string): MediaOwner | null;
+  /**
+   * Starts an upload of `size` bytes whose first part is `body` (all of it, or the first part of
+   * several). Rejects when the body stream fails (the client went away): nothing is kept.
+   */
+  begin(owner: MediaOwner, size: number, body: AsyncIterable<Uint8Array>): Promise<MediaUploadAnswer>;
+  /**
+   * The next part of upload `uploadId` (a secret only its client knows), starting at byte
+   * `offset`; refused once the session that began it ended. Rejects as `begin`.
+   */
+  part(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<MediaUploadAnswer>;
+  /** The bytes of one of the app's unexpired media, streamed; null when there is none. */
+  download(appId: string, mediaId: string): Promise<{ size: number; body: Readable } | null>;
 }

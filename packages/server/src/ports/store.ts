@@ -8,6 +8,7 @@ import type { InvitationStore } from './invitation-store.js';
 import type { OfflineStore } from './offline-store.js';
 import type { EventQueueStore } from './event-queue-store.js';
 import type { MessageHistoryStore } from './message-history-store.js';
+import type { MediaStore } from './media-store.js';
 
 /**
  * Store: state and durable data, split per capability so each feature owns its part and each
@@ -37,6 +38,8 @@ export interface Store {
    * PostgreSQL with `--postgres`, else Redis)
    */
   messageHistory: MessageHistoryStore;
+  /** uploaded images and files (durable under the data dir; unavailable in cluster mode without a shared store) */
+  media: MediaStore;
   /** Flushes pending writes and releases resources. */
   close(): Promise<void>;
 }

@@ -1,55 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RtmClient } from '@parley/sdk';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS } from '../chromium.js';
 import { APP_ID, next, setup } from '../helpers.js';
+import { BUNDLE, CHROMIUM, CHROMIUM_ARGS, ensureBundle, haveChromium, runBrowser } from '../browser-env.js';
 
 /**
  * The SDK's browser ESM bundle, loaded in Debian Chromium, talks to a real server and exchanges
  * peer messages (text and raw bytes, both ways) with a Node SDK client; and the classic-script
  * build, served by the server under /sdk/, runs a page written for Agora's <script> tag.
  */
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const SDK = join(ROOT, 'packages/sdk');
-const BUNDLE = join(SDK, 'dist/parley-sdk.browser.js');
-const haveChromium = existsSync(CHROMIUM);
-const runBrowser = haveChromium || Boolean(process.env.CI);
-
-if (!runBrowser) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! SKIPPING the browser test: ${CHROMIUM} is missing. Install Debian's chromium\n` +
-      `!! (apt-get install -y chromium). With CI set, this test fails instead.\n${'!'.repeat(78)}\n`,
-  );
-}
-
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Builds the bundle (from source) when it is missing or older than the sources it is made of. */
-function ensureBundle(): void {
-  const sources = Math.max(
-    ...['sdk', 'signaling', 'protocol'].map((p) => newestMtime(join(ROOT, 'packages', p, 'src'))),
-  );
-  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= sources) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle-browser.mjs')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`bundle build failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-}
 
 describe('browser bundle', () => {
   beforeAll(ensureBundle);

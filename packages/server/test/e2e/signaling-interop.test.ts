@@ -55,6 +55,29 @@ describe.each(MODES)('Signaling ↔ RTM interop: %s', (_mode, nodes) => {
     expect(await s.wait('onMessageInstantReceive')).toEqual([rid, 0, 'from rtm']);
   });
 
+  it('image and file messages: a Signaling receiver is shown nothing (docs/media.md), text after them arrives', async () => {
+    const { rtm, s, sid, rid, ch } = await pair();
+    // A rebuilt message (createMessage) needs no upload, so this runs in every mode.
+    const image = rtm.createMessage({
+      mediaId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      messageType: 'IMAGE',
+      fileName: 'a.png',
+    });
+    expect((await rtm.sendMessageToPeer(image, sid)).hasPeerReceived).toBe(true);
+    await rtm.sendMessageToPeer({ text: 'after the image' }, sid);
+    expect(await s.wait('onMessageInstantReceive')).toEqual([rid, 0, 'after the image']);
+    expect(s.calls('onMessageInstantReceive')).toHaveLength(1);
+
+    const channel: RtmChannel = rtm.createChannel(ch);
+    await channel.join();
+    s.api.channelJoin(ch);
+    await s.wait('onChannelJoined');
+    await channel.sendMessage(rtm.createMessage({ mediaId: 'BBBBBBBBBBBBBBBBBBBBBB', messageType: 'FILE' }));
+    await channel.sendMessage({ text: 'after the file' });
+    await s.wait('onMessageChannelReceive');
+    expect(s.calls('onMessageChannelReceive')).toEqual([[ch, rid, 0, 'after the file']]);
+  });
+
   it('online status and user attributes are shared', async () => {
     const { rtm, s, rid, sid } = await pair();
     expect(await rtm.queryPeersOnlineStatus([sid])).toEqual({ [sid]: true });

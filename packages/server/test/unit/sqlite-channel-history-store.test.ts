@@ -52,6 +52,34 @@ describe.each(impls)('ChannelHistoryStore contract (%s)', (_name, make) => {
     expect(ids(await t.store.since(APP, 'other', { id: null, ts: 0 }, KEEP))).toEqual(['x']);
   });
 
+  it('keeps image and file messages with their media (schema v7)', async () => {
+    const image: ChannelHistoryEntry = {
+      id: 'i',
+      ts: Date.now(),
+      from: 'alice',
+      msg: {
+        type: 'IMAGE',
+        description: 'd',
+        media: {
+          id: 'AAAAAAAAAAAAAAAAAAAAAA',
+          size: 9,
+          fileName: 'a.png',
+          thumbnail: new Uint8Array([1, 2]),
+          width: 3,
+        },
+      },
+    };
+    const file: ChannelHistoryEntry = {
+      id: 'f',
+      ts: Date.now(),
+      from: 'bob',
+      msg: { type: 'FILE', description: '', media: { id: 'BBBBBBBBBBBBBBBBBBBBBB', size: 0, fileName: '' } },
+    };
+    await t.store.append(APP, 'media', image, KEEP);
+    await t.store.append(APP, 'media', file, KEEP);
+    expect(await t.store.since(APP, 'media', { id: null, ts: 0 }, KEEP)).toEqual([image, file]);
+  });
+
   it('falls back to the timestamp when the cursor entry is gone', async () => {
     const now = Date.now();
     for (let i = 0; i < 8; i++) void t.store.append(APP, 'room', text(String(i), now - 8 + i), KEEP);

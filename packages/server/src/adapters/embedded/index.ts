@@ -17,6 +17,8 @@ import { SqliteChannelHistoryStore } from './sqlite/sqlite-channel-history-store
 import { SqliteOfflineStore } from './sqlite/sqlite-offline-store.js';
 import { SqliteMessageHistoryStore } from './sqlite/sqlite-message-history-store.js';
 import { WriteBatcher } from './sqlite/write-batcher.js';
+import { FileMediaStore } from './sqlite/file-media-store.js';
+import { MemoryMediaStore } from '../media/memory-media-store.js';
 
 export { MemoryBus, MemorySessionStore };
 export { MemoryNodeRegistry } from './memory-node-registry.js';
@@ -34,8 +36,9 @@ export interface EmbeddedStoreOptions {
 
 /**
  * The embedded adapter set: ephemeral state (sessions, presence, membership, attributes,
- * invitations) in process memory; durable data (offline inbox, channel history, message history) in SQLite under
- * `dataDir`, one file, writes of a tick batched into one transaction.
+ * invitations) in process memory; durable data (offline inbox, channel history, message history,
+ * media metadata) in SQLite under `dataDir` (media bytes in files beside it), one file, writes of
+ * a tick batched into one transaction.
  * Throws DataDirError when the data dir cannot be used, so start-up stops with its message.
  */
 export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
@@ -54,6 +57,7 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
       ...memory,
       offline: new MemoryOfflineStore(),
       messageHistory: new MemoryMessageHistoryStore(),
+      media: new MemoryMediaStore(),
       async close() {},
     };
 
@@ -69,12 +73,14 @@ export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
   const writes = new WriteBatcher(db);
   const offline: OfflineStore = new SqliteOfflineStore(db, writes);
   const history = new SqliteChannelHistoryStore(db);
+  const media = new FileMediaStore(db, opts.dataDir);
   let closed = false;
   return {
     ...memory,
     history,
     offline,
     messageHistory: new SqliteMessageHistoryStore(db, writes),
+    media,
     async close() {
       if (closed) return;
       closed = true;

@@ -1,19 +1,21 @@
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../ports/store.js';
 import { PgMessageHistoryStore } from './pg-message-history-store.js';
+import { PostgresMediaStore } from './postgres-media-store.js';
 import { migratePostgres, type PgMigration } from './migrations.js';
 import { openPostgresPool, type PgPool, type PostgresPoolOptions, redactUrl } from './pool.js';
 
 export { PG_MIGRATIONS, PgSchemaError, migratePostgres, type PgMigration } from './migrations.js';
 export { openPostgresPool, redactUrl, type PgPool, type PostgresPoolOptions } from './pool.js';
 export { PgMessageHistoryStore } from './pg-message-history-store.js';
+export { PostgresMediaStore } from './postgres-media-store.js';
 
 /**
  * The Store parts PostgreSQL takes over from the mode's adapters (Redis or SQLite) when
  * `--postgres` is set: the durable data that must outlast Redis and be shared by every node.
  */
-export function postgresParts(pool: PgPool): Pick<Store, 'messageHistory'> {
-  return { messageHistory: new PgMessageHistoryStore(pool) };
+export function postgresParts(pool: PgPool): Pick<Store, 'messageHistory' | 'media'> {
+  return { messageHistory: new PgMessageHistoryStore(pool), media: new PostgresMediaStore(pool) };
 }
 
 /** An open PostgreSQL: the pool every PostgreSQL Store part shares. */

@@ -43,6 +43,32 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'media',
+    // Uploaded images and files (postgres-media-store.ts): one row per file, `complete` once all
+    // its chunks are in; the bytes in chunks of 256 KB, numbered from 0.
+    sql: `
+      CREATE TABLE media (
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        uploader TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        complete BOOLEAN NOT NULL,
+        PRIMARY KEY (app_id, id)
+      );
+      CREATE INDEX media_by_expiry ON media (expires_at);
+      CREATE TABLE media_chunks (
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        data BYTEA NOT NULL,
+        PRIMARY KEY (app_id, id, n)
+      );
+    `,
+  },
 ];
 
 /**

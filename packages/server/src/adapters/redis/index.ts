@@ -1,4 +1,5 @@
 import { parseRedisSeeds, type ServerConfig } from '../../config.js';
+import { UNAVAILABLE_MEDIA } from '../media/memory-media-store.js';
 import type { Logger } from '../../logger.js';
 import type { Store } from '../../ports/store.js';
 import { RedisConn, type RedisConnOptions, type RedisTarget } from './connection.js';
@@ -90,6 +91,8 @@ export async function createRedisAdapters(
     offline: new RedisOfflineStore(cmd.redis, keys),
     events: new RedisEventQueueStore(cmd.redis, keys),
     messageHistory: new RedisMessageHistoryStore(cmd.redis, keys),
+    // Media bytes are not kept in Redis (memory-bound): PostgreSQL holds them (docs/media.md).
+    media: UNAVAILABLE_MEDIA,
     async close() {
       await bus.close();
       await Promise.all([cmd.close(), sub.close()]);

@@ -127,6 +127,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE message_history_usage (app_id TEXT PRIMARY KEY, bytes INTEGER NOT NULL);
     `,
   },
+  {
+    version: 7,
+    name: 'media',
+    // Uploaded images and files: the bytes are files under <data dir>/media, named by id; a row
+    // exists only for a file that is complete on disk. History rows of IMAGE / FILE messages keep
+    // their media metadata (msgpack) in `media`.
+    sql: `
+      CREATE TABLE media (
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        uploader TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (app_id, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX media_by_expiry ON media (expires_at);
+      ALTER TABLE channel_history ADD COLUMN media BLOB;
+    `,
+  },
 ];
 
 /** Marks the file as Parley's (PRAGMA application_id): 'PRLY'. */

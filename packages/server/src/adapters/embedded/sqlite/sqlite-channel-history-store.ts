@@ -1,5 +1,6 @@
-import type { WireMessage } from '@parley/protocol';
+import type { MessageType, WireMedia, WireMessage } from '@parley/protocol';
 import type { Database, Statement } from 'better-sqlite3';
+import { Packr } from 'msgpackr';
 import type {
   ChannelHistoryEntry,
   ChannelHistoryStore,
@@ -18,12 +19,16 @@ interface Row {
   id: string;
   sender: string;
   ts: number;
-  type: 'TEXT' | 'RAW';
+  type: MessageType;
   text: string | null;
   raw: Uint8Array | null;
   description: string | null;
   send_key: string | null;
+  media: Uint8Array | null;
 }
+
+/** The media of IMAGE / FILE rows (column `media`, schema v6). */
+const packr = new Packr({ useRecords: false });
 
 /** Appends commit this long after the first of a batch, ms (a crash loses at most that much). */
 export const HISTORY_COMMIT_DELAY_MS = 20;
@@ -52,7 +57,7 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
   constructor(db: Database) {
     this.writes = new WriteBatcher(db, { delayMs: HISTORY_COMMIT_DELAY_MS, afterBatch: this.trim });
     this.insert = db.prepare(
-      'INSERT INTO channel_history (app_id, channel_id, id, sender, ts, type, text, raw, description, send_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO channel_history (app_id, channel_id, id, sender, ts, type, text, raw, description, send_key, media) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.nthNewest = db
       .prepare(
@@ -66,7 +71,7 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
     this.seqOf = db
       .prepare('SELECT seq FROM channel_history WHERE app_id = ? AND channel_id = ? AND id = ?')
       .pluck();
-    const cols = 'SELECT id, sender, ts, type, text, raw, description, send_key FROM channel_history';
+    const cols = 'SELECT id, sender, ts, type, text, raw, description, send_key, media FROM channel_history';
     this.afterSeq = db.prepare(
       `${cols} WHERE app_id = ? AND channel_id = ? AND seq > ? AND ts >= ? ORDER BY seq`,
     );
@@ -96,8 +101,9 @@ export class SqliteChannelHistoryStore implements ChannelHistoryStore {
       m.type,
       m.type === 'TEXT' ? (m.text ?? '') : null,
       raw,
-      m.type === 'RAW' ? (m.description ?? '') : null,
+      m.type === 'TEXT' ? null : (m.description ?? ''),
       e.key ?? null,
+      m.media ? packr.pack(m.media) : null,
     );
     this.touched.set(`${a.appId}\u0000${a.channelId}`, a);
   };
@@ -146,8 +152,16 @@ function toEntry(r: Row): ChannelHistoryEntry {
   const msg: WireMessage =
     r.type === 'RAW'
       ? { type: 'RAW', raw: new Uint8Array(r.raw ?? new Uint8Array(0)), description: r.description ?? '' }
-      : { type: 'TEXT', text: r.text ?? '' };
+      : r.media !== null
+        ? { type: r.type, description: r.description ?? '', media: unpackMedia(r.media) }
+        : { type: 'TEXT', text: r.text ?? '' };
   const e: ChannelHistoryEntry = { id: r.id, ts: r.ts, from: r.sender, msg };
   if (r.send_key !== null) e.key = r.send_key;
   return e;
+}
+
+function unpackMedia(b: Uint8Array): WireMedia {
+  const m = packr.unpack(b) as WireMedia;
+  if (m.thumbnail) m.thumbnail = new Uint8Array(m.thumbnail);
+  return m;
 }
