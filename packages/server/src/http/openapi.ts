@@ -62,6 +62,12 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
           name: 'x-agora-uid',
           description: 'the uid the x-agora-token was made for',
         },
+        mediaTicket: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "a single-use media transfer ticket, got over the SDK's live WebSocket session (docs/media.md)",
+        },
         consoleSession: {
           type: 'apiKey',
           in: 'cookie',

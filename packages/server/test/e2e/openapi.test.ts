@@ -32,6 +32,7 @@ describe('GET /api/openapi.json', () => {
       agoraCustomer: expect.objectContaining({ type: 'http', scheme: 'basic' }),
       agoraToken: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-agora-token' }),
       agoraUid: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'x-agora-uid' }),
+      mediaTicket: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       consoleSession: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'parley_console' }),
     });
   });
@@ -62,13 +63,16 @@ describe('GET /api/openapi.json', () => {
       Object.values(byMethod).map((o) => [p, o] as const),
     );
     for (const [p, o] of ops) {
-      if (p.startsWith('/api/v1/')) expect(o.security, p).toEqual([{ appBasic: [] }, {}]);
+      if (p.startsWith('/api/v1/') && !p.startsWith('/api/v1/media'))
+        expect(o.security, p).toEqual([{ appBasic: [] }, {}]);
       if (p.startsWith('/console/api/')) expect(o.security, p).toEqual([{ consoleSession: [] }]);
       if (p.startsWith('/dev/v2/'))
         expect(o.security, p).toEqual([{ agoraCustomer: [] }, { agoraToken: [], agoraUid: [] }, {}]);
       expect(o.summary, p).toBeTruthy();
     }
     expect(doc.paths['/console/login']?.post?.security).toEqual([]);
+    expect(doc.paths['/api/v1/media']?.post?.security).toEqual([{ mediaTicket: [] }]);
+    expect(doc.paths['/api/v1/media/{mediaId}']?.get?.security).toEqual([{ mediaTicket: [] }]);
   });
 
   it('gives the REST API its answers: the 200 body and the error body', () => {

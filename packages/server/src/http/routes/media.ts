@@ -54,6 +54,9 @@ const PREFLIGHT = {
  * single-use ticket its SDK got over its live WebSocket session (`Authorization: Bearer`);
  * the store is reached only through MediaServices. Bodies are never read whole into memory.
  */
+/** A single-use transfer ticket of a live session (OpenAPI scheme `mediaTicket`). */
+const TICKET = [{ mediaTicket: [] }];
+
 export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { media, metrics }) => {
   const refuse = (status: number, code: string, message: string) => {
     metrics.mediaRefusals.inc({ code });
@@ -74,7 +77,11 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
     reply.headers(CORS);
   });
   for (const url of [MEDIA_PATH, `${MEDIA_PATH}/:mediaId`, `${MEDIA_PATH}/uploads/:uploadId`])
-    app.options(url, async (_request, reply) => reply.code(204).headers(PREFLIGHT).send());
+    app.options(
+      url,
+      { schema: { summary: 'CORS preflight of a media transfer', security: [] } },
+      async (_request, reply) => reply.code(204).headers(PREFLIGHT).send(),
+    );
 
   /** One part's answer: 201 with the media id once all bytes are in, else 202 with how far it got. */
   const answer = async (
@@ -101,20 +108,31 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
     return reply.code(201).send(r);
   };
 
-  app.post(MEDIA_PATH, { bodyLimit: MEDIA_LIMITS.maxFileBytes + 1 }, async (request, reply) => {
-    const who = authorize(request);
-    const size = declaredSize(request);
-    if (size === null)
-      throw refuse(400, MediaHttpCode.INVALID_SIZE, `${MEDIA_SIZE_HEADER} must be a positive integer`);
-    if (size > MEDIA_LIMITS.maxFileBytes) throw refuse(...REFUSALS.too_large);
-    // The body is the whole file or its first part.
-    if (Number(request.headers['content-length'] ?? 0) > size) throw refuse(...REFUSALS.size_mismatch);
-    return answer(request, reply, (body) => media.begin(who, size, body));
-  });
+  app.post(
+    MEDIA_PATH,
+    {
+      bodyLimit: MEDIA_LIMITS.maxFileBytes + 1,
+      schema: { summary: 'Uploads an image or file (whole, or its first part)', security: TICKET },
+    },
+    async (request, reply) => {
+      const who = authorize(request);
+      const size = declaredSize(request);
+      if (size === null)
+        throw refuse(400, MediaHttpCode.INVALID_SIZE, `${MEDIA_SIZE_HEADER} must be a positive integer`);
+      if (size > MEDIA_LIMITS.maxFileBytes) throw refuse(...REFUSALS.too_large);
+      // The body is the whole file or its first part.
+      if (Number(request.headers['content-length'] ?? 0) > size) throw refuse(...REFUSALS.size_mismatch);
+      return answer(request, reply, (body) => media.begin(who, size, body));
+    },
+  );
 
   app.post<{ Params: { uploadId: string } }>(
     `${MEDIA_PATH}/uploads/:uploadId`,
-    { bodyLimit: MEDIA_LIMITS.maxFileBytes + 1 },
+    {
+      bodyLimit: MEDIA_LIMITS.maxFileBytes + 1,
+      // No ticket: the upload id is the secret of its client, whose session must still be live.
+      schema: { summary: 'Uploads the next part of an upload, at its offset', security: [] },
+    },
     async (request, reply) => {
       // No ticket: the upload id is the secret of its client, whose session must still be live.
       const offset = request.headers[MEDIA_OFFSET_HEADER];
@@ -123,27 +141,31 @@ export const mediaRoutes: FastifyPluginAsync<MediaRouteOptions> = async (app, { 
     },
   );
 
-  app.get<{ Params: { mediaId: string } }>(`${MEDIA_PATH}/:mediaId`, async (request, reply) => {
-    const who = authorize(request);
-    const id = request.params.mediaId;
-    const found = isValidMediaId(id) ? await media.download(who.appId, id) : null;
-    if (!found) throw refuse(404, MediaHttpCode.NOT_FOUND, 'no such media (unknown or expired id)');
-    const counted = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        metrics.mediaBytes.inc({ direction: 'down' }, chunk.byteLength);
-        done(null, chunk);
-      },
-    });
-    // A client that goes away destroys `counted`; the pipeline then closes the file.
-    pipeline(found.body, counted).catch(() => undefined);
-    return reply
-      .headers({
-        'content-type': 'application/octet-stream',
-        'content-length': String(found.size),
-        'cache-control': 'no-store',
-      })
-      .send(counted);
-  });
+  app.get<{ Params: { mediaId: string } }>(
+    `${MEDIA_PATH}/:mediaId`,
+    { schema: { summary: 'Downloads an image or file by its media id', security: TICKET } },
+    async (request, reply) => {
+      const who = authorize(request);
+      const id = request.params.mediaId;
+      const found = isValidMediaId(id) ? await media.download(who.appId, id) : null;
+      if (!found) throw refuse(404, MediaHttpCode.NOT_FOUND, 'no such media (unknown or expired id)');
+      const counted = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          metrics.mediaBytes.inc({ direction: 'down' }, chunk.byteLength);
+          done(null, chunk);
+        },
+      });
+      // A client that goes away destroys `counted`; the pipeline then closes the file.
+      pipeline(found.body, counted).catch(() => undefined);
+      return reply
+        .headers({
+          'content-type': 'application/octet-stream',
+          'content-length': String(found.size),
+          'cache-control': 'no-store',
+        })
+        .send(counted);
+    },
+  );
 };
 
 /** The size header (a streamed body has no Content-Length), else Content-Length; null if not a size. */
