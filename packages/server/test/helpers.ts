@@ -5,6 +5,17 @@ import { type NodeOptions, startNodes } from './cluster/nodes.js';
 
 export const APP_ID = '0123456789abcdef0123456789abcdef';
 
+/** A history query for every entry, oldest first (issue 15 tests). */
+export const WHOLE_HISTORY = {
+  startMs: 0,
+  endMs: Number.MAX_SAFE_INTEGER,
+  offset: 0,
+  limit: 1000,
+  order: 'asc' as const,
+};
+/** The send option that records a message in the history. */
+export const WITH_HISTORY = { enableHistoricalMessaging: true };
+
 /**
  * A real server on port 0 plus a factory for real SDK clients; `cleanup()` closes everything.
  * Several nodes: `{ cluster: true | N }` or env PARLEY_TEST_CLUSTER=1 (N nodes sharing Redis at

@@ -25,12 +25,13 @@ export interface AdapterSet {
 export async function createAdapters(config: ServerConfig, log: Logger): Promise<AdapterSet> {
   checkRedisMode(config);
   // Loaded only with --postgres, so a server without it never loads pg.
-  const pg = config.postgres
-    ? await (await import('./postgres/index.js')).openPostgres(config.postgres, log)
-    : null;
+  const postgres = config.postgres ? await import('./postgres/index.js') : null;
+  const pg = postgres && config.postgres ? await postgres.openPostgres(config.postgres, log) : null;
   try {
     const set = await createModeAdapters(config, log);
-    if (!pg) return set;
+    if (!pg || !postgres) return set;
+    // The parts PostgreSQL holds replace the mode's own.
+    Object.assign(set.store, postgres.postgresParts(pg.pool));
     const close = set.store.close;
     set.store.close = async () => {
       await close.call(set.store);

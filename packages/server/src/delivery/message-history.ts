@@ -91,6 +91,27 @@ export class MessageHistory {
     return this.pending.push(key, done);
   }
 
+  /**
+   * A message's turn on a send path that delivers it right after (channels, Signaling's peer
+   * send): {@link before}, keyed by the sender (and the channel), with the message's entry when
+   * it was sent with history.
+   */
+  turn(
+    kind: HistoryEntry['kind'],
+    appId: string,
+    from: string,
+    to: string,
+    m: { id: string; ts: number; msg: WireMessage },
+    historical: boolean,
+  ): Promise<void> | undefined {
+    const key = kind === 'peer' ? `p\u0000${appId}\u0000${from}` : `c\u0000${appId}\u0000${to}\u0000${from}`;
+    return this.before(
+      key,
+      appId,
+      historical ? MessageHistory.entry(kind, m.id, from, to, m.ts, m.msg) : null,
+    );
+  }
+
   /** Starts the sweep of expired entries: at once, then every minute (or ttl, if shorter). */
   start(): void {
     if (this.timer) return;

@@ -119,8 +119,14 @@ export class PeerDelivery {
       ? this.store(appId, from, to, ev, key, quotas)
       : Promise.resolve<Committed>({ refused: null, prior: null });
     const committed = written.then(async (c) => {
-      if (historical && !c.prior)
+      if (!historical || c.prior) return c;
+      try {
         await ctx.history.record(appId, MessageHistory.entry('peer', id, from, to, ts, msg));
+      } catch (e) {
+        // The sender is told the send failed: the inbox copy must not reach the receiver later.
+        if (offline && !c.refused) await ctx.offline.remove(appId, to, [id]).catch(() => undefined);
+        throw e;
+      }
       return c;
     });
     // Refused by a quota: still delivered live if the receiver takes it, only never stored.
@@ -197,8 +203,7 @@ export class PeerDelivery {
     ev: Pick<PeerMessageEvent, 'id' | 'ts' | 'msg'>,
     historical: boolean,
   ): Promise<void> | undefined {
-    const entry = historical ? MessageHistory.entry('peer', ev.id, from, to, ev.ts, ev.msg) : null;
-    return this.ctx.history.before(`p\u0000${appId}\u0000${from}`, appId, entry);
+    return this.ctx.history.turn('peer', appId, from, to, ev, historical);
   }
 
   /**

@@ -17,7 +17,7 @@ import type { Metrics } from '../metrics.js';
 import type { Unsubscribe } from '../ports/bus.js';
 import type { HistoryRetention } from '../ports/channel-history-store.js';
 import type { Store } from '../ports/store.js';
-import { MessageHistory } from './message-history.js';
+import type { MessageHistory } from './message-history.js';
 import type { Recipient } from './recipient.js';
 
 /** What channel delivery uses: the mesh, membership counts and history, and its settings. */
@@ -286,13 +286,8 @@ export class ChannelRooms {
     this.channelIn.inc();
     const id = this.ids.next();
     const ts = Date.now();
-    const entry = historical ? MessageHistory.entry('channel', id, from, channelId, ts, msg) : null;
     // A sender's later messages wait behind its message waiting for its history commit.
-    const wait = this.ctx.messageHistory.before(
-      `c\u0000${appId}\u0000${channelId}\u0000${from}`,
-      appId,
-      entry,
-    );
+    const wait = this.ctx.messageHistory.turn('channel', appId, from, channelId, { id, ts, msg }, historical);
     if (wait) await wait;
     // With the sender's key, members drop a re-send of this message (docs/protocol.md, "Exactly once").
     const ev: ChannelMessageEvent =

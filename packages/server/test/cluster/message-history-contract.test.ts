@@ -11,7 +11,6 @@ import { RedisMessageHistoryStore } from '../../src/adapters/redis/redis-message
 import { createLogger } from '../../src/logger.js';
 import type {
   HistoryEntry,
-  HistoryFilter,
   HistoryRetentionLimits,
   MessageHistoryStore,
 } from '../../src/ports/message-history-store.js';
@@ -26,6 +25,7 @@ import {
   uniquePrefix,
   warnSkipped,
 } from './nodes.js';
+import { WHOLE_HISTORY } from '../helpers.js';
 import { freshPostgresSchema, postgresTestsRun } from './postgres.js';
 
 /**
@@ -37,13 +37,7 @@ import { freshPostgresSchema, postgresTestsRun } from './postgres.js';
 const APP = '0123456789abcdef0123456789abcdef';
 const OTHER = 'ABCDEFabcdef0123456789abcdef0123';
 const NO_CAP: HistoryRetentionLimits = { ttlMs: 7 * 24 * 3600 * 1000, maxBytesPerApp: 0 };
-const ALL: HistoryFilter = {
-  startMs: 0,
-  endMs: Number.MAX_SAFE_INTEGER,
-  offset: 0,
-  limit: 1000,
-  order: 'asc',
-};
+const ALL = WHOLE_HISTORY;
 
 let n = 0;
 const entry = (o: Partial<HistoryEntry> = {}): HistoryEntry => ({
@@ -219,6 +213,28 @@ describe.each(impls.filter(([, run]) => run))('MessageHistoryStore contract (%s)
     expect(
       ids(await s.query(APP, { ...ALL, source: 'alice', destination: 'bob', offset: 1, limit: 2 })),
     ).toEqual(ids(list.slice(1, 3)));
+  });
+
+  it('appends in flight at once keep their call order (equal timestamps), in several apps', async () => {
+    const s = await fresh();
+    const list = Array.from({ length: 40 }, (_, i) => entry({ ts: 7000, payload: `n${i}` }));
+    const other = Array.from({ length: 5 }, () => entry({ ts: 7000 }));
+    const results = await Promise.all([
+      ...list.map((e) => s.append(APP, e, NO_CAP)),
+      ...other.map((e) => s.append(OTHER, e, NO_CAP)),
+    ]);
+    expect(results.every((r) => r.dropped === 0)).toBe(true);
+    expect(ids(await s.query(APP, ALL))).toEqual(ids(list));
+    expect(ids(await s.query(OTHER, { ...ALL, order: 'desc' }))).toEqual(ids([...other].reverse()));
+  });
+
+  it('appends in flight at once over the cap: the oldest go, the total drops are told', async () => {
+    const s = await fresh();
+    const cap: HistoryRetentionLimits = { ...NO_CAP, maxBytesPerApp: 12 };
+    const list = Array.from({ length: 6 }, (_, i) => entry({ ts: 8000 + i, payload: 'abcd' }));
+    const results = await Promise.all(list.map((e) => s.append(APP, e, cap)));
+    expect(results.reduce((n, r) => n + r.dropped, 0)).toBe(3);
+    expect(ids(await s.query(APP, ALL))).toEqual(ids(list.slice(3)));
   });
 
   it('the per-app cap drops the oldest first, counts UTF-8 bytes, and tells how many it dropped', async () => {

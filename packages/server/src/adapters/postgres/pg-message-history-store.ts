@@ -7,42 +7,40 @@ import {
   type HistoryRetentionLimits,
   type MessageHistoryStore,
 } from '../../ports/message-history-store.js';
+import { HISTORY_COLUMNS, type HistoryRow, historyWhere, rowToEntry } from '../sql-history.js';
 import type { PgPool } from './pool.js';
 
-interface Row {
-  id: string;
-  src: string;
-  dst: string;
-  kind: HistoryEntry['kind'];
-  message_type: string;
-  /** BIGINT: pg answers it as a string */
-  ts: string;
-  payload: string;
-}
 /** how many of the oldest entries one step of the cap looks at */
 const DROP_STEP = 256;
-const COLUMNS = 'id, src, dst, kind, message_type, ts, payload';
 
-/** The WHERE of a filter with its parameters: app and inclusive time range, then source and destination. */
-function where(appId: string, f: HistoryCountFilter): { sql: string; values: Array<string | number> } {
-  const values: Array<string | number> = [appId, f.startMs, f.endMs];
-  let sql = 'app_id = $1 AND ts >= $2 AND ts <= $3';
-  if (f.source !== undefined) sql += ` AND src = $${values.push(f.source)}`;
-  if (f.destination !== undefined) sql += ` AND dst = $${values.push(f.destination)}`;
-  return { sql, values };
+/** A batch as the column arrays of APPEND's unnest. */
+function columns(batch: Pending[]): unknown[][] {
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  for (const { appId, e } of batch) {
+    const row = [appId, e.id, e.src, e.dst, e.kind, e.messageType, e.ts, e.payload, historyEntryBytes(e)];
+    for (let i = 0; i < row.length; i++) cols[i]!.push(row[i]);
+  }
+  return cols;
 }
 
-/** One statement: the row and the app's byte count, committed together (autocommit). */
+/**
+ * One statement: a batch of rows (arrays, in call order: `seq` grows in that order) and their
+ * apps' byte counts, committed together (autocommit). Answers, per app, its byte count and the
+ * batch's newest row (which the cap never drops).
+ */
 const APPEND = `
   WITH ins AS (
-    INSERT INTO message_history (app_id, ${COLUMNS}, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-    RETURNING seq, bytes
+    INSERT INTO message_history (app_id, ${HISTORY_COLUMNS}, bytes)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::int[])
+    RETURNING seq, app_id, bytes
+  ), per_app AS (
+    SELECT app_id, sum(bytes) AS bytes, max(seq) AS newest FROM ins GROUP BY app_id
   ), usage AS (
-    INSERT INTO message_history_usage (app_id, bytes) SELECT $1, bytes FROM ins
+    INSERT INTO message_history_usage (app_id, bytes) SELECT app_id, bytes FROM per_app
     ON CONFLICT (app_id) DO UPDATE SET bytes = message_history_usage.bytes + EXCLUDED.bytes
-    RETURNING bytes
+    RETURNING app_id, bytes
   )
-  SELECT ins.seq, usage.bytes AS total FROM ins, usage`;
+  SELECT usage.app_id, usage.bytes AS total, per_app.newest FROM usage JOIN per_app USING (app_id)`;
 
 /**
  * One step of the cap: deletes the app's oldest entries (never `$2`, the one just appended)
@@ -74,61 +72,87 @@ const SWEEP = `
   )
   SELECT coalesce(sum(n), 0)::int AS n FROM per_app`;
 
+interface Pending {
+  appId: string;
+  e: HistoryEntry;
+  cap: number;
+  resolve: (r: HistoryAppendResult) => void;
+  reject: (e: unknown) => void;
+}
+
 /**
- * The message history in PostgreSQL (`--postgres`), shared by every node. Each append is one
- * autocommitted statement (resolves once committed), then, over the cap, trim statements until
- * the app fits.
+ * The message history in PostgreSQL (`--postgres`), shared by every node. Appends are batched:
+ * those of one event-loop turn go out as one statement, one batch at a time, so a node's appends
+ * keep their call order (the order of equal timestamps) and a burst costs one commit; each
+ * resolves once its batch is committed. Over an app's cap, trim statements follow until it fits.
  */
 export class PgMessageHistoryStore implements MessageHistoryStore {
+  private queue: Pending[] = [];
+  private flushing = false;
+
   constructor(private readonly pool: PgPool) {}
 
-  async append(appId: string, e: HistoryEntry, limits: HistoryRetentionLimits): Promise<HistoryAppendResult> {
-    const bytes = historyEntryBytes(e);
-    const r = await this.pool.query<{ seq: string; total: string }>(APPEND, [
-      appId,
-      e.id,
-      e.src,
-      e.dst,
-      e.kind,
-      e.messageType,
-      e.ts,
-      e.payload,
-      bytes,
-    ]);
-    const cap = limits.maxBytesPerApp;
-    let total = Number(r.rows[0]!.total);
+  append(appId: string, e: HistoryEntry, limits: HistoryRetentionLimits): Promise<HistoryAppendResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ appId, e, cap: limits.maxBytesPerApp, resolve, reject });
+      if (this.queue.length === 1 && !this.flushing) setImmediate(this.flush);
+    });
+  }
+
+  private readonly flush = async (): Promise<void> => {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      const r = await this.pool.query<{ app_id: string; total: string; newest: string }>(
+        APPEND,
+        columns(batch),
+      );
+      // Each app's last append of the batch: its cap applies, and it is told the app's drops.
+      const last = new Map(batch.map((p) => [p.appId, p]));
+      const dropped = new Map<string, number>();
+      for (const row of r.rows)
+        dropped.set(
+          row.app_id,
+          await this.trim(row.app_id, row.newest, Number(row.total), last.get(row.app_id)!.cap),
+        );
+      for (const p of batch)
+        p.resolve({ dropped: last.get(p.appId) === p ? (dropped.get(p.appId) ?? 0) : 0 });
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) void this.flush();
+    }
+  };
+
+  /** Trims the app to `cap` (0: no cap), never dropping `newest`; resolves with how many went. */
+  private async trim(appId: string, newest: string, total: number, cap: number): Promise<number> {
     let dropped = 0;
     while (cap > 0 && total > cap) {
-      const t = await this.pool.query<{ total: string; dropped: number }>(TRIM, [appId, r.rows[0]!.seq, cap]);
+      const t = await this.pool.query<{ total: string; dropped: number }>(TRIM, [appId, newest, cap]);
       const step = t.rows[0]?.dropped ?? 0;
       if (step === 0) break;
       dropped += step;
       total = Number(t.rows[0]!.total);
     }
-    return { dropped };
+    return dropped;
   }
 
   async query(appId: string, f: HistoryFilter): Promise<HistoryEntry[]> {
-    const w = where(appId, f);
+    const w = historyWhere(appId, f, (n) => `$${n}`);
     const dir = f.order === 'desc' ? 'DESC' : 'ASC';
     const n = w.values.length;
-    const r = await this.pool.query<Row>(
-      `SELECT ${COLUMNS} FROM message_history WHERE ${w.sql} ORDER BY ts ${dir}, seq ${dir} OFFSET $${n + 1} LIMIT $${n + 2}`,
+    const r = await this.pool.query<HistoryRow>(
+      `SELECT ${HISTORY_COLUMNS} FROM message_history WHERE ${w.sql} ORDER BY ts ${dir}, seq ${dir} OFFSET $${n + 1} LIMIT $${n + 2}`,
       [...w.values, f.offset, f.limit],
     );
-    return r.rows.map((row) => ({
-      id: row.id,
-      src: row.src,
-      dst: row.dst,
-      kind: row.kind,
-      messageType: row.message_type,
-      ts: Number(row.ts),
-      payload: row.payload,
-    }));
+    return r.rows.map(rowToEntry);
   }
 
   async count(appId: string, f: HistoryCountFilter): Promise<number> {
-    const w = where(appId, f);
+    const w = historyWhere(appId, f, (n) => `$${n}`);
     const r = await this.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM message_history WHERE ${w.sql}`,
       w.values,

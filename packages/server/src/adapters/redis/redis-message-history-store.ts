@@ -116,6 +116,8 @@ return {#olds, redis.call('ZCARD', KEYS[1])}`,
  */
 export class RedisMessageHistoryStore implements MessageHistoryStore {
   private readonly scripts;
+  /** when this node last added each app to the sweeps' set */
+  private readonly listed = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -140,7 +142,15 @@ export class RedisMessageHistoryStore implements MessageHistoryStore {
       [k('t'), k('e'), k('n'), k('bytes'), k(`s:${e.src}`), k(`d:${e.dst}`), k(pairPart(e.src, e.dst))],
       [e.ts, JSON.stringify(packed), bytes, limits.maxBytesPerApp, Math.max(1, limits.ttlMs), k('')],
     )) as number;
-    await this.redis.sadd(this.keys.historyApps, appId);
+    // The sweeps' set of apps, told at most once a minute per app (a sweep that took the app
+    // out meanwhile only delays its next sweep: its keys expire on their own anyway).
+    const now = Date.now();
+    if ((this.listed.get(appId) ?? 0) < now - 60_000) {
+      // Development mode admits any App ID: never remember an unbounded number of them.
+      if (this.listed.size >= 10_000) this.listed.clear();
+      this.listed.set(appId, now);
+      await this.redis.sadd(this.keys.historyApps, appId);
+    }
     return { dropped };
   }
 

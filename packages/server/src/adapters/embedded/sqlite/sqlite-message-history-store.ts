@@ -8,6 +8,7 @@ import {
   type HistoryRetentionLimits,
   type MessageHistoryStore,
 } from '../../../ports/message-history-store.js';
+import { HISTORY_COLUMNS, type HistoryRow, historyWhere, rowToEntry } from '../../sql-history.js';
 import type { WriteBatcher } from './write-batcher.js';
 
 interface AppendArgs {
@@ -17,28 +18,8 @@ interface AppendArgs {
   /** set by the write: how many older entries it dropped */
   dropped: number;
 }
-interface Row {
-  id: string;
-  src: string;
-  dst: string;
-  kind: HistoryEntry['kind'];
-  message_type: string;
-  ts: number;
-  payload: string;
-}
 /** how many of the oldest entries one step of the cap looks at */
 const DROP_STEP = 64;
-
-const COLUMNS = 'id, src, dst, kind, message_type, ts, payload';
-/** the WHERE of a filter: app and inclusive time range, then source and destination when given */
-const where = (f: HistoryCountFilter) =>
-  `app_id = ? AND ts >= ? AND ts <= ?${f.source === undefined ? '' : ' AND src = ?'}${f.destination === undefined ? '' : ' AND dst = ?'}`;
-const params = (appId: string, f: HistoryCountFilter) => {
-  const p: Array<string | number> = [appId, f.startMs, f.endMs];
-  if (f.source !== undefined) p.push(f.source);
-  if (f.destination !== undefined) p.push(f.destination);
-  return p;
-};
 
 /**
  * The message history in SQLite (table message_history, schema v6). Appends go through the
@@ -60,7 +41,7 @@ export class SqliteMessageHistoryStore implements MessageHistoryStore {
     private readonly writes: WriteBatcher,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO message_history (app_id, ${COLUMNS}, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO message_history (app_id, ${HISTORY_COLUMNS}, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.addUsage = db
       .prepare(
@@ -118,29 +99,31 @@ export class SqliteMessageHistoryStore implements MessageHistoryStore {
   async query(appId: string, f: HistoryFilter): Promise<HistoryEntry[]> {
     this.writes.flush();
     const dir = f.order === 'desc' ? 'DESC' : 'ASC';
+    const w = historyWhere(appId, f, () => '?');
     const shape = `${f.source !== undefined}${f.destination !== undefined}${dir}`;
     let st = this.queries.get(shape);
     if (!st)
       this.queries.set(
         shape,
         (st = this.db.prepare(
-          `SELECT ${COLUMNS} FROM message_history WHERE ${where(f)} ORDER BY ts ${dir}, seq ${dir} LIMIT ? OFFSET ?`,
+          `SELECT ${HISTORY_COLUMNS} FROM message_history WHERE ${w.sql} ORDER BY ts ${dir}, seq ${dir} LIMIT ? OFFSET ?`,
         )),
       );
-    const rows = st.all(...params(appId, f), f.limit, f.offset) as Row[];
-    return rows.map(toEntry);
+    const rows = st.all(...w.values, f.limit, f.offset) as HistoryRow[];
+    return rows.map(rowToEntry);
   }
 
   async count(appId: string, f: HistoryCountFilter): Promise<number> {
     this.writes.flush();
+    const w = historyWhere(appId, f, () => '?');
     const shape = `count${f.source !== undefined}${f.destination !== undefined}`;
     let st = this.queries.get(shape);
     if (!st)
       this.queries.set(
         shape,
-        (st = this.db.prepare(`SELECT count(*) FROM message_history WHERE ${where(f)}`).pluck()),
+        (st = this.db.prepare(`SELECT count(*) FROM message_history WHERE ${w.sql}`).pluck()),
       );
-    return st.get(...params(appId, f)) as number;
+    return st.get(...w.values) as number;
   }
 
   async sweep(before: number): Promise<number> {
@@ -153,13 +136,3 @@ export class SqliteMessageHistoryStore implements MessageHistoryStore {
     })();
   }
 }
-
-const toEntry = (r: Row): HistoryEntry => ({
-  id: r.id,
-  src: r.src,
-  dst: r.dst,
-  kind: r.kind,
-  messageType: r.message_type,
-  ts: r.ts,
-  payload: r.payload,
-});
