@@ -130,8 +130,8 @@ export async function createServer(
     metrics,
     log: deliveryLog,
     users,
-    activity,
     history: messageHistory,
+    activity,
   });
   const rooms = new ChannelRooms({
     config,

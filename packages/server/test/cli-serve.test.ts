@@ -262,6 +262,13 @@ describe('parley serve (built binary)', () => {
         /PARLEY_REDIS_CLUSTER.*"redis:\/\/x" is not host:port/,
       ],
       [
+        'PARLEY_HISTORY_MAX_BYTES_PER_APP not an integer (issue 15)',
+        () => [],
+        { PARLEY_HISTORY_MAX_BYTES_PER_APP: '200MB' },
+        2,
+        /history-max-bytes-per-app must be a non-negative integer/,
+      ],
+      [
         'PARLEY_POSTGRES unreachable (issue 15): the URL named, its password not',
         () => [],
         { PARLEY_POSTGRES: 'postgres://parley:s3cret@127.0.0.1:1/test' },
@@ -353,6 +360,15 @@ describe('readConfigFile: every rule of the --config file', () => {
       redisCluster: '127.0.0.1:7000,127.0.0.1:7001',
     });
     expect(read({ redisCluster: null })).toEqual({ redisCluster: null });
+  });
+
+  it("reads an app's historyMaxBytes quota (issue 15)", () => {
+    expect(read({ apps: [{ appId: OPEN_APP, quotas: { historyMaxBytes: 4096 } }] })).toEqual({
+      apps: [{ appId: OPEN_APP, quotas: { historyMaxBytes: 4096 } }],
+    });
+    expect(() => read({ apps: [{ appId: OPEN_APP, quotas: { historyMaxBytes: -1 } }] })).toThrow(
+      /quotas\.historyMaxBytes must be a non-negative number, got -1/,
+    );
   });
 
   it('reads postgres (issue 15): a URL, or null', () => {

@@ -45,9 +45,9 @@ export interface PeerDeliveryDeps {
   metrics: Metrics;
   log: Logger;
   users: UserDelivery;
+  history: MessageHistory;
   /** peer messages, for webhooks and the console */
   activity: ActivityFeed;
-  history: MessageHistory;
 }
 
 /**

@@ -27,10 +27,10 @@ export interface RoomsDeps {
   store: Pick<Store, 'channels' | 'history'>;
   metrics: Metrics;
   log: Logger;
-  /** membership changes and channel messages, for webhooks, event reads and the console */
-  activity: ActivityFeed;
   /** the message history of messages sent with enableHistoricalMessaging */
   messageHistory: MessageHistory;
+  /** membership changes and channel messages, for webhooks, event reads and the console */
+  activity: ActivityFeed;
 }
 
 /** A message waiting for a member whose history replay is still running. */
@@ -266,12 +266,12 @@ export class ChannelRooms {
 
   /**
    * Stamps a channel message (id, serverReceivedTs) from `from` and sends it to every member except
-   * uid `except`: local members at once (nothing is awaited before, so one channel's messages keep
-   * their order), the other nodes' members with one message on the channel's topic; and appends
-   * it to the channel's history for resumed sessions (not waited for). The one send path of
-   * channel messages, Signaling's send-from-outside and the REST API. `msg` must be valid and
-   * normalized. `historical` (enableHistoricalMessaging): recorded in the message history first,
-   * delivered once committed (rejects with HistoryWriteFailed, nothing delivered, if not).
+   * uid `except`: local members at once (nothing is awaited before but a history write of this
+   * sender's, so one channel's messages keep their order), the other nodes' members with one
+   * message on the channel's topic; and appends it to the channel's history for resumed sessions
+   * (not waited for). The one send path of channel messages, Signaling's send-from-outside and
+   * the REST API. `msg` must be valid and normalized. `historical` (enableHistoricalMessaging):
+   * recorded in the message history first (rejects with HistoryWriteFailed, nothing sent).
    */
   async sendMessage(
     appId: string,
@@ -298,14 +298,8 @@ export class ChannelRooms {
     if (this.ctx.activity.watched('message.channel'))
       this.ctx.activity.emit({ type: 'message.channel', appId, channelId, from, id, ts, msg });
     // History only fills a rejoining member's gap: the sender does not wait for it to be written.
-    this.ctx.store.history
-      .append(
-        appId,
-        channelId,
-        key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key },
-        this.retention,
-      )
-      .catch(this.historyFailed);
+    const entry = key === undefined ? { id, ts, from, msg } : { id, ts, from, msg, key };
+    this.ctx.store.history.append(appId, channelId, entry, this.retention).catch(this.historyFailed);
     await this.deliverRemote(appId, channelId, bytes, except, id);
     return { id, ts };
   }

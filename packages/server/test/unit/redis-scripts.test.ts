@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineScripts } from '../../src/adapters/redis/connection.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
 import { RedisChannelAttrsStore } from '../../src/adapters/redis/redis-channel-attrs-store.js';
@@ -14,42 +14,45 @@ import { RedisPresenceStore } from '../../src/adapters/redis/redis-presence-stor
 import { RedisSessionStore } from '../../src/adapters/redis/redis-session-store.js';
 import { RedisUserAttrsStore } from '../../src/adapters/redis/redis-user-attrs-store.js';
 
-/**
- * Every Redis Store part defines its Lua scripts on the one command connection, so their names
- * are one namespace: a second definition under a taken name would silently replace the first
- * (the channel history once ran the message history's append). Nothing here talks to Redis.
- */
-describe('Redis scripts: one namespace per connection', () => {
-  const redis = new Redis({ lazyConnect: true });
-  afterAll(() => redis.disconnect());
-
-  it('every Store part of a node defines its scripts on one connection without a clash', () => {
-    const keys = new RedisKeys('scripts-test');
-    const sessions = new RedisSessionStore(redis, keys, 'n1');
-    expect(() => {
-      new RedisPresenceStore(redis, keys);
-      new RedisUserAttrsStore(redis, keys);
-      new RedisChannelStore(redis, keys);
-      new RedisChannelAttrsStore(redis, keys);
-      new RedisChannelHistoryStore(redis, keys);
-      new RedisInvitationStore(redis, keys);
-      new RedisOfflineStore(redis, keys);
-      new RedisEventQueueStore(redis, keys);
-      new RedisMessageHistoryStore(redis, keys);
-      new RedisNodeRegistry(redis, keys, sessions);
-    }).not.toThrow();
+describe('defineScripts: script names are global to a connection', () => {
+  it('the same script again is fine; the same name with other Lua throws instead of replacing it', () => {
+    // Not connected: defining a command does not talk to Redis.
+    const redis = new Redis({ lazyConnect: true });
+    try {
+      defineScripts(redis, { probe: { keys: 1, lua: 'return 1' } });
+      // A second store of the same kind on the connection (tests make several) defines it again.
+      expect(() => defineScripts(redis, { probe: { keys: 1, lua: 'return 1' } })).not.toThrow();
+      expect(() => defineScripts(redis, { probe: { keys: 1, lua: 'return 2' } })).toThrow(
+        'Redis script probe is defined twice with different Lua on one connection',
+      );
+      // another connection has names of its own
+      const other = new Redis({ lazyConnect: true });
+      expect(() => defineScripts(other, { probe: { keys: 1, lua: 'return 2' } })).not.toThrow();
+      other.disconnect();
+    } finally {
+      redis.disconnect();
+    }
   });
 
-  it('a name defined again with other Lua throws; the same script again is fine', () => {
-    const other = new Redis({ lazyConnect: true });
+  it('every Store part of a node defines its scripts on its one command connection without a clash', () => {
+    const redis = new Redis({ lazyConnect: true });
     try {
-      defineScripts(other, { probe: { keys: 1, lua: 'return 1' } });
-      expect(() => defineScripts(other, { probe: { keys: 1, lua: 'return 1' } })).not.toThrow();
-      expect(() => defineScripts(other, { probe: { keys: 1, lua: 'return 2' } })).toThrow(
-        /probe is defined twice/,
-      );
+      const keys = new RedisKeys('scripts-test');
+      const sessions = new RedisSessionStore(redis, keys, 'n1');
+      expect(() => {
+        new RedisPresenceStore(redis, keys);
+        new RedisUserAttrsStore(redis, keys);
+        new RedisChannelStore(redis, keys);
+        new RedisChannelAttrsStore(redis, keys);
+        new RedisChannelHistoryStore(redis, keys);
+        new RedisInvitationStore(redis, keys);
+        new RedisOfflineStore(redis, keys);
+        new RedisEventQueueStore(redis, keys);
+        new RedisMessageHistoryStore(redis, keys);
+        new RedisNodeRegistry(redis, keys, sessions);
+      }).not.toThrow();
     } finally {
-      other.disconnect();
+      redis.disconnect();
     }
   });
 });

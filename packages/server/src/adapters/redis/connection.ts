@@ -214,30 +214,28 @@ export class RedisConn {
 /** A Lua script run with EVALSHA (ioredis falls back to EVAL after a Redis restart flushed it). */
 export type Script = (keys: string[], args: Array<string | number | Buffer>) => Promise<unknown>;
 
-/** The scripts defined on each connection: a second Store part's script of the same name would replace the first's. */
-const definedScripts = new WeakMap<RedisClient, Map<string, string>>();
+/** The scripts defined on each connection, by command name (a name taken twice is a bug). */
+const defined = new WeakMap<RedisClient, Map<string, string>>();
 
 /**
- * Registers Lua scripts on a connection and returns typed callers. A name already defined on the
- * connection with other Lua throws: the Store parts share one connection, so script names are
- * one namespace.
+ * Registers Lua scripts on a connection and returns typed callers. The Store parts share one
+ * connection, so script names are global to it: a name another part already defined with other
+ * Lua throws (it would silently replace that part's script).
  */
 export function defineScripts<T extends string>(
   redis: RedisClient,
   defs: Record<T, { keys: number; lua: string }>,
 ): Record<T, Script> {
   const out = {} as Record<T, Script>;
-  let defined = definedScripts.get(redis);
-  if (!defined) definedScripts.set(redis, (defined = new Map()));
+  let names = defined.get(redis);
+  if (!names) defined.set(redis, (names = new Map()));
   for (const name of Object.keys(defs) as T[]) {
     const def = defs[name];
     const cmd = `parley_${name}`;
-    const prior = defined.get(cmd);
-    if (prior !== undefined && prior !== def.lua)
-      throw new Error(
-        `Redis script ${name} is defined twice with different Lua (script names are shared per connection)`,
-      );
-    defined.set(cmd, def.lua);
+    const before = names.get(cmd);
+    if (before !== undefined && before !== def.lua)
+      throw new Error(`Redis script ${name} is defined twice with different Lua on one connection`);
+    names.set(cmd, def.lua);
     redis.defineCommand(cmd, { numberOfKeys: def.keys, lua: def.lua });
     const fn = (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[cmd]!.bind(redis);
     out[name] = (keys, args) => fn(...keys, ...args);

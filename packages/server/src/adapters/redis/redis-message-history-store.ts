@@ -50,7 +50,7 @@ const SCRIPTS = {
    * one), and lets every key expire `ttl` after the app's last append (all its entries are older
    * than the ttl then).
    */
-  msgHistAppend: {
+  messageHistAppend: {
     keys: 7,
     lua: `${DROP}
 local seq = redis.call('INCR', KEYS[3])
@@ -81,7 +81,7 @@ for i = 1, 7 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 return dropped`,
   },
   /** KEYS: an index, e; ARGV: min, max, offset, limit, 'asc'|'desc'. The entries' JSON, in order. */
-  msgHistQuery: {
+  messageHistQuery: {
     keys: 2,
     lua: `local ids
 if ARGV[5] == 'desc' then
@@ -97,7 +97,7 @@ end
 return out`,
   },
   /** KEYS: t; ARGV: before, base. Drops up to 512 entries older than `before`: [dropped, left]. */
-  msgHistSweep: {
+  messageHistSweep: {
     keys: 1,
     lua: `${DROP}
 local olds = redis.call('ZRANGE', KEYS[1], '-inf', '(' .. ARGV[1], 'BYSCORE', 'LIMIT', 0, 512)
@@ -138,7 +138,7 @@ export class RedisMessageHistoryStore implements MessageHistoryStore {
     const bytes = historyEntryBytes(e);
     const packed: Packed = [e.src, e.dst, bytes, e.id, e.kind, e.messageType, e.ts, e.payload];
     const k = (part: string) => this.keys.history(appId, part);
-    const dropped = (await this.scripts.msgHistAppend(
+    const dropped = (await this.scripts.messageHistAppend(
       [k('t'), k('e'), k('n'), k('bytes'), k(`s:${e.src}`), k(`d:${e.dst}`), k(pairPart(e.src, e.dst))],
       [e.ts, JSON.stringify(packed), bytes, limits.maxBytesPerApp, Math.max(1, limits.ttlMs), k('')],
     )) as number;
@@ -155,7 +155,7 @@ export class RedisMessageHistoryStore implements MessageHistoryStore {
   }
 
   async query(appId: string, f: HistoryFilter): Promise<HistoryEntry[]> {
-    const list = (await this.scripts.msgHistQuery(
+    const list = (await this.scripts.messageHistQuery(
       [this.index(appId, f), this.keys.history(appId, 'e')],
       [f.startMs, f.endMs, f.offset, f.limit, f.order],
     )) as string[];
@@ -174,7 +174,7 @@ export class RedisMessageHistoryStore implements MessageHistoryStore {
     for (const appId of await this.redis.smembers(this.keys.historyApps)) {
       const t = this.keys.history(appId, 't');
       for (;;) {
-        const [dropped, left] = (await this.scripts.msgHistSweep(
+        const [dropped, left] = (await this.scripts.messageHistSweep(
           [t],
           [before, this.keys.history(appId, '')],
         )) as [number, number];
