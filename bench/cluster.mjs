@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { parseArgs } from './lib/args.mjs';
@@ -31,6 +31,8 @@ import { procStats, startParley } from './lib/server-proc.mjs';
 import { Latencies, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
+  /** run another checkout's build (a directory with packages/server/dist) instead of this one */
+  ref: '',
   /** client pairs of the peer workload */
   pairs: 50,
   /** measured seconds of the peer workload (after warm-up) */
@@ -66,7 +68,13 @@ async function startNodes(topo, o, extra = []) {
   try {
     for (let i = 0; i < topo.nodes; i++) {
       const args = topo.redis ? ['--redis', o.redis, '--redis-prefix', prefix, '--node-id', `b${i + 1}`] : [];
-      nodes.push(await startParley([...args, ...extra], cpuProfFlags(o.cpuProf, `${topo.key}-${i + 1}`)));
+      nodes.push(
+        await startParley(
+          [...args, ...extra],
+          cpuProfFlags(o.cpuProf, `${topo.key}-${i + 1}`),
+          o.ref ? resolve(o.ref) : undefined,
+        ),
+      );
     }
   } catch (e) {
     await Promise.all(nodes.map((n) => n.stop()));

@@ -88,11 +88,12 @@ async function runSize(w, server, members, o, round) {
   await pump(o.warmup, null);
   const count = Math.max(1, Math.round(o.deliveries / receivers.length));
   const lat = new Latencies();
-  const cpu0 = procStats(server.pid).cpuMs;
+  const s0 = procStats(server.pid);
   const t0 = performance.now();
   await pump(count, lat);
   const secs = (performance.now() - t0) / 1000;
-  const cpuMs = procStats(server.pid).cpuMs - cpu0;
+  const s1 = procStats(server.pid);
+  const cpuMs = s1.cpuMs - s0.cpuMs;
   const rss = procStats(server.pid).rssKiB;
   for (const c of [sender, ...receivers]) c.close();
   const deliveries = count * receivers.length;
@@ -105,6 +106,8 @@ async function runSize(w, server, members, o, round) {
     p50,
     p99,
     cpuUsPerDelivery: (cpuMs * 1000) / deliveries,
+    // write system calls per delivery: 1 = a frame per member per message, less = frames joined
+    writesPerDelivery: (s1.syscw - s0.syscw) / deliveries,
     serverCpuPct: cpuMs / 10 / secs,
     rssMiB: rss / 1024,
   };
@@ -132,7 +135,7 @@ export default async function main(argv) {
           ((results[name] ??= {})[size] ??= []).push(r);
           console.log(
             `  round ${round + 1} ${w.label.padEnd(19)} ${String(size).padStart(5)} members: ${fmt(r.perSec)} deliveries/s, ` +
-              `p99 ${fmt(r.p99, 1)} ms, ${fmt(r.cpuUsPerDelivery, 2)} µs CPU/delivery`,
+              `p99 ${fmt(r.p99, 1)} ms, ${fmt(r.cpuUsPerDelivery, 2)} µs CPU/delivery, ${fmt(r.writesPerDelivery, 2)} writes/delivery`,
           );
         }
       } finally {
@@ -142,7 +145,16 @@ export default async function main(argv) {
   }
   const med = (name, size, k) => median(results[name][size].map((r) => r[k]));
   const rows = [
-    ['members', 'server', 'deliveries/s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'server CPU %'],
+    [
+      'members',
+      'server',
+      'deliveries/s',
+      'p50 ms',
+      'p99 ms',
+      'server CPU µs/delivery',
+      'server CPU %',
+      'writes/delivery',
+    ],
   ];
   for (const size of sizes)
     for (const name of names)
@@ -154,6 +166,7 @@ export default async function main(argv) {
         fmt(med(name, size, 'p99'), 1),
         fmt(med(name, size, 'cpuUsPerDelivery'), 2),
         fmt(med(name, size, 'serverCpuPct')),
+        fmt(med(name, size, 'writesPerDelivery'), 2),
       ]);
   console.log(`\n${markdownTable(rows)}`);
   const baselines = names.filter((n) => n !== 'parley');
