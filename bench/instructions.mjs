@@ -67,17 +67,20 @@ function traffic(clients, o, total) {
       if (done + clients.length * o.window <= total) c.send(peer, text);
     };
   });
-  for (let k = 0; k < o.window; k++) clients.forEach((c, i) => c.send(clients[i ^ 1].uid, text));
+  for (let k = 0; k < o.window; k++)
+    for (let i = 0; i < clients.length; i++) clients[i].send(clients[i ^ 1].uid, text);
   return all;
 }
 
 async function run(name, o) {
   const w = SERVERS[name];
-  const dir = o.out ? resolve(o.out, `${name}-${Date.now()}`) : mkdtempSync(join(tmpdir(), 'parley-callgrind-'));
+  const dir = o.out
+    ? resolve(o.out, `${name}-${Date.now()}`)
+    : mkdtempSync(join(tmpdir(), 'parley-callgrind-'));
   mkdirSync(dir, { recursive: true });
   const out = join(dir, 'callgrind.out');
   const wrap = {
-    timeoutMs: 180_000,
+    timeoutMs: 600_000,
     wrap: ['valgrind', '-q', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`],
   };
   const server = await w.start(o, wrap);

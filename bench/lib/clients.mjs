@@ -79,7 +79,7 @@ export class WsClient {
 const BATCH_SENDS = process.env.PARLEY_BENCH_BATCH !== '0';
 
 /** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
-export const ACK_EVERY = 64;
+export const ACK_EVERY = Number(process.env.PARLEY_BENCH_ACK_EVERY ?? 64);
 
 /**
  * Speaks Parley's wire protocol like the SDK does (one frame per request; counts the session's

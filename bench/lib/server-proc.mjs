@@ -65,7 +65,11 @@ export function stopChild(child, graceMs = 3000) {
  * `scheme` is the clients' URL scheme (`http` for Socket.IO). Resolves with `{ url, pid, stop }`.
  */
 export async function startBaseline(script, { args = [], nodeFlags = [], scheme = 'ws', spawnOpts } = {}) {
-  const s = await spawnNode([...nodeFlags, join(ROOT, 'bench/lib', script), ...args], /listening (\d+)/, spawnOpts);
+  const s = await spawnNode(
+    [...nodeFlags, join(ROOT, 'bench/lib', script), ...args],
+    /listening (\d+)/,
+    spawnOpts,
+  );
   return { url: `${scheme}://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
 }
 

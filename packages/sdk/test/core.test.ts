@@ -403,18 +403,15 @@ describe('SDK core against a scripted server', () => {
       await c.login({ uid: 'alice' });
       const before = fake.frames.length;
       const big = 'x'.repeat(30 * 1024);
-      for (let i = 0; i < 5; i++) void c.sendMessageToPeer({ text: `${i}${big}` }, 'bob').catch(() => undefined);
+      for (let i = 0; i < 5; i++)
+        void c.sendMessageToPeer({ text: `${i}${big}` }, 'bob').catch(() => undefined);
       await until(() => fake.requests(Op.PeerSend).length === 5, 2000);
       const frames = fake.frames.slice(before);
       expect(frames.map((f) => f.messages)).toEqual([2, 2, 1]);
       for (const f of frames) expect(f.bytes).toBeLessThanOrEqual(MAX_FRAME_BYTES);
-      expect(fake.requests(Op.PeerSend).map((r) => (r.body as { msg: { text: string } }).msg.text[0])).toEqual([
-        '0',
-        '1',
-        '2',
-        '3',
-        '4',
-      ]);
+      expect(
+        fake.requests(Op.PeerSend).map((r) => (r.body as { msg: { text: string } }).msg.text[0]),
+      ).toEqual(['0', '1', '2', '3', '4']);
     });
   });
 });
