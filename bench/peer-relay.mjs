@@ -25,7 +25,8 @@ import {
   SocketIoRelayClient,
 } from './lib/clients.mjs';
 import { cpuProfFlags, cpuProfiles, summarizeProfile } from './lib/cpuprofile.mjs';
-import { keepAlive, startPacedTraffic, startPeerTraffic } from './lib/peer-traffic.mjs';
+import { latencyUnderLoad } from './lib/latency-under-load.mjs';
+import { keepAlive, startPeerTraffic } from './lib/peer-traffic.mjs';
 import { fmt, fmtLoadAvg, fmtRatio, fmtSpread, markdownTable } from './lib/report.mjs';
 import { medianOfRuns, perRoundRatios, roundOrder } from './lib/rounds.mjs';
 import { procStats, startBaseline, startParley } from './lib/server-proc.mjs';
@@ -151,39 +152,6 @@ async function relayRun(name, o) {
       notReceived,
       sessionsEnded: ended,
       stuck,
-    };
-  } finally {
-    await server.stop();
-  }
-}
-
-/** Latency of acknowledged messages at a fixed offered `rate` (msgs/s, open loop). */
-async function latencyRun(name, o, rate) {
-  const w = WORKLOADS[name];
-  const server = await w.start(o);
-  try {
-    const clients = await connectMany(w, server.url, o.pairs * 2);
-    const stopPings = keepAlive(clients);
-    const traffic = startPacedTraffic(clients, {
-      partnerOf: (i) => w.uid(i ^ 1),
-      text: 'x'.repeat(o.size),
-      rate,
-    });
-    await sleep(o.warmup * 1000);
-    const { elapsedMs, before, after, completed, lat } = await traffic.measure(o.latencyDuration * 1000, () =>
-      procStats(server.pid),
-    );
-    await traffic.stop(2000);
-    stopPings();
-    for (const c of clients) c.close();
-    const [p50, p99, p999] = lat.percentiles(50, 99, 99.9);
-    return {
-      name,
-      msgsPerSec: completed / (elapsedMs / 1000),
-      p50Ms: p50,
-      p99Ms: p99,
-      p999Ms: p999,
-      serverCpuPct: ((after.cpuMs - before.cpuMs) / elapsedMs) * 100,
     };
   } finally {
     await server.stop();
@@ -332,43 +300,8 @@ export default async function peerRelay(argv) {
     }
   }
 
-  if (!o.idleOnly && o.latencyLoad > 0 && results[base]) {
-    const rate = Math.round(o.latencyLoad * results[base].msgsPerSec);
-    const latNames = names.filter((n) => n === base || n.startsWith('parley'));
-    const perRound = Object.fromEntries(latNames.map((n) => [n, []]));
-    for (let r = 0; r < o.rounds; r++)
-      for (const n of roundOrder(latNames, r)) {
-        const res = await latencyRun(n, o, rate);
-        perRound[n].push(res);
-        log(
-          `  latency round ${r + 1} ${n}: ${fmt(res.msgsPerSec)} msgs/s, p50 ${fmt(res.p50Ms, 2)} ms, ` +
-            `p99 ${fmt(res.p99Ms, 2)} ms, server ${fmt(res.serverCpuPct)}% CPU`,
-        );
-      }
-    const lat = Object.fromEntries(latNames.map((n) => [n, medianOfRuns(perRound[n])]));
-    results.latency = { rate, ...lat };
-    const rows = [['server', 'msgs/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server CPU', 'p99 ÷ bare']];
-    for (const n of latNames) {
-      const x = lat[n];
-      rows.push([
-        WORKLOADS[n].label,
-        fmt(x.msgsPerSec),
-        fmt(x.p50Ms, 2),
-        fmt(x.p99Ms, 2),
-        fmt(x.p999Ms, 2),
-        `${fmt(x.serverCpuPct)}%`,
-        fmtRatio(x.p99Ms, lat[base].p99Ms),
-      ]);
-    }
-    log(
-      `\nLatency under load: ${fmt(rate)} acknowledged msgs/s offered (open loop) to every server, ` +
-        `${o.latencyLoad} × ${WORKLOADS[base].label}'s throughput above (target: Parley's p99 ≤ 2 × the bare relay's):\n${markdownTable(rows)}`,
-    );
-    if (perRound.parley && o.rounds > 1)
-      log(
-        `Per-round Parley/${base} p99: ${fmtSpread(perRoundRatios(perRound.parley, perRound[base], 'p99Ms'), 'rounds: ')}.`,
-      );
-  }
+  if (!o.idleOnly && o.latencyLoad > 0 && results[base])
+    results.latency = await latencyUnderLoad(WORKLOADS, names, base, o, results[base].msgsPerSec, log);
 
   if (o.cpuProf && !o.idleOnly) {
     for (const n of names) {
