@@ -73,7 +73,7 @@ export class PeerDelivery {
    * Resolves null when an offline message could not be stored (logged), and an OfflineRefused
    * when a quota kept it from being stored and the receiver did not take it live.
    */
-  send(
+  async send(
     sender: object | null,
     appId: string,
     from: string,
@@ -81,22 +81,6 @@ export class PeerDelivery {
     msg: WireMessage,
     offline: boolean,
     key?: string,
-  ): Promise<PeerSendResponse | OfflineRefused | null> {
-    try {
-      return this.start(sender, appId, from, to, msg, offline, key);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  private start(
-    sender: object | null,
-    appId: string,
-    from: string,
-    to: string,
-    msg: WireMessage,
-    offline: boolean,
-    key: string | undefined,
   ): Promise<PeerSendResponse | OfflineRefused | null> {
     const { ctx } = this;
     ctx.metrics.messagesIn.inc({ kind: 'peer' });
@@ -106,34 +90,19 @@ export class PeerDelivery {
     const ev: PeerMessageEvent = key === undefined ? { id, from, msg, ts } : { id, from, msg, ts, key };
     const event = encodeEvent(Op.PeerMessage, ev);
     const tail = sender ? this.senderTail.tail(sender) : undefined;
-    if (offline) return this.stored(sender, appId, from, to, key, ev, event, tail);
 
-    // Common case first: a local receiver and nothing to wait for, written synchronously and
-    // answered from the ack's promise (no async frame: this runs once per peer message).
-    const answer = (received: boolean): PeerSendResponse => ({ id, ts, received, cached: false });
-    const local = tail ? undefined : ctx.users.local(appId, to);
-    const h = local
-      ? ctx.users.receiver.deliver(local, id, event, false)
-      : tail
-        ? tail.then(() => this.ctx.users.handOff(appId, to, id, event, false))
-        : this.ctx.users.handOff(appId, to, id, event, false);
-    if (h instanceof Promise) return h.then((x) => x.acked).then(answer);
-    return h.acked.then(answer);
-  }
+    if (!offline) {
+      // Common case first: a local receiver and nothing to wait for, written synchronously.
+      const local = tail ? undefined : ctx.users.local(appId, to);
+      let h = local
+        ? ctx.users.receiver.deliver(local, id, event, false)
+        : tail
+          ? tail.then(() => this.ctx.users.handOff(appId, to, id, event, false))
+          : this.ctx.users.handOff(appId, to, id, event, false);
+      if (h instanceof Promise) h = await h;
+      return { id, ts, received: await h.acked, cached: false };
+    }
 
-  /** An offline message (enableOfflineMessaging): stored first, then handed to the receiver. */
-  private async stored(
-    sender: object | null,
-    appId: string,
-    from: string,
-    to: string,
-    key: string | undefined,
-    ev: PeerMessageEvent,
-    event: Uint8Array,
-    tail: Promise<unknown> | undefined,
-  ): Promise<PeerSendResponse | OfflineRefused | null> {
-    const { ctx } = this;
-    const { id, ts } = ev;
     // Stored first, once the app's and the sender's quotas admit it. The quota reads of one
     // sender resolve in call order (one store connection, FIFO), so its writes keep send order.
     // With a key, the store checks it in the same transaction: a retry of a stored message is not
