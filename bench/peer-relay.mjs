@@ -58,6 +58,8 @@ const DEFAULTS = {
   latencyLoad: 0.5,
   /** measured seconds per server for the latency part */
   latencyDuration: 5,
+  /** `own`: offer each server latencyLoad × its own throughput instead of the bare relay's */
+  latencyOf: 'baseline',
   /** a reference build (a directory with packages/server/dist): workload `parley-ref` runs it */
   ref: '',
 };
@@ -301,7 +303,7 @@ export default async function peerRelay(argv) {
   }
 
   if (!o.idleOnly && o.latencyLoad > 0 && results[base])
-    results.latency = await latencyUnderLoad(WORKLOADS, names, base, o, results[base].msgsPerSec, log);
+    results.latency = await latencyUnderLoad(WORKLOADS, names, base, o, results, log);
 
   if (o.cpuProf && !o.idleOnly) {
     for (const n of names) {

@@ -1,7 +1,7 @@
 /**
  * Latency under load for `peer-relay`: every Parley workload and the baseline get the same
- * open-loop traffic (`latencyLoad` × the baseline's closed-loop throughput), and the p99s are
- * compared.
+ * open-loop traffic (`latencyLoad` × the baseline's closed-loop throughput; with `latencyOf: own`,
+ * each server `latencyLoad` × its own), and the p99s are compared.
  */
 import { connectInBatches } from './clients.mjs';
 import { keepAlive, startPacedTraffic } from './peer-traffic.mjs';
@@ -43,15 +43,19 @@ async function latencyRun(w, o, rate) {
 
 /**
  * Runs the latency part over `o.rounds` rounds (alternating order) and prints its table; resolves
- * with `{ rate, [workload]: medians }`. `base` names the baseline workload in `WORKLOADS`.
+ * with `{ rate, [workload]: medians }`. `base` names the baseline workload in `WORKLOADS`;
+ * `relay[name].msgsPerSec` is each workload's closed-loop throughput from the relay part.
  */
-export async function latencyUnderLoad(WORKLOADS, names, base, o, baseMsgsPerSec, log) {
-  const rate = Math.round(o.latencyLoad * baseMsgsPerSec);
+export async function latencyUnderLoad(WORKLOADS, names, base, o, relay, log) {
+  const own = o.latencyOf === 'own';
+  if (!own && o.latencyOf !== 'baseline') throw new Error('--latency-of: baseline or own');
+  const rateOf = (n) => Math.round(o.latencyLoad * relay[own ? n : base].msgsPerSec);
+  const rate = rateOf(base);
   const latNames = names.filter((n) => n === base || n.startsWith('parley'));
   const perRound = Object.fromEntries(latNames.map((n) => [n, []]));
   for (let r = 0; r < o.rounds; r++)
     for (const n of roundOrder(latNames, r)) {
-      const res = await latencyRun(WORKLOADS[n], o, rate);
+      const res = await latencyRun(WORKLOADS[n], o, rateOf(n));
       perRound[n].push(res);
       log(
         `  latency round ${r + 1} ${n}: ${fmt(res.msgsPerSec)} msgs/s, p50 ${fmt(res.p50Ms, 2)} ms, ` +
@@ -59,11 +63,14 @@ export async function latencyUnderLoad(WORKLOADS, names, base, o, baseMsgsPerSec
       );
     }
   const lat = Object.fromEntries(latNames.map((n) => [n, medianOfRuns(perRound[n])]));
-  const rows = [['server', 'msgs/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server CPU', 'p99 ÷ bare']];
+  const rows = [
+    ['server', 'offered msgs/s', 'msgs/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'server CPU', 'p99 ÷ bare'],
+  ];
   for (const n of latNames) {
     const x = lat[n];
     rows.push([
       WORKLOADS[n].label,
+      fmt(rateOf(n)),
       fmt(x.msgsPerSec),
       fmt(x.p50Ms, 2),
       fmt(x.p99Ms, 2),
@@ -73,12 +80,13 @@ export async function latencyUnderLoad(WORKLOADS, names, base, o, baseMsgsPerSec
     ]);
   }
   log(
-    `\nLatency under load: ${fmt(rate)} acknowledged msgs/s offered (open loop) to every server, ` +
-      `${o.latencyLoad} × ${WORKLOADS[base].label}'s throughput above (target: Parley's p99 ≤ 2 × the bare relay's):\n${markdownTable(rows)}`,
+    `\nLatency under load: acknowledged msgs/s offered (open loop), ${o.latencyLoad} × ` +
+      `${own ? "each server's own" : `${WORKLOADS[base].label}'s`} throughput above ` +
+      `(target: Parley's p99 ≤ 2 × the bare relay's):\n${markdownTable(rows)}`,
   );
   if (perRound.parley && o.rounds > 1)
     log(
       `Per-round Parley/${base} p99: ${fmtSpread(perRoundRatios(perRound.parley, perRound[base], 'p99Ms'), 'rounds: ')}.`,
     );
-  return { rate, ...lat };
+  return { rate, latencyOf: o.latencyOf, ...lat };
 }
