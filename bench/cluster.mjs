@@ -24,7 +24,7 @@ import { pumpChannel } from './lib/channel-pump.mjs';
 import { connectInBatches, ParleyRawClient } from './lib/clients.mjs';
 import { cpuProfFlags, cpuProfiles } from './lib/cpuprofile.mjs';
 import { ParleyChannelClient } from './lib/fanout-clients.mjs';
-import { keepAlive, startPeerTraffic } from './lib/peer-traffic.mjs';
+import { startPairTraffic } from './lib/peer-traffic.mjs';
 import { fmt, fmtLoadAvg, fmtRatio, markdownTable, printProfile } from './lib/report.mjs';
 import { medianOfRuns } from './lib/rounds.mjs';
 import { procStats, startParley } from './lib/server-proc.mjs';
@@ -141,12 +141,7 @@ async function peerRun(topo, o, rpid) {
     const clients = await connectInBatches(o.pairs * 2, (i) =>
       ParleyRawClient.connect(urls[i % urls.length], `u${i}`),
     );
-    const stopPings = keepAlive(clients);
-    const traffic = startPeerTraffic(clients, {
-      partnerOf: (i) => `u${i ^ 1}`,
-      text: 'x'.repeat(o.size),
-      window: o.window,
-    });
+    const { traffic, stopPings } = startPairTraffic(clients, o);
     await sleep(o.warmup * 1000);
     const m = await traffic.measure(o.duration * 1000, () => cpuNow(s, rpid));
     await traffic.stop(3000);

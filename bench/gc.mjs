@@ -10,7 +10,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from './lib/args.mjs';
 import { connectInBatches, ParleyRawClient } from './lib/clients.mjs';
-import { keepAlive, startPeerTraffic } from './lib/peer-traffic.mjs';
+import { startPairTraffic } from './lib/peer-traffic.mjs';
 import { fmt, markdownTable } from './lib/report.mjs';
 import { startParley } from './lib/server-proc.mjs';
 import { median, sleep } from './lib/stats.mjs';
@@ -31,12 +31,7 @@ async function run(root, o) {
   });
   try {
     const clients = await connectInBatches(o.pairs * 2, (i) => ParleyRawClient.connect(server.url, `u${i}`));
-    const stopPings = keepAlive(clients);
-    const traffic = startPeerTraffic(clients, {
-      partnerOf: (i) => `u${i ^ 1}`,
-      text: 'x'.repeat(o.size),
-      window: o.window,
-    });
+    const { traffic, stopPings } = startPairTraffic(clients, o);
     await sleep(o.warmup * 1000);
     trace = '';
     const { completed: n } = await traffic.measure(o.duration * 1000, () => null);

@@ -70,6 +70,20 @@ export function startPeerTraffic(clients, { partnerOf, text, window }) {
 }
 
 /**
+ * Pings every client like the SDK and starts closed-loop traffic between clients `u<i>` and
+ * `u<i ^ 1>` (`o.size`-byte texts, `o.window` in flight each); returns the traffic and the pings' stop.
+ */
+export function startPairTraffic(clients, o) {
+  const stopPings = keepAlive(clients);
+  const traffic = startPeerTraffic(clients, {
+    partnerOf: (i) => `u${i ^ 1}`,
+    text: 'x'.repeat(o.size),
+    window: o.window,
+  });
+  return { traffic, stopPings };
+}
+
+/**
  * Open-loop acknowledged peer traffic: `rate` messages per second in total, spread round-robin
  * over the clients (client i sends to `partnerOf(i)`) on a 5 ms clock, whatever the answers do,
  * so a slow server shows as latency, not as less load. `measure(ms)` records the latency of the
