@@ -16,7 +16,7 @@
  * Parley ÷ each baseline. Workloads run back to back within a round, reversed every other round.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args.mjs';
 import { pumpChannel } from './lib/channel-pump.mjs';
@@ -29,6 +29,8 @@ import { procStats, startBaseline, startParley } from './lib/server-proc.mjs';
 import { Latencies, median, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
+  /** a reference build (a directory with packages/server/dist): workload `parley-ref` runs it */
+  ref: '',
   /** channel sizes (members, sender included) */
   sizes: '100,1000,5000',
   /** deliveries measured per size and workload; messages = deliveries / (size - 1) */
@@ -52,14 +54,23 @@ const DEFAULTS = {
   jsonOut: '',
 };
 
+/** Members are silent after joining: a long heartbeat keeps their sockets. */
+const startFanoutParley = (o, root) =>
+  startParley(
+    ['--heartbeat-ms', '600000', ...o.parleyArgs.split(' ').filter(Boolean)],
+    cpuProfFlags(o.cpuProf),
+    root,
+  );
+
 const WORKLOADS = {
   parley: {
     label: 'Parley',
-    start: (o) => {
-      // Members are silent after joining: a long heartbeat keeps their sockets.
-      const extra = o.parleyArgs.split(' ').filter(Boolean);
-      return startParley(['--heartbeat-ms', '600000', ...extra], cpuProfFlags(o.cpuProf));
-    },
+    start: (o) => startFanoutParley(o),
+    Client: ParleyChannelClient,
+  },
+  'parley-ref': {
+    label: 'Parley (reference build)',
+    start: (o) => startFanoutParley(o, resolve(o.ref)),
     Client: ParleyChannelClient,
   },
   ws: {
