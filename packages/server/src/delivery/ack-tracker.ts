@@ -41,8 +41,10 @@ export class AckTracker {
   wait(id: string, by: Acker, seq = -1): Promise<boolean> {
     const open = this.waiting.get(id);
     if (open) {
+      // Delivered twice to one session, the ack may be the first delivery's: confirm no further
+      // than that one. A new owner's ack speaks of its own stream.
+      open.seq = open.by === by ? Math.min(open.seq, seq) : seq;
       open.by = by;
-      open.seq = seq;
       return open.acked;
     }
     // The resolver leaves the executor through a field of this tracker, so a wait allocates no
