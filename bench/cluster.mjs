@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { parseArgs } from './lib/args.mjs';
@@ -24,13 +24,15 @@ import { pumpChannel } from './lib/channel-pump.mjs';
 import { connectInBatches, ParleyRawClient } from './lib/clients.mjs';
 import { cpuProfFlags, cpuProfiles } from './lib/cpuprofile.mjs';
 import { ParleyChannelClient } from './lib/fanout-clients.mjs';
-import { keepAlive, startPeerTraffic } from './lib/peer-traffic.mjs';
+import { startPairTraffic } from './lib/peer-traffic.mjs';
 import { fmt, fmtLoadAvg, fmtRatio, markdownTable, printProfile } from './lib/report.mjs';
 import { medianOfRuns } from './lib/rounds.mjs';
 import { procStats, startParley } from './lib/server-proc.mjs';
 import { Latencies, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
+  /** run another checkout's build (a directory with packages/server/dist) instead of this one */
+  ref: '',
   /** client pairs of the peer workload */
   pairs: 50,
   /** measured seconds of the peer workload (after warm-up) */
@@ -66,7 +68,13 @@ async function startNodes(topo, o, extra = []) {
   try {
     for (let i = 0; i < topo.nodes; i++) {
       const args = topo.redis ? ['--redis', o.redis, '--redis-prefix', prefix, '--node-id', `b${i + 1}`] : [];
-      nodes.push(await startParley([...args, ...extra], cpuProfFlags(o.cpuProf, `${topo.key}-${i + 1}`)));
+      nodes.push(
+        await startParley(
+          [...args, ...extra],
+          cpuProfFlags(o.cpuProf, `${topo.key}-${i + 1}`),
+          o.ref ? resolve(o.ref) : undefined,
+        ),
+      );
     }
   } catch (e) {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -133,12 +141,7 @@ async function peerRun(topo, o, rpid) {
     const clients = await connectInBatches(o.pairs * 2, (i) =>
       ParleyRawClient.connect(urls[i % urls.length], `u${i}`),
     );
-    const stopPings = keepAlive(clients);
-    const traffic = startPeerTraffic(clients, {
-      partnerOf: (i) => `u${i ^ 1}`,
-      text: 'x'.repeat(o.size),
-      window: o.window,
-    });
+    const { traffic, stopPings } = startPairTraffic(clients, o);
     await sleep(o.warmup * 1000);
     const m = await traffic.measure(o.duration * 1000, () => cpuNow(s, rpid));
     await traffic.stop(3000);

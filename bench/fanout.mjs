@@ -16,7 +16,7 @@
  * Parley ÷ each baseline. Workloads run back to back within a round, reversed every other round.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args.mjs';
 import { pumpChannel } from './lib/channel-pump.mjs';
@@ -29,6 +29,8 @@ import { procStats, startBaseline, startParley } from './lib/server-proc.mjs';
 import { Latencies, median, sleep } from './lib/stats.mjs';
 
 const DEFAULTS = {
+  /** a reference build (a directory with packages/server/dist): workload `parley-ref` runs it */
+  ref: '',
   /** channel sizes (members, sender included) */
   sizes: '100,1000,5000',
   /** deliveries measured per size and workload; messages = deliveries / (size - 1) */
@@ -52,14 +54,23 @@ const DEFAULTS = {
   jsonOut: '',
 };
 
+/** Members are silent after joining: a long heartbeat keeps their sockets. */
+const startFanoutParley = (o, root) =>
+  startParley(
+    ['--heartbeat-ms', '600000', ...o.parleyArgs.split(' ').filter(Boolean)],
+    cpuProfFlags(o.cpuProf),
+    root,
+  );
+
 const WORKLOADS = {
   parley: {
     label: 'Parley',
-    start: (o) => {
-      // Members are silent after joining: a long heartbeat keeps their sockets.
-      const extra = o.parleyArgs.split(' ').filter(Boolean);
-      return startParley(['--heartbeat-ms', '600000', ...extra], cpuProfFlags(o.cpuProf));
-    },
+    start: (o) => startFanoutParley(o),
+    Client: ParleyChannelClient,
+  },
+  'parley-ref': {
+    label: 'Parley (reference build)',
+    start: (o) => startFanoutParley(o, resolve(o.ref)),
     Client: ParleyChannelClient,
   },
   ws: {
@@ -88,11 +99,12 @@ async function runSize(w, server, members, o, round) {
   await pump(o.warmup, null);
   const count = Math.max(1, Math.round(o.deliveries / receivers.length));
   const lat = new Latencies();
-  const cpu0 = procStats(server.pid).cpuMs;
+  const s0 = procStats(server.pid);
   const t0 = performance.now();
   await pump(count, lat);
   const secs = (performance.now() - t0) / 1000;
-  const cpuMs = procStats(server.pid).cpuMs - cpu0;
+  const s1 = procStats(server.pid);
+  const cpuMs = s1.cpuMs - s0.cpuMs;
   const rss = procStats(server.pid).rssKiB;
   for (const c of [sender, ...receivers]) c.close();
   const deliveries = count * receivers.length;
@@ -105,6 +117,8 @@ async function runSize(w, server, members, o, round) {
     p50,
     p99,
     cpuUsPerDelivery: (cpuMs * 1000) / deliveries,
+    // write system calls per delivery: 1 = a frame per member per message, less = frames joined
+    writesPerDelivery: (s1.syscw - s0.syscw) / deliveries,
     serverCpuPct: cpuMs / 10 / secs,
     rssMiB: rss / 1024,
   };
@@ -132,7 +146,7 @@ export default async function main(argv) {
           ((results[name] ??= {})[size] ??= []).push(r);
           console.log(
             `  round ${round + 1} ${w.label.padEnd(19)} ${String(size).padStart(5)} members: ${fmt(r.perSec)} deliveries/s, ` +
-              `p99 ${fmt(r.p99, 1)} ms, ${fmt(r.cpuUsPerDelivery, 2)} µs CPU/delivery`,
+              `p99 ${fmt(r.p99, 1)} ms, ${fmt(r.cpuUsPerDelivery, 2)} µs CPU/delivery, ${fmt(r.writesPerDelivery, 2)} writes/delivery`,
           );
         }
       } finally {
@@ -142,7 +156,16 @@ export default async function main(argv) {
   }
   const med = (name, size, k) => median(results[name][size].map((r) => r[k]));
   const rows = [
-    ['members', 'server', 'deliveries/s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'server CPU %'],
+    [
+      'members',
+      'server',
+      'deliveries/s',
+      'p50 ms',
+      'p99 ms',
+      'server CPU µs/delivery',
+      'server CPU %',
+      'writes/delivery',
+    ],
   ];
   for (const size of sizes)
     for (const name of names)
@@ -154,6 +177,7 @@ export default async function main(argv) {
         fmt(med(name, size, 'p99'), 1),
         fmt(med(name, size, 'cpuUsPerDelivery'), 2),
         fmt(med(name, size, 'serverCpuPct')),
+        fmt(med(name, size, 'writesPerDelivery'), 2),
       ]);
   console.log(`\n${markdownTable(rows)}`);
   const baselines = names.filter((n) => n !== 'parley');

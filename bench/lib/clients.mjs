@@ -5,7 +5,16 @@
  * The channel clients (fanout-clients.mjs) build on the connection helpers and base classes here.
  */
 import { performance } from 'node:perf_hooks';
-import { classify, decodeFrame, encodeEvent, encodeRequest, Op, PROTOCOL_VERSION } from '@parley/protocol';
+import {
+  classify,
+  concatFrames,
+  decodeFrame,
+  encodeEvent,
+  encodeRequest,
+  MAX_FRAME_BYTES,
+  Op,
+  PROTOCOL_VERSION,
+} from '@parley/protocol';
 import { Packr } from 'msgpackr';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -66,8 +75,11 @@ export class WsClient {
   }
 }
 
+/** As the SDK does: what a Parley client sends in one turn goes as one frame (PARLEY_BENCH_BATCH=0: one frame each). */
+const BATCH_SENDS = process.env.PARLEY_BENCH_BATCH !== '0';
+
 /** As the SDK's core: a Ping tells the server the count of processed messages at least this often. */
-export const ACK_EVERY = 64;
+export const ACK_EVERY = Number(process.env.PARLEY_BENCH_ACK_EVERY ?? 64);
 
 /**
  * Speaks Parley's wire protocol like the SDK does (one frame per request; counts the session's
@@ -82,17 +94,44 @@ export class ParleyWireClient extends WsClient {
   received = 0;
   reported = 0;
 
+  /** messages queued this turn (BATCH_SENDS): one frame at the end of the turn */
+  queued = [];
+
   constructor(ws, uid) {
     super(ws);
     this.uid = uid;
   }
+
+  /** Sends an encoded message: at once, or with BATCH_SENDS in one frame with the turn's others. */
+  out(bytes) {
+    if (!BATCH_SENDS) return this.ws.send(bytes);
+    if (this.queued.push(bytes) === 1) setImmediate(this.flush);
+  }
+
+  flush = () => {
+    const q = this.queued;
+    this.queued = [];
+    if (this.ws.readyState !== 1) return;
+    // As the SDK: no frame over the server's limit (a message over it alone goes on its own).
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < q.length; i++) {
+      if (i > from && bytes + q[i].byteLength > MAX_FRAME_BYTES) {
+        this.ws.send(concatFrames(q.slice(from, i)));
+        from = i;
+        bytes = 0;
+      }
+      bytes += q[i].byteLength;
+    }
+    this.ws.send(concatFrames(q.slice(from)));
+  };
 
   /** Sends a request; resolves with its response (`{ code, body }`). */
   request(op, body) {
     const reqId = this.nextReq++;
     return new Promise((resolve) => {
       this.waiting.set(reqId, resolve);
-      this.ws.send(encodeRequest(op, reqId, body));
+      this.out(encodeRequest(op, reqId, body));
     });
   }
 
@@ -105,7 +144,7 @@ export class ParleyWireClient extends WsClient {
 
   ping() {
     this.reported = this.received;
-    this.ws.send(encodeEvent(Op.Ping, this.received));
+    this.out(encodeEvent(Op.Ping, this.received));
   }
 
   onFrame(data) {
@@ -153,14 +192,14 @@ export class ParleyRawClient extends ParleyWireClient {
     const reqId = this.nextReq++;
     this.pending.set(reqId, performance.now());
     // With an idempotency key, as the SDK sends every message (`<instance prefix>.<counter>`).
-    this.ws.send(
+    this.out(
       encodeRequest(Op.PeerSend, reqId, { to, msg: { type: 'TEXT', text }, key: this.keyPrefix + reqId }),
     );
   }
   keyPrefix = `${Math.random().toString(36).slice(2, 14)}.`;
 
   onEvent(m) {
-    if (m.op === Op.PeerMessage) this.ws.send(encodeEvent(Op.PeerAck, { id: m.body.id }));
+    if (m.op === Op.PeerMessage) this.out(encodeEvent(Op.PeerAck, { id: m.body.id }));
     else if (m.op === Op.SessionEnded) this.endedReason = m.body?.reason ?? 'unknown';
   }
 

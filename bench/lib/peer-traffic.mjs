@@ -68,3 +68,65 @@ export function startPeerTraffic(clients, { partnerOf, text, window }) {
     },
   };
 }
+
+/**
+ * Pings every client like the SDK and starts closed-loop traffic between clients `u<i>` and
+ * `u<i ^ 1>` (`o.size`-byte texts, `o.window` in flight each); returns the traffic and the pings' stop.
+ */
+export function startPairTraffic(clients, o) {
+  const stopPings = keepAlive(clients);
+  const traffic = startPeerTraffic(clients, {
+    partnerOf: (i) => `u${i ^ 1}`,
+    text: 'x'.repeat(o.size),
+    window: o.window,
+  });
+  return { traffic, stopPings };
+}
+
+/**
+ * Open-loop acknowledged peer traffic: `rate` messages per second in total, spread round-robin
+ * over the clients (client i sends to `partnerOf(i)`) on a 5 ms clock, whatever the answers do,
+ * so a slow server shows as latency, not as less load. `measure(ms)` records the latency of the
+ * answers that arrive during it (from each message's send).
+ */
+export function startPacedTraffic(clients, { partnerOf, text, rate }) {
+  const lat = new Latencies();
+  let measuring = false;
+  let completed = 0;
+  let inFlight = 0;
+  for (const c of clients)
+    c.onDone = (ms) => {
+      inFlight--;
+      if (!measuring) return;
+      completed++;
+      lat.add(ms);
+    };
+  const t0 = performance.now();
+  let sent = 0;
+  let next = 0;
+  const tick = setInterval(() => {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const i = next;
+      next = (next + 1) % clients.length;
+      inFlight++;
+      clients[i].send(partnerOf(i), text);
+    }
+  }, 5);
+  return {
+    async measure(ms, sample) {
+      const before = sample();
+      const start = performance.now();
+      measuring = true;
+      await sleep(ms);
+      measuring = false;
+      const elapsedMs = performance.now() - start;
+      return { elapsedMs, before, after: sample(), completed, lat };
+    },
+    async stop(drainMs) {
+      clearInterval(tick);
+      for (let i = 0; i < drainMs / 10 && inFlight > 0; i++) await sleep(10);
+      return inFlight;
+    },
+  };
+}

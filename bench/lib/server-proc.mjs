@@ -16,8 +16,10 @@ const PAGE_KIB = 4;
  * Spawns `node <args>` and resolves once a stdout line matches `ready` (its match is returned).
  * stderr is passed through, so a crashing server is visible.
  */
-export function spawnNode(args, ready, { timeoutMs = 15_000, env } = {}) {
-  const child = spawn(process.execPath, args, {
+export function spawnNode(args, ready, { timeoutMs = 15_000, env, wrap = [] } = {}) {
+  // `wrap`: a command to run node under (e.g. valgrind and its options); its pid is node's.
+  const [cmd, ...pre] = wrap.length > 0 ? [...wrap, process.execPath] : [process.execPath];
+  const child = spawn(cmd, [...pre, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
@@ -62,18 +64,23 @@ export function stopChild(child, graceMs = 3000) {
  * Starts a baseline server, `bench/lib/<script> [args]`, which prints `listening <port>` once ready.
  * `scheme` is the clients' URL scheme (`http` for Socket.IO). Resolves with `{ url, pid, stop }`.
  */
-export async function startBaseline(script, { args = [], nodeFlags = [], scheme = 'ws' } = {}) {
-  const s = await spawnNode([...nodeFlags, join(ROOT, 'bench/lib', script), ...args], /listening (\d+)/);
+export async function startBaseline(script, { args = [], nodeFlags = [], scheme = 'ws', spawnOpts } = {}) {
+  const s = await spawnNode(
+    [...nodeFlags, join(ROOT, 'bench/lib', script), ...args],
+    /listening (\d+)/,
+    spawnOpts,
+  );
   return { url: `${scheme}://127.0.0.1:${s.match[1]}`, pid: s.pid, stop: s.stop };
 }
 
 /**
  * Starts `parley serve` from packages/server/dist (run `npm run build` first) on port 0 with rate
  * limits and the per-address connection cap off, quiet logs and a throw-away data dir. `nodeFlags` go to node (e.g. `--cpu-prof`).
- * Resolves with `{ url, pid, stop }` (`url`: its WebSocket URL).
+ * Resolves with `{ url, pid, stop }` (`url`: its WebSocket URL). `root`: another checkout's built
+ * tree to run instead of this one (an A/B against a reference build in the same invocation).
  */
-export async function startParley(extraArgs = [], nodeFlags = []) {
-  const cli = join(ROOT, 'packages/server/dist/cli.js');
+export async function startParley(extraArgs = [], nodeFlags = [], root = ROOT, spawnOpts = {}) {
+  const cli = join(root, 'packages/server/dist/cli.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const args = [
     cli,
@@ -93,6 +100,7 @@ export async function startParley(extraArgs = [], nodeFlags = []) {
   let s;
   try {
     s = await spawnNode([...nodeFlags, ...args, ...extraArgs], /\(WebSocket (ws:\/\/\S+)\)/, {
+      ...spawnOpts,
       env: { PARLEY_LOG_LEVEL: 'warn' },
     });
   } catch (e) {
@@ -113,7 +121,8 @@ export async function startParley(extraArgs = [], nodeFlags = []) {
 
 /**
  * CPU time (user + system, ms, all threads) and memory (KiB) of a process, from /proc.
- * `rssKiB` is the resident set now, `hwmKiB` its peak so far.
+ * `rssKiB` is the resident set now, `hwmKiB` its peak so far; `syscr`/`syscw` count its read and
+ * write system calls so far.
  */
 export function procStats(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -123,7 +132,12 @@ export function procStats(pid) {
   const stime = Number(f[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (k) => Number(status.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))?.[1] ?? Number.NaN);
+  // read/write system calls so far (writev counts as a write): frames in and out, roughly
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const count = (k) => Number(io.match(new RegExp(`^${k}:\\s+(\\d+)`, 'm'))?.[1] ?? Number.NaN);
   return {
+    syscr: count('syscr'),
+    syscw: count('syscw'),
     cpuMs: ((utime + stime) * 1000) / CLK_TCK,
     rssKiB: kib('VmRSS') || Number(f[21]) * PAGE_KIB,
     hwmKiB: kib('VmHWM'),

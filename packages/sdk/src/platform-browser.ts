@@ -2,6 +2,23 @@
 export type { WebSocketCtor, WebSocketLike } from './platform.js';
 import type { WebSocketCtor } from './platform.js';
 
+/**
+ * Runs `fn` once the current task and its microtasks are done: a MessageChannel message (a task
+ * with no timer clamping; setTimeout(0) where there is no MessageChannel).
+ */
+export const afterTask: (fn: () => void) => void = (() => {
+  const Channel = (globalThis as { MessageChannel?: typeof MessageChannel }).MessageChannel;
+  if (!Channel) return (fn: () => void) => void setTimeout(fn, 0);
+  const due: Array<() => void> = [];
+  const channel = new Channel();
+  channel.port1.onmessage = () => {
+    for (const fn of due.splice(0)) fn();
+  };
+  return (fn: () => void) => {
+    if (due.push(fn) === 1) channel.port2.postMessage(null);
+  };
+})();
+
 export function defaultWebSocket(): WebSocketCtor {
   const ws = (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
   if (!ws) throw new Error('no WebSocket in this environment; pass config.WebSocket');

@@ -13,6 +13,14 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
+/**
+ * Runs `fn` once the current task and its microtasks are done, before timers and I/O of the
+ * next turn: Node's setImmediate (taken at load, so tests' fake timers do not hold it back).
+ */
+export const afterTask: (fn: () => void) => void = ((later) => (fn: () => void) => {
+  later(fn);
+})(setImmediate);
+
 export function defaultWebSocket(): WebSocketCtor {
   return (globalThis as { WebSocket?: WebSocketCtor }).WebSocket ?? (WebSocket as unknown as WebSocketCtor);
 }

@@ -1,4 +1,5 @@
-import type { WebSocketCtor, WebSocketLike } from './platform.js';
+import { MAX_FRAME_BYTES, concatFrames } from '@parley/protocol';
+import { afterTask, type WebSocketCtor, type WebSocketLike } from './platform.js';
 
 /** What the link tells the connection core. Called only for the current socket. */
 export interface LinkEvents {
@@ -27,6 +28,12 @@ export class SocketLink {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   /** abandons a connection attempt that neither opens nor gets its login/resume answer */
   private attemptTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * What was sent in this turn, for the current socket: one frame at the end of the turn (a
+   * frame may carry several MessagePack values; the server reads them in order). An ack and the
+   * next send that an answer triggers then cost the server one frame, not two.
+   */
+  private queued: Uint8Array[] = [];
 
   constructor(
     private readonly WS: WebSocketCtor,
@@ -44,6 +51,7 @@ export class SocketLink {
 
   /** Opens a socket to `url`; the attempt is abandoned (`dead`) after `attemptMs`. */
   open(url: string, attemptMs: number): void {
+    this.queued = [];
     const gen = ++this.generation;
     this.armAttemptTimer(gen, attemptMs);
     let ws: WebSocketLike;
@@ -72,12 +80,40 @@ export class SocketLink {
     };
   }
 
-  /** Sends on the current socket; false when there is none. */
+  /** Sends on the current socket (at the end of this turn, with the turn's others); false when there is none. */
   send(bytes: Uint8Array): boolean {
     if (!this.ws) return false;
-    this.ws.send(bytes);
+    if (this.queued.push(bytes) === 1) afterTask(this.flush);
     return true;
   }
+
+  /**
+   * Writes what this turn queued, in order: as one frame, or as few as the server's frame limit
+   * allows (a message over the limit alone goes as its own frame, and is refused as before).
+   */
+  private readonly flush = (): void => {
+    const q = this.queued;
+    if (q.length === 0) return;
+    this.queued = [];
+    const ws = this.ws;
+    if (!ws) return;
+    try {
+      let from = 0;
+      let bytes = 0;
+      for (let i = 0; i < q.length; i++) {
+        const n = q[i]!.byteLength;
+        if (i > from && bytes + n > MAX_FRAME_BYTES) {
+          ws.send(concatFrames(q.slice(from, i)));
+          from = i;
+          bytes = 0;
+        }
+        bytes += n;
+      }
+      ws.send(from === 0 ? concatFrames(q) : concatFrames(q.slice(from)));
+    } catch {
+      /* the socket is closing: onclose follows */
+    }
+  };
 
   /** The login/resume was answered: the attempt no longer needs its timeout. */
   clearAttemptTimer(): void {
@@ -105,6 +141,8 @@ export class SocketLink {
 
   /** Closes the socket without reacting to its close event. */
   drop(): void {
+    // What was sent before the drop still goes out, ahead of the close frame (as it did unbatched).
+    this.flush();
     const ws = this.ws;
     this.ws = null;
     this.generation++;
@@ -121,6 +159,7 @@ export class SocketLink {
 
   private onClose(gen: number, code: number): void {
     if (gen !== this.generation) return;
+    this.queued = [];
     this.ws = null;
     this.generation++;
     this.events.closed(code);

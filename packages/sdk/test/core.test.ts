@@ -1,6 +1,6 @@
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CloseCode, LoginError, Op, PeerMessageError } from '@parley/protocol';
+import { CloseCode, LoginError, MAX_FRAME_BYTES, Op, PeerMessageError } from '@parley/protocol';
 import AgoraRTM, { type RtmClient, type RtmConfig } from '../src/index.js';
 import { FakeServer } from './fake-server.js';
 import { APP_ID, next, rejection, sleep, states, until } from './wait.js';
@@ -378,5 +378,40 @@ describe('SDK core against a scripted server', () => {
     const e = await rejection(c.sendMessageToPeer({ text: 'x'.repeat(32 * 1024 + 1) }, 'bob'));
     expect([e.name, e.code]).toEqual(['RtmLimitExceededError', PeerMessageError.INVALID_MESSAGE]);
     expect(fake.requests(Op.PeerSend)).toHaveLength(0);
+  });
+
+  describe('frames', () => {
+    it('sends what one turn sends as one frame', async () => {
+      const c = client();
+      await c.login({ uid: 'alice' });
+      const before = fake.frames.length;
+      for (let i = 0; i < 5; i++) void c.sendMessageToPeer({ text: `m${i}` }, 'bob').catch(() => undefined);
+      await until(() => fake.requests(Op.PeerSend).length === 5, 2000);
+      expect(fake.frames.slice(before)).toEqual([{ conn: 0, bytes: expect.any(Number), messages: 5 }]);
+      // in send order
+      expect(fake.requests(Op.PeerSend).map((r) => (r.body as { msg: { text: string } }).msg.text)).toEqual([
+        'm0',
+        'm1',
+        'm2',
+        'm3',
+        'm4',
+      ]);
+    });
+
+    it('splits a turn at the server frame limit: no frame over it, every message sent in order', async () => {
+      const c = client();
+      await c.login({ uid: 'alice' });
+      const before = fake.frames.length;
+      const big = 'x'.repeat(30 * 1024);
+      for (let i = 0; i < 5; i++)
+        void c.sendMessageToPeer({ text: `${i}${big}` }, 'bob').catch(() => undefined);
+      await until(() => fake.requests(Op.PeerSend).length === 5, 2000);
+      const frames = fake.frames.slice(before);
+      expect(frames.map((f) => f.messages)).toEqual([2, 2, 1]);
+      for (const f of frames) expect(f.bytes).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      expect(
+        fake.requests(Op.PeerSend).map((r) => (r.body as { msg: { text: string } }).msg.text[0]),
+      ).toEqual(['0', '1', '2', '3', '4']);
+    });
   });
 });

@@ -38,6 +38,8 @@ export type Received = Exclude<Classified, { kind: 'invalid' }> & { conn: number
 export class FakeServer {
   /** every decoded message received, in order, with the index of its connection */
   readonly received: Received[] = [];
+  /** every frame received: its connection, size and how many messages it carried */
+  readonly frames: { conn: number; bytes: number; messages: number }[] = [];
   /** TCP connections accepted (refused ones included) */
   attempts = 0;
   /** destroy new TCP connections at once */
@@ -153,6 +155,7 @@ export class FakeServer {
       } catch {
         return;
       }
+      this.frames.push({ conn, bytes: data.byteLength, messages: values.length });
       for (const v of values) {
         const m = classify(v);
         if (m.kind === 'invalid') continue;

@@ -1,8 +1,16 @@
+/** A session a message waits in: told when its client's ack confirms its stream up to the message. */
+export interface Acker {
+  /** The client processed the first `count` messages of the session's stream (see Outbox.ack). */
+  confirmed(count: number): void;
+}
+
 interface Waiter {
   resolve: (acked: boolean) => void;
   deadline: number;
   /** the session the message was delivered to: the only one whose ack counts */
-  by: object;
+  by: Acker;
+  /** the message's position in that session's stream (-1: not known) */
+  seq: number;
   acked: Promise<boolean>;
 }
 
@@ -27,19 +35,22 @@ export class AckTracker {
   constructor(private readonly timeoutMs: number) {}
 
   /**
-   * Waits for `by`'s ack of `id`. The same id delivered again (a retry of a keyed send) shares the
-   * open wait, now owned by the session it went to last.
+   * Waits for `by`'s ack of `id`, written as message `seq` of its stream. The same id delivered
+   * again (a retry of a keyed send) shares the open wait, now owned by the session it went to last.
    */
-  wait(id: string, by: object): Promise<boolean> {
+  wait(id: string, by: Acker, seq = -1): Promise<boolean> {
     const open = this.waiting.get(id);
     if (open) {
+      // Delivered twice to one session, the ack may be the first delivery's: confirm no further
+      // than that one. A new owner's ack speaks of its own stream.
+      open.seq = open.by === by ? Math.min(open.seq, seq) : seq;
       open.by = by;
       return open.acked;
     }
     // The resolver leaves the executor through a field of this tracker, so a wait allocates no
     // executor closure (one wait per peer message).
     const acked = new Promise<boolean>(this.capture);
-    this.waiting.set(id, { resolve: this.captured, deadline: Date.now() + this.timeoutMs, by, acked });
+    this.waiting.set(id, { resolve: this.captured, deadline: Date.now() + this.timeoutMs, by, seq, acked });
     if (!this.timer) {
       this.timer = setInterval(this.sweep, Math.min(250, this.timeoutMs));
       this.timer.unref();
@@ -47,12 +58,17 @@ export class AckTracker {
     return acked;
   }
 
-  /** `by` acknowledged `id`. */
-  ack(id: string, by: object): AckResult {
+  /**
+   * `by` acknowledged `id`. A client acks a message once it processed it, and it processes its
+   * stream in order: the ack also confirms every message of the stream up to this one, as its next
+   * `received` report would (so the resume queue drops them now, before they outlive a scavenge).
+   */
+  ack(id: string, by: Acker): AckResult {
     const w = this.waiting.get(id);
     if (!w) return 'unknown';
     if (w.by !== by) return 'forged';
     this.waiting.delete(id);
+    if (w.seq >= 0) by.confirmed(w.seq + 1);
     w.resolve(true);
     return 'acked';
   }

@@ -56,13 +56,15 @@ export class PeerReceiver {
     const st = this.inbox.get(s);
     if (st?.draining) return st.draining.then(() => this.deliver(s, id, event, stored));
     if (s.phase === 'ended') return NOT_DELIVERED;
-    const acked = this.acks.wait(id, s);
     if (stored) {
       const state = st ?? this.stateOf(s);
-      // Already sent as part of the backlog (it was committed just before the login fetched it).
-      if (state.pending.has(id)) return { acked };
+      // Already sent as part of the backlog (it was committed just before the login fetched it):
+      // its position in the stream is not known here.
+      if (state.pending.has(id)) return { acked: this.acks.wait(id, s) };
       state.pending.add(id);
     }
+    // Its position in the stream (written just below): the ack confirms the stream up to it.
+    const acked = this.acks.wait(id, s, s.sent);
     s.send(event);
     this.deps.metrics.messagesOut.inc({ kind: 'peer' });
     return { acked };

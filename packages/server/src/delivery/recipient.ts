@@ -13,7 +13,11 @@ export interface Recipient {
   readonly kind: 'rtm' | 'signaling';
   readonly phase: 'active' | 'detached' | 'ended';
   readonly limits: Pick<Limits, 'memberEventsMaxMembers'>;
+  /** messages written into its stream so far: the position of the next one */
+  readonly sent: number;
   send(msg: Uint8Array): void;
+  /** Its client processed the first `count` messages of its stream (they are never replayed). */
+  confirmed(count: number): void;
 }
 
 /** The sessions of this node by user (the session layer's SessionManager). */

@@ -130,7 +130,7 @@ export class RequestDispatch {
     if (op === Op.Ping) {
       // The body is the client's count of processed messages (or null from older clients): what
       // it has processed will never be replayed, so the session stops keeping it.
-      if (typeof body === 'number') conn.session?.outbox.ack(body);
+      if (typeof body === 'number') conn.session?.confirmed(body);
       conn.write(encodeEvent(Op.Ping, Date.now()));
       return;
     }

@@ -79,6 +79,16 @@ export class Session {
     return this.extMap;
   }
 
+  /** Messages written into the session's stream so far. */
+  get sent(): number {
+    return this.outbox.sent;
+  }
+
+  /** The client processed the first `count` messages: the resume queue drops them. */
+  confirmed(count: number): void {
+    this.outbox.ack(count);
+  }
+
   /** Sends an encoded message to the client (now, or on resume). */
   send(msg: Uint8Array): void {
     if (this.phase === 'ended') return;

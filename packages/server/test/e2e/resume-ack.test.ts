@@ -76,6 +76,44 @@ describe('Ping carries the received count', () => {
     expect(texts(again.messages)).toEqual(range(7, 13));
   });
 
+  it('a PeerAck also confirms the stream up to the acked message; an ack of another session drops nothing', async () => {
+    t = await setup({ sessionGraceMs: 10_000, peerAckTimeoutMs: 5000 });
+    const alice = await t.login('alice');
+    const bob = await wire();
+    const carol = await wire();
+    expect(
+      (await bob.response(bob.request(Op.Login, { v: PROTOCOL_VERSION, appId: APP_ID, uid: 'bob' }))).code,
+    ).toBe(0);
+    expect(
+      (await carol.response(carol.request(Op.Login, { v: PROTOCOL_VERSION, appId: APP_ID, uid: 'carol' })))
+        .code,
+    ).toBe(0);
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(alice.sendMessageToPeer({ text: String(i) }, 'bob'));
+    await until(() => texts(bob.messages).length === 5, 5000, '5 messages');
+    // Stream: the login response (0), then the messages 0..4 at positions 1..5; nothing reported.
+    const ids = bob.messages.flatMap((m) =>
+      m.kind === 'event' && m.op === Op.PeerMessage ? [(m.body as { id: string }).id] : [],
+    );
+    expect(outbox().since(1)).toHaveLength(5);
+    // carol's ack of bob's message is refused: it confirms nothing of bob's stream
+    carol.event(Op.PeerAck, { id: ids[2] });
+    bob.event(Op.Ping, null);
+    await until(() => pongs(bob) === 1, 5000, 'pong');
+    expect(outbox().since(1)).toHaveLength(5);
+    // bob acks message 2 (position 3): positions up to 3 are confirmed, 4 and 5 are kept
+    bob.event(Op.PeerAck, { id: ids[2] });
+    bob.event(Op.Ping, null);
+    await until(() => pongs(bob) === 2, 5000, 'pong');
+    expect(outbox().since(3)).toBeNull();
+    expect(outbox().since(4)).toHaveLength(2);
+    expect((await answers[2]).hasPeerReceived).toBe(true);
+    // the other acks confirm the rest
+    for (const id of [ids[0], ids[1], ids[3], ids[4]]) bob.event(Op.PeerAck, { id });
+    expect((await Promise.all(answers)).every((a) => a.hasPeerReceived)).toBe(true);
+    expect(outbox().since(6)).toEqual([]);
+  });
+
   it('the SDK reports its count as messages arrive; a cut after hundreds of them loses nothing', async () => {
     t = await setup({ rateLimits: false, sessionGraceMs: 10_000, peerAckTimeoutMs: 20_000 });
     proxy = await startTcpProxy(t.server.port);
