@@ -1,4 +1,4 @@
-import AgoraRTM, { type RtmClient, type RtmConfig } from '@parley/sdk';
+import AgoraRTM, { type RtmChannel, type RtmClient, type RtmConfig } from '@parley/sdk';
 import type { ParleyServer } from '@parley/server/testing';
 import type { ServerConfig } from '../src/config.js';
 import { type NodeOptions, startNodes } from './cluster/nodes.js';
@@ -53,7 +53,24 @@ export async function setup(options: Partial<ServerConfig> & NodeOptions = {}) {
     }
     return undefined;
   };
-  return { server, servers, mode: nodes.mode, prefix: nodes.prefix, client, login, sessionOf, cleanup };
+  /** logs a client in and joins it to `channelId` */
+  const joined = async (uid: string, channelId: string): Promise<[RtmClient, RtmChannel]> => {
+    const c = await login(uid);
+    const channel = c.createChannel(channelId);
+    await channel.join();
+    return [c, channel];
+  };
+  return {
+    server,
+    servers,
+    mode: nodes.mode,
+    prefix: nodes.prefix,
+    client,
+    login,
+    joined,
+    sessionOf,
+    cleanup,
+  };
 }
 
 /** alice then bob logged in, each with channel `room` joined (alice first). */

@@ -33,12 +33,7 @@ describe('Agora REST API (development mode)', () => {
     await t?.cleanup();
   });
 
-  const joined = async (uid: string, ch: string): Promise<[RtmClient, RtmChannel]> => {
-    const c = await t.login(uid);
-    const channel = c.createChannel(ch);
-    await channel.join();
-    return [c, channel];
-  };
+  const joined = (uid: string, ch: string) => t.joined(uid, ch);
 
   it('peer_messages: message_sent at once, message_delivered with wait_for_ack, delivered to the SDK', async () => {
     const bob = await t.login('ag-bob');

@@ -37,12 +37,7 @@ describe('REST API (development mode)', () => {
     await t?.cleanup();
   });
 
-  const joined = async (uid: string, ch: string): Promise<[RtmClient, RtmChannel]> => {
-    const c = await t.login(uid);
-    const channel = c.createChannel(ch);
-    await channel.join();
-    return [c, channel];
-  };
+  const joined = (uid: string, ch: string) => t.joined(uid, ch);
 
   it('POST channel message: every member gets it, except the member named in "from"', async () => {
     const [, a] = await joined('ch-a', 'rest-room');
