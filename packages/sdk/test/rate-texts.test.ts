@@ -1,4 +1,9 @@
-import { GetChannelMemberCountError, JoinChannelError, PeerMessageError, RATE_LIMITS } from '@parley/protocol';
+import {
+  GetChannelMemberCountError,
+  JoinChannelError,
+  PeerMessageError,
+  RATE_LIMITS,
+} from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { GET_CHANNEL_MEMBER_COUNT_ERRORS, JOIN_CHANNEL_ERRORS } from '../src/channel-errors.js';
 import { PEER_MESSAGE_ERRORS } from '../src/error-tables.js';
