@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '@parley/protocol';
-import { limitsFor, resolveConfig, type ServerConfig } from './config.js';
+import { limitsFor, resolveConfig, resolveQuotas, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import type { Bus } from './ports/bus.js';
@@ -110,10 +110,19 @@ export async function createServer(
     metrics,
     log: deliveryLog,
   });
-  const peers = new PeerDelivery({ config, offline: store.offline, metrics, log: deliveryLog, users });
+  const quotas = resolveQuotas(config);
+  const peers = new PeerDelivery({
+    config,
+    quotas,
+    offline: store.offline,
+    metrics,
+    log: deliveryLog,
+    users,
+  });
   const rooms = new ChannelRooms({ config, mesh, store, metrics, log: deliveryLog });
   const ctx: FeatureContext = {
     config,
+    quotas,
     log: log.child({ layer: 'features' }),
     metrics,
     store,

@@ -5,7 +5,7 @@ import {
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
-import { quotasFor, type AppQuotas, type ServerConfig } from '../config.js';
+import type { AppQuotas, QuotasOf, ServerConfig } from '../config.js';
 import { crashPoint } from '../crash-points.js';
 import { MessageIds } from '../kernel/ids.js';
 import { KeyedSerialQueue } from '../kernel/serial-queue.js';
@@ -39,6 +39,8 @@ interface Answer {
 /** What the peer send path uses. */
 export interface PeerDeliveryDeps {
   config: ServerConfig;
+  /** the per-app quotas, resolved once in createServer */
+  quotas: QuotasOf;
   offline: OfflineStore;
   metrics: Metrics;
   log: Logger;
@@ -110,7 +112,7 @@ export class PeerDelivery {
     const stored = encodeEvent(Op.PeerMessage, { ...ev, offline: true } satisfies PeerMessageEvent);
     const record = { id, from, ts, event: stored };
     const max = ctx.config.offlineMaxPerUser;
-    const quotas = quotasFor(ctx.config, appId);
+    const quotas = ctx.quotas(appId);
     const committed = this.admit(appId, from, quotas).then(async (refused): Promise<Committed> => {
       if (refused) return { refused, prior: null };
       const r =
