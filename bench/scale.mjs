@@ -1,0 +1,406 @@
+/**
+ * Scale benchmark: `npm run bench -- scale [options]` (build first: `npm run build`; needs Redis at
+ * REDIS_URL, default redis://127.0.0.1:6379, and redis-server / redis-cli for the Redis Cluster run).
+ *
+ * HAProxy (installed with apt-get when missing; round robin, WebSocket pass-through) in front of 4
+ * `parley serve` nodes on Redis; `--clients` SDK clients (`@parley/sdk`) logged in through it from
+ * several load-generator processes (bench/lib/scale-gen.mjs: each process may hold at most 20,000
+ * fds), half of them in 1,000-member channels, a tenth in 100-member probe channels (member events
+ * on), a background of acknowledged peer messages (offline messaging on) and channel messages.
+ * Then one node is killed with SIGKILL. Reported:
+ *   - the killed node's clients back to CONNECTED (ms from the kill: p50 / p99 / max) and the
+ *     number of clients not CONNECTED, second by second;
+ *   - logins per second the survivors absorbed (their parley_logins_total{code="0"});
+ *   - acknowledged peer messages lost or shown twice (every send answered hasPeerReceived: true or
+ *     stored offline must be shown exactly once by its receiver): must be 0 / 0;
+ *   - duplicate MemberJoined / MemberLeft seen in the probe channels, channel messages shown twice;
+ *   - server RSS per client per node; Redis CPU (INFO cpu) per phase.
+ * `--modes single,cluster`: one run on the single Redis, one on a throw-away 3-master Redis
+ * Cluster (bench/lib/redis-cluster.mjs, as .ci/run starts CI's).
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { parseArgs } from './lib/args.mjs';
+import { CLIENTS_PER_ADDRESS, CLIENTS_PER_HAPROXY, ensureHaproxy, startHaproxy } from './lib/haproxy.mjs';
+import { startRedisCluster } from './lib/redis-cluster.mjs';
+import { fmt, fmtLoadAvg, markdownTable } from './lib/report.mjs';
+import { procStats, startParley } from './lib/server-proc.mjs';
+import { Latencies, sleep } from './lib/stats.mjs';
+
+const DEFAULTS = {
+  clients: 2000,
+  nodes: 4,
+  /** members of a big channel (half of the clients are in one) */
+  channelSize: 1000,
+  /** members of a probe channel (a tenth of the clients; member events on) */
+  probeSize: 100,
+  /** clients per load-generator process (0: 8,000, under the 20,000 fd limit) */
+  perGenerator: 8000,
+  /** logins (then joins) in flight per generator */
+  loginConcurrency: 100,
+  /** acknowledged peer messages per second, all generators together */
+  peerRate: 200,
+  /** channel messages per second, all generators together */
+  channelRate: 2,
+  /** seconds of traffic before the kill */
+  steady: 10,
+  /** seconds to wait for every client to be CONNECTED again */
+  recoveryTimeout: 180,
+  /** the nodes' --session-grace-ms: the dead node's sessions end after it (watched for duplicates) */
+  grace: 10_000,
+  /** seconds of traffic after the recovery, then the quiet drain before the counts */
+  after: 5,
+  drain: 12,
+  /** which node dies (0-based) */
+  kill: 0,
+  modes: 'single,cluster',
+  redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  json: false,
+};
+
+const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A forked load generator with request/answer over IPC. */
+function startGenerator(cfg) {
+  const child = fork(join(ROOT_DIR, 'bench/lib/scale-gen.mjs'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--max-old-space-size=4096'],
+  });
+  let n = 0;
+  const waiting = new Map();
+  child.on('message', (m) => {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error) w?.reject(new Error(`generator ${cfg.gen}: ${m.error}`));
+    else w?.resolve(m);
+  });
+  child.on('exit', (code, sig) => {
+    for (const w of waiting.values()) w.reject(new Error(`generator ${cfg.gen} exited (${code ?? sig})`));
+    waiting.clear();
+  });
+  const ask = (cmd, extra = {}) =>
+    new Promise((resolve, reject) => {
+      const id = ++n;
+      waiting.set(id, { resolve, reject });
+      child.send({ id, cmd, ...extra });
+    });
+  return { child, ask, ready: ask('config', { cfg }) };
+}
+
+const all = (gens, cmd, extra) => Promise.all(gens.map((g) => g.ask(cmd, extra)));
+
+async function scrape(port) {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const num = (re) => Number(re.exec(text)?.[1] ?? Number.NaN);
+    return {
+      logins: num(/^parley_logins_total\{code="0"\} (\S+)$/m),
+      loginRefusals: [...text.matchAll(/^parley_logins_total\{code="(\d+)"\} (\S+)$/gm)]
+        .filter((m) => m[1] !== '0')
+        .reduce((s, m) => s + Number(m[2]), 0),
+      sessions: num(/^parley_sessions (\S+)$/m),
+      connections: num(/^parley_connections (\S+)$/m),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Redis CPU seconds so far (INFO cpu, user + sys), summed over the masters. */
+async function redisCpuS(conns) {
+  let s = 0;
+  for (const r of conns) {
+    const info = await r.info('cpu');
+    s += Number(/used_cpu_user:(\S+)/.exec(info)[1]) + Number(/used_cpu_sys:(\S+)/.exec(info)[1]);
+  }
+  return s;
+}
+
+async function cleanPrefix(url, prefix) {
+  const r = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await r.unlink(...keys);
+  } while (cursor !== '0');
+  r.disconnect();
+}
+
+const states = (statuses) => {
+  const out = {};
+  for (const s of statuses) for (const [k, v] of Object.entries(s.states)) out[k] = (out[k] ?? 0) + v;
+  return out;
+};
+
+async function run(mode, o) {
+  const log = (...a) => console.log(`[${mode}]`, ...a);
+  const prefix = `pscale:${randomBytes(3).toString('hex')}`;
+  const cluster = mode === 'cluster' ? await startRedisCluster() : null;
+  const redisConns = cluster
+    ? cluster.ports.map((p) => new Redis({ port: p, host: '127.0.0.1' }))
+    : [new Redis(o.redis)];
+  const target = cluster ? ['--redis-cluster', cluster.seeds] : ['--redis', o.redis];
+  const dir = mkdtempSync(join(tmpdir(), 'parley-scale-'));
+  const nodes = [];
+  const gens = [];
+  let lb = null;
+  try {
+    for (let i = 0; i < o.nodes; i++) {
+      const n = await startParley([
+        ...target,
+        '--redis-prefix',
+        prefix,
+        '--node-id',
+        `s${i + 1}`,
+        '--session-grace-ms',
+        String(o.grace),
+      ]);
+      nodes.push({ ...n, name: `s${i + 1}`, port: Number(new URL(n.url).port) });
+    }
+    const lbPort = await freePort();
+    const addresses = Array.from(
+      { length: Math.ceil(o.clients / CLIENTS_PER_ADDRESS) },
+      (_, i) => `127.0.0.${i + 1}`,
+    );
+    const processes = Math.max(1, Math.ceil(o.clients / CLIENTS_PER_HAPROXY));
+    lb = await startHaproxy({ dir, processes, port: lbPort, addresses, nodes, maxconn: CLIENTS_PER_HAPROXY + 500 });
+    log(`haproxy ×${processes} on ${addresses.join(',')}:${lbPort} → ${nodes.map((n) => n.port).join(', ')}`);
+
+    const generators = Math.max(2, Math.ceil(o.clients / o.perGenerator));
+    for (let g = 0; g < generators; g++) {
+      const gen = startGenerator({
+        gen: g,
+        generators,
+        total: o.clients,
+        url: `ws://${addresses[g % addresses.length]}:${lbPort}/rtm`,
+        channelSize: o.channelSize,
+        probeSize: o.probeSize,
+        loginConcurrency: o.loginConcurrency,
+        prefix: `x${prefix.slice(7)}`,
+      });
+      gens.push(gen);
+      await gen.ready;
+    }
+
+    const baseRss = nodes.map((n) => procStats(n.pid).rssKiB / 1024);
+
+    // ---- logins and joins ----
+    let rcpu = await redisCpuS(redisConns);
+    let t = Date.now();
+    const logins = await all(gens, 'login');
+    const loginMs = Date.now() - t;
+    const loginFailures = {};
+    for (const l of logins) for (const [k, v] of Object.entries(l.failures)) loginFailures[k] = (loginFailures[k] ?? 0) + v;
+    log(`${o.clients} logins in ${loginMs} ms (${fmt((o.clients / loginMs) * 1000)}/s), failures ${JSON.stringify(loginFailures)}`);
+    const rcpuLogin = (await redisCpuS(redisConns)) - rcpu;
+    const loginPhaseS = loginMs / 1000;
+    t = Date.now();
+    const joins = await all(gens, 'join');
+    const joinMs = Date.now() - t;
+    const joinCount = joins.reduce((s, j) => s + j.joins, 0);
+    const joinFailures = {};
+    for (const j of joins) for (const [k, v] of Object.entries(j.failures)) joinFailures[k] = (joinFailures[k] ?? 0) + v;
+    log(`${joinCount} joins in ${joinMs} ms, failures ${JSON.stringify(joinFailures)}`);
+
+    // ---- steady traffic ----
+    await all(gens, 'traffic', { peerPerSec: o.peerRate / generators, channelPerSec: o.channelRate / generators });
+    rcpu = await redisCpuS(redisConns);
+    t = Date.now();
+    await sleep(o.steady * 1000);
+    const rcpuSteady = ((await redisCpuS(redisConns)) - rcpu) / ((Date.now() - t) / 1000);
+    const before = await Promise.all(nodes.map((n) => scrape(n.port)));
+    const mem = nodes.map((n, i) => ({
+      node: n.name,
+      sessions: before[i]?.sessions ?? Number.NaN,
+      rssMiB: procStats(n.pid).rssKiB / 1024,
+      baseMiB: baseRss[i],
+    }));
+    log(`sessions per node before the kill: ${mem.map((m) => m.sessions).join(', ')}`);
+
+    // ---- the kill ----
+    const victim = nodes[o.kill];
+    const survivors = nodes.filter((n) => n !== victim);
+    const lost = mem[o.kill].sessions;
+    const loginsBefore = await Promise.all(survivors.map((n) => scrape(n.port)));
+    rcpu = await redisCpuS(redisConns);
+    await all(gens, 'mark');
+    const outagesAtKill = (await all(gens, 'status')).reduce((x, g) => x + g.outages, 0);
+    const killAt = Date.now();
+    victim.child.kill('SIGKILL');
+    log(`kill -9 ${victim.name} (pid ${victim.pid}, ${lost} sessions)`);
+    const timeline = [];
+    let prevLogins = loginsBefore.reduce((s, m) => s + (m?.logins ?? 0), 0);
+    const firstLogins = prevLogins;
+    let peakLoginsPerS = 0;
+    let recoveredAt = null;
+    let sawDown = false;
+    while (Date.now() - killAt < o.recoveryTimeout * 1000) {
+      await sleep(1000);
+      const statuses = await all(gens, 'status');
+      const st = states(statuses);
+      const outages = statuses.reduce((x, g) => x + g.outages, 0);
+      const m = await Promise.all(survivors.map((n) => scrape(n.port)));
+      const ls = m.reduce((s, x) => s + (x?.logins ?? 0), 0);
+      const refused = m.reduce((s, x) => s + (x?.loginRefusals ?? 0), 0);
+      peakLoginsPerS = Math.max(peakLoginsPerS, ls - prevLogins);
+      prevLogins = ls;
+      const down = o.clients - (st.CONNECTED ?? 0);
+      // every client of the dead node was dropped and came back (or, at worst, nothing moved in 15 s)
+      if (down > 0 || outages >= outagesAtKill + lost || Date.now() - killAt > 15_000) sawDown = true;
+      timeline.push({ s: Math.round((Date.now() - killAt) / 1000), down, logins: ls - firstLogins, refused, states: st });
+      log(`t+${timeline.at(-1).s}s not CONNECTED ${down} ${JSON.stringify(st)} survivor logins +${ls - firstLogins} refused ${refused}`);
+      if (sawDown && down === 0) {
+        recoveredAt = Date.now();
+        break;
+      }
+    }
+    const recoveryS = ((recoveredAt ?? Date.now()) - killAt) / 1000;
+    const absorbed = prevLogins - firstLogins;
+    const rcpuRecovery = ((await redisCpuS(redisConns)) - rcpu) / recoveryS;
+    const afterKill = await Promise.all(survivors.map((n) => scrape(n.port)));
+    const memAfter = survivors.map((n, i) => ({
+      node: n.name,
+      sessions: afterKill[i]?.sessions ?? Number.NaN,
+      rssMiB: procStats(n.pid).rssKiB / 1024,
+      baseMiB: baseRss[nodes.indexOf(n)],
+    }));
+
+    // ---- after: traffic, then quiet until the dead node's sessions ended (duplicates show up then) ----
+    await sleep(o.after * 1000);
+    await all(gens, 'quiet');
+    await sleep(Math.max(o.drain * 1000, killAt + o.grace + 5000 - Date.now()));
+    const reports = await all(gens, 'report');
+
+    // ---- figures ----
+    const back = new Latencies();
+    for (const r of reports) for (const [down, up] of r.outages) if (down >= killAt - 1000) back.add(up - killAt);
+    const recv = new Map();
+    for (const r of reports) for (const [k, n] of r.peerRecv) recv.set(k, (recv.get(k) ?? 0) + n);
+    let acked = 0;
+    let ackedLive = 0;
+    let lostMsgs = 0;
+    let dupMsgs = 0;
+    for (const r of reports)
+      for (const [key, , live] of r.acked) {
+        acked++;
+        ackedLive += live;
+        const n = recv.get(key) ?? 0;
+        if (n === 0) lostMsgs++;
+        else if (n > 1) dupMsgs++;
+      }
+    const sum = (f) => reports.reduce((s, r) => s + f(r), 0);
+    const sendFailures = {};
+    for (const r of reports) for (const [k, v] of Object.entries(r.sendFailures)) sendFailures[k] = (sendFailures[k] ?? 0) + v;
+    const member = { joined: 0, left: 0, dupJoined: 0, dupLeft: 0 };
+    for (const r of reports) for (const k of Object.keys(member)) member[k] += r.member[k];
+    const [p50, p99] = back.percentiles(50, 99);
+    const maxBack = back.count ? Math.max(...back.samples) : Number.NaN;
+    const result = {
+      mode,
+      clients: o.clients,
+      generators,
+      haproxy: processes,
+      loginPerS: (o.clients / loginMs) * 1000,
+      loginFailures,
+      joinFailures,
+      killedSessions: lost,
+      clientsDropped: back.count,
+      stillDown: sum((r) => r.stillDown),
+      backP50: p50,
+      backP99: p99,
+      backMax: maxBack,
+      recoveryS,
+      absorbedLogins: absorbed,
+      absorbedPerS: absorbed / (Number.isFinite(maxBack) && maxBack > 0 ? maxBack / 1000 : recoveryS),
+      peakLoginsPerS,
+      loginRefusedDuringRecovery: timeline.at(-1)?.refused ?? 0,
+      acked,
+      ackedLive,
+      ackedOffline: acked - ackedLive,
+      lostMsgs,
+      dupMsgs,
+      offlineShown: sum((r) => r.offlineRecv),
+      sendFailures,
+      chanSent: sum((r) => r.chanSent),
+      chanDeliveries: sum((r) => r.chanDeliveries),
+      chanDups: sum((r) => r.chanDups),
+      member,
+      reasons: reports.reduce((o2, r) => {
+        for (const [k, v] of Object.entries(r.reasons)) o2[k] = (o2[k] ?? 0) + v;
+        return o2;
+      }, {}),
+      memBefore: mem,
+      memAfter,
+      redisCpu: { loginPct: (rcpuLogin / loginPhaseS) * 100, steadyPct: rcpuSteady * 100, recoveryPct: rcpuRecovery * 100 },
+      generatorRssMiB: reports.map((r) => Math.round(r.rssKiB / 1024)),
+      timeline: timeline.map(({ s, down, logins }) => ({ s, down, logins })),
+      loadavg: fmtLoadAvg(),
+    };
+    return result;
+  } finally {
+    for (const g of gens) g.child.kill('SIGKILL');
+    await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+    await lb?.stop();
+    for (const r of redisConns) r.disconnect();
+    if (cluster) cluster.stop();
+    else await cleanPrefix(o.redis, prefix).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function print(results) {
+  const ms = (x) => (Number.isFinite(x) ? `${fmt(x)} ms` : '–');
+  console.log(
+    markdownTable([
+      ['', ...results.map((r) => (r.mode === 'cluster' ? 'Redis Cluster (3 masters)' : 'one Redis'))],
+        ['clients (generators, haproxy processes)', ...results.map((r) => `${r.clients} (${r.generators}, ${r.haproxy})`)],
+        ['logins/s at start (all nodes)', ...results.map((r) => fmt(r.loginPerS))],
+        ['sessions on the killed node', ...results.map((r) => String(r.killedSessions))],
+        ['clients dropped / not back', ...results.map((r) => `${r.clientsDropped} / ${r.stillDown}`)],
+        ['back to CONNECTED p50 / p99 / max', ...results.map((r) => `${ms(r.backP50)} / ${ms(r.backP99)} / ${ms(r.backMax)}`)],
+        ['logins absorbed by survivors (mean/s, peak/s)', ...results.map((r) => `${r.absorbedLogins} (${fmt(r.absorbedPerS)}, ${fmt(r.peakLoginsPerS)})`)],
+        ['login refusals on survivors', ...results.map((r) => String(r.loginRefusedDuringRecovery))],
+        ['acked peer msgs (live / offline)', ...results.map((r) => `${r.acked} (${r.ackedLive} / ${r.ackedOffline})`)],
+        ['acked msgs lost / shown twice', ...results.map((r) => `${r.lostMsgs} / ${r.dupMsgs}`)],
+        ['peer sends failed', ...results.map((r) => JSON.stringify(r.sendFailures))],
+        ['channel msgs sent / deliveries / shown twice', ...results.map((r) => `${r.chanSent} / ${r.chanDeliveries} / ${r.chanDups}`)],
+        ['probe MemberJoined / MemberLeft (dup)', ...results.map((r) => `${r.member.joined} (${r.member.dupJoined}) / ${r.member.left} (${r.member.dupLeft})`)],
+        ['node RSS MiB before (sessions)', ...results.map((r) => r.memBefore.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', '))],
+        ['RSS growth per session before (KiB, per node)', ...results.map((r) => r.memBefore.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '))],
+        ['node RSS MiB after (sessions, survivors)', ...results.map((r) => r.memAfter.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', '))],
+        ['RSS growth per session after (KiB, survivors)', ...results.map((r) => r.memAfter.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '))],
+        ['Redis CPU % login / steady / recovery', ...results.map((r) => `${fmt(r.redisCpu.loginPct)} / ${fmt(r.redisCpu.steadyPct)} / ${fmt(r.redisCpu.recoveryPct)}`)],
+        ['load average', ...results.map((r) => r.loadavg)],
+    ]),
+  );
+}
+
+export default async function main(argv) {
+  const o = parseArgs(argv, DEFAULTS);
+  console.log(ensureHaproxy());
+  const results = [];
+  for (const mode of o.modes.split(',')) {
+    if (mode !== 'single' && mode !== 'cluster') throw new Error(`--modes: single or cluster, not ${mode}`);
+    results.push(await run(mode, o));
+  }
+  print(results);
+  if (o.json) console.log(JSON.stringify(results, null, 2));
+}
