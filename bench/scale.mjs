@@ -20,12 +20,13 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { BENCH_APP_ID } from './lib/clients.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { CLIENTS_PER_ADDRESS, CLIENTS_PER_HAPROXY, ensureHaproxy, startHaproxy } from './lib/haproxy.mjs';
 import { startRedisCluster } from './lib/redis-cluster.mjs';
@@ -62,6 +63,8 @@ const DEFAULTS = {
   modes: 'single,cluster',
   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   json: false,
+  /** a directory for the nodes' logs (warnings and errors) */
+  logs: '',
 };
 
 const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -105,6 +108,19 @@ function startGenerator(cfg) {
 }
 
 const all = (gens, cmd, extra) => Promise.all(gens.map((g) => g.ask(cmd, extra)));
+
+async function waitHealthy(port, timeoutMs = 60_000) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(200);
+  }
+  throw new Error(`node on ${port} not healthy after ${timeoutMs} ms`);
+}
 
 async function scrape(port) {
   try {
@@ -150,6 +166,14 @@ const states = (statuses) => {
   return out;
 };
 
+/** what a run started, stopped on SIGINT / SIGTERM too (the `finally` of `run` does not run then) */
+const running = new Set();
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.once(sig, async () => {
+    for (const stop of running) await Promise.resolve(stop()).catch(() => undefined);
+    process.exit(130);
+  });
+
 async function run(mode, o) {
   const log = (...a) => console.log(`[${mode}]`, ...a);
   const prefix = `pscale:${randomBytes(3).toString('hex')}`;
@@ -162,6 +186,17 @@ async function run(mode, o) {
   const nodes = [];
   const gens = [];
   let lb = null;
+  const stopAll = async () => {
+    for (const g of gens) g.child.kill('SIGKILL');
+    await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+    await lb?.stop();
+    lb = null;
+    for (const r of redisConns) r.disconnect();
+    if (cluster) cluster.stop();
+    else await cleanPrefix(o.redis, prefix).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  running.add(stopAll);
   try {
     for (let i = 0; i < o.nodes; i++) {
       const n = await startParley([
@@ -174,14 +209,27 @@ async function run(mode, o) {
         String(o.grace),
       ]);
       nodes.push({ ...n, name: `s${i + 1}`, port: Number(new URL(n.url).port) });
+      // the node's warnings and errors (JSON lines), kept with --logs
+      if (o.logs) n.child.stdout.pipe(createWriteStream(join(o.logs, `${mode}-s${i + 1}.log`)));
     }
+    // Every node serving (Redis Cluster: its bus connects to every master first), so that HAProxy
+    // has them all in rotation before the first login.
+    await Promise.all(nodes.map((n) => waitHealthy(n.port)));
     const lbPort = await freePort();
     const addresses = Array.from(
       { length: Math.ceil(o.clients / CLIENTS_PER_ADDRESS) },
       (_, i) => `127.0.0.${i + 1}`,
     );
     const processes = Math.max(1, Math.ceil(o.clients / CLIENTS_PER_HAPROXY));
-    lb = await startHaproxy({ dir, processes, port: lbPort, addresses, nodes, maxconn: CLIENTS_PER_HAPROXY + 500 });
+    lb = await startHaproxy({
+      dir,
+      processes,
+      port: lbPort,
+      addresses,
+      nodes,
+      maxconn: CLIENTS_PER_HAPROXY + 500,
+    });
+    await sleep(2500); // HAProxy's `rise 2` checks, 1 s apart
     log(`haproxy ×${processes} on ${addresses.join(',')}:${lbPort} → ${nodes.map((n) => n.port).join(', ')}`);
 
     const generators = Math.max(2, Math.ceil(o.clients / o.perGenerator));
@@ -208,8 +256,11 @@ async function run(mode, o) {
     const logins = await all(gens, 'login');
     const loginMs = Date.now() - t;
     const loginFailures = {};
-    for (const l of logins) for (const [k, v] of Object.entries(l.failures)) loginFailures[k] = (loginFailures[k] ?? 0) + v;
-    log(`${o.clients} logins in ${loginMs} ms (${fmt((o.clients / loginMs) * 1000)}/s), failures ${JSON.stringify(loginFailures)}`);
+    for (const l of logins)
+      for (const [k, v] of Object.entries(l.failures)) loginFailures[k] = (loginFailures[k] ?? 0) + v;
+    log(
+      `${o.clients} logins in ${loginMs} ms (${fmt((o.clients / loginMs) * 1000)}/s), failures ${JSON.stringify(loginFailures)}`,
+    );
     const rcpuLogin = (await redisCpuS(redisConns)) - rcpu;
     const loginPhaseS = loginMs / 1000;
     t = Date.now();
@@ -217,11 +268,15 @@ async function run(mode, o) {
     const joinMs = Date.now() - t;
     const joinCount = joins.reduce((s, j) => s + j.joins, 0);
     const joinFailures = {};
-    for (const j of joins) for (const [k, v] of Object.entries(j.failures)) joinFailures[k] = (joinFailures[k] ?? 0) + v;
+    for (const j of joins)
+      for (const [k, v] of Object.entries(j.failures)) joinFailures[k] = (joinFailures[k] ?? 0) + v;
     log(`${joinCount} joins in ${joinMs} ms, failures ${JSON.stringify(joinFailures)}`);
 
     // ---- steady traffic ----
-    await all(gens, 'traffic', { peerPerSec: o.peerRate / generators, channelPerSec: o.channelRate / generators });
+    await all(gens, 'traffic', {
+      peerPerSec: o.peerRate / generators,
+      channelPerSec: o.channelRate / generators,
+    });
     rcpu = await redisCpuS(redisConns);
     t = Date.now();
     await sleep(o.steady * 1000);
@@ -265,8 +320,16 @@ async function run(mode, o) {
       const down = o.clients - (st.CONNECTED ?? 0);
       // every client of the dead node was dropped and came back (or, at worst, nothing moved in 15 s)
       if (down > 0 || outages >= outagesAtKill + lost || Date.now() - killAt > 15_000) sawDown = true;
-      timeline.push({ s: Math.round((Date.now() - killAt) / 1000), down, logins: ls - firstLogins, refused, states: st });
-      log(`t+${timeline.at(-1).s}s not CONNECTED ${down} ${JSON.stringify(st)} survivor logins +${ls - firstLogins} refused ${refused}`);
+      timeline.push({
+        s: Math.round((Date.now() - killAt) / 1000),
+        down,
+        logins: ls - firstLogins,
+        refused,
+        states: st,
+      });
+      log(
+        `t+${timeline.at(-1).s}s not CONNECTED ${down} ${JSON.stringify(st)} survivor logins +${ls - firstLogins} refused ${refused}`,
+      );
       if (sawDown && down === 0) {
         recoveredAt = Date.now();
         break;
@@ -291,24 +354,44 @@ async function run(mode, o) {
 
     // ---- figures ----
     const back = new Latencies();
-    for (const r of reports) for (const [down, up] of r.outages) if (down >= killAt - 1000) back.add(up - killAt);
+    for (const r of reports)
+      for (const [down, up] of r.outages) if (down >= killAt - 1000) back.add(up - killAt);
     const recv = new Map();
     for (const r of reports) for (const [k, n] of r.peerRecv) recv.set(k, (recv.get(k) ?? 0) + n);
     let acked = 0;
     let ackedLive = 0;
     let lostMsgs = 0;
     let dupMsgs = 0;
+    const dropped = new Set(reports.flatMap((r) => r.droppedUids));
+    /** lost messages by how they were answered and whether their receiver was dropped */
+    const lostBy = {};
     for (const r of reports)
-      for (const [key, , live] of r.acked) {
+      for (const [key, to, live] of r.acked) {
         acked++;
         ackedLive += live;
         const n = recv.get(key) ?? 0;
-        if (n === 0) lostMsgs++;
-        else if (n > 1) dupMsgs++;
+        if (n === 0) {
+          lostMsgs++;
+          const k = `${live ? 'received' : 'cached'}, receiver ${dropped.has(to) ? 'dropped' : 'stayed'}`;
+          lostBy[k] = (lostBy[k] ?? 0) + 1;
+        } else if (n > 1) dupMsgs++;
       }
+    // Where the lost ones are: still in their receiver's offline inbox (stored, the live hand-off
+    // failed: delivered at the receiver's next login) or gone.
+    let lostInInbox = 0;
+    if (lostMsgs > 0) {
+      const lostTo = new Set();
+      for (const r of reports) for (const [key, to] of r.acked) if (!recv.has(key)) lostTo.add(to);
+      const rc = cluster
+        ? new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })))
+        : new Redis(o.redis);
+      for (const uid of lostTo) lostInInbox += await rc.xlen(`${prefix}:{a:${BENCH_APP_ID}:u:${uid}}:inbox`);
+      rc.disconnect();
+    }
     const sum = (f) => reports.reduce((s, r) => s + f(r), 0);
     const sendFailures = {};
-    for (const r of reports) for (const [k, v] of Object.entries(r.sendFailures)) sendFailures[k] = (sendFailures[k] ?? 0) + v;
+    for (const r of reports)
+      for (const [k, v] of Object.entries(r.sendFailures)) sendFailures[k] = (sendFailures[k] ?? 0) + v;
     const member = { joined: 0, left: 0, dupJoined: 0, dupLeft: 0 };
     for (const r of reports) for (const k of Object.keys(member)) member[k] += r.member[k];
     const [p50, p99] = back.percentiles(50, 99);
@@ -336,6 +419,8 @@ async function run(mode, o) {
       ackedLive,
       ackedOffline: acked - ackedLive,
       lostMsgs,
+      lostBy,
+      lostInInbox,
       dupMsgs,
       offlineShown: sum((r) => r.offlineRecv),
       sendFailures,
@@ -349,20 +434,19 @@ async function run(mode, o) {
       }, {}),
       memBefore: mem,
       memAfter,
-      redisCpu: { loginPct: (rcpuLogin / loginPhaseS) * 100, steadyPct: rcpuSteady * 100, recoveryPct: rcpuRecovery * 100 },
+      redisCpu: {
+        loginPct: (rcpuLogin / loginPhaseS) * 100,
+        steadyPct: rcpuSteady * 100,
+        recoveryPct: rcpuRecovery * 100,
+      },
       generatorRssMiB: reports.map((r) => Math.round(r.rssKiB / 1024)),
       timeline: timeline.map(({ s, down, logins }) => ({ s, down, logins })),
       loadavg: fmtLoadAvg(),
     };
     return result;
   } finally {
-    for (const g of gens) g.child.kill('SIGKILL');
-    await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
-    await lb?.stop();
-    for (const r of redisConns) r.disconnect();
-    if (cluster) cluster.stop();
-    else await cleanPrefix(o.redis, prefix).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    running.delete(stopAll);
+    await stopAll();
   }
 }
 
@@ -371,30 +455,80 @@ function print(results) {
   console.log(
     markdownTable([
       ['', ...results.map((r) => (r.mode === 'cluster' ? 'Redis Cluster (3 masters)' : 'one Redis'))],
-        ['clients (generators, haproxy processes)', ...results.map((r) => `${r.clients} (${r.generators}, ${r.haproxy})`)],
-        ['logins/s at start (all nodes)', ...results.map((r) => fmt(r.loginPerS))],
-        ['sessions on the killed node', ...results.map((r) => String(r.killedSessions))],
-        ['clients dropped / not back', ...results.map((r) => `${r.clientsDropped} / ${r.stillDown}`)],
-        ['back to CONNECTED p50 / p99 / max', ...results.map((r) => `${ms(r.backP50)} / ${ms(r.backP99)} / ${ms(r.backMax)}`)],
-        ['logins absorbed by survivors (mean/s, peak/s)', ...results.map((r) => `${r.absorbedLogins} (${fmt(r.absorbedPerS)}, ${fmt(r.peakLoginsPerS)})`)],
-        ['login refusals on survivors', ...results.map((r) => String(r.loginRefusedDuringRecovery))],
-        ['acked peer msgs (live / offline)', ...results.map((r) => `${r.acked} (${r.ackedLive} / ${r.ackedOffline})`)],
-        ['acked msgs lost / shown twice', ...results.map((r) => `${r.lostMsgs} / ${r.dupMsgs}`)],
-        ['peer sends failed', ...results.map((r) => JSON.stringify(r.sendFailures))],
-        ['channel msgs sent / deliveries / shown twice', ...results.map((r) => `${r.chanSent} / ${r.chanDeliveries} / ${r.chanDups}`)],
-        ['probe MemberJoined / MemberLeft (dup)', ...results.map((r) => `${r.member.joined} (${r.member.dupJoined}) / ${r.member.left} (${r.member.dupLeft})`)],
-        ['node RSS MiB before (sessions)', ...results.map((r) => r.memBefore.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', '))],
-        ['RSS growth per session before (KiB, per node)', ...results.map((r) => r.memBefore.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '))],
-        ['node RSS MiB after (sessions, survivors)', ...results.map((r) => r.memAfter.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', '))],
-        ['RSS growth per session after (KiB, survivors)', ...results.map((r) => r.memAfter.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '))],
-        ['Redis CPU % login / steady / recovery', ...results.map((r) => `${fmt(r.redisCpu.loginPct)} / ${fmt(r.redisCpu.steadyPct)} / ${fmt(r.redisCpu.recoveryPct)}`)],
-        ['load average', ...results.map((r) => r.loadavg)],
+      [
+        'clients (generators, haproxy processes)',
+        ...results.map((r) => `${r.clients} (${r.generators}, ${r.haproxy})`),
+      ],
+      ['logins/s at start (all nodes)', ...results.map((r) => fmt(r.loginPerS))],
+      ['sessions on the killed node', ...results.map((r) => String(r.killedSessions))],
+      ['clients dropped / not back', ...results.map((r) => `${r.clientsDropped} / ${r.stillDown}`)],
+      [
+        'back to CONNECTED p50 / p99 / max',
+        ...results.map((r) => `${ms(r.backP50)} / ${ms(r.backP99)} / ${ms(r.backMax)}`),
+      ],
+      [
+        'logins absorbed by survivors (mean/s, peak/s)',
+        ...results.map((r) => `${r.absorbedLogins} (${fmt(r.absorbedPerS)}, ${fmt(r.peakLoginsPerS)})`),
+      ],
+      ['login refusals on survivors', ...results.map((r) => String(r.loginRefusedDuringRecovery))],
+      [
+        'acked peer msgs (live / offline)',
+        ...results.map((r) => `${r.acked} (${r.ackedLive} / ${r.ackedOffline})`),
+      ],
+      [
+        'acked msgs lost / shown twice',
+        ...results.map(
+          (r) =>
+            `${r.lostMsgs} / ${r.dupMsgs}${r.lostMsgs ? ` ${JSON.stringify(r.lostBy)}, in inboxes ${r.lostInInbox}` : ''}`,
+        ),
+      ],
+      ['why clients dropped (state/reason)', ...results.map((r) => JSON.stringify(r.reasons))],
+      ['peer sends failed', ...results.map((r) => JSON.stringify(r.sendFailures))],
+      [
+        'channel msgs sent / deliveries / shown twice',
+        ...results.map((r) => `${r.chanSent} / ${r.chanDeliveries} / ${r.chanDups}`),
+      ],
+      [
+        'probe MemberJoined / MemberLeft (dup)',
+        ...results.map(
+          (r) => `${r.member.joined} (${r.member.dupJoined}) / ${r.member.left} (${r.member.dupLeft})`,
+        ),
+      ],
+      [
+        'node RSS MiB before (sessions)',
+        ...results.map((r) => r.memBefore.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', ')),
+      ],
+      [
+        'RSS growth per session before (KiB, per node)',
+        ...results.map((r) =>
+          r.memBefore.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '),
+        ),
+      ],
+      [
+        'node RSS MiB after (sessions, survivors)',
+        ...results.map((r) => r.memAfter.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', ')),
+      ],
+      [
+        'RSS growth per session after (KiB, survivors)',
+        ...results.map((r) =>
+          r.memAfter.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '),
+        ),
+      ],
+      [
+        'Redis CPU % login / steady / recovery',
+        ...results.map(
+          (r) =>
+            `${fmt(r.redisCpu.loginPct)} / ${fmt(r.redisCpu.steadyPct)} / ${fmt(r.redisCpu.recoveryPct)}`,
+        ),
+      ],
+      ['load average', ...results.map((r) => r.loadavg)],
     ]),
   );
 }
 
 export default async function main(argv) {
   const o = parseArgs(argv, DEFAULTS);
+  if (o.logs) mkdirSync(o.logs, { recursive: true });
   console.log(ensureHaproxy());
   const results = [];
   for (const mode of o.modes.split(',')) {

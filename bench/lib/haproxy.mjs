@@ -63,7 +63,9 @@ ${addresses.map((a) => `  bind ${a}:${port} backlog 4096`).join('\n')}
 backend nodes
   balance roundrobin
   option httpchk GET /healthz
-  default-server check inter 500ms fall 2 rise 2 maxconn ${maxconn}
+  # a node busy with a login burst may answer late: 3 checks of up to 2 s fail before it is out
+  timeout check 2s
+  default-server check inter 1s fall 3 rise 2 maxconn ${maxconn}
 ${nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port}`).join('\n')}
 `;
 }

@@ -39,14 +39,33 @@ export async function startRedisCluster(firstPort = 21001) {
   try {
     for (const p of ports)
       execFileSync('redis-server', [
-        '--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(p), '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${p}.conf`), '--dir', dir, '--save', '',
-        '--appendonly', 'no', '--logfile', join(dir, `redis-${p}.log`),
+        '--daemonize',
+        'yes',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(p),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${p}.conf`),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--logfile',
+        join(dir, `redis-${p}.log`),
       ]);
     for (const p of ports) await until(() => ping(p), `redis on ${p}`);
-    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-yes'],
+      {
+        stdio: 'ignore',
+      },
+    );
     await until(() => ports.every((p) => clusterOk(p)), 'cluster_state:ok');
   } catch (e) {
     stop();

@@ -31,6 +31,7 @@ let chanDeliveries = 0;
 let chanDups = 0;
 const member = { joined: 0, left: 0, dupJoined: 0, dupLeft: 0 };
 let traffic = null;
+let markAt = 0;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const bump = (o, k) => {
@@ -41,7 +42,17 @@ const codeOf = (e) => String(e?.code ?? e?.message ?? e);
 function makeClient(i) {
   const uid = `${cfg.prefix}u${i}`;
   const c = AgoraRTM.createInstance(BENCH_APP_ID, { serverUrl: cfg.url });
-  const rec = { i, uid, c, big: null, probe: null, state: 'DISCONNECTED', downAt: null, outages: [], reasons: [] };
+  const rec = {
+    i,
+    uid,
+    c,
+    big: null,
+    probe: null,
+    state: 'DISCONNECTED',
+    downAt: null,
+    outages: [],
+    reasons: [],
+  };
   c.on('ConnectionStateChanged', (state, reason) => {
     const now = Date.now();
     const was = rec.state;
@@ -179,10 +190,12 @@ function startTraffic({ peerPerSec, channelPerSec }) {
     }
     for (; chanDue >= 1; chanDue--) {
       const from = pick(members);
-      if (!from || from.state !== 'CONNECTED') continue;
+      if (from?.state !== 'CONNECTED') continue;
       const ch = from.big ?? from.probe;
       chanSent++;
-      ch.sendMessage({ text: `c|${cfg.gen}.${++seq}` }).catch((e) => bump(sendFailures, `channel:${codeOf(e)}`));
+      ch.sendMessage({ text: `c|${cfg.gen}.${++seq}` }).catch((e) =>
+        bump(sendFailures, `channel:${codeOf(e)}`),
+      );
     }
   }, 100);
 }
@@ -205,6 +218,10 @@ function report() {
   for (const r of clients) for (const x of r.reasons) bump(reasons, x);
   return {
     outages: clients.flatMap((r) => r.outages),
+    /** clients that lost their connection since the kill (mark) */
+    droppedUids: clients
+      .filter((r) => r.outages.some(([d]) => d >= markAt) || r.downAt !== null)
+      .map((r) => r.uid),
     stillDown: clients.filter((r) => r.state !== 'CONNECTED').length,
     reasons,
     acked,
@@ -237,10 +254,10 @@ process.on('message', async (m) => {
     else if (m.cmd === 'mark') {
       // counted from the kill on: the joins' own member events are not part of the figures
       for (const k of Object.keys(member)) member[k] = 0;
+      markAt = Date.now();
       chanDups = 0;
       answer = { ok: true };
-    }
-    else if (m.cmd === 'report') answer = report();
+    } else if (m.cmd === 'report') answer = report();
     else answer = { error: `unknown command ${m.cmd}` };
   } catch (e) {
     answer = { error: String(e?.stack ?? e) };

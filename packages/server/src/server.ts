@@ -231,6 +231,7 @@ export async function createServer(
       http.closeAllConnections?.();
       await httpApp.close();
       await registry.run('onClose');
+      users.close();
       await routes.close();
       await mesh.close();
       await adapters.cluster?.stop();
@@ -252,6 +253,7 @@ export async function createServer(
       http.closeAllConnections?.();
       await httpApp.close();
       // Gone from the bus: what the other nodes send this node now reaches nobody.
+      users.close();
       await mesh.close();
       await routes.close();
       // Only the features' timers and resources stop here (a dead process has none left).

@@ -143,6 +143,7 @@ export class PeerDelivery {
     if ('answer' in h) return h.answer;
     const received = await h.acked;
     if (r.refused) return received ? { id, ts, received, cached: false } : r.refused;
+    if (!received) ctx.users.redeliverStored(appId, to);
     // A retry answered from its first send was counted then.
     if (!received && !r.prior && quotas.offlineMaxPerSenderPerHour > 0)
       await ctx.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {
