@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
 import { BENCH_APP_ID } from './lib/clients.mjs';
 import { parseArgs } from './lib/args.mjs';
+import { cleanPrefix } from './lib/redis-prefix.mjs';
 import { CLIENTS_PER_ADDRESS, CLIENTS_PER_HAPROXY, ensureHaproxy, startHaproxy } from './lib/haproxy.mjs';
 import { startRedisCluster } from './lib/redis-cluster.mjs';
 import { fmt, fmtLoadAvg, markdownTable } from './lib/report.mjs';
@@ -147,17 +148,6 @@ async function redisCpuS(conns) {
     s += Number(/used_cpu_user:(\S+)/.exec(info)[1]) + Number(/used_cpu_sys:(\S+)/.exec(info)[1]);
   }
   return s;
-}
-
-async function cleanPrefix(url, prefix) {
-  const r = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.unlink(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
 }
 
 const states = (statuses) => {
