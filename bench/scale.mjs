@@ -113,7 +113,7 @@ const all = (gens, cmd, extra) => Promise.all(gens.map((g) => g.ask(cmd, extra))
 async function waitHealthy(port, timeoutMs = 60_000) {
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
       (r) => r.ok,
       () => false,
     );
@@ -125,7 +125,9 @@ async function waitHealthy(port, timeoutMs = 60_000) {
 
 async function scrape(port) {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // a stalled node must not stall the timeline
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const text = await res.text();
     const num = (re) => Number(re.exec(text)?.[1] ?? Number.NaN);
     return {
       logins: num(/^parley_logins_total\{code="0"\} (\S+)$/m),
