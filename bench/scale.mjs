@@ -287,6 +287,7 @@ async function run(mode, o) {
     const survivors = nodes.filter((n) => n !== victim);
     const lost = mem[o.kill].sessions;
     const loginsBefore = await Promise.all(survivors.map((n) => scrape(n.port)));
+    const last = [...loginsBefore];
     rcpu = await redisCpuS(redisConns);
     await all(gens, 'mark');
     const outagesAtKill = (await all(gens, 'status')).reduce((x, g) => x + g.outages, 0);
@@ -304,7 +305,10 @@ async function run(mode, o) {
       const statuses = await all(gens, 'status');
       const st = states(statuses);
       const outages = statuses.reduce((x, g) => x + g.outages, 0);
-      const m = await Promise.all(survivors.map((n) => scrape(n.port)));
+      // a node that did not answer in time counts with its last figures
+      const m = (await Promise.all(survivors.map((n) => scrape(n.port)))).map(
+        (x, i) => (last[i] = x ?? last[i]),
+      );
       const ls = m.reduce((s, x) => s + (x?.logins ?? 0), 0);
       const refused = m.reduce((s, x) => s + (x?.loginRefusals ?? 0), 0);
       peakLoginsPerS = Math.max(peakLoginsPerS, ls - prevLogins);
