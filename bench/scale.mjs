@@ -44,6 +44,8 @@ const DEFAULTS = {
   probeSize: 100,
   /** clients per load-generator process (0: 8,000, under the 20,000 fd limit) */
   perGenerator: 8000,
+  /** HAProxy processes (0: one per 9,000 clients, under the 20,000 fd limit) */
+  haproxyProcesses: 0,
   /** logins (then joins) in flight per generator */
   loginConcurrency: 100,
   /** acknowledged peer messages per second, all generators together */
@@ -212,7 +214,7 @@ async function run(mode, o) {
       { length: Math.ceil(o.clients / CLIENTS_PER_ADDRESS) },
       (_, i) => `127.0.0.${i + 1}`,
     );
-    const processes = Math.max(1, Math.ceil(o.clients / CLIENTS_PER_HAPROXY));
+    const processes = o.haproxyProcesses || Math.max(1, Math.ceil(o.clients / CLIENTS_PER_HAPROXY));
     lb = await startHaproxy({
       dir,
       processes,
