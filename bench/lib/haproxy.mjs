@@ -16,8 +16,8 @@ import { join } from 'node:path';
 
 /** clients one HAProxy process takes (two fds each, under the 20,000 fd limit) */
 export const CLIENTS_PER_HAPROXY = 9000;
-/** clients per frontend address (under the ~28,000 ephemeral ports towards one address) */
-export const CLIENTS_PER_ADDRESS = 20_000;
+/** clients per frontend address (well under the ~28,000 ephemeral ports towards one address, which other programs share) */
+export const CLIENTS_PER_ADDRESS = 10_000;
 
 /** Installs HAProxy with apt-get when it is not on PATH; returns its version line. */
 export function ensureHaproxy() {
