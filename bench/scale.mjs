@@ -18,20 +18,19 @@
  * `--modes single,cluster`: one run on the single Redis, one on a throw-away 3-master Redis
  * Cluster (bench/lib/redis-cluster.mjs, as .ci/run starts CI's).
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
 import { BENCH_APP_ID } from './lib/clients.mjs';
 import { parseArgs } from './lib/args.mjs';
 import { cleanPrefix } from './lib/redis-prefix.mjs';
 import { CLIENTS_PER_ADDRESS, CLIENTS_PER_HAPROXY, ensureHaproxy, startHaproxy } from './lib/haproxy.mjs';
 import { startRedisCluster } from './lib/redis-cluster.mjs';
-import { fmt, fmtLoadAvg, markdownTable } from './lib/report.mjs';
+import { fmt, fmtLoadAvg } from './lib/report.mjs';
+import { all, freePort, redisCpuS, scrape, startGenerator, states, waitHealthy } from './lib/scale-infra.mjs';
+import { printScaleTable } from './lib/scale-report.mjs';
 import { procStats, startParley } from './lib/server-proc.mjs';
 import { Latencies, sleep } from './lib/stats.mjs';
 
@@ -68,96 +67,6 @@ const DEFAULTS = {
   json: false,
   /** a directory for the nodes' logs (warnings and errors) */
   logs: '',
-};
-
-const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A forked load generator with request/answer over IPC. */
-function startGenerator(cfg) {
-  const child = fork(join(ROOT_DIR, 'bench/lib/scale-gen.mjs'), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: ['--max-old-space-size=4096'],
-  });
-  let n = 0;
-  const waiting = new Map();
-  child.on('message', (m) => {
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (m.error) w?.reject(new Error(`generator ${cfg.gen}: ${m.error}`));
-    else w?.resolve(m);
-  });
-  child.on('exit', (code, sig) => {
-    for (const w of waiting.values()) w.reject(new Error(`generator ${cfg.gen} exited (${code ?? sig})`));
-    waiting.clear();
-  });
-  const ask = (cmd, extra = {}) =>
-    new Promise((resolve, reject) => {
-      const id = ++n;
-      waiting.set(id, { resolve, reject });
-      child.send({ id, cmd, ...extra });
-    });
-  return { child, ask, ready: ask('config', { cfg }) };
-}
-
-const all = (gens, cmd, extra) => Promise.all(gens.map((g) => g.ask(cmd, extra)));
-
-async function waitHealthy(port, timeoutMs = 60_000) {
-  const t0 = Date.now();
-  while (Date.now() - t0 < timeoutMs) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(200);
-  }
-  throw new Error(`node on ${port} not healthy after ${timeoutMs} ms`);
-}
-
-async function scrape(port) {
-  try {
-    // a stalled node must not stall the timeline
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
-    const text = await res.text();
-    const num = (re) => Number(re.exec(text)?.[1] ?? Number.NaN);
-    return {
-      logins: num(/^parley_logins_total\{code="0"\} (\S+)$/m),
-      loginRefusals: [...text.matchAll(/^parley_logins_total\{code="(\d+)"\} (\S+)$/gm)]
-        .filter((m) => m[1] !== '0')
-        .reduce((s, m) => s + Number(m[2]), 0),
-      sessions: num(/^parley_sessions (\S+)$/m),
-      connections: num(/^parley_connections (\S+)$/m),
-    };
-  } catch {
-    return null;
-  }
-}
-
-/** Redis CPU seconds so far (INFO cpu, user + sys), summed over the masters. */
-async function redisCpuS(conns) {
-  let s = 0;
-  for (const r of conns) {
-    const info = await r.info('cpu');
-    s += Number(/used_cpu_user:(\S+)/.exec(info)[1]) + Number(/used_cpu_sys:(\S+)/.exec(info)[1]);
-  }
-  return s;
-}
-
-const states = (statuses) => {
-  const out = {};
-  for (const s of statuses) for (const [k, v] of Object.entries(s.states)) out[k] = (out[k] ?? 0) + v;
-  return out;
 };
 
 /** what a run started, stopped on SIGINT / SIGTERM too (the `finally` of `run` does not run then) */
@@ -448,82 +357,6 @@ async function run(mode, o) {
   }
 }
 
-function print(results) {
-  const ms = (x) => (Number.isFinite(x) ? `${fmt(x)} ms` : '–');
-  console.log(
-    markdownTable([
-      ['', ...results.map((r) => (r.mode === 'cluster' ? 'Redis Cluster (3 masters)' : 'one Redis'))],
-      [
-        'clients (generators, haproxy processes)',
-        ...results.map((r) => `${r.clients} (${r.generators}, ${r.haproxy})`),
-      ],
-      ['logins/s at start (all nodes)', ...results.map((r) => fmt(r.loginPerS))],
-      ['sessions on the killed node', ...results.map((r) => String(r.killedSessions))],
-      ['clients dropped / not back', ...results.map((r) => `${r.clientsDropped} / ${r.stillDown}`)],
-      [
-        'back to CONNECTED p50 / p99 / max',
-        ...results.map((r) => `${ms(r.backP50)} / ${ms(r.backP99)} / ${ms(r.backMax)}`),
-      ],
-      [
-        'logins absorbed by survivors (mean/s, peak/s)',
-        ...results.map((r) => `${r.absorbedLogins} (${fmt(r.absorbedPerS)}, ${fmt(r.peakLoginsPerS)})`),
-      ],
-      ['login refusals on survivors', ...results.map((r) => String(r.loginRefusedDuringRecovery))],
-      [
-        'acked peer msgs (live / offline)',
-        ...results.map((r) => `${r.acked} (${r.ackedLive} / ${r.ackedOffline})`),
-      ],
-      [
-        'acked msgs lost / shown twice',
-        ...results.map(
-          (r) =>
-            `${r.lostMsgs} / ${r.dupMsgs}${r.lostMsgs ? ` ${JSON.stringify(r.lostBy)}, in inboxes ${r.lostInInbox}` : ''}`,
-        ),
-      ],
-      ['why clients dropped (state/reason)', ...results.map((r) => JSON.stringify(r.reasons))],
-      ['peer sends failed', ...results.map((r) => JSON.stringify(r.sendFailures))],
-      [
-        'channel msgs sent / deliveries / shown twice',
-        ...results.map((r) => `${r.chanSent} / ${r.chanDeliveries} / ${r.chanDups}`),
-      ],
-      [
-        'probe MemberJoined / MemberLeft (dup)',
-        ...results.map(
-          (r) => `${r.member.joined} (${r.member.dupJoined}) / ${r.member.left} (${r.member.dupLeft})`,
-        ),
-      ],
-      [
-        'node RSS MiB before (sessions)',
-        ...results.map((r) => r.memBefore.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', ')),
-      ],
-      [
-        'RSS growth per session before (KiB, per node)',
-        ...results.map((r) =>
-          r.memBefore.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '),
-        ),
-      ],
-      [
-        'node RSS MiB after (sessions, survivors)',
-        ...results.map((r) => r.memAfter.map((m) => `${fmt(m.rssMiB)} (${m.sessions})`).join(', ')),
-      ],
-      [
-        'RSS growth per session after (KiB, survivors)',
-        ...results.map((r) =>
-          r.memAfter.map((m) => fmt(((m.rssMiB - m.baseMiB) * 1024) / m.sessions)).join(', '),
-        ),
-      ],
-      [
-        'Redis CPU % login / steady / recovery',
-        ...results.map(
-          (r) =>
-            `${fmt(r.redisCpu.loginPct)} / ${fmt(r.redisCpu.steadyPct)} / ${fmt(r.redisCpu.recoveryPct)}`,
-        ),
-      ],
-      ['load average', ...results.map((r) => r.loadavg)],
-    ]),
-  );
-}
-
 export default async function main(argv) {
   const o = parseArgs(argv, DEFAULTS);
   if (o.logs) mkdirSync(o.logs, { recursive: true });
@@ -533,6 +366,6 @@ export default async function main(argv) {
     if (mode !== 'single' && mode !== 'cluster') throw new Error(`--modes: single or cluster, not ${mode}`);
     results.push(await run(mode, o));
   }
-  print(results);
+  printScaleTable(results);
   if (o.json) console.log(JSON.stringify(results, null, 2));
 }
