@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { parseArgs } from './lib/args.mjs';
+import { cleanPrefix } from './lib/redis-prefix.mjs';
 import { pumpChannel } from './lib/channel-pump.mjs';
 import { connectInBatches, ParleyRawClient } from './lib/clients.mjs';
 import { cpuProfFlags, cpuProfiles } from './lib/cpuprofile.mjs';
@@ -88,17 +89,6 @@ async function startNodes(topo, o, extra = []) {
       if (topo.redis) await cleanPrefix(o.redis, prefix);
     },
   };
-}
-
-async function cleanPrefix(url, prefix) {
-  const r = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.unlink(...keys);
-  } while (cursor !== '0');
-  r.disconnect();
 }
 
 /** The local redis-server's pid (its CPU is part of the cluster's cost), or null. */

@@ -8,6 +8,7 @@ import {
   isValidChannelId,
   type ChannelAttrEntry,
   type GetChannelAttrsResponse,
+  RATE_LIMITS,
 } from '@parley/protocol';
 import {
   RtmInvalidArgumentError as Arg,
@@ -18,6 +19,7 @@ import {
   errorFrom,
   type ErrorTable,
 } from './errors.js';
+import { rateText } from './rate-texts.js';
 import { invoke, type ClientInternals } from './invoke.js';
 import type { AttributesMap, ChannelAttributeOptions, ChannelAttributes } from './types.js';
 
@@ -27,7 +29,7 @@ export const CHANNEL_ATTRIBUTE_ERRORS: ErrorTable = {
   [AttributeOperationError.SIZE_OVERFLOW]: [Limit, 'Channel attributes exceed the size limits.'],
   [AttributeOperationError.TOO_OFTEN]: [
     Often,
-    'Channel attribute operation too often: exceeded 10 calls in 5 seconds.',
+    `Channel attribute operation too often: exceeded ${rateText(RATE_LIMITS.channelAttrsSet, 'calls')}.`,
   ],
   [AttributeOperationError.USER_NOT_FOUND]: [Arg, 'User not found.'],
   [AttributeOperationError.TIMEOUT]: [Timeout, 'Channel attribute operation timeout.'],

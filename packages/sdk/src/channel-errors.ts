@@ -4,6 +4,7 @@ import {
   GetMembersError,
   JoinChannelError,
   LeaveChannelError,
+  RATE_LIMITS,
 } from '@parley/protocol';
 import {
   RtmInvalidArgumentError as Arg,
@@ -15,6 +16,7 @@ import {
   RtmUnknownError as Unknown,
   type ErrorTable,
 } from './errors.js';
+import { SEND_RATE_TEXT, rateText } from './rate-texts.js';
 
 /** Error class and text per code of the channel operations (Agora's mapping). */
 export const JOIN_CHANNEL_ERRORS: ErrorTable = {
@@ -24,10 +26,13 @@ export const JOIN_CHANNEL_ERRORS: ErrorTable = {
   [JoinChannelError.TIMEOUT]: [Timeout, 'Join channel timeout.'],
   [JoinChannelError.EXCEED_LIMIT]: [Limit, 'Exceeded the limit of 20 joined channels.'],
   [JoinChannelError.ALREADY_JOINED]: [Status, 'The channel is already joined or being joined.'],
-  [JoinChannelError.TOO_OFTEN]: [Often, 'Join channel too often: exceeded 50 joins in 3 seconds.'],
+  [JoinChannelError.TOO_OFTEN]: [
+    Often,
+    `Join channel too often: exceeded ${rateText(RATE_LIMITS.join, 'joins')}.`,
+  ],
   [JoinChannelError.JOIN_SAME_CHANNEL_TOO_OFTEN]: [
     Often,
-    'Join the same channel too often: exceeded 2 joins in 5 seconds.',
+    `Join the same channel too often: exceeded ${rateText(RATE_LIMITS.joinSameChannel, 'joins')}.`,
   ],
   [JoinChannelError.ABORTED_BY_LEAVE]: [Status, 'Join channel aborted by leave.'],
   [JoinChannelError.ALREADY_JOINED_CHANNEL_OF_SAME_ID]: [
@@ -46,7 +51,7 @@ export const CHANNEL_MESSAGE_ERRORS: ErrorTable = {
   [ChannelMessageError.TIMEOUT]: [Timeout, 'Send channel message timeout.'],
   [ChannelMessageError.TOO_OFTEN]: [
     Limit,
-    'Send channel message too often: exceeded the 180 messages in 3 seconds limit.',
+    `Send channel message too often: exceeded the ${SEND_RATE_TEXT} limit.`,
   ],
   [ChannelMessageError.INVALID_MESSAGE]: [Arg, 'Invalid message.'],
   [ChannelMessageError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
@@ -57,7 +62,10 @@ export const GET_MEMBERS_ERRORS: ErrorTable = {
   [GetMembersError.FAILURE]: [Unknown, 'Get members failure.'],
   [GetMembersError.REJECTED]: [Unavail, 'Get members rejected by the server.'],
   [GetMembersError.TIMEOUT]: [Timeout, 'Get members timeout.'],
-  [GetMembersError.TOO_OFTEN]: [Often, 'Get members too often: exceeded 5 calls in 2 seconds.'],
+  [GetMembersError.TOO_OFTEN]: [
+    Often,
+    `Get members too often: exceeded ${rateText(RATE_LIMITS.getMembers, 'calls')}.`,
+  ],
   [GetMembersError.NOT_IN_CHANNEL]: [Status, 'The user is not in the channel.'],
 };
 export const GET_CHANNEL_MEMBER_COUNT_ERRORS: ErrorTable = {
@@ -65,7 +73,7 @@ export const GET_CHANNEL_MEMBER_COUNT_ERRORS: ErrorTable = {
   [GetChannelMemberCountError.INVALID_ARGUMENT]: [Arg, 'Invalid channel ID list.'],
   [GetChannelMemberCountError.TOO_OFTEN]: [
     Often,
-    'Get channel member count too often: exceeded 1 call per second.',
+    `Get channel member count too often: exceeded ${rateText(RATE_LIMITS.getMemberCount, 'calls')}.`,
   ],
   [GetChannelMemberCountError.TIMEOUT]: [Timeout, 'Get channel member count timeout.'],
   // Agora's runtime throws RtmInvalidArgumentError for a list of 0 or more than 32 ids.

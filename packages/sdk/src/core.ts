@@ -1,9 +1,8 @@
 import {
   CLOSE_POLICY,
-  ConnectionChangeReason,
-  ConnectionState,
+  type ConnectionChangeReason,
+  type ConnectionState,
   LoginError,
-  NOT_LOGGED_IN,
   Op,
   classify,
   decodeFrame,
@@ -16,12 +15,8 @@ import {
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { sendFarewell } from './farewell.js';
 import { type SessionTicket, loginRequest, resumeRequest } from './handshake.js';
-import {
-  SESSION_OPS_EXEMPT,
-  TERMINAL_CLOSE_REASON,
-  TERMINAL_RELOGIN_CODES,
-  attemptTimeoutMs,
-} from './connection-policy.js';
+import { SESSION_OPS_EXEMPT, TERMINAL_CLOSE_REASON, attemptTimeoutMs } from './connection-policy.js';
+import { onReloginRefused } from './relogin-refusal.js';
 import { defaultWebSocket, type WebSocketCtor } from './platform.js';
 import { LoginWaiter } from './login-waiter.js';
 import { ReconnectSchedule } from './reconnect-schedule.js';
@@ -82,11 +77,7 @@ export class Core {
     });
   }
 
-  /**
-   * A new idempotency key for a send (docs/protocol.md, "Exactly once"): this instance's random
-   * prefix and a counter. It is part of the request's bytes, so every re-send of the request
-   * (after a reconnect, a re-login, a server restart) carries the same key.
-   */
+  /** A new idempotency key for a send (docs/protocol.md, "Exactly once"); re-sends carry it. */
   newSendKey(): string {
     return this.sendKeys.next();
   }
@@ -169,17 +160,13 @@ export class Core {
   // ---- socket ----
 
   private open(): void {
-    if (this.retriesUsedUp()) {
+    if (this.reconnect.usedUp(this.state === 'RECONNECTING')) {
       this.giveUp();
       return;
     }
     this.listener.attempt?.(this.reconnect.attempt);
     if (this.state !== 'CONNECTING' && this.state !== 'RECONNECTING') return;
     this.link.open(this.reconnect.url, attemptTimeoutMs(this.lastHeartbeatMs));
-  }
-
-  private retriesUsedUp(): boolean {
-    return this.reconnect.usedUp(this.state === 'RECONNECTING');
   }
 
   /** The retry limits are used up: a login in progress fails, a lost session ends. */
@@ -247,22 +234,18 @@ export class Core {
         w.reject({ code, detail: (body as { message?: string } | null)?.message });
         return;
       }
-      // An automatic re-login. An expired token only raises TokenExpired (Agora); the app may
-      // renew it and the next attempt uses the new one.
-      if (code === LoginError.TOKEN_EXPIRED) {
-        if (this.opts.endOnTokenExpiry) {
-          this.endedByServer('TOKEN_EXPIRED');
-          return;
-        }
-        this.listener.tokenExpired();
-      }
-      if (TERMINAL_RELOGIN_CODES.has(code)) {
-        this.teardown(false);
-        this.setState('ABORTED', 'LOGIN_FAILURE');
-        return;
-      }
-      this.dropSocket();
-      this.scheduleReconnect();
+      onReloginRefused(code, this.opts.endOnTokenExpiry === true, {
+        endTokenExpired: () => this.endedByServer('TOKEN_EXPIRED'),
+        tokenExpired: () => this.listener.tokenExpired(),
+        abort: () => {
+          this.teardown(false);
+          this.setState('ABORTED', 'LOGIN_FAILURE');
+        },
+        retry: () => {
+          this.dropSocket();
+          this.scheduleReconnect();
+        },
+      });
       return;
     }
     const r = body as LoginResponse;
@@ -419,5 +402,3 @@ export class Core {
     this.state = 'DISCONNECTED';
   }
 }
-
-export { NOT_LOGGED_IN, ConnectionState, ConnectionChangeReason };

@@ -11,6 +11,7 @@ import {
   type ErrorTable,
   type RtmErrorClass,
 } from './errors.js';
+import { SEND_RATE_TEXT } from './rate-texts.js';
 
 /** Error class and text per code, for the operations of the core client (Agora's mapping). */
 export const LOGIN_ERRORS: ErrorTable = {
@@ -32,10 +33,7 @@ export const LOGOUT_ERRORS: ErrorTable = {
 export const PEER_MESSAGE_ERRORS: ErrorTable = {
   [PeerMessageError.FAILURE]: [Unknown, 'Send peer message failure.'],
   [PeerMessageError.TIMEOUT]: [Timeout, 'Send peer message timeout.'],
-  [PeerMessageError.TOO_OFTEN]: [
-    Limit,
-    'Send peer message too often: exceeded the 180 messages in 3 seconds limit.',
-  ],
+  [PeerMessageError.TOO_OFTEN]: [Limit, `Send peer message too often: exceeded the ${SEND_RATE_TEXT} limit.`],
   [PeerMessageError.INVALID_USERID]: [Arg, 'Invalid peer ID.'],
   [PeerMessageError.INVALID_MESSAGE]: [Arg, 'Invalid message.'],
   [PeerMessageError.INCOMPATIBLE_MESSAGE]: [Arg, 'Incompatible message.'],

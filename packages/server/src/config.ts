@@ -331,23 +331,20 @@ export function restRatesFor(config: ServerConfig, app: AppConfig | undefined): 
   return { ...REST_RATES, ...(app?.restRates ?? {}) };
 }
 
-/** The quotas in force for an app: the server-wide values, then the app's own. */
-export function quotasFor(config: ServerConfig, appId: string): AppQuotas {
-  let byApp = quotaCache.get(config);
-  if (!byApp) quotaCache.set(config, (byApp = new Map()));
-  let q = byApp.get(appId);
-  if (!q) {
-    const app = config.apps.find((a) => a.appId === appId);
-    q = {
-      offlineMaxBytes: config.offlineMaxBytesPerApp,
-      offlineMaxPerSenderPerHour: config.offlineMaxPerSenderPerHour,
-      emptyChannelAttrsMaxBytes: config.emptyChannelAttrsMaxBytesPerApp,
-      historyMaxBytes: config.historyMaxBytesPerApp,
-      ...(app?.quotas ?? {}),
-    };
-    // Development mode admits any App ID: do not remember every one ever seen.
-    if (app || config.apps.length > 0) byApp.set(appId, q);
-  }
-  return q;
+/** The quotas in force for an app (by App ID). */
+export type QuotasOf = (appId: string) => AppQuotas;
+
+/**
+ * The quotas of every app, resolved once (createServer): the server-wide values, then each
+ * configured app's own. An App ID not configured (development mode) gets the server-wide values.
+ */
+export function resolveQuotas(config: ServerConfig): QuotasOf {
+  const serverWide: AppQuotas = {
+    offlineMaxBytes: config.offlineMaxBytesPerApp,
+    offlineMaxPerSenderPerHour: config.offlineMaxPerSenderPerHour,
+    emptyChannelAttrsMaxBytes: config.emptyChannelAttrsMaxBytesPerApp,
+    historyMaxBytes: config.historyMaxBytesPerApp,
+  };
+  const byApp = new Map(config.apps.map((a) => [a.appId, { ...serverWide, ...(a.quotas ?? {}) }]));
+  return (appId) => byApp.get(appId) ?? serverWide;
 }
-const quotaCache = new WeakMap<ServerConfig, Map<string, AppQuotas>>();

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '@parley/protocol';
-import { customersOf, limitsFor, resolveConfig, restRatesFor, type ServerConfig } from './config.js';
+import {
+  customersOf,
+  limitsFor,
+  resolveConfig,
+  resolveQuotas,
+  restRatesFor,
+  type ServerConfig,
+} from './config.js';
 import { secretEqual } from './kernel/secret-equal.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -128,14 +135,17 @@ export async function createServer(
     metrics,
     log: deliveryLog,
   });
+  const quotas = resolveQuotas(config);
   const messageHistory = new MessageHistory({
     config,
+    quotas,
     store: store.messageHistory,
     metrics,
     log: deliveryLog,
   });
   const peers = new PeerDelivery({
     config,
+    quotas,
     offline: store.offline,
     metrics,
     log: deliveryLog,
@@ -154,6 +164,7 @@ export async function createServer(
   });
   const ctx: FeatureContext = {
     config,
+    quotas,
     log: log.child({ layer: 'features' }),
     metrics,
     store,
@@ -277,6 +288,7 @@ export async function createServer(
       await census.close();
       // After the sessions ended: their user.offline and member_left are sent too.
       await webhooks?.close();
+      users.close();
       await routes.close();
       await mesh.close();
       await adapters.cluster?.stop();
@@ -301,6 +313,7 @@ export async function createServer(
       // Gone from the bus: what the other nodes send this node now reaches nobody.
       admin?.close();
       await census.close();
+      users.close();
       await mesh.close();
       await routes.close();
       // Only the features' timers and resources stop here (a dead process has none left).

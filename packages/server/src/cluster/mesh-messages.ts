@@ -26,6 +26,8 @@ export interface NodeMessages {
     payload: { appId: string; to: string; id: string; event: Uint8Array; stored?: boolean };
     answer: boolean | null;
   };
+  /** a stored message to the user was not acked live: send what its offline inbox holds */
+  'inbox.drain': { payload: [appId: string, uid: string]; answer: null };
   /** one PeersStatus event for local watcher sessions, `to` flat [uid, sessionId, …] */
   presence: { payload: { appId: string; msg: Uint8Array; to: string[] }; answer: null };
   /** an invitation's phase changed elsewhere: (re)arm its deadline on its owner node */

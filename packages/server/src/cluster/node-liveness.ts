@@ -38,7 +38,12 @@ export class NodeLiveness {
   }
   private epoch: string | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
+  /** a heartbeat write is in flight */
+  private beating = false;
+  /** the work heartbeats call for (write-back, reconcile, dead-node cleanup) is running */
+  private maintaining = false;
+  /** the registry's epoch changed (it lost its data): this node's sessions are being written back */
+  private lostEpoch: string | null = null;
   private hooks: ClusterHooks | null = null;
   /** local time since which every heartbeat succeeded (null: the last one failed) */
   private healthySince: number | null = null;
@@ -88,7 +93,7 @@ export class NodeLiveness {
       await new Promise((r) => setTimeout(r, this.opts.heartbeatMs));
     }
     this.healthySince = Date.now();
-    this.timer = setInterval(() => void this.tick(), this.opts.heartbeatMs);
+    this.timer = setInterval(() => this.tick(), this.opts.heartbeatMs);
     this.timer.unref();
   }
 
@@ -108,24 +113,30 @@ export class NodeLiveness {
     this.reaping.clear();
   }
 
-  private async tick(): Promise<void> {
-    if (this.ticking || this.stopped) return;
-    this.ticking = true;
+  /**
+   * Each period: the heartbeat, and (separately) the work it may call for. A heartbeat never waits
+   * for that work: a survivor marking a dead node's thousands of sessions UNREACHABLE, or a node
+   * reconciling its own after a silence, takes seconds under load, and a node that did not beat
+   * meanwhile would itself be taken for dead by the others (a cascade seen in
+   * `npm run bench -- scale`).
+   */
+  private tick(): void {
+    if (this.stopped) return;
+    void this.beatOnce();
+    void this.maintain();
+  }
+
+  private async beatOnce(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
     try {
       await this.beat();
     } catch (e) {
       if (!this.beatFailing) this.log.error({ err: e }, 'node heartbeat failed');
       this.beatFailing = true;
       this.healthySince = null;
-      this.ticking = false;
-      return;
-    }
-    try {
-      if (this.healthySince !== null && Date.now() - this.healthySince >= this.deadMs) await this.findDead();
-    } catch (e) {
-      this.log.warn({ err: e }, 'looking for dead nodes failed');
     } finally {
-      this.ticking = false;
+      this.beating = false;
     }
   }
 
@@ -135,23 +146,44 @@ export class NodeLiveness {
     this.beatFailing = false;
     this.healthySince ??= Date.now();
     if (epoch !== this.epoch) {
-      this.log.warn('Redis lost its data (restart without persistence?): writing this node’s sessions back');
-      await this.restoreSessions();
-      // Only once all are back: the shards of a Redis Cluster return one by one, and a beat whose
-      // write-back failed tries again on the next one (the writes are idempotent).
-      this.epoch = epoch;
+      if (this.lostEpoch !== epoch)
+        this.log.warn(
+          'Redis lost its data (restart without persistence?): writing this node’s sessions back',
+        );
+      this.lostEpoch = epoch;
     } else if (age === -1 || age >= this.deadMs) {
       this.log.warn(
         { silentMs: age },
         'this node was silent long enough to be presumed dead; reconciling its sessions with the survivors',
       );
-      // Check again on the next beats too: a survivor that began its cleanup just before this beat
-      // may still be ending sessions.
+      // Check again on the next periods too: a survivor that began its cleanup just before this
+      // beat may still be ending sessions.
       this.evictChecks = 3;
     }
-    if (this.evictChecks > 0) {
-      this.evictChecks--;
-      await this.reconcileAfterSilence();
+  }
+
+  /** What the heartbeats called for: sessions written back or reconciled, dead nodes cleaned up. */
+  private async maintain(): Promise<void> {
+    if (this.maintaining || this.stopped) return;
+    this.maintaining = true;
+    try {
+      const lost = this.lostEpoch;
+      if (lost !== null) {
+        await this.restoreSessions();
+        // Only once all are back: the shards of a Redis Cluster return one by one, and a
+        // write-back that failed is tried again in the next period (the writes are idempotent).
+        if (this.lostEpoch === lost) this.lostEpoch = null;
+        this.epoch = lost;
+      }
+      if (this.evictChecks > 0) {
+        this.evictChecks--;
+        await this.reconcileAfterSilence();
+      }
+      if (this.healthySince !== null && Date.now() - this.healthySince >= this.deadMs) await this.findDead();
+    } catch (e) {
+      this.log.warn({ err: e }, 'node liveness upkeep failed; tried again next period');
+    } finally {
+      this.maintaining = false;
     }
   }
 

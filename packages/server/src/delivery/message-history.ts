@@ -1,5 +1,5 @@
 import type { WireMessage } from '@parley/protocol';
-import { quotasFor, type ServerConfig } from '../config.js';
+import type { QuotasOf, ServerConfig } from '../config.js';
 import { KeyedSerialQueue } from '../kernel/serial-queue.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -20,6 +20,8 @@ export class HistoryWriteFailed extends Error {}
 
 export interface MessageHistoryDeps {
   config: ServerConfig;
+  /** the per-app quotas (the history's byte cap), resolved once in createServer */
+  quotas: QuotasOf;
   store: MessageHistoryStore;
   metrics: Metrics;
   log: Logger;
@@ -65,7 +67,7 @@ export class MessageHistory {
     try {
       const r = await ctx.store.append(appId, entry, {
         ttlMs: ctx.config.historyTtlMs,
-        maxBytesPerApp: quotasFor(ctx.config, appId).historyMaxBytes,
+        maxBytesPerApp: ctx.quotas(appId).historyMaxBytes,
       });
       ctx.metrics.historyStored.inc({ kind: entry.kind });
       if (r.dropped > 0) ctx.metrics.historyDropped.inc({ reason: 'app_bytes' }, r.dropped);

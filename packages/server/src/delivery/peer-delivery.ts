@@ -5,7 +5,7 @@ import {
   type PeerSendResponse,
   type WireMessage,
 } from '@parley/protocol';
-import { quotasFor, type AppQuotas, type ServerConfig } from '../config.js';
+import type { AppQuotas, QuotasOf, ServerConfig } from '../config.js';
 import { crashPoint } from '../crash-points.js';
 import { MessageIds } from '../kernel/ids.js';
 import { KeyedSerialQueue } from '../kernel/serial-queue.js';
@@ -41,6 +41,8 @@ interface Answer {
 /** What the peer send path uses. */
 export interface PeerDeliveryDeps {
   config: ServerConfig;
+  /** the per-app quotas, resolved once in createServer */
+  quotas: QuotasOf;
   offline: OfflineStore;
   metrics: Metrics;
   log: Logger;
@@ -114,7 +116,7 @@ export class PeerDelivery {
       return { id, ts, received: await h.acked, cached: false };
     }
 
-    const quotas = quotasFor(ctx.config, appId);
+    const quotas = ctx.quotas(appId);
     const written = offline
       ? this.store(appId, from, to, ev, key, quotas)
       : Promise.resolve<Committed>({ refused: null, prior: null });
@@ -152,6 +154,7 @@ export class PeerDelivery {
     const received = await h.acked;
     if (!offline) return { id, ts, received, cached: false };
     if (r.refused) return received ? { id, ts, received, cached: false } : r.refused;
+    if (!received) ctx.users.redeliverStored(appId, to);
     // A retry answered from its first send was counted then.
     if (!received && !r.prior && quotas.offlineMaxPerSenderPerHour > 0)
       await ctx.offline.senderCount(appId, from, HOUR_MS, true).catch((e) => {

@@ -5,6 +5,13 @@ import { AckTracker } from './ack-tracker.js';
 import { type HandOff, PeerReceiver, type ReceiverDeps } from './peer-receiver.js';
 import type { LocalSessions, Recipient } from './recipient.js';
 
+/**
+ * When, after a stored message was not acked live, its receiver's inbox is sent again (while it
+ * still holds messages and the receiver has a session): soon, and once more after a node that
+ * was briefly cut off from the bus is back.
+ */
+export const REDELIVER_STORED_AFTER_MS = [2000, 8000];
+
 export interface UserDeliveryDeps extends ReceiverDeps {
   sessions: LocalSessions;
   routes: RouteCache;
@@ -24,6 +31,8 @@ export class UserDelivery {
   readonly receiver: PeerReceiver;
   /** Per sender: its last one-way message still on its way (keeps send order). */
   private readonly order = new KeyedSerialQueue<object>(new WeakMap());
+  /** receivers (`appId\0uid`) whose inbox is sent again soon: one timer each */
+  private readonly redeliveries = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly deps: UserDeliveryDeps) {
     const { mesh, routes, sessions } = deps;
@@ -42,6 +51,11 @@ export class UserDelivery {
     });
     mesh.on('route.gone', (p) => {
       routes.forget(p[0], p[1]);
+    });
+    mesh.on('inbox.drain', ([appId, uid]) => {
+      const s = sessions.local(appId, uid);
+      if (s) void this.receiver.drain(s);
+      return null;
     });
     mesh.on('peer', (p) => {
       const { appId, to, id, event, stored } = p;
@@ -116,6 +130,51 @@ export class UserDelivery {
       },
     );
     return { acked };
+  }
+
+  /**
+   * A stored (offline) message to `uid` was not acked live: its hop was lost or timed out, or it
+   * went to the node the receiver had just left while its login fetched the backlog before the
+   * message was stored. A receiver that stays online would get it only at its next login; so a
+   * moment later its session, wherever it is then, sends what its inbox still holds
+   * (`PeerReceiver.drain` skips what it sent and is not acked yet; the SDK drops what it has seen).
+   * One pending re-send per receiver; none when the receiver has no session.
+   */
+  redeliverStored(appId: string, uid: string, attempt = 0): void {
+    const k = `${appId}\u0000${uid}`;
+    const delay = REDELIVER_STORED_AFTER_MS[attempt];
+    if (delay === undefined || (attempt === 0 && this.redeliveries.has(k))) return;
+    const t = setTimeout(() => {
+      this.redeliveries.delete(k);
+      this.drainInbox(appId, uid).then(
+        (more) => {
+          if (more) this.redeliverStored(appId, uid, attempt + 1);
+        },
+        (e) => this.deps.log.warn({ err: e, appId, uid }, 'could not send a stored message again'),
+      );
+    }, delay);
+    t.unref();
+    this.redeliveries.set(k, t);
+  }
+
+  /** Stops the pending re-sends (server shutdown). */
+  close(): void {
+    for (const t of this.redeliveries.values()) clearTimeout(t);
+    this.redeliveries.clear();
+  }
+
+  /** Sends the receiver's inbox again; true when it is worth another try later. */
+  private async drainInbox(appId: string, uid: string): Promise<boolean> {
+    if ((await this.deps.offline.count(appId, uid)) === 0) return false;
+    const local = this.deps.sessions.local(appId, uid);
+    if (local) {
+      await this.receiver.drain(local);
+      return true;
+    }
+    const node = await this.deps.routes.remoteNode(appId, uid);
+    if (node === null) return false; // no session: the next login sends the inbox
+    await this.deps.mesh.send(node, 'inbox.drain', [appId, uid]);
+    return true;
   }
 
   /** A one-way message that arrived over the mesh for a local session: backlog first. */

@@ -1,5 +1,5 @@
 import type { NodeMesh } from '../cluster/node-mesh.js';
-import type { ServerConfig } from '../config.js';
+import type { QuotasOf, ServerConfig } from '../config.js';
 import type { MemberFanout } from '../delivery/member-fanout.js';
 import type { PeerDelivery } from '../delivery/peer-delivery.js';
 import type { ChannelRooms } from '../delivery/rooms.js';
@@ -24,6 +24,8 @@ export type FeatureRegistrar = Pick<FeatureRegistry, 'request' | 'onClientEvent'
  */
 export interface FeatureContext {
   config: ServerConfig;
+  /** the per-app quotas, resolved once in createServer */
+  quotas: QuotasOf;
   log: Logger;
   metrics: Metrics;
   store: Store;

@@ -30,12 +30,12 @@ describe('a node cut off from Redis (partition)', () => {
     if (prefix) await cleanPrefix(prefix);
   });
 
-  async function start(graceMs: number) {
+  async function start(graceMs: number, nodeHeartbeatMs = 100) {
     if (!(await redisReachable())) skipWithoutRedis();
     prefix = uniquePrefix();
     redis = new Redis(REDIS_URL);
     proxy = await startTcpProxy(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
-    const cfg = { redisPrefix: prefix, nodeHeartbeatMs: 100, sessionGraceMs: graceMs };
+    const cfg = { redisPrefix: prefix, nodeHeartbeatMs, sessionGraceMs: graceMs };
     nodes.push(await startTestServer({ ...cfg, nodeId: 'A', redisUrl: `redis://127.0.0.1:${proxy.port}` }));
     nodes.push(await startTestServer({ ...cfg, nodeId: 'B', redisUrl: REDIS_URL }));
     const member = async (node: number, uid: string): Promise<{ c: RtmClient; ch: RtmChannel }> => {
@@ -93,6 +93,24 @@ describe('a node cut off from Redis (partition)', () => {
     expect(left.map((x) => x[0])).toEqual(['alice']);
     expect(joined.map((x) => x[0])).toEqual(['alice']);
     expect((await bob.ch.getMembers()).sort()).toEqual(['alice', 'bob']);
+  });
+  it('a stored peer message whose hop is lost in the cut still reaches its receiver, who stayed online, once', async () => {
+    // Heartbeats far apart: nobody takes A for dead during the short cut. Before, the message
+    // waited in the inbox for alice's next login; now her session gets the inbox again soon.
+    const { alice, bob, cut } = await start(30_000, 2000);
+    const got = collect<[{ text?: string }, string]>(alice.c, 'MessageFromPeer');
+    const states = collect<[string, string]>(alice.c, 'ConnectionStateChanged');
+    expect(await bob.c.sendMessageToPeer({ text: 'live' }, 'alice')).toEqual({ hasPeerReceived: true });
+    // A's subscription to its node topic goes with the cut; alice's socket to A stays.
+    cut();
+    const r = await bob.c.sendMessageToPeer({ text: 'stored' }, 'alice', { enableOfflineMessaging: true });
+    expect(r).toEqual({ hasPeerReceived: false });
+    await sleep(1000);
+    proxy!.resume();
+    await until(() => got.some(([m]) => m.text === 'stored'), 15_000, 'the stored message to reach alice');
+    await sleep(500);
+    expect(got.map(([m]) => m.text)).toEqual(['live', 'stored']);
+    expect(states).toEqual([]);
   });
 });
 

@@ -48,6 +48,9 @@ function baseOptions(name: string, o: RedisConnOptions): RedisOptions {
   };
 }
 
+/** How long a slot-map refresh (CLUSTER SLOTS) may take. */
+const SLOTS_REFRESH_TIMEOUT_MS = 5000;
+
 /**
  * Options of a Redis Cluster client: the node connections get the options above; the cluster
  * client itself has no offline queue either, re-reads the slot map often (so a promoted replica
@@ -71,6 +74,10 @@ function clusterOptions(
     // The subscriber client holds one sharded-subscriber connection per master (SSUBSCRIBE).
     shardedSubscribers: role === 'subscriber',
     slotsRefreshInterval: o.slotsRefreshMs ?? 1000,
+    // ioredis' 1 s default fails under load (a busy node or master answers CLUSTER SLOTS late):
+    // each failed refresh counts as a node error, and a node that keeps failing them ends up
+    // sending commands by a stale or empty slot map (MOVED errors inside auto-pipelines).
+    slotsRefreshTimeout: SLOTS_REFRESH_TIMEOUT_MS,
     retryDelayOnFailover: 0,
     clusterRetryStrategy: node.retryStrategy as ClusterOptions['clusterRetryStrategy'],
   };

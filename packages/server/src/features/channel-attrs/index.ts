@@ -16,7 +16,6 @@ import {
   type ChannelAttrEntry,
   type GetChannelAttrsResponse,
 } from '@parley/protocol';
-import { quotasFor } from '../../config.js';
 import type { ChannelAttribute } from '../../ports/channel-attrs-store.js';
 import type { ClientSession as Session } from '../client-session.js';
 import type { Feature, FeatureContext } from '../context.js';
@@ -36,7 +35,7 @@ const toWire = (attrs: readonly ChannelAttribute[]): ChannelAttrEntry[] =>
  * Codes are AttributeOperationError's: 3 invalid argument, 4 size overflow, 5 too often.
  */
 /** What the channel-attrs feature uses of the context. */
-type Needs = 'config' | 'metrics' | 'registry' | 'services' | 'store' | 'rooms' | 'activity';
+type Needs = 'config' | 'quotas' | 'metrics' | 'registry' | 'services' | 'store' | 'rooms' | 'activity';
 
 export const channelAttrsFeature: Feature<Needs> = {
   name: 'channel-attrs',
@@ -54,7 +53,7 @@ export const channelAttrsFeature: Feature<Needs> = {
      * true when a write to an empty channel must be refused (counted in /metrics).
      */
     const overEmptyQuota = async (s: Session, channelId: string): Promise<boolean> => {
-      const max = quotasFor(ctx.config, s.appId).emptyChannelAttrsMaxBytes;
+      const max = ctx.quotas(s.appId).emptyChannelAttrsMaxBytes;
       if (max <= 0) return false;
       const [n] = await ctx.store.channels.counts(s.appId, [channelId]);
       if ((n ?? 0) > 0 || (await ctx.store.channelAttrs.emptyBytes(s.appId)) < max) return false;
