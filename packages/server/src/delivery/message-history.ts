@@ -6,14 +6,46 @@ import type { Metrics } from '../metrics.js';
 import type { HistoryEntry, MessageHistoryStore } from '../ports/message-history-store.js';
 
 /**
- * Agora's `message_type` of a history entry (docs/history.md). Text as Agora documents it; raw
- * messages, which Agora's history never held, get their own types so that a reader knows the
- * payload is base64.
+ * Agora's `message_type` of a history entry (docs/history.md). Text as Agora documents it; raw,
+ * image and file messages, which Agora's history never held, get their own types so that a
+ * reader knows the payload is base64 (raw) or a JSON description of the media (image, file).
  */
 export const HISTORY_MESSAGE_TYPES = {
-  peer: { TEXT: 'peer_message', RAW: 'peer_raw_message' },
-  channel: { TEXT: 'channel_message', RAW: 'channel_raw_message' },
+  peer: { TEXT: 'peer_message', RAW: 'peer_raw_message', IMAGE: 'peer_image_message', FILE: 'peer_file_message' },
+  channel: {
+    TEXT: 'channel_message',
+    RAW: 'channel_raw_message',
+    IMAGE: 'channel_image_message',
+    FILE: 'channel_file_message',
+  },
 } as const;
+
+/** The payload of an image or file message's entry: what a receiver needs to download and show it. */
+function mediaPayload(msg: WireMessage): string {
+  const m = msg.media;
+  const out: Record<string, unknown> = {
+    mediaId: m?.id ?? '',
+    fileName: m?.fileName ?? '',
+    size: m?.size ?? 0,
+    description: msg.description ?? '',
+  };
+  if (msg.type === 'IMAGE')
+    Object.assign(out, {
+      width: m?.width ?? 0,
+      height: m?.height ?? 0,
+      thumbnailWidth: m?.thumbnailWidth ?? 0,
+      thumbnailHeight: m?.thumbnailHeight ?? 0,
+    });
+  if (m?.thumbnail && m.thumbnail.byteLength > 0) out.thumbnail = Buffer.from(m.thumbnail).toString('base64');
+  return JSON.stringify(out);
+}
+
+/** The stored payload of a message: text as sent, raw bytes as base64, media as JSON. */
+function payloadOf(msg: WireMessage): string {
+  if (msg.type === 'RAW') return Buffer.from(msg.raw ?? new Uint8Array(0)).toString('base64');
+  if (msg.type === 'IMAGE' || msg.type === 'FILE') return mediaPayload(msg);
+  return msg.text ?? '';
+}
 
 /** A history write failed: the send it belongs to is refused (its sender was not told it was sent). */
 export class HistoryWriteFailed extends Error {}
@@ -40,7 +72,7 @@ export class MessageHistory {
 
   constructor(private readonly ctx: MessageHistoryDeps) {}
 
-  /** The entry of one message: text as sent, raw bytes as base64. */
+  /** The entry of one message: text as sent, raw bytes as base64, image and file as JSON. */
   static entry(
     kind: HistoryEntry['kind'],
     id: string,
@@ -49,15 +81,14 @@ export class MessageHistory {
     ts: number,
     msg: WireMessage,
   ): HistoryEntry {
-    const raw = msg.type === 'RAW';
     return {
       id,
       src: from,
       dst: to,
       kind,
-      messageType: HISTORY_MESSAGE_TYPES[kind][raw ? 'RAW' : 'TEXT'],
+      messageType: HISTORY_MESSAGE_TYPES[kind][msg.type],
       ts,
-      payload: raw ? Buffer.from(msg.raw ?? new Uint8Array(0)).toString('base64') : (msg.text ?? ''),
+      payload: payloadOf(msg),
     };
   }
 

@@ -123,6 +123,56 @@ describe('sending with enableHistoricalMessaging records the message before answ
     ]);
   });
 
+  it('image and file messages are kept as JSON media descriptions (peer_image_message, channel_file_message)', async () => {
+    const t = await start();
+    const [alice, bob] = [await t.login('alice'), await t.login('bob')];
+    const got = collect<Got>(bob, 'MessageFromPeer');
+    const image = alice.createMessage({
+      mediaId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      messageType: 'IMAGE',
+      fileName: 'cat.png',
+      size: 1234,
+      width: 64,
+      height: 48,
+      description: 'a cat',
+    });
+    await alice.sendMessageToPeer(image, 'bob', WITH_HISTORY);
+    const [a, b] = [alice.createChannel('room'), bob.createChannel('room')];
+    await a.join();
+    await b.join();
+    const inRoom = next(b, 'ChannelMessage');
+    const file = alice.createMessage({
+      mediaId: 'BBBBBBBBBBBBBBBBBBBBBB',
+      messageType: 'FILE',
+      fileName: 'doc.pdf',
+      size: 70000,
+    });
+    await a.sendMessage(file, WITH_HISTORY);
+    await inRoom;
+    await until(() => got.length === 1);
+    const list = (await t.entries()).map(pick);
+    expect(list.map((e) => [e.kind, e.messageType])).toEqual([
+      ['peer', 'peer_image_message'],
+      ['channel', 'channel_file_message'],
+    ]);
+    expect(JSON.parse(list[0]!.payload)).toEqual({
+      mediaId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      fileName: 'cat.png',
+      size: 1234,
+      description: 'a cat',
+      width: 64,
+      height: 48,
+      thumbnailWidth: 0,
+      thumbnailHeight: 0,
+    });
+    expect(JSON.parse(list[1]!.payload)).toEqual({
+      mediaId: 'BBBBBBBBBBBBBBBBBBBBBB',
+      fileName: 'doc.pdf',
+      size: 70000,
+      description: '',
+    });
+  });
+
   it('channel message: recorded once with the channel as destination, delivered to members after', async () => {
     const t = await start();
     const [alice, bob] = [await t.login('alice'), await t.login('bob')];
