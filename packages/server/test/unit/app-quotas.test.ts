@@ -6,7 +6,8 @@ describe('resolveQuotas: per-app quotas resolved once', () => {
     offlineMaxBytesPerApp: 1000,
     offlineMaxPerSenderPerHour: 50,
     emptyChannelAttrsMaxBytesPerApp: 300,
-    apps: [{ appId: 'a'.repeat(32), quotas: { offlineMaxBytes: 7 } }],
+    historyMaxBytesPerApp: 900,
+    apps: [{ appId: 'a'.repeat(32), quotas: { offlineMaxBytes: 7, historyMaxBytes: 9 } }],
   });
   const quotas = resolveQuotas(config);
 
@@ -15,6 +16,7 @@ describe('resolveQuotas: per-app quotas resolved once', () => {
       offlineMaxBytes: 7,
       offlineMaxPerSenderPerHour: 50,
       emptyChannelAttrsMaxBytes: 300,
+      historyMaxBytes: 9,
     });
   });
 
@@ -24,6 +26,7 @@ describe('resolveQuotas: per-app quotas resolved once', () => {
       offlineMaxBytes: 1000,
       offlineMaxPerSenderPerHour: 50,
       emptyChannelAttrsMaxBytes: 300,
+      historyMaxBytes: 900,
     });
     expect(quotas('c'.repeat(32))).toBe(q);
   });
