@@ -11,7 +11,12 @@ import type { HistoryEntry, MessageHistoryStore } from '../ports/message-history
  * reader knows the payload is base64 (raw) or a JSON description of the media (image, file).
  */
 export const HISTORY_MESSAGE_TYPES = {
-  peer: { TEXT: 'peer_message', RAW: 'peer_raw_message', IMAGE: 'peer_image_message', FILE: 'peer_file_message' },
+  peer: {
+    TEXT: 'peer_message',
+    RAW: 'peer_raw_message',
+    IMAGE: 'peer_image_message',
+    FILE: 'peer_file_message',
+  },
   channel: {
     TEXT: 'channel_message',
     RAW: 'channel_raw_message',

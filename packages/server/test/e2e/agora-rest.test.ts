@@ -1,4 +1,4 @@
-import type { RtmChannel, RtmClient, RtmMessage } from '@parley/sdk';
+import type { RtmMessage } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
 import { agoraCall, agoraPaths, expectAgoraFailure, iso } from '../rest-client.js';

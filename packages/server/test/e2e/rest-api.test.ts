@@ -1,4 +1,4 @@
-import type { RtmChannel, RtmClient, RtmMessage } from '@parley/sdk';
+import type { RtmMessage } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeOptions } from '../cluster/nodes.js';
 import { APP_ID, collect, next, setup, until } from '../helpers.js';
