@@ -29,14 +29,20 @@ function shippedFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/**
+ * The folder that sits beside the repository on developers' machines (spec, vectors, seed). Named
+ * once, and only as a bare word, so that this file does not itself refer to a path in it.
+ */
+const BESIDE = 'shared';
+const BESIDE_REF = new RegExp(`(?<![\\w-])${BESIDE}/|['"\`]${BESIDE}['"\`]`);
+
 /** Where a line leaves the repository, or null. */
 function outsideRepo(file: string, line: string): string | null {
   const depth = relative(ROOT, dirname(file)).split(sep).filter(Boolean).length;
   // A relative path climbing above the repository root from the file's own folder.
   for (const m of line.matchAll(/(?<![\w.])((?:\.\.\/)+)/g))
     if (m[1]!.length / 3 > depth) return `"${m[1]}" climbs above the repository root`;
-  // The folder that sits beside the repository on developers' machines (spec, vectors, seed).
-  if (/(?<![\w-])shared\/|['"`]shared['"`]/.test(line)) return 'refers to a "shared" folder outside the repo';
+  if (BESIDE_REF.test(line)) return `refers to a "${BESIDE}" folder outside the repo`;
   // Absolute paths of a developer's machine.
   if (/(?<![\w.])\/(?:work|home|Users)\//.test(line)) return 'an absolute path of a developer machine';
   return null;
@@ -58,9 +64,9 @@ describe('the repository is self-contained', () => {
   });
 
   test('the check finds what it looks for', () => {
-    // The samples name the folder beside the repo through a constant, so this file does not
-    // itself refer to it.
-    const beside = 'shared';
+    // The samples name the folder beside the repo through BESIDE, so this file does not itself
+    // refer to it.
+    const beside = BESIDE;
     const testFile = join(ROOT, 'packages', 'token', 'test', 'x.ts');
     expect(outsideRepo(testFile, `readFileSync('../../../../${beside}/vectors/tokens.json')`)).toMatch(
       /climbs/,
@@ -71,8 +77,8 @@ describe('the repository is self-contained', () => {
     expect(outsideRepo(testFile, `path.resolve(repoRoot, '../${beside}/vectors/tokens.json')`)).toMatch(
       /shared/,
     );
-    expect(outsideRepo(testFile, "join(root, '..', 'shared', 'x')")).toMatch(/shared/);
-    expect(outsideRepo(join(ROOT, 'docs', 'a.md'), 'see `shared/spec/tokens.md`')).toMatch(/shared/);
+    expect(outsideRepo(testFile, `join(root, '..', '${beside}', 'x')`)).toMatch(/shared/);
+    expect(outsideRepo(join(ROOT, 'docs', 'a.md'), `see \`${beside}/spec/tokens.md\``)).toMatch(/shared/);
     expect(outsideRepo(join(ROOT, 'docs', 'a.md'), 'one process shared by many; [x](../README.md)')).toBe(
       null,
     );
